@@ -1,0 +1,108 @@
+"""The Litestar application: create_app() wires settings, pools, errors, health and metrics."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from litestar import Litestar
+from litestar.datastructures import MutableScopeHeaders, State
+from litestar.enums import ScopeType
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.db import create_pool
+from api.health import health
+from api.logs import configure_logging
+from api.problems import problem_details_plugin
+from api.settings import Settings, load_settings
+
+log = logging.getLogger("freshplan.api")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Path segments that look like secrets (feedback tokens are 43 base64url characters).
+_SECRET_SEGMENT = re.compile(r"/[A-Za-z0-9_-]{32,}")
+
+
+def masked_path(path: str) -> str:
+    return _SECRET_SEGMENT.sub("/***", path)
+
+
+def request_context(app: ASGIApp) -> ASGIApp:
+    """Give every request an id (X-Request-Id, accepted when well-formed) and log one line."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _REQUEST_ID.match(incoming) else str(uuid.uuid4())
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableScopeHeaders.from_message(message)["X-Request-Id"] = request_id
+            await send(message)
+
+        try:
+            await app(scope, receive, send_with_id)
+        finally:
+            log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": masked_path(scope["path"]),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+
+    return middleware
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    pool = create_pool(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # Open without waiting: the service starts (and reports 503) while the database is down.
+        await pool.open(wait=False)
+        async with httpx.AsyncClient() as http:
+            app.state.http = http
+            try:
+                yield
+            finally:
+                await pool.close()
+
+    app = Litestar(
+        route_handlers=[health, PrometheusController],
+        lifespan=[lifespan],
+        state=State({"settings": settings, "pool": pool}),
+        middleware=[PrometheusConfig(app_name="freshplan", prefix="freshplan").middleware],
+        plugins=[problem_details_plugin()],
+        openapi_config=OpenAPIConfig(
+            title="FreshPlan service API",
+            version="1",
+            description="Public feedback, health and metrics endpoints of the FreshPlan backend.",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
+        ),
+        debug=False,
+    )
+    # Outermost, so that responses no route handled (404, 405) get an id and a log line too.
+    app.asgi_handler = request_context(app.asgi_handler)
+    return app

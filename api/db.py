@@ -1,0 +1,61 @@
+"""Database access: the connection pool and the per-request user transaction.
+
+The service logs in as svc_api. For a call made on behalf of a user it does exactly what
+PostgREST does: one transaction, SET LOCAL ROLE to the JWT's role, request.jwt.claims set
+transaction-locally, then the pre-request check, so RLS and grants apply unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypeAlias
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from api.auth import WEB_ROLES, Claims, claims_json
+from api.settings import Settings
+
+Connection: TypeAlias = AsyncConnection[DictRow]
+Pool: TypeAlias = AsyncConnectionPool[Connection]
+
+# How long a request waits for a pooled connection before it gets a 503.
+CONNECTION_TIMEOUT_SECONDS = 3.0
+
+
+def create_pool(settings: Settings) -> Pool:
+    """A pool opened in the app's lifespan; broken connections are replaced on checkout."""
+    return AsyncConnectionPool(
+        settings.database_url,
+        min_size=settings.db_pool_min,
+        max_size=settings.db_pool_max,
+        open=False,
+        check=AsyncConnectionPool.check_connection,
+        timeout=CONNECTION_TIMEOUT_SECONDS,
+        # Give up on one reconnection attempt quickly; the next checkout starts a new one.
+        reconnect_timeout=10.0,
+        kwargs={"row_factory": dict_row, "application_name": "freshplan-api", "connect_timeout": 3},
+        connection_class=Connection,
+    )
+
+
+@asynccontextmanager
+async def user_transaction(
+    pool: Pool, claims: Claims, request_id: str | None = None
+) -> AsyncIterator[Connection]:
+    """A transaction running as the token's user, with the same checks as PostgREST."""
+    if claims.role not in WEB_ROLES:  # msgspec validation of Claims already guarantees this
+        raise ValueError(f"not a web role: {claims.role}")
+    headers = {"x-request-id": request_id} if request_id else {}
+    async with pool.connection() as conn, conn.transaction():
+        await conn.execute(sql.SQL("set local role {}").format(sql.Identifier(claims.role)))
+        await conn.execute(
+            "select set_config('request.jwt.claims', %s, true),"
+            " set_config('request.headers', %s, true)",
+            [claims_json(claims), json.dumps(headers)],
+        )
+        await conn.execute("select app_private.check_request()")
+        yield conn

@@ -1,0 +1,119 @@
+"""Configuration from environment variables, loaded once and validated at startup.
+
+Every value has a safe local default except in production, where the JWT secret and the
+database location must be given. A `.env` file in the working directory supplies values;
+variables already in the environment win.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+Environment = Literal["local", "test", "production"]
+
+# Clearly marked development secret: refused when FRESHPLAN_ENV=production.
+DEV_JWT_SECRET = "freshplan-local-dev-secret-DO-NOT-USE-IN-PRODUCTION"  # noqa: S105 - public by design
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """A missing or invalid configuration value; the message names the variable."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    env: Environment
+    jwt_secret: str
+    database_url: str
+    postgrest_url: str
+    postgrest_admin_url: str
+    public_base_url: str
+    api_host: str
+    api_port: int
+    db_pool_min: int
+    db_pool_max: int
+    log_level: str
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"Settings(env={self.env!r}, database_url={self.database_url!r}, ...)"
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines (comments, blank lines and optional quotes allowed)."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _int(env: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
+    raw = env.get(key, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{key} must be between {low} and {high}, got {value}")
+    return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+    """Build the settings from the environment (and `.env`), failing fast on bad values."""
+    env: dict[str, str] = read_dotenv(dotenv or Path.cwd() / ".env")
+    env.update(os.environ if environ is None else environ)
+
+    profile = env.get("FRESHPLAN_ENV", "local")
+    if profile not in ("local", "test", "production"):
+        raise SettingsError(f"FRESHPLAN_ENV must be local, test or production, got {profile!r}")
+    production = profile == "production"
+
+    secret = env.get("FRESHPLAN_JWT_SECRET") or ("" if production else DEV_JWT_SECRET)
+    if production and secret == DEV_JWT_SECRET:
+        raise SettingsError("FRESHPLAN_JWT_SECRET: the development secret is refused in production")
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise SettingsError(
+            f"FRESHPLAN_JWT_SECRET must have at least {MIN_SECRET_LENGTH} characters"
+        )
+
+    if production and not env.get("FRESHPLAN_DATABASE_URL"):
+        raise SettingsError("FRESHPLAN_DATABASE_URL is required in production")
+    pg_port = _int(env, "FRESHPLAN_PG_PORT", 54329, 1, 65535)
+    database_url = env.get("FRESHPLAN_DATABASE_URL") or (
+        f"host={env.get('FRESHPLAN_PG_HOST', '/tmp')} port={pg_port} "  # noqa: S108 - socket dir
+        f"dbname={env.get('FRESHPLAN_PG_DATABASE', 'freshplan')} user=svc_api"
+    )
+
+    postgrest_port = _int(env, "FRESHPLAN_POSTGREST_PORT", 3000, 1, 65535)
+    postgrest_admin_port = _int(env, "FRESHPLAN_POSTGREST_ADMIN_PORT", 3001, 1, 65535)
+    api_port = _int(env, "FRESHPLAN_API_PORT", 8000, 1, 65535)
+    log_level = env.get("FRESHPLAN_LOG_LEVEL", "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError(
+            f"FRESHPLAN_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}"
+        )
+
+    return Settings(
+        env=profile,  # type: ignore[arg-type]  # checked above
+        jwt_secret=secret,
+        database_url=database_url,
+        postgrest_url=env.get("FRESHPLAN_POSTGREST_URL", f"http://127.0.0.1:{postgrest_port}"),
+        postgrest_admin_url=env.get(
+            "FRESHPLAN_POSTGREST_ADMIN_URL", f"http://127.0.0.1:{postgrest_admin_port}"
+        ),
+        public_base_url=env.get("FRESHPLAN_PUBLIC_BASE_URL", f"http://127.0.0.1:{api_port}"),
+        api_host=env.get("FRESHPLAN_API_HOST", "127.0.0.1"),
+        api_port=api_port,
+        db_pool_min=_int(env, "FRESHPLAN_DB_POOL_MIN", 1, 0, 100),
+        db_pool_max=_int(env, "FRESHPLAN_DB_POOL_MAX", 10, 1, 200),
+        log_level=log_level,
+    )

@@ -1,0 +1,1 @@
+"""Background workers (outbox consumers). Filled in by the reminders/mail issue."""

@@ -1,0 +1,2 @@
+-- Flyway callback: after every migrate, PostgREST reloads its schema cache.
+notify pgrst, 'reload schema';

@@ -1,0 +1,235 @@
+"""Shared fixtures: the test cluster built by scripts/test, per-test database clones, and the
+real PostgREST and Litestar processes serving them.
+
+scripts/test (make test) starts a throwaway cluster, builds the template database with Flyway
+and exports where it is; these fixtures only clone and serve it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTUP_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Cluster:
+    host: str
+    port: int
+    template: str
+
+    def conninfo(self, dbname: str, user: str = "postgres") -> str:
+        return f"host={self.host} port={self.port} dbname={dbname} user={user}"
+
+    def env(self, dbname: str) -> dict[str, str]:
+        """Environment for a project command or service working on `dbname`."""
+        return {
+            **os.environ,
+            "FRESHPLAN_PG_HOST": self.host,
+            "FRESHPLAN_PG_PORT": str(self.port),
+            "FRESHPLAN_PG_DATABASE": dbname,
+        }
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Cluster:
+    try:
+        return Cluster(
+            host=os.environ["FRESHPLAN_PG_HOST"],
+            port=int(os.environ["FRESHPLAN_PG_PORT"]),
+            template=os.environ["FRESHPLAN_TEST_TEMPLATE"],
+        )
+    except KeyError as missing:
+        pytest.exit(f"{missing} is not set: run the tests with `make test` or scripts/test", 2)
+
+
+def create_database(cluster: Cluster, template: str | None = None) -> str:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(cluster.conninfo("postgres"), autocommit=True) as conn:
+        conn.execute(f'create database "{name}" template "{template or cluster.template}"')
+    return name
+
+
+def drop_database(cluster: Cluster, name: str) -> None:
+    with psycopg.connect(cluster.conninfo("postgres"), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture
+def database(cluster: Cluster) -> Iterator[str]:
+    """A fresh clone of the migrated template, dropped afterwards."""
+    name = create_database(cluster)
+    yield name
+    drop_database(cluster, name)
+
+
+@pytest.fixture
+def seeded_database(cluster: Cluster, database: str) -> str:
+    """A clone with the demo seed (sql/seed/demo.sql) loaded."""
+    with psycopg.connect(cluster.conninfo(database), autocommit=True) as conn:
+        conn.execute((ROOT / "sql/seed/demo.sql").read_text(encoding="utf-8"))
+    return database
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll `check` until it is true; fail with `what` when `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"{what} within {timeout} s")
+
+
+def answers(url: str, status: int = 200) -> Callable[[], bool]:
+    def check() -> bool:
+        try:
+            return httpx.get(url, timeout=1.0).status_code == status
+        except httpx.HTTPError:
+            return False
+
+    return check
+
+
+@dataclass
+class Service:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    admin_url: str = ""
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def start_service(
+    command: list[str], env: dict[str, str], ready_url: str, log_path: Path
+) -> subprocess.Popen[bytes]:
+    log_file = log_path.open("wb")
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT
+    )
+    try:
+        wait_until(
+            answers(ready_url), STARTUP_TIMEOUT_SECONDS, f"{command[0]} ready at {ready_url}"
+        )
+    except TimeoutError:
+        process.kill()
+        raise
+    return process
+
+
+def stop_service(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def postgrest_for(cluster: Cluster, tmp_path: Path) -> Iterator[Callable[[str], Service]]:
+    """Start the real PostgREST binary on a database; stopped at teardown."""
+    started: list[Service] = []
+
+    def start(dbname: str) -> Service:
+        port, admin_port = free_port(), free_port()
+        env = cluster.env(dbname) | {
+            "FRESHPLAN_POSTGREST_PORT": str(port),
+            "FRESHPLAN_POSTGREST_ADMIN_PORT": str(admin_port),
+        }
+        log_path = tmp_path / f"postgrest-{port}.log"
+        process = start_service(
+            [str(ROOT / "scripts/postgrest")], env, f"http://127.0.0.1:{admin_port}/ready", log_path
+        )
+        service = Service(
+            f"http://127.0.0.1:{port}", process, log_path, f"http://127.0.0.1:{admin_port}"
+        )
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        stop_service(service.process)
+
+
+@pytest.fixture
+def postgrest(postgrest_for: Callable[[str], Service], seeded_database: str) -> Service:
+    """PostgREST serving a seeded clone."""
+    return postgrest_for(seeded_database)
+
+
+@pytest.fixture
+def api_for(cluster: Cluster, tmp_path: Path) -> Iterator[Callable[..., Service]]:
+    """Start the real Litestar app (uvicorn) on a database; stopped at teardown."""
+    started: list[Service] = []
+
+    def start(dbname: str, cluster_override: Cluster | None = None, **extra_env: str) -> Service:
+        target = cluster_override or cluster
+        port = free_port()
+        env = target.env(dbname) | {"FRESHPLAN_API_PORT": str(port), **extra_env}
+        log_path = tmp_path / f"api-{port}.log"
+        command = [
+            str(ROOT / ".venv/bin/uvicorn"),
+            "--factory",
+            "api.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+        ]
+        # /schema answers whether or not the database is up: the app is listening.
+        process = start_service(command, env, f"http://127.0.0.1:{port}/schema", log_path)
+        service = Service(f"http://127.0.0.1:{port}", process, log_path)
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        stop_service(service.process)
+
+
+@pytest.fixture
+def token_for(cluster: Cluster, seeded_database: str) -> Callable[..., str]:
+    """Mint a token with the real `freshplan token` command."""
+
+    def mint(email: str, *extra: str) -> str:
+        result = run_freshplan(cluster, seeded_database, "token", "--email", email, *extra)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    return mint
+
+
+def run_freshplan(cluster: Cluster, dbname: str, *args: str) -> subprocess.CompletedProcess[str]:
+    freshplan = shutil.which("freshplan", path=str(ROOT / ".venv/bin"))
+    assert freshplan, "the freshplan entry point is not installed in .venv"
+    return subprocess.run(
+        [freshplan, *args],
+        env=cluster.env(dbname),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
