@@ -86,6 +86,49 @@ CREATE SCHEMA reporting;
 COMMENT ON SCHEMA reporting IS 'Aggregate and pseudonymised views for analysts (read-only SQL).';
 
 --
+-- Name: btree_gist; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA extensions;
+
+--
+-- Name: EXTENSION btree_gist; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION btree_gist IS 'support for indexing common datatypes in GiST';
+
+--
+-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA extensions;
+
+--
+-- Name: EXTENSION pg_trgm; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
+
+--
+-- Name: similar_lead; Type: TYPE; Schema: app; Owner: -
+--
+
+CREATE TYPE app.similar_lead AS (
+	id uuid,
+	company_name text,
+	postal_code text,
+	city text,
+	similarity real,
+	status text
+);
+
+--
+-- Name: TYPE similar_lead; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TYPE app.similar_lead IS 'A row of api.find_similar_leads.';
+
+--
 -- Name: now(); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -104,6 +147,1140 @@ COMMENT ON FUNCTION app.now() IS 'Current time for every rule: the transaction t
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
+
+--
+-- Name: collaborators; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.collaborators (
+    lead_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    tenant_id uuid NOT NULL,
+    role text NOT NULL,
+    added_by uuid,
+    added_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    CONSTRAINT collaborators_role_known CHECK ((role = ANY (ARRAY['VIEW'::text, 'ASSIST'::text, 'NEGOTIATE'::text])))
+);
+
+--
+-- Name: TABLE collaborators; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.collaborators IS 'Colleagues working on a lead without owning it: VIEW reads, ASSIST and NEGOTIATE may log activities.';
+
+--
+-- Name: COLUMN collaborators.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.collaborators.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN collaborators.user_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.collaborators.user_id IS 'Collaborating user (same tenant, not the owner).';
+
+--
+-- Name: COLUMN collaborators.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.collaborators.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN collaborators.role; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.collaborators.role IS 'VIEW, ASSIST or NEGOTIATE.';
+
+--
+-- Name: COLUMN collaborators.added_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.collaborators.added_by IS 'Who added the collaborator.';
+
+--
+-- Name: COLUMN collaborators.added_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.collaborators.added_at IS 'When.';
+
+--
+-- Name: collaborators; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.collaborators WITH (security_invoker='true') AS
+ SELECT c.lead_id,
+    c.user_id,
+    c.role,
+    c.added_by,
+    c.added_at
+   FROM app.collaborators c;
+
+--
+-- Name: VIEW collaborators; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.collaborators IS 'Collaborators of leads the caller may read in full.';
+
+--
+-- Name: COLUMN collaborators.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.collaborators.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN collaborators.user_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.collaborators.user_id IS 'Collaborating user.';
+
+--
+-- Name: COLUMN collaborators.role; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.collaborators.role IS 'VIEW, ASSIST or NEGOTIATE.';
+
+--
+-- Name: COLUMN collaborators.added_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.collaborators.added_by IS 'Who added them.';
+
+--
+-- Name: COLUMN collaborators.added_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.collaborators.added_at IS 'When.';
+
+--
+-- Name: add_collaborator(uuid, uuid, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.add_collaborator(lead_id uuid, user_id uuid, role text) RETURNS api.collaborators
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    v_lead := app.lead_for_action(add_collaborator.lead_id);
+    perform app.require_owner_or_manager(v_lead);
+    perform app.require_live(v_lead);
+    if add_collaborator.role is null or add_collaborator.role not in ('VIEW', 'ASSIST', 'NEGOTIATE') then
+        perform app.raise_error('FP801', 400, 'role must be VIEW, ASSIST or NEGOTIATE.', 'role');
+    end if;
+    if not exists (select from api.users as u where u.id = add_collaborator.user_id) then
+        perform app.raise_error('FP802', 404, 'The user does not exist.', 'user_id');
+    end if;
+    if add_collaborator.user_id = v_lead.owner_id then
+        perform app.raise_error('FP803', 409, 'The owner cannot also be a collaborator.', 'user_id');
+    end if;
+    begin
+        insert into app.collaborators (lead_id, user_id, tenant_id, role, added_by)
+        values (v_lead.id, add_collaborator.user_id, v_lead.tenant_id, add_collaborator.role, app.current_user_id());
+    exception when unique_violation then
+        perform app.raise_error(
+            'FP804', 409, 'The user already collaborates on this lead.', 'user_id',
+            'Remove them first to change the role.'
+        );
+    end;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.collaborator_added', 'collaborator', add_collaborator.user_id, v_lead.id, null,
+        jsonb_build_object('user_id', add_collaborator.user_id, 'role', add_collaborator.role)
+    );
+    return (
+        select c from api.collaborators as c
+        where c.lead_id = v_lead.id and c.user_id = add_collaborator.user_id
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION add_collaborator(lead_id uuid, user_id uuid, role text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.add_collaborator(lead_id uuid, user_id uuid, role text) IS 'Adds a colleague to a lead (owner or manager): VIEW reads, ASSIST and NEGOTIATE also log activities.';
+
+--
+-- Name: holds; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.holds (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    assignment_id uuid NOT NULL,
+    reason text NOT NULL,
+    note text,
+    start_at timestamp with time zone NOT NULL,
+    end_at timestamp with time zone,
+    state text NOT NULL,
+    requested_by uuid,
+    decided_by uuid,
+    decided_at timestamp with time zone,
+    decision_note text,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    CONSTRAINT holds_decided_consistent CHECK (((state = 'PENDING'::text) = (decided_at IS NULL))),
+    CONSTRAINT holds_decision_note_length CHECK ((char_length(decision_note) <= 2000)),
+    CONSTRAINT holds_end_after_start CHECK ((end_at > start_at)),
+    CONSTRAINT holds_note_length CHECK ((char_length(note) <= 2000)),
+    CONSTRAINT holds_other_needs_note CHECK (((reason <> 'OTHER'::text) OR (char_length(btrim(note)) >= 10))),
+    CONSTRAINT holds_reason_known CHECK ((reason = ANY (ARRAY['FFZ_PRICE_APPROVAL'::text, 'FFZ_SAMPLE_DELAY'::text, 'FFZ_SUPPLY_ISSUE'::text, 'CUSTOMER_BLOCKED'::text, 'OTHER'::text]))),
+    CONSTRAINT holds_state_known CHECK ((state = ANY (ARRAY['PENDING'::text, 'APPROVED'::text, 'REJECTED'::text])))
+);
+
+--
+-- Name: TABLE holds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.holds IS 'Stop-the-clock intervals [start_at, end_at). Approved holds move the deadlines; pending ones wait for a manager; rejected ones never count.';
+
+--
+-- Name: COLUMN holds.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.holds.id IS 'Hold id.';
+
+--
+-- Name: COLUMN holds.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.holds.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN holds.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.holds.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN holds.assignment_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.holds.assignment_id IS 'Protection cycle the hold belongs to.';
+
+--
+-- Name: COLUMN holds.reason; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.holds.reason IS 'FFZ_PRICE_APPROVAL, FFZ_SAMPLE_DELAY, FFZ_SUPPLY_ISSUE (FreshFoodz), CUSTOMER_BLOCKED, OTHER.';
+
+--
+-- Name: COLUMN holds.note; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.holds.note IS 'Explanation (at least 10 characters for OTHER).';
+
+--
+-- Name: COLUMN holds.start_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.holds.start_at IS 'Start (not in the future, at most 30 days back, not before registration).';
+
+--
+-- Name: COLUMN holds.end_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.holds.end_at IS 'End (exclusive); null while open.';
+
+--
+-- Name: COLUMN holds.state; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.holds.state IS 'PENDING, APPROVED or REJECTED.';
+
+--
+-- Name: COLUMN holds.requested_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.holds.requested_by IS 'Who asked for the hold.';
+
+--
+-- Name: COLUMN holds.decided_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.holds.decided_by IS 'Who approved or rejected it (the requester for auto-approved holds).';
+
+--
+-- Name: COLUMN holds.decided_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.holds.decided_at IS 'When it was decided.';
+
+--
+-- Name: COLUMN holds.decision_note; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.holds.decision_note IS 'Note of the decision.';
+
+--
+-- Name: COLUMN holds.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.holds.created_at IS 'When it was requested.';
+
+--
+-- Name: holds; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.holds WITH (security_invoker='true') AS
+ SELECT h.id,
+    h.lead_id,
+    h.reason,
+    h.note,
+    h.start_at,
+    h.end_at,
+    h.state,
+    h.requested_by,
+    h.decided_by,
+    h.decided_at,
+    h.decision_note,
+    h.created_at
+   FROM app.holds h;
+
+--
+-- Name: VIEW holds; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.holds IS 'Stop-the-clock holds of leads the caller may read in full.';
+
+--
+-- Name: COLUMN holds.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.holds.id IS 'Hold id.';
+
+--
+-- Name: COLUMN holds.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.holds.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN holds.reason; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.holds.reason IS 'FFZ_PRICE_APPROVAL, FFZ_SAMPLE_DELAY, FFZ_SUPPLY_ISSUE, CUSTOMER_BLOCKED, OTHER.';
+
+--
+-- Name: COLUMN holds.note; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.holds.note IS 'Explanation.';
+
+--
+-- Name: COLUMN holds.start_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.holds.start_at IS 'Start.';
+
+--
+-- Name: COLUMN holds.end_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.holds.end_at IS 'End (exclusive); null while open.';
+
+--
+-- Name: COLUMN holds.state; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.holds.state IS 'PENDING, APPROVED or REJECTED.';
+
+--
+-- Name: COLUMN holds.requested_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.holds.requested_by IS 'Who asked for it.';
+
+--
+-- Name: COLUMN holds.decided_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.holds.decided_by IS 'Who decided.';
+
+--
+-- Name: COLUMN holds.decided_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.holds.decided_at IS 'When it was decided.';
+
+--
+-- Name: COLUMN holds.decision_note; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.holds.decision_note IS 'Note of the decision.';
+
+--
+-- Name: COLUMN holds.created_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.holds.created_at IS 'When it was requested.';
+
+--
+-- Name: add_hold(uuid, text, timestamp with time zone, timestamp with time zone, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone DEFAULT NULL::timestamp with time zone, end_at timestamp with time zone DEFAULT NULL::timestamp with time zone, note text DEFAULT NULL::text) RETURNS api.holds
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_config app.protection_configs := app.my_protection_config();
+    v_now timestamptz := app.now();
+    v_start timestamptz := coalesce(add_hold.start_at, app.now());
+    v_state text;
+    v_id uuid;
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    v_lead := app.lead_for_action(add_hold.lead_id);
+    perform app.require_owner_or_manager(v_lead);
+    perform app.require_live(v_lead);
+    if add_hold.reason is null or add_hold.reason not in (
+        'FFZ_PRICE_APPROVAL', 'FFZ_SAMPLE_DELAY', 'FFZ_SUPPLY_ISSUE', 'CUSTOMER_BLOCKED', 'OTHER'
+    ) then
+        perform app.raise_error(
+            'FP511', 400, 'reason is not a hold reason.', 'reason',
+            'Use FFZ_PRICE_APPROVAL, FFZ_SAMPLE_DELAY, FFZ_SUPPLY_ISSUE, CUSTOMER_BLOCKED or OTHER.'
+        );
+    end if;
+    if add_hold.reason = 'OTHER' and char_length(btrim(coalesce(add_hold.note, ''))) < 10 then
+        perform app.raise_error('FP512', 400, 'A hold for OTHER reasons needs a note of at least 10 characters.', 'note');
+    end if;
+    if char_length(add_hold.note) > 2000 then
+        perform app.raise_error('FP301', 400, 'note must have at most 2000 characters.', 'note');
+    end if;
+    if v_start > v_now or v_start < v_lead.registered_at or v_start < v_now - interval '30 days' then
+        perform app.raise_error(
+            'FP513', 422,
+            format(
+                'start_at must lie between %s and now: not in the future, not before the registration, '
+                'at most 30 days back.',
+                to_char(greatest(v_lead.registered_at, v_now - interval '30 days'), 'YYYY-MM-DD"T"HH24:MI:SSOF')
+            ),
+            'start_at'
+        );
+    end if;
+    if add_hold.end_at is not null and add_hold.end_at <= v_start then
+        perform app.raise_error('FP514', 400, 'end_at must be after start_at.', 'end_at');
+    end if;
+
+    -- An open hold past its cap still blocks new holds until the hourly job closes it; close it now.
+    update app.holds as h
+    set end_at = h.start_at + make_interval(secs => 86400 * (v_config.hold_max_days ->> h.reason)::integer)
+    where
+        h.lead_id = v_lead.id and h.state = 'APPROVED' and h.end_at is null
+        and h.start_at + make_interval(secs => 86400 * (v_config.hold_max_days ->> h.reason)::integer) <= v_now;
+
+    -- FreshFoodz-caused holds and managers' holds are approved at once; the rest wait.
+    v_state := case
+        when app.current_web_role() = 'sales_manager' or add_hold.reason like 'FFZ\_%' then 'APPROVED'
+        else 'PENDING'
+    end;
+    begin
+        insert into app.holds (
+            tenant_id, lead_id, assignment_id, reason, note, start_at, end_at, state, requested_by,
+            decided_by, decided_at
+        )
+        values (
+            v_lead.tenant_id, v_lead.id, v_lead.assignment_id, add_hold.reason, btrim(add_hold.note), v_start,
+            add_hold.end_at, v_state, app.current_user_id(),
+            case when v_state = 'APPROVED' then app.current_user_id() end,
+            case when v_state = 'APPROVED' then v_now end
+        )
+        returning id into v_id;
+    exception when exclusion_violation then
+        perform app.raise_error(
+            'FP515', 409, 'The hold overlaps another pending or approved hold of this lead.', 'start_at',
+            'End the running hold first.'
+        );
+    end;
+    if v_state = 'PENDING' then
+        perform app_private.notify_roles(
+            v_lead.tenant_id, array['sales_manager'], 'HOLD_PENDING', v_lead.id,
+            format('Hold wartet auf Entscheidung: %s', v_lead.company_name),
+            format('Für %s wurde eine Unterbrechung (%s) beantragt.', v_lead.company_name, add_hold.reason),
+            'HOLD_PENDING:' || v_id
+        );
+    end if;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.hold_added', 'hold', v_id, v_lead.id, null,
+        jsonb_build_object(
+            'reason', add_hold.reason, 'start_at', v_start, 'end_at', add_hold.end_at, 'state', v_state
+        )
+    );
+    return (select h from api.holds as h where h.id = v_id);
+end
+$$;
+
+--
+-- Name: FUNCTION add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) IS 'Stops the clock (owner or manager, lead ACTIVE or GRACE). FreshFoodz reasons and managers'' holds are approved at once; CUSTOMER_BLOCKED and OTHER wait for a manager. Overlaps are refused (FP515).';
+
+--
+-- Name: current_web_role(); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.current_web_role() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ select app.jwt_claims() ->> 'role' $$;
+
+--
+-- Name: FUNCTION current_web_role(); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.current_web_role() IS 'The calling user''s web role (JWT role): sales_rep, sales_manager, auditor or tenant_admin.';
+
+--
+-- Name: normalize_company_name(text); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.normalize_company_name(p_name text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select btrim(regexp_replace(regexp_replace(regexp_replace(
+        translate(
+            replace(replace(replace(replace(lower(p_name), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), 'ß', 'ss'),
+            'àáâãåāăąçćčďđèéêëēėęěğìíîïīįłñńňòóôõøōőŕřśšşťùúûūůűųýÿžźżæœ',
+            'aaaaaaaacccddeeeeeeeegiiiiiilnnnooooooorrsssstuuuuuuuyyzzzeo'
+        ),
+        -- punctuation and symbols become spaces, so "e.K." and "GmbH & Co. KG" become words
+        '[^a-z0-9]+', ' ', 'g'),
+        -- legal forms as whole words, the longest first
+        '\m(gmbh co kg|gmbh co ohg|ug haftungsbeschraenkt|gmbh|ag|kg|ohg|ug|e k|ek|gbr|mbh)\M', ' ', 'g'),
+        ' +', ' ', 'g'))
+$$;
+
+--
+-- Name: FUNCTION normalize_company_name(p_name text); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.normalize_company_name(p_name text) IS 'Company name for duplicate detection: lower case, umlauts spelled out, accents removed, legal forms (GmbH, GmbH & Co. KG, AG, KG, OHG, UG, e.K., GbR) dropped, punctuation and spaces collapsed.';
+
+--
+-- Name: normalize_postal_code(text); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.normalize_postal_code(p_postal_code text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select upper(regexp_replace(p_postal_code, '[^A-Za-z0-9]', '', 'g')) $$;
+
+--
+-- Name: FUNCTION normalize_postal_code(p_postal_code text); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.normalize_postal_code(p_postal_code text) IS 'Postal code without spaces and punctuation, upper case.';
+
+--
+-- Name: leads; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.leads (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    company_name text NOT NULL,
+    postal_code text NOT NULL,
+    city text NOT NULL,
+    name_key text GENERATED ALWAYS AS (app.normalize_company_name(company_name)) STORED,
+    dup_key text GENERATED ALWAYS AS (((app.normalize_company_name(company_name) || '|'::text) || app.normalize_postal_code(postal_code))) STORED,
+    vat_key text,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    owner_id uuid,
+    assignment_id uuid,
+    registered_at timestamp with time zone,
+    anchor_at timestamp with time zone,
+    held_since_anchor interval DEFAULT '00:00:00'::interval NOT NULL,
+    held_since_registration interval DEFAULT '00:00:00'::interval NOT NULL,
+    hold_start timestamp with time zone,
+    hold_end timestamp with time zone,
+    hold_reason text,
+    extension_days integer DEFAULT 0 NOT NULL,
+    override_until timestamp with time zone,
+    released_at timestamp with time zone,
+    pseudonymized_at timestamp with time zone,
+    CONSTRAINT leads_city_length CHECK (((char_length(city) >= 1) AND (char_length(city) <= 100))),
+    CONSTRAINT leads_company_name_length CHECK (((char_length(company_name) >= 2) AND (char_length(company_name) <= 200))),
+    CONSTRAINT leads_owner_state CHECK ((((owner_id IS NULL) = (assignment_id IS NULL)) AND ((owner_id IS NULL) = (registered_at IS NULL)) AND ((owner_id IS NULL) = (anchor_at IS NULL)))),
+    CONSTRAINT leads_postal_code_format CHECK ((postal_code ~ '^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$'::text)),
+    CONSTRAINT leads_vat_key_format CHECK ((vat_key ~ '^[A-Z]{2}[A-Z0-9]{2,13}$'::text))
+);
+
+--
+-- Name: TABLE leads; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.leads IS 'A prospect company. Who owns it now and the state of the current protection cycle are kept here (by triggers), so one lead''s protection is a single-row read.';
+
+--
+-- Name: COLUMN leads.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.id IS 'Lead id.';
+
+--
+-- Name: COLUMN leads.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN leads.company_name; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.company_name IS 'Company name as registered.';
+
+--
+-- Name: COLUMN leads.postal_code; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.postal_code IS 'Postal code.';
+
+--
+-- Name: COLUMN leads.city; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.city IS 'City.';
+
+--
+-- Name: COLUMN leads.name_key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.name_key IS 'Normalised company name (trigram similarity).';
+
+--
+-- Name: COLUMN leads.dup_key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.dup_key IS 'Normalised name and postal code: unique per tenant (hard duplicate).';
+
+--
+-- Name: COLUMN leads.vat_key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.vat_key IS 'Normalised VAT id: unique per tenant when present.';
+
+--
+-- Name: COLUMN leads.created_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.created_by IS 'User who registered the lead first.';
+
+--
+-- Name: COLUMN leads.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.created_at IS 'When the lead was created.';
+
+--
+-- Name: COLUMN leads.owner_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.owner_id IS 'Current owner (open assignment), null in the pool.';
+
+--
+-- Name: COLUMN leads.assignment_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.assignment_id IS 'The open assignment, null in the pool.';
+
+--
+-- Name: COLUMN leads.registered_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.registered_at IS 'registered_at of the open assignment.';
+
+--
+-- Name: COLUMN leads.anchor_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.anchor_at IS 'Latest qualifying activity since registration, or registered_at.';
+
+--
+-- Name: COLUMN leads.held_since_anchor; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.held_since_anchor IS 'Approved hold time since the anchor, all holds of the cycle but the latest (seconds).';
+
+--
+-- Name: COLUMN leads.held_since_registration; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.held_since_registration IS 'Approved hold time since registration, all holds of the cycle but the latest (seconds).';
+
+--
+-- Name: COLUMN leads.hold_start; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.hold_start IS 'Start of the latest approved hold of the cycle.';
+
+--
+-- Name: COLUMN leads.hold_end; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.hold_end IS 'End of the latest approved hold (null while open).';
+
+--
+-- Name: COLUMN leads.hold_reason; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.hold_reason IS 'Reason of the latest approved hold (selects its cap).';
+
+--
+-- Name: COLUMN leads.extension_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.extension_days IS 'Approved extension days of the cycle.';
+
+--
+-- Name: COLUMN leads.override_until; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.override_until IS 'Manager override of the cycle: protected at least until then.';
+
+--
+-- Name: COLUMN leads.released_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.released_at IS 'When the lead last went back to the pool.';
+
+--
+-- Name: COLUMN leads.pseudonymized_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.pseudonymized_at IS 'When contact data was pseudonymised (GDPR).';
+
+--
+-- Name: protection_configs; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.protection_configs (
+    tenant_id uuid NOT NULL,
+    base_months integer NOT NULL,
+    progress_days integer NOT NULL,
+    grace_days integer NOT NULL,
+    warning_days integer NOT NULL,
+    mode text NOT NULL,
+    timezone text NOT NULL,
+    hold_max_days jsonb NOT NULL,
+    cooldown_days integer NOT NULL,
+    pseudonymize_after_days integer NOT NULL,
+    CONSTRAINT protection_configs_mode_known CHECK ((mode = ANY (ARRAY['GREATEST'::text, 'LEAST'::text])))
+);
+
+--
+-- Name: TABLE protection_configs; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.protection_configs IS 'Effective protection settings per tenant (derived from the settings registry by triggers; never edited directly).';
+
+--
+-- Name: COLUMN protection_configs.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN protection_configs.base_months; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.base_months IS 'lead.protection.baseMonths.';
+
+--
+-- Name: COLUMN protection_configs.progress_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.progress_days IS 'lead.protection.progressDays.';
+
+--
+-- Name: COLUMN protection_configs.grace_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.grace_days IS 'lead.protection.graceDays.';
+
+--
+-- Name: COLUMN protection_configs.warning_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.warning_days IS 'lead.protection.warningDays.';
+
+--
+-- Name: COLUMN protection_configs.mode; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.mode IS 'lead.protection.mode: GREATEST or LEAST.';
+
+--
+-- Name: COLUMN protection_configs.timezone; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.timezone IS 'tenant.timezone: IANA zone of calendar arithmetic.';
+
+--
+-- Name: COLUMN protection_configs.hold_max_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.hold_max_days IS 'lead.protection.hold.maxDays: reason -> days.';
+
+--
+-- Name: COLUMN protection_configs.cooldown_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.cooldown_days IS 'lead.claim.cooldownDays.';
+
+--
+-- Name: COLUMN protection_configs.pseudonymize_after_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.pseudonymize_after_days IS 'lead.gdpr.pseudonymizeAfterDays.';
+
+--
+-- Name: lead_deadlines(app.leads, app.protection_configs, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) RETURNS TABLE(progress_due_at timestamp with time zone, warning_at timestamp with time zone, grace_until timestamp with time zone, term_end_at timestamp with time zone, expires_at timestamp with time zone, status text, clock_stopped boolean, held_seconds numeric)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select d.*
+    from app.protection_deadlines(
+        p_lead.registered_at, p_lead.anchor_at, p_lead.held_since_anchor, p_lead.held_since_registration,
+        p_lead.hold_start, p_lead.hold_end, p_lead.hold_reason, p_lead.extension_days,
+        p_lead.override_until, p_config, p_at
+    ) as d
+$$;
+
+--
+-- Name: FUNCTION lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) IS 'app.protection_deadlines for a lead row.';
+
+--
+-- Name: my_protection_config(); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.my_protection_config() RETURNS app.protection_configs
+    LANGUAGE sql STABLE
+    AS $$ select c from app.protection_configs as c where c.tenant_id = app.current_tenant_id() $$;
+
+--
+-- Name: FUNCTION my_protection_config(); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.my_protection_config() IS 'The protection configuration of the caller''s tenant.';
+
+--
+-- Name: lead_overview; Type: VIEW; Schema: app; Owner: -
+--
+
+CREATE VIEW app.lead_overview WITH (security_invoker='true') AS
+ SELECT l.id,
+    l.tenant_id,
+    l.company_name,
+    l.postal_code,
+    l.city,
+    l.created_at,
+    l.released_at,
+    l.owner_id AS stored_owner_id,
+    s.status,
+    s.shown,
+        CASE
+            WHEN s.shown THEN l.owner_id
+            ELSE NULL::uuid
+        END AS owner_id,
+        CASE
+            WHEN s.shown THEN l.registered_at
+            ELSE NULL::timestamp with time zone
+        END AS registered_at,
+        CASE
+            WHEN s.shown THEN l.anchor_at
+            ELSE NULL::timestamp with time zone
+        END AS last_progress_at,
+        CASE
+            WHEN s.shown THEN d.progress_due_at
+            ELSE NULL::timestamp with time zone
+        END AS progress_due_at,
+        CASE
+            WHEN s.shown THEN d.warning_at
+            ELSE NULL::timestamp with time zone
+        END AS warning_at,
+        CASE
+            WHEN s.shown THEN d.grace_until
+            ELSE NULL::timestamp with time zone
+        END AS grace_until,
+        CASE
+            WHEN s.shown THEN d.term_end_at
+            ELSE NULL::timestamp with time zone
+        END AS term_end_at,
+        CASE
+            WHEN s.shown THEN d.expires_at
+            ELSE NULL::timestamp with time zone
+        END AS expires_at,
+        CASE
+            WHEN s.shown THEN l.override_until
+            ELSE NULL::timestamp with time zone
+        END AS override_until,
+        CASE
+            WHEN s.shown THEN round((d.held_seconds / (86400)::numeric), 2)
+            ELSE NULL::numeric
+        END AS held_days,
+    COALESCE((s.shown AND d.clock_stopped), false) AS clock_stopped
+   FROM ((app.leads l
+     LEFT JOIN LATERAL app.lead_deadlines(l.*, ( SELECT app.my_protection_config() AS my_protection_config), ( SELECT app.now() AS now)) d(progress_due_at, warning_at, grace_until, term_end_at, expires_at, status, clock_stopped, held_seconds) ON (true))
+     CROSS JOIN LATERAL ( SELECT x.status,
+            ((x.status = ANY (ARRAY['ACTIVE'::text, 'GRACE'::text])) OR (( SELECT app.current_web_role() AS current_web_role) <> 'sales_rep'::text)) AS shown
+           FROM ( SELECT
+                        CASE
+                            WHEN (l.owner_id IS NULL) THEN
+                            CASE
+                                WHEN (l.released_at IS NULL) THEN 'UNASSIGNED'::text
+                                ELSE 'EXPIRED'::text
+                            END
+                            ELSE d.status
+                        END AS status) x) s);
+
+--
+-- Name: VIEW lead_overview; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON VIEW app.lead_overview IS 'Leads visible to the caller with their protection status and deadlines now (basis of the api views).';
+
+--
+-- Name: lead_protection; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.lead_protection WITH (security_invoker='true') AS
+ SELECT o.id AS lead_id,
+    o.owner_id,
+    o.status,
+    o.clock_stopped,
+    o.registered_at,
+    o.last_progress_at,
+    o.progress_due_at,
+    o.warning_at,
+    o.grace_until,
+    o.term_end_at,
+    o.expires_at,
+    o.override_until,
+    o.held_days
+   FROM app.lead_overview o;
+
+--
+-- Name: VIEW lead_protection; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.lead_protection IS 'Protection of each visible lead now: status, deadlines, stop-the-clock. Owner and deadlines are null for pool leads.';
+
+--
+-- Name: COLUMN lead_protection.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_protection.lead_id IS 'Lead id.';
+
+--
+-- Name: COLUMN lead_protection.owner_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_protection.owner_id IS 'Owner; null in the pool.';
+
+--
+-- Name: COLUMN lead_protection.status; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_protection.status IS 'UNASSIGNED, ACTIVE, GRACE or EXPIRED.';
+
+--
+-- Name: COLUMN lead_protection.clock_stopped; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_protection.clock_stopped IS 'An approved hold stops the clock right now.';
+
+--
+-- Name: COLUMN lead_protection.registered_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_protection.registered_at IS 'Start of protection.';
+
+--
+-- Name: COLUMN lead_protection.last_progress_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_protection.last_progress_at IS 'Latest qualifying activity, or registration.';
+
+--
+-- Name: COLUMN lead_protection.progress_due_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_protection.progress_due_at IS 'New progress due by then (GRACE after).';
+
+--
+-- Name: COLUMN lead_protection.warning_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_protection.warning_at IS 'When the owner is warned.';
+
+--
+-- Name: COLUMN lead_protection.grace_until; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_protection.grace_until IS 'End of the grace period.';
+
+--
+-- Name: COLUMN lead_protection.term_end_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_protection.term_end_at IS 'End of the term (base months + holds + extensions).';
+
+--
+-- Name: COLUMN lead_protection.expires_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_protection.expires_at IS 'When protection ends unless progress is shown.';
+
+--
+-- Name: COLUMN lead_protection.override_until; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_protection.override_until IS 'Manager override: protected at least until then.';
+
+--
+-- Name: COLUMN lead_protection.held_days; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_protection.held_days IS 'Days the clock stood still in this cycle.';
+
+--
+-- Name: backdate_registration(uuid, timestamp with time zone, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.backdate_registration(lead_id uuid, registered_at timestamp with time zone, reason text) RETURNS api.lead_protection
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_reason text;
+begin
+    perform app.require_role(array['sales_manager']);
+    v_reason := app.check_text(backdate_registration.reason, 'reason', 10, 2000);
+    v_lead := app.lead_for_action(backdate_registration.lead_id);
+    if v_lead.owner_id is null then
+        perform app.raise_error('FP310', 409, 'The lead is in the pool; there is no registration to backdate.', 'lead_id');
+    end if;
+    if backdate_registration.registered_at is null
+        or backdate_registration.registered_at >= v_lead.registered_at
+        or backdate_registration.registered_at > app.now()
+        or backdate_registration.registered_at < v_lead.created_at - interval '365 days' then
+        perform app.raise_error(
+            'FP705', 422,
+            format(
+                'registered_at must be earlier than %s and not before %s.',
+                app.format_day(v_lead.registered_at), app.format_day(v_lead.created_at - interval '365 days')
+            ),
+            'registered_at'
+        );
+    end if;
+    perform app_private.backdate_assignment(v_lead.assignment_id, backdate_registration.registered_at);
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.registration_backdated', 'lead', v_lead.id, v_lead.id,
+        jsonb_build_object('registered_at', v_lead.registered_at),
+        jsonb_build_object('registered_at', backdate_registration.registered_at), v_reason
+    );
+    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+end
+$$;
+
+--
+-- Name: FUNCTION backdate_registration(lead_id uuid, registered_at timestamp with time zone, reason text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.backdate_registration(lead_id uuid, registered_at timestamp with time zone, reason text) IS 'Moves the registration of the current cycle earlier (managers; at most 365 days before the lead was created).';
+
+--
+-- Name: claim_lead(uuid); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.claim_lead(lead_id uuid) RETURNS api.lead_protection
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_config app.protection_configs := app.my_protection_config();
+    v_status text;
+    v_last_expiry timestamptz;
+    v_quota integer;
+begin
+    perform app.require_role(array['sales_rep']);
+    perform app_private.lock_lead(claim_lead.lead_id);
+    select l.* into v_lead from app.leads as l where l.id = claim_lead.lead_id;
+    if v_lead.id is null then
+        -- Invisible but in the tenant: someone else's protected lead (maybe claimed a moment ago).
+        if app_private.lead_in_my_tenant(claim_lead.lead_id) then
+            perform app.raise_error(
+                'FP306', 409, 'The lead is protected for another agent and cannot be claimed.', 'lead_id'
+            );
+        end if;
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    v_status := app.lead_status(v_lead, v_config, app.now());
+    if v_status in ('ACTIVE', 'GRACE') then
+        if v_lead.owner_id = app.current_user_id() then
+            perform app.raise_error('FP304', 409, 'You already own this lead.', 'lead_id');
+        end if;
+        perform app.raise_error('FP306', 409, 'The lead is protected for another agent and cannot be claimed.', 'lead_id');
+    end if;
+
+    -- The previous owner may not let it lapse and claim it again for a fresh term.
+    v_last_expiry := coalesce(
+        app_private.last_expiry_of(v_lead.id, app.current_user_id()),
+        case when v_lead.owner_id = app.current_user_id() then
+            (select d.expires_at from app.lead_deadlines(v_lead, v_config, app.now()) as d)
+        end
+    );
+    if v_last_expiry + make_interval(days => v_config.cooldown_days) > app.now() then
+        perform app.raise_error(
+            'FP307', 422,
+            format(
+                'Your protection of this lead ended recently; you can claim it again from %s.',
+                app.format_day(v_last_expiry + make_interval(days => v_config.cooldown_days))
+            ),
+            'lead_id'
+        );
+    end if;
+
+    v_quota := (app.effective_setting(
+        'lead.claim.maxPerMonth', app.current_tenant_id(), app.current_org_id(), app.current_user_id()
+    ))::integer;
+    if app_private.acquisitions_since(app.current_user_id(), app.now() - interval '30 days') >= v_quota then
+        perform app.raise_error(
+            'FP308', 422,
+            format('You have reached your limit of %s registrations and claims in 30 days.', v_quota),
+            'lead_id'
+        );
+    end if;
+
+    if v_lead.owner_id is not null then
+        -- Expired but not yet released by the job: release it now, exactly as the job would.
+        perform app_private.release_lead(v_lead.id, 'EXPIRED', true);
+    end if;
+    perform app_private.open_assignment(v_lead.id, app.current_user_id(), app.now(), 'CLAIMED');
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.claimed', 'lead', v_lead.id, v_lead.id,
+        jsonb_build_object('status', v_status), jsonb_build_object('owner_id', app.current_user_id())
+    );
+    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+end
+$$;
+
+--
+-- Name: FUNCTION claim_lead(lead_id uuid); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.claim_lead(lead_id uuid) IS 'Takes a pool lead (unassigned, released, or expired and not yet released) and starts the caller''s protection. Refused during the previous owner''s cooldown (FP307) and beyond the monthly quota (FP308).';
 
 --
 -- Name: users; Type: TABLE; Schema: app; Owner: -
@@ -324,6 +1501,1363 @@ $$;
 COMMENT ON FUNCTION api.deactivate_user(user_id uuid) IS 'Deactivates a user of the caller''s tenant (tenant admins only); their tokens stop working at once.';
 
 --
+-- Name: extension_requests; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.extension_requests (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    assignment_id uuid NOT NULL,
+    days integer NOT NULL,
+    reason text NOT NULL,
+    state text DEFAULT 'PENDING'::text NOT NULL,
+    requested_by uuid,
+    requested_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    due_at timestamp with time zone NOT NULL,
+    decided_by uuid,
+    decided_at timestamp with time zone,
+    decision_note text,
+    escalated_at timestamp with time zone,
+    CONSTRAINT extension_requests_days_range CHECK (((days >= 1) AND (days <= 90))),
+    CONSTRAINT extension_requests_decided_consistent CHECK (((state = 'PENDING'::text) = (decided_at IS NULL))),
+    CONSTRAINT extension_requests_decision_note_length CHECK ((char_length(decision_note) <= 2000)),
+    CONSTRAINT extension_requests_reason_length CHECK (((char_length(btrim(reason)) >= 10) AND (char_length(btrim(reason)) <= 2000))),
+    CONSTRAINT extension_requests_state_known CHECK ((state = ANY (ARRAY['PENDING'::text, 'APPROVED'::text, 'REJECTED'::text])))
+);
+
+--
+-- Name: TABLE extension_requests; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.extension_requests IS 'An owner''s request for more protection days (mode LEAST); a manager decides within 48 hours.';
+
+--
+-- Name: COLUMN extension_requests.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.extension_requests.id IS 'Request id.';
+
+--
+-- Name: COLUMN extension_requests.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.extension_requests.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN extension_requests.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.extension_requests.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN extension_requests.assignment_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.extension_requests.assignment_id IS 'Protection cycle the days apply to.';
+
+--
+-- Name: COLUMN extension_requests.days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.extension_requests.days IS 'Days requested (1-90).';
+
+--
+-- Name: COLUMN extension_requests.reason; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.extension_requests.reason IS 'Why (at least 10 characters).';
+
+--
+-- Name: COLUMN extension_requests.state; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.extension_requests.state IS 'PENDING, APPROVED or REJECTED.';
+
+--
+-- Name: COLUMN extension_requests.requested_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.extension_requests.requested_by IS 'The owner who asked.';
+
+--
+-- Name: COLUMN extension_requests.requested_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.extension_requests.requested_at IS 'When.';
+
+--
+-- Name: COLUMN extension_requests.due_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.extension_requests.due_at IS 'Decision due (48 hours after the request); then it escalates.';
+
+--
+-- Name: COLUMN extension_requests.decided_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.extension_requests.decided_by IS 'Manager who decided.';
+
+--
+-- Name: COLUMN extension_requests.decided_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.extension_requests.decided_at IS 'When it was decided.';
+
+--
+-- Name: COLUMN extension_requests.decision_note; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.extension_requests.decision_note IS 'Note of the decision.';
+
+--
+-- Name: COLUMN extension_requests.escalated_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.extension_requests.escalated_at IS 'When it was escalated to tenant admins.';
+
+--
+-- Name: extension_requests; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.extension_requests WITH (security_invoker='true') AS
+ SELECT x.id,
+    x.lead_id,
+    x.days,
+    x.reason,
+    x.state,
+    x.requested_by,
+    x.requested_at,
+    x.decided_by,
+    x.decided_at,
+    x.decision_note,
+    x.due_at,
+    x.escalated_at
+   FROM app.extension_requests x;
+
+--
+-- Name: VIEW extension_requests; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.extension_requests IS 'Extension requests of leads the caller may read in full.';
+
+--
+-- Name: COLUMN extension_requests.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.extension_requests.id IS 'Request id.';
+
+--
+-- Name: COLUMN extension_requests.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.extension_requests.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN extension_requests.days; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.extension_requests.days IS 'Days requested.';
+
+--
+-- Name: COLUMN extension_requests.reason; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.extension_requests.reason IS 'Why.';
+
+--
+-- Name: COLUMN extension_requests.state; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.extension_requests.state IS 'PENDING, APPROVED or REJECTED.';
+
+--
+-- Name: COLUMN extension_requests.requested_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.extension_requests.requested_by IS 'Owner who asked.';
+
+--
+-- Name: COLUMN extension_requests.requested_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.extension_requests.requested_at IS 'When.';
+
+--
+-- Name: COLUMN extension_requests.decided_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.extension_requests.decided_by IS 'Manager who decided.';
+
+--
+-- Name: COLUMN extension_requests.decided_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.extension_requests.decided_at IS 'When it was decided.';
+
+--
+-- Name: COLUMN extension_requests.decision_note; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.extension_requests.decision_note IS 'Note of the decision.';
+
+--
+-- Name: COLUMN extension_requests.due_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.extension_requests.due_at IS 'Decision due; escalated to admins after.';
+
+--
+-- Name: COLUMN extension_requests.escalated_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.extension_requests.escalated_at IS 'When it was escalated.';
+
+--
+-- Name: decide_extension(uuid, boolean, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.decide_extension(request_id uuid, approve boolean, note text DEFAULT NULL::text) RETURNS api.extension_requests
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_request app.extension_requests;
+    v_lead app.leads;
+    v_state text := case when decide_extension.approve then 'APPROVED' else 'REJECTED' end;
+begin
+    perform app.require_role(array['sales_manager']);
+    if decide_extension.approve is null then
+        perform app.raise_error('FP301', 400, 'approve must be true or false.', 'approve');
+    end if;
+    if char_length(decide_extension.note) > 2000 then
+        perform app.raise_error('FP301', 400, 'note must have at most 2000 characters.', 'note');
+    end if;
+    select x.* into v_request from app.extension_requests as x where x.id = decide_extension.request_id;
+    if v_request.id is null then
+        perform app.raise_error('FP604', 404, 'The extension request does not exist.', 'request_id');
+    end if;
+    v_lead := app.lead_for_action(v_request.lead_id);
+    select x.* into v_request from app.extension_requests as x where x.id = decide_extension.request_id;
+    if v_request.state <> 'PENDING' then
+        perform app.raise_error(
+            'FP605', 409, format('The request was already %s.', lower(v_request.state)), 'request_id'
+        );
+    end if;
+    update app.extension_requests as x
+    set state = v_state, decided_by = app.current_user_id(), decided_at = app.now(),
+        decision_note = decide_extension.note
+    where x.id = v_request.id;
+    perform app_private.notify(
+        v_lead.tenant_id, v_request.requested_by, 'EXTENSION_DECIDED', v_lead.id,
+        format('Verlängerung %s: %s', case when decide_extension.approve then 'genehmigt' else 'abgelehnt' end,
+            v_lead.company_name),
+        coalesce(decide_extension.note, ''), 'EXTENSION_DECIDED:' || v_request.id
+    );
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.extension_decided', 'extension_request', v_request.id, v_lead.id,
+        jsonb_build_object('state', 'PENDING'), jsonb_build_object('state', v_state, 'days', v_request.days),
+        decide_extension.note
+    );
+    return (select x from api.extension_requests as x where x.id = v_request.id);
+end
+$$;
+
+--
+-- Name: FUNCTION decide_extension(request_id uuid, approve boolean, note text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.decide_extension(request_id uuid, approve boolean, note text) IS 'Approves or rejects an extension request (managers); approved days extend term_end_at.';
+
+--
+-- Name: decide_hold(uuid, boolean, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.decide_hold(hold_id uuid, approve boolean, note text DEFAULT NULL::text) RETURNS api.holds
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_hold app.holds;
+    v_lead app.leads;
+    v_state text := case when decide_hold.approve then 'APPROVED' else 'REJECTED' end;
+begin
+    perform app.require_role(array['sales_manager']);
+    if decide_hold.approve is null then
+        perform app.raise_error('FP301', 400, 'approve must be true or false.', 'approve');
+    end if;
+    if char_length(decide_hold.note) > 2000 then
+        perform app.raise_error('FP301', 400, 'note must have at most 2000 characters.', 'note');
+    end if;
+    v_hold := app.hold_for_action(decide_hold.hold_id);
+    v_lead := app.lead_for_action(v_hold.lead_id);
+    if v_hold.state <> 'PENDING' then
+        perform app.raise_error('FP518', 409, format('The hold was already %s.', lower(v_hold.state)), 'hold_id');
+    end if;
+    perform app.require_live(v_lead);
+    update app.holds as h
+    set state = v_state, decided_by = app.current_user_id(), decided_at = app.now(), decision_note = decide_hold.note
+    where h.id = v_hold.id;
+    perform app_private.notify(
+        v_lead.tenant_id, v_hold.requested_by, 'HOLD_DECIDED', v_lead.id,
+        format('Hold %s: %s', case when decide_hold.approve then 'genehmigt' else 'abgelehnt' end, v_lead.company_name),
+        coalesce(decide_hold.note, ''), 'HOLD_DECIDED:' || v_hold.id
+    );
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.hold_decided', 'hold', v_hold.id, v_lead.id,
+        jsonb_build_object('state', 'PENDING'), jsonb_build_object('state', v_state), decide_hold.note
+    );
+    return (select h from api.holds as h where h.id = v_hold.id);
+end
+$$;
+
+--
+-- Name: FUNCTION decide_hold(hold_id uuid, approve boolean, note text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.decide_hold(hold_id uuid, approve boolean, note text) IS 'Approves or rejects a pending hold (managers). An approved hold counts from its start_at.';
+
+--
+-- Name: end_hold(uuid); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.end_hold(hold_id uuid) RETURNS api.holds
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_hold app.holds;
+    v_lead app.leads;
+    v_now timestamptz := app.now();
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    v_hold := app.hold_for_action(end_hold.hold_id);
+    v_lead := app.lead_for_action(v_hold.lead_id);
+    perform app.require_owner_or_manager(v_lead);
+    perform app.require_live(v_lead);
+    if v_hold.state = 'REJECTED' or (v_hold.end_at is not null and v_hold.end_at <= v_now) then
+        perform app.raise_error('FP517', 409, 'The hold has already ended.', 'hold_id');
+    end if;
+    if v_hold.start_at >= v_now then
+        perform app.raise_error('FP517', 409, 'The hold has not started yet, so it cannot end.', 'hold_id');
+    end if;
+    update app.holds as h set end_at = v_now where h.id = v_hold.id;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.hold_ended', 'hold', v_hold.id, v_lead.id,
+        jsonb_build_object('end_at', v_hold.end_at, 'state', v_hold.state),
+        jsonb_build_object('end_at', v_now)
+    );
+    return (select h from api.holds as h where h.id = v_hold.id);
+end
+$$;
+
+--
+-- Name: FUNCTION end_hold(hold_id uuid); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.end_hold(hold_id uuid) IS 'Ends a running hold now (owner or manager): the clock runs again.';
+
+--
+-- Name: expire_now(uuid, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.expire_now(lead_id uuid, reason text) RETURNS api.lead_protection
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_reason text;
+begin
+    perform app.require_role(array['sales_manager']);
+    v_reason := app.check_text(expire_now.reason, 'reason', 10, 2000);
+    v_lead := app.lead_for_action(expire_now.lead_id);
+    if v_lead.owner_id is null then
+        perform app.raise_error('FP310', 409, 'The lead is already in the pool.', 'lead_id');
+    end if;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.expired_now', 'lead', v_lead.id, v_lead.id,
+        jsonb_build_object('owner_id', v_lead.owner_id), null, v_reason
+    );
+    perform app_private.release_lead(v_lead.id, 'EXPIRED_NOW', false, v_reason);
+    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+end
+$$;
+
+--
+-- Name: FUNCTION expire_now(lead_id uuid, reason text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.expire_now(lead_id uuid, reason text) IS 'Ends protection at once and releases the lead to the pool (managers).';
+
+--
+-- Name: find_similar_leads(text, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.find_similar_leads(company_name text, postal_code text) RETURNS SETOF app.similar_lead
+    LANGUAGE plpgsql STABLE
+    AS $$
+#variable_conflict use_column
+declare
+    v_name_key text := app.normalize_company_name(find_similar_leads.company_name);
+    v_area text := left(app.normalize_postal_code(find_similar_leads.postal_code), 2);
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager', 'auditor', 'tenant_admin']);
+    if coalesce(v_name_key, '') = '' or char_length(find_similar_leads.company_name) > 200 then
+        perform app.raise_error('FP301', 400, 'company_name must name a company.', 'company_name');
+    end if;
+    if coalesce(v_area, '') = '' or char_length(find_similar_leads.postal_code) > 10 then
+        perform app.raise_error('FP301', 400, 'postal_code must be a postal code.', 'postal_code');
+    end if;
+    -- Another rep's protected lead is reported without its id: the rep learns that the company
+    -- is taken, not by whom, and cannot open it.
+    return query
+    select
+        case when s.status in ('ACTIVE', 'GRACE') and app.current_web_role() = 'sales_rep'
+            and s.owner_id is distinct from app.current_user_id()
+            and app_private.collaborator_role(s.id) is null
+            then null else s.id end,
+        s.company_name, s.postal_code, s.city, s.similarity,
+        case when s.status in ('ACTIVE', 'GRACE') and app.current_web_role() = 'sales_rep'
+            and s.owner_id is distinct from app.current_user_id()
+            then 'PROTECTED' else s.status end
+    from app_private.similar_leads(app.current_tenant_id(), v_name_key, v_area) as s;
+end
+$$;
+
+--
+-- Name: FUNCTION find_similar_leads(company_name text, postal_code text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.find_similar_leads(company_name text, postal_code text) IS 'Leads with a similar name (trigram similarity >= 0.6) in the same postal area, to warn before registering. Other agents'' protected leads show status PROTECTED and no id.';
+
+--
+-- Name: activities; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.activities (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    assignment_id uuid,
+    kind text NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    note text,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    CONSTRAINT activities_note_length CHECK ((char_length(note) <= 5000))
+);
+
+--
+-- Name: TABLE activities; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.activities IS 'What happened on a lead. Qualifying kinds renew protection.';
+
+--
+-- Name: COLUMN activities.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.id IS 'Activity id.';
+
+--
+-- Name: COLUMN activities.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN activities.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN activities.assignment_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.assignment_id IS 'Protection cycle it was logged in.';
+
+--
+-- Name: COLUMN activities.kind; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.kind IS 'Kind (app.activity_kinds of the tenant).';
+
+--
+-- Name: COLUMN activities.occurred_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.occurred_at IS 'When it happened (between registration and now).';
+
+--
+-- Name: COLUMN activities.note; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.note IS 'Free text.';
+
+--
+-- Name: COLUMN activities.created_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.created_by IS 'Who logged it; null for the system.';
+
+--
+-- Name: COLUMN activities.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.created_at IS 'When it was logged.';
+
+--
+-- Name: activity_kinds; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.activity_kinds (
+    tenant_id uuid NOT NULL,
+    kind text NOT NULL,
+    counts_as_progress boolean NOT NULL,
+    description text NOT NULL,
+    CONSTRAINT activity_kinds_description_length CHECK (((char_length(description) >= 1) AND (char_length(description) <= 300))),
+    CONSTRAINT activity_kinds_kind_format CHECK ((kind ~ '^[A-Z][A-Z_]{1,39}$'::text))
+);
+
+--
+-- Name: TABLE activity_kinds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.activity_kinds IS 'Kinds of activity per tenant; counts_as_progress decides whether an activity keeps protection alive.';
+
+--
+-- Name: COLUMN activity_kinds.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activity_kinds.tenant_id IS 'Tenant (each tenant decides its own flags).';
+
+--
+-- Name: COLUMN activity_kinds.kind; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activity_kinds.kind IS 'Kind code, e.g. QUALIFIED_CALL.';
+
+--
+-- Name: COLUMN activity_kinds.counts_as_progress; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activity_kinds.counts_as_progress IS 'Qualifying activity: renews the protection anchor. Changing it applies to existing activities.';
+
+--
+-- Name: COLUMN activity_kinds.description; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activity_kinds.description IS 'What the kind means.';
+
+--
+-- Name: activities; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.activities WITH (security_invoker='true') AS
+ SELECT a.id,
+    a.lead_id,
+    a.kind,
+    a.occurred_at,
+    a.note,
+    k.counts_as_progress,
+    a.created_by,
+    a.created_at
+   FROM (app.activities a
+     JOIN app.activity_kinds k ON (((a.tenant_id = k.tenant_id) AND (a.kind = k.kind))));
+
+--
+-- Name: VIEW activities; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.activities IS 'Activities of leads the caller may read in full.';
+
+--
+-- Name: COLUMN activities.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.id IS 'Activity id.';
+
+--
+-- Name: COLUMN activities.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN activities.kind; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.kind IS 'Kind.';
+
+--
+-- Name: COLUMN activities.occurred_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.occurred_at IS 'When it happened.';
+
+--
+-- Name: COLUMN activities.note; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.note IS 'Free text.';
+
+--
+-- Name: COLUMN activities.counts_as_progress; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.counts_as_progress IS 'Whether its kind counts as progress (now).';
+
+--
+-- Name: COLUMN activities.created_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.created_by IS 'Who logged it (null: the system).';
+
+--
+-- Name: COLUMN activities.created_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.created_at IS 'When it was logged.';
+
+--
+-- Name: log_activity(uuid, text, timestamp with time zone, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone DEFAULT NULL::timestamp with time zone, note text DEFAULT NULL::text) RETURNS api.activities
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_at timestamptz := coalesce(log_activity.occurred_at, app.now());
+    v_id uuid;
+begin
+    perform app.require_role(array['sales_rep']);
+    v_lead := app.lead_for_action(log_activity.lead_id);
+    if not app.rep_can_read(v_lead.id) then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    perform app.require_live(v_lead);
+    if v_lead.owner_id is distinct from app.current_user_id()
+        and app_private.collaborator_role(v_lead.id) is distinct from 'ASSIST'
+        and app_private.collaborator_role(v_lead.id) is distinct from 'NEGOTIATE' then
+        perform app.raise_error(
+            'FP403', 403, 'Only the owner or an assisting collaborator may log activities.', 'lead_id'
+        );
+    end if;
+    if log_activity.kind is null or log_activity.kind = 'SYSTEM' or not exists (
+        select from app.activity_kinds as k where k.tenant_id = v_lead.tenant_id and k.kind = log_activity.kind
+    ) then
+        perform app.raise_error(
+            'FP401', 400, 'kind is not an activity kind of your tenant.', 'kind',
+            'See api.activity_kinds (SYSTEM is reserved).'
+        );
+    end if;
+    if v_at < v_lead.registered_at or v_at > app.now() + interval '5 minutes' then
+        perform app.raise_error(
+            'FP402', 422,
+            format(
+                'occurred_at must lie between the registration (%s) and now.',
+                to_char(v_lead.registered_at, 'YYYY-MM-DD"T"HH24:MI:SSOF')
+            ),
+            'occurred_at'
+        );
+    end if;
+    if char_length(log_activity.note) > 5000 then
+        perform app.raise_error('FP301', 400, 'note must have at most 5000 characters.', 'note');
+    end if;
+
+    insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at, note, created_by)
+    values (
+        v_lead.tenant_id, v_lead.id, v_lead.assignment_id, log_activity.kind, v_at, log_activity.note,
+        app.current_user_id()
+    )
+    returning id into v_id;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.activity_logged', 'activity', v_id, v_lead.id, null,
+        jsonb_build_object('kind', log_activity.kind, 'occurred_at', v_at)
+    );
+    return (select a from api.activities as a where a.id = v_id);
+end
+$$;
+
+--
+-- Name: FUNCTION log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) IS 'Logs an activity (owner or ASSIST/NEGOTIATE collaborator, lead ACTIVE or GRACE). A qualifying kind renews protection; occurred_at must lie between registration and now.';
+
+--
+-- Name: mark_notification_read(uuid); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.mark_notification_read(notification_id uuid) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager', 'auditor', 'tenant_admin']);
+    update app.notifications as n
+    set read_at = coalesce(n.read_at, app.now())
+    where n.id = mark_notification_read.notification_id;
+    if not found then
+        perform app.raise_error('FP806', 404, 'The notification does not exist.', 'notification_id');
+    end if;
+end
+$$;
+
+--
+-- Name: FUNCTION mark_notification_read(notification_id uuid); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.mark_notification_read(notification_id uuid) IS 'Marks one of the caller''s notifications read.';
+
+--
+-- Name: override_protection(uuid, timestamp with time zone, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) RETURNS api.lead_protection
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_reason text;
+    v_id uuid;
+begin
+    perform app.require_role(array['sales_manager']);
+    v_reason := app.check_text(override_protection.reason, 'reason', 10, 2000);
+    v_lead := app.lead_for_action(override_protection.lead_id);
+    if v_lead.owner_id is null then
+        perform app.raise_error('FP310', 409, 'The lead is in the pool; assign it with transfer_lead.', 'lead_id');
+    end if;
+    if override_protection.until is null or override_protection.until <= app.now()
+        or override_protection.until > app.now() + interval '2 years' then
+        perform app.raise_error('FP703', 400, 'until must lie in the future (at most two years ahead).', 'until');
+    end if;
+    insert into app.protection_overrides (tenant_id, lead_id, assignment_id, until, reason, created_by)
+    values (v_lead.tenant_id, v_lead.id, v_lead.assignment_id, override_protection.until, v_reason, app.current_user_id())
+    returning id into v_id;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.override', 'lead', v_lead.id, v_lead.id,
+        jsonb_build_object('override_until', v_lead.override_until),
+        jsonb_build_object('override_until', override_protection.until), v_reason
+    );
+    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+end
+$$;
+
+--
+-- Name: FUNCTION override_protection(lead_id uuid, until timestamp with time zone, reason text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) IS 'Keeps a lead ACTIVE until `until` whatever its progress (managers; also rescues an expired lead before its release).';
+
+--
+-- Name: lead_details; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.lead_details (
+    lead_id uuid NOT NULL,
+    tenant_id uuid NOT NULL,
+    street text,
+    country text DEFAULT 'DE'::text NOT NULL,
+    vat_id text,
+    contact_name text,
+    contact_email text,
+    contact_phone text,
+    notes text,
+    CONSTRAINT lead_details_contact_email_format CHECK ((((char_length(contact_email) <= 254) AND (contact_email ~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'::text)) OR ((char_length(contact_email) = 64) AND (contact_email ~ '^[0-9a-f]{64}$'::text)))),
+    CONSTRAINT lead_details_contact_name_length CHECK (((char_length(contact_name) >= 1) AND (char_length(contact_name) <= 200))),
+    CONSTRAINT lead_details_contact_phone_format CHECK ((contact_phone ~ '^\+?[0-9 ()/.-]{3,40}$'::text)),
+    CONSTRAINT lead_details_country_format CHECK ((country ~ '^[A-Z]{2}$'::text)),
+    CONSTRAINT lead_details_notes_length CHECK ((char_length(notes) <= 5000)),
+    CONSTRAINT lead_details_street_length CHECK (((char_length(street) >= 1) AND (char_length(street) <= 200))),
+    CONSTRAINT lead_details_vat_id_length CHECK (((char_length(vat_id) >= 4) AND (char_length(vat_id) <= 20)))
+);
+
+--
+-- Name: TABLE lead_details; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.lead_details IS 'Address and contact data of a lead: only for those who may read the lead in full (not the pool).';
+
+--
+-- Name: COLUMN lead_details.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN lead_details.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.tenant_id IS 'Tenant (same as the lead).';
+
+--
+-- Name: COLUMN lead_details.street; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.street IS 'Street and number.';
+
+--
+-- Name: COLUMN lead_details.country; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.country IS 'ISO 3166 country code.';
+
+--
+-- Name: COLUMN lead_details.vat_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.vat_id IS 'VAT id as entered.';
+
+--
+-- Name: COLUMN lead_details.contact_name; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.contact_name IS 'Contact person (ANONYMIZED after pseudonymisation).';
+
+--
+-- Name: COLUMN lead_details.contact_email; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.contact_email IS 'Contact e-mail (its SHA-256 hex after pseudonymisation).';
+
+--
+-- Name: COLUMN lead_details.contact_phone; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.contact_phone IS 'Contact phone.';
+
+--
+-- Name: COLUMN lead_details.notes; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.notes IS 'Free notes.';
+
+--
+-- Name: leads; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.leads WITH (security_invoker='true') AS
+ SELECT o.id,
+    o.company_name,
+    d.street,
+    o.postal_code,
+    o.city,
+    d.country,
+    d.vat_id,
+    d.contact_name,
+    d.contact_email,
+    d.contact_phone,
+    o.owner_id,
+    o.registered_at,
+    o.status,
+    o.created_at
+   FROM (app.lead_overview o
+     LEFT JOIN app.lead_details d ON ((o.id = d.lead_id)));
+
+--
+-- Name: VIEW leads; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.leads IS 'Leads the caller may see. Address and contact fields are empty where the caller may not read them (a rep on a pool lead).';
+
+--
+-- Name: COLUMN leads.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.id IS 'Lead id.';
+
+--
+-- Name: COLUMN leads.company_name; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.company_name IS 'Company name.';
+
+--
+-- Name: COLUMN leads.street; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.street IS 'Street and number.';
+
+--
+-- Name: COLUMN leads.postal_code; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.postal_code IS 'Postal code.';
+
+--
+-- Name: COLUMN leads.city; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.city IS 'City.';
+
+--
+-- Name: COLUMN leads.country; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.country IS 'ISO country code.';
+
+--
+-- Name: COLUMN leads.vat_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.vat_id IS 'VAT id.';
+
+--
+-- Name: COLUMN leads.contact_name; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.contact_name IS 'Contact person.';
+
+--
+-- Name: COLUMN leads.contact_email; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.contact_email IS 'Contact e-mail.';
+
+--
+-- Name: COLUMN leads.contact_phone; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.contact_phone IS 'Contact phone.';
+
+--
+-- Name: COLUMN leads.owner_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.owner_id IS 'Current owner; null in the pool.';
+
+--
+-- Name: COLUMN leads.registered_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.registered_at IS 'Start of the current protection.';
+
+--
+-- Name: COLUMN leads.status; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.status IS 'UNASSIGNED, ACTIVE, GRACE or EXPIRED.';
+
+--
+-- Name: COLUMN leads.created_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.created_at IS 'When the lead was first registered.';
+
+--
+-- Name: register_lead(text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.register_lead(company_name text, postal_code text, city text, street text DEFAULT NULL::text, country text DEFAULT 'DE'::text, vat_id text DEFAULT NULL::text, contact_name text DEFAULT NULL::text, contact_email text DEFAULT NULL::text, contact_phone text DEFAULT NULL::text) RETURNS api.leads
+    LANGUAGE plpgsql
+    AS $_$
+#variable_conflict use_column
+declare
+    v_name text;
+    v_postal text;
+    v_city text;
+    v_vat_key text;
+    v_lead_id uuid;
+    v_dup record;
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    v_name := app.check_text(register_lead.company_name, 'company_name', 2, 200);
+    if app.normalize_company_name(v_name) = '' then
+        perform app.raise_error(
+            'FP301', 400, 'company_name must contain more than a legal form.', 'company_name'
+        );
+    end if;
+    v_postal := btrim(register_lead.postal_code);
+    if v_postal is null or v_postal !~ '^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$' then
+        perform app.raise_error(
+            'FP301', 400, 'postal_code must be a postal code such as 10115.', 'postal_code'
+        );
+    end if;
+    v_city := app.check_text(register_lead.city, 'city', 1, 100);
+    if register_lead.country is null or register_lead.country !~ '^[A-Z]{2}$' then
+        perform app.raise_error('FP301', 400, 'country must be a two-letter ISO code such as DE.', 'country');
+    end if;
+    v_vat_key := app.normalize_vat_id(register_lead.vat_id);
+    if register_lead.vat_id is not null and (
+        v_vat_key is null or v_vat_key !~ '^[A-Z]{2}[A-Z0-9]{2,13}$' or char_length(register_lead.vat_id) > 20
+    ) then
+        perform app.raise_error('FP301', 400, 'vat_id must be a VAT id such as DE123456789.', 'vat_id');
+    end if;
+    if register_lead.street is not null then
+        perform app.check_text(register_lead.street, 'street', 1, 200);
+    end if;
+    if register_lead.contact_name is not null then
+        perform app.check_text(register_lead.contact_name, 'contact_name', 1, 200);
+    end if;
+    if register_lead.contact_email is not null and (
+        char_length(register_lead.contact_email) > 254
+        or register_lead.contact_email !~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'
+    ) then
+        perform app.raise_error('FP301', 400, 'contact_email must be an e-mail address.', 'contact_email');
+    end if;
+    if register_lead.contact_phone is not null and register_lead.contact_phone !~ '^\+?[0-9 ()/.-]{3,40}$' then
+        perform app.raise_error(
+            'FP301', 400, 'contact_phone must be a phone number such as +49 30 1234567.', 'contact_phone'
+        );
+    end if;
+
+    begin
+        insert into app.leads (tenant_id, company_name, postal_code, city, vat_key, created_by)
+        values (app.current_tenant_id(), v_name, v_postal, v_city, v_vat_key, app.current_user_id())
+        returning id into v_lead_id;
+    exception when unique_violation then
+        -- Someone registered this company first (maybe a moment ago, concurrently).
+        select d.* into v_dup
+        from app_private.duplicate_of(
+            app.current_tenant_id(),
+            app.normalize_company_name(v_name) || '|' || app.normalize_postal_code(v_postal),
+            v_vat_key
+        ) as d;
+        if v_dup.status in ('UNASSIGNED', 'EXPIRED') then
+            perform app.raise_error(
+                'FP303', 409, 'This company is already in the lead pool: claim it instead of registering it.',
+                v_dup.lead_id::text, 'Call claim_lead with this lead id.'
+            );
+        elsif v_dup.owner_id = app.current_user_id() then
+            perform app.raise_error('FP304', 409, 'You already own this lead.', v_dup.lead_id::text);
+        end if;
+        perform app.raise_error(
+            'FP302', 409,
+            format('This company is already protected for another agent until %s.', app.format_day(v_dup.expires_at)),
+            case when app.current_web_role() = 'sales_manager' then v_dup.lead_id::text end
+        );
+    end;
+
+    insert into app.lead_details (
+        lead_id, tenant_id, street, country, vat_id, contact_name, contact_email, contact_phone
+    )
+    values (
+        v_lead_id, app.current_tenant_id(), btrim(register_lead.street), register_lead.country,
+        btrim(register_lead.vat_id), btrim(register_lead.contact_name), btrim(register_lead.contact_email),
+        btrim(register_lead.contact_phone)
+    );
+    perform app_private.open_assignment(v_lead_id, app.current_user_id(), app.now(), 'REGISTERED');
+    perform app_private.audit(
+        app.current_tenant_id(), 'lead.registered', 'lead', v_lead_id, v_lead_id, null,
+        jsonb_build_object('company_name', v_name, 'postal_code', v_postal, 'owner_id', app.current_user_id())
+    );
+    return (select l from api.leads as l where l.id = v_lead_id);
+end
+$_$;
+
+--
+-- Name: FUNCTION register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) IS 'Registers a prospect and starts the caller''s protection. A hard duplicate (same normalised name and postal code, or VAT id) is refused with 409: protected (FP302, with the date) or in the pool (FP303, with the lead id to claim).';
+
+--
+-- Name: remove_collaborator(uuid, uuid); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_role text;
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    v_lead := app.lead_for_action(remove_collaborator.lead_id);
+    perform app.require_owner_or_manager(v_lead);
+    perform app.require_live(v_lead);
+    delete from app.collaborators as c
+    where c.lead_id = v_lead.id and c.user_id = remove_collaborator.user_id
+    returning c.role into v_role;
+    if v_role is null then
+        perform app.raise_error('FP805', 404, 'The user does not collaborate on this lead.', 'user_id');
+    end if;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.collaborator_removed', 'collaborator', remove_collaborator.user_id, v_lead.id,
+        jsonb_build_object('user_id', remove_collaborator.user_id, 'role', v_role), null
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION remove_collaborator(lead_id uuid, user_id uuid); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) IS 'Removes a collaborator from a lead (owner or manager).';
+
+--
+-- Name: request_extension(uuid, integer, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.request_extension(lead_id uuid, days integer, reason text) RETURNS api.extension_requests
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_reason text;
+    v_id uuid;
+begin
+    perform app.require_role(array['sales_rep']);
+    v_lead := app.lead_for_action(request_extension.lead_id);
+    perform app.require_owner_or_manager(v_lead);
+    perform app.require_live(v_lead);
+    if (app.my_protection_config()).mode = 'GREATEST' then
+        perform app.raise_error(
+            'FP601', 422, 'Extensions are not needed: protection renews itself with every progress.', 'lead_id'
+        );
+    end if;
+    if request_extension.days is null or request_extension.days not between 1 and 90 then
+        perform app.raise_error('FP602', 400, 'days must be between 1 and 90.', 'days');
+    end if;
+    v_reason := app.check_text(request_extension.reason, 'reason', 10, 2000);
+    begin
+        insert into app.extension_requests (
+            tenant_id, lead_id, assignment_id, days, reason, state, requested_by, due_at
+        )
+        values (
+            v_lead.tenant_id, v_lead.id, v_lead.assignment_id, request_extension.days, v_reason, 'PENDING',
+            app.current_user_id(), app.now() + interval '48 hours'
+        )
+        returning id into v_id;
+    exception when unique_violation then
+        perform app.raise_error('FP606', 409, 'An extension request for this lead is already waiting.', 'lead_id');
+    end;
+    perform app_private.notify_roles(
+        v_lead.tenant_id, array['sales_manager'], 'EXTENSION_REQUESTED', v_lead.id,
+        format('Verlängerung beantragt: %s', v_lead.company_name),
+        format('%s Tage für %s: %s', request_extension.days, v_lead.company_name, v_reason),
+        'EXTENSION_REQUESTED:' || v_id
+    );
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.extension_requested', 'extension_request', v_id, v_lead.id, null,
+        jsonb_build_object('days', request_extension.days), v_reason
+    );
+    return (select x from api.extension_requests as x where x.id = v_id);
+end
+$$;
+
+--
+-- Name: FUNCTION request_extension(lead_id uuid, days integer, reason text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) IS 'The owner asks for 1-90 more days (mode LEAST only; FP601 in GREATEST). A manager decides within 48 hours.';
+
+--
+-- Name: activity_kinds; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.activity_kinds WITH (security_invoker='true') AS
+ SELECT k.kind,
+    k.counts_as_progress,
+    k.description
+   FROM app.activity_kinds k;
+
+--
+-- Name: VIEW activity_kinds; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.activity_kinds IS 'Activity kinds of the caller''s tenant and whether they count as progress.';
+
+--
+-- Name: COLUMN activity_kinds.kind; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activity_kinds.kind IS 'Kind code.';
+
+--
+-- Name: COLUMN activity_kinds.counts_as_progress; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activity_kinds.counts_as_progress IS 'Qualifying: renews protection.';
+
+--
+-- Name: COLUMN activity_kinds.description; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activity_kinds.description IS 'What it means.';
+
+--
+-- Name: set_activity_kind(text, boolean); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.set_activity_kind(kind text, counts_as_progress boolean) RETURNS api.activity_kinds
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_before boolean;
+begin
+    perform app.require_role(array['tenant_admin']);
+    if set_activity_kind.counts_as_progress is null then
+        perform app.raise_error('FP301', 400, 'counts_as_progress must be true or false.', 'counts_as_progress');
+    end if;
+    select k.counts_as_progress into v_before
+    from app.activity_kinds as k
+    where k.tenant_id = app.current_tenant_id() and k.kind = set_activity_kind.kind;
+    if v_before is null then
+        perform app.raise_error('FP401', 400, 'kind is not an activity kind of your tenant.', 'kind');
+    end if;
+    update app.activity_kinds as k
+    set counts_as_progress = set_activity_kind.counts_as_progress
+    where k.tenant_id = app.current_tenant_id() and k.kind = set_activity_kind.kind;
+    perform app_private.audit(
+        app.current_tenant_id(), 'activity_kind.changed', 'activity_kind', null, null,
+        jsonb_build_object('kind', set_activity_kind.kind, 'counts_as_progress', v_before),
+        jsonb_build_object('kind', set_activity_kind.kind, 'counts_as_progress', set_activity_kind.counts_as_progress)
+    );
+    return (select k from api.activity_kinds as k where k.kind = set_activity_kind.kind);
+end
+$$;
+
+--
+-- Name: FUNCTION set_activity_kind(kind text, counts_as_progress boolean); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.set_activity_kind(kind text, counts_as_progress boolean) IS 'Decides whether a kind counts as progress (tenant admins). Applies to existing activities at once.';
+
+--
+-- Name: set_setting(text, text, jsonb, uuid); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.set_setting(key text, scope text, value jsonb, target_id uuid DEFAULT NULL::uuid) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_registry app.settings_registry;
+    v_target uuid;
+    v_error text;
+    v_before jsonb;
+begin
+    perform app.require_role(array['tenant_admin']);
+    select r.* into v_registry from app.settings_registry as r where r.key = set_setting.key;
+    if v_registry.key is null then
+        perform app.raise_error('FP201', 400, format('%s is not a setting.', coalesce(set_setting.key, 'null')), 'key');
+    end if;
+    if set_setting.scope is null or set_setting.scope not in ('tenant', 'org', 'user')
+        or not set_setting.scope = any(v_registry.allowed_scopes) then
+        perform app.raise_error(
+            'FP202', 400,
+            format('%s cannot be set at scope %s.', set_setting.key, coalesce(set_setting.scope, 'null')), 'scope',
+            'Allowed: ' || array_to_string(array(
+                select s from unnest(v_registry.allowed_scopes) as s where s <> 'global'
+            ), ', ') || '.'
+        );
+    end if;
+    v_target := case set_setting.scope when 'tenant' then app.current_tenant_id() else set_setting.target_id end;
+    if set_setting.scope = 'tenant' and set_setting.target_id is not null
+        and set_setting.target_id <> app.current_tenant_id() then
+        perform app.raise_error('FP204', 404, 'target_id is not your tenant.', 'target_id');
+    end if;
+    if set_setting.scope = 'org' and not exists (select from app.orgs as o where o.id = v_target) then
+        perform app.raise_error('FP204', 404, 'target_id is not an organisation of your tenant.', 'target_id');
+    end if;
+    if set_setting.scope = 'user' and not exists (select from app.users as u where u.id = v_target) then
+        perform app.raise_error('FP204', 404, 'target_id is not a user of your tenant.', 'target_id');
+    end if;
+    if set_setting.value is not null and set_setting.value <> 'null'::jsonb then
+        v_error := app.json_schema_error(v_registry.json_schema, set_setting.value, set_setting.key);
+        if v_error is not null then
+            perform app.raise_error('FP203', 400, v_error || '.', 'value');
+        end if;
+    end if;
+
+    select v.value into v_before
+    from app.settings_values as v
+    where v.key = set_setting.key and v.scope = set_setting.scope and v.target_id = v_target;
+    if set_setting.value is null or set_setting.value = 'null'::jsonb then
+        -- null removes the value: the key inherits from the broader scope again
+        delete from app.settings_values as v
+        where v.key = set_setting.key and v.scope = set_setting.scope and v.target_id = v_target;
+    elsif v_before is null then
+        insert into app.settings_values (key, scope, tenant_id, target_id, value, updated_by)
+        values (set_setting.key, set_setting.scope, app.current_tenant_id(), v_target, set_setting.value,
+            app.current_user_id());
+    else
+        update app.settings_values as v
+        set value = set_setting.value, updated_by = app.current_user_id(), updated_at = app.now()
+        where v.key = set_setting.key and v.scope = set_setting.scope and v.target_id = v_target;
+    end if;
+    perform app_private.audit(
+        app.current_tenant_id(), 'settings.changed', 'setting', v_target, null,
+        jsonb_build_object('key', set_setting.key, 'scope', set_setting.scope, 'value', v_before),
+        jsonb_build_object('key', set_setting.key, 'scope', set_setting.scope, 'value', set_setting.value)
+    );
+    return nullif(set_setting.value, 'null'::jsonb);
+end
+$$;
+
+--
+-- Name: FUNCTION set_setting(key text, scope text, value jsonb, target_id uuid); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.set_setting(key text, scope text, value jsonb, target_id uuid) IS 'Stores a setting for the tenant, an organisation or a user (tenant admins); validated against the key''s schema and allowed scopes (400 naming the key and rule). A null value removes it. Returns the stored value. Deadlines follow at once.';
+
+--
+-- Name: transfer_lead(uuid, uuid, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.transfer_lead(lead_id uuid, new_owner_id uuid, reason text) RETURNS api.lead_protection
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_reason text;
+begin
+    perform app.require_role(array['sales_manager', 'tenant_admin']);
+    v_reason := app.check_text(transfer_lead.reason, 'reason', 10, 2000);
+    v_lead := app.lead_for_action(transfer_lead.lead_id);
+    if app.current_web_role() = 'tenant_admin' and v_lead.owner_id is not null then
+        perform app.raise_error('FP102', 403, 'Tenant admins assign pool leads only.', 'lead_id');
+    end if;
+    if not exists (
+        select from api.users as u where u.id = transfer_lead.new_owner_id and u.role = 'sales_rep'
+    ) then
+        perform app.raise_error('FP704', 400, 'new_owner_id must be an active sales rep of your tenant.', 'new_owner_id');
+    end if;
+    if transfer_lead.new_owner_id = v_lead.owner_id then
+        perform app.raise_error('FP704', 409, 'The lead already belongs to this rep.', 'new_owner_id');
+    end if;
+    if v_lead.owner_id is not null then
+        perform app_private.close_assignment(v_lead.id, 'TRANSFERRED', null, false);
+        -- Collaborators stay, except the new owner, who now owns the lead. (Pool leads have none.)
+        delete from app.collaborators as c where c.lead_id = v_lead.id and c.user_id = transfer_lead.new_owner_id;
+    end if;
+    perform app_private.open_assignment(
+        v_lead.id, transfer_lead.new_owner_id, app.now(),
+        case when v_lead.owner_id is null then 'ASSIGNED' else 'TRANSFERRED' end
+    );
+    perform app_private.notify(
+        v_lead.tenant_id, transfer_lead.new_owner_id, 'LEAD_ASSIGNED', v_lead.id,
+        format('Neuer Lead: %s', v_lead.company_name),
+        format('Ihnen wurde der Lead %s übertragen.', v_lead.company_name),
+        'LEAD_ASSIGNED:' || v_lead.id || ':' || app.now()
+    );
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.transferred', 'lead', v_lead.id, v_lead.id,
+        jsonb_build_object('owner_id', v_lead.owner_id),
+        jsonb_build_object('owner_id', transfer_lead.new_owner_id), v_reason
+    );
+    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+end
+$$;
+
+--
+-- Name: FUNCTION transfer_lead(lead_id uuid, new_owner_id uuid, reason text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.transfer_lead(lead_id uuid, new_owner_id uuid, reason text) IS 'Gives a lead to another rep with a fresh protection cycle (managers; tenant admins for pool leads). Collaborators are kept unless the new owner was one.';
+
+--
 -- Name: whoami(); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -338,6 +2872,36 @@ $$;
 --
 
 COMMENT ON FUNCTION api.whoami() IS 'The calling user.';
+
+--
+-- Name: check_text(text, text, integer, integer); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.check_text(p_value text, p_field text, p_min integer, p_max integer) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+declare
+    v_value text := btrim(p_value);
+begin
+    if v_value is null or char_length(v_value) < p_min then
+        perform app.raise_error(
+            'FP301', 400, format('%s must have at least %s characters.', p_field, p_min), p_field
+        );
+    end if;
+    if char_length(v_value) > p_max then
+        perform app.raise_error(
+            'FP301', 400, format('%s must have at most %s characters.', p_field, p_max), p_field
+        );
+    end if;
+    return v_value;
+end
+$$;
+
+--
+-- Name: FUNCTION check_text(p_value text, p_field text, p_min integer, p_max integer); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.check_text(p_value text, p_field text, p_min integer, p_max integer) IS 'Trims a text argument and raises FP301 (400, naming the field) unless its length is in range.';
 
 --
 -- Name: current_org_id(); Type: FUNCTION; Schema: app; Owner: -
@@ -382,18 +2946,194 @@ CREATE FUNCTION app.current_user_id() RETURNS uuid
 COMMENT ON FUNCTION app.current_user_id() IS 'The calling user (JWT sub), or null.';
 
 --
--- Name: current_web_role(); Type: FUNCTION; Schema: app; Owner: -
+-- Name: effective_setting(text, uuid, uuid, uuid); Type: FUNCTION; Schema: app; Owner: -
 --
 
-CREATE FUNCTION app.current_web_role() RETURNS text
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$ select app.jwt_claims() ->> 'role' $$;
+CREATE FUNCTION app.effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    with v as (
+        select
+            (array_agg(sv.value) filter (where sv.scope = 'global'))[1] as global_value,
+            (array_agg(sv.value) filter (where sv.scope = 'tenant'))[1] as tenant_value,
+            (array_agg(sv.value) filter (where sv.scope = 'org'))[1] as org_value,
+            (array_agg(sv.value) filter (where sv.scope = 'user'))[1] as user_value
+        from app.settings_values as sv
+        where
+            sv.key = p_key
+            and (
+                sv.scope = 'global'
+                or (sv.scope = 'tenant' and sv.target_id = p_tenant_id)
+                or (sv.scope = 'org' and sv.target_id = p_org_id and sv.tenant_id = p_tenant_id)
+                or (sv.scope = 'user' and sv.target_id = p_user_id and sv.tenant_id = p_tenant_id)
+            )
+    )
+    select
+        case r.merge_strategy
+            when 'merge' then
+                r.default_value || coalesce(v.global_value, '{}') || coalesce(v.tenant_value, '{}')
+                || coalesce(v.org_value, '{}') || coalesce(v.user_value, '{}')
+            when 'append' then (
+                select coalesce(jsonb_agg(x.item order by x.first_position), '[]')
+                from (
+                    select e.item, min(e.position) as first_position
+                    from (
+                        select base.item, base.position
+                        from jsonb_array_elements(coalesce(v.tenant_value, v.global_value, r.default_value))
+                            with ordinality as base (item, position)
+                        union all
+                        select o.item, 1000 + o.position
+                        from jsonb_array_elements(coalesce(v.org_value, '[]')) with ordinality as o (item, position)
+                        union all
+                        select u.item, 2000 + u.position
+                        from jsonb_array_elements(coalesce(v.user_value, '[]')) with ordinality as u (item, position)
+                    ) as e
+                    group by e.item
+                ) as x
+            )
+            else coalesce(v.user_value, v.org_value, v.tenant_value, v.global_value, r.default_value)
+        end
+    from app.settings_registry as r
+    cross join v
+    where r.key = p_key
+$$;
 
 --
--- Name: FUNCTION current_web_role(); Type: COMMENT; Schema: app; Owner: -
+-- Name: FUNCTION effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid); Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON FUNCTION app.current_web_role() IS 'The calling user''s web role (JWT role): sales_rep, sales_manager, auditor or tenant_admin.';
+COMMENT ON FUNCTION app.effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid) IS 'The value of a setting for a tenant, org and user: user > org > tenant > global > default, combined by the key''s merge strategy.';
+
+--
+-- Name: format_day(timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.format_day(p_at timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$ select to_char(p_at at time zone (app.my_protection_config()).timezone, 'YYYY-MM-DD') $$;
+
+--
+-- Name: FUNCTION format_day(p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.format_day(p_at timestamp with time zone) IS 'A date for messages, in the caller''s tenant time zone.';
+
+--
+-- Name: hold_for_action(uuid); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.hold_for_action(p_hold_id uuid) RETURNS app.holds
+    LANGUAGE plpgsql
+    AS $$
+declare
+    v_hold app.holds;
+begin
+    select h.* into v_hold from app.holds as h where h.id = p_hold_id;
+    if v_hold.id is null then
+        perform app.raise_error('FP516', 404, 'The hold does not exist.', 'hold_id');
+    end if;
+    perform app_private.lock_lead(v_hold.lead_id);
+    select h.* into v_hold from app.holds as h where h.id = p_hold_id;
+    return v_hold;
+end
+$$;
+
+--
+-- Name: FUNCTION hold_for_action(p_hold_id uuid); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.hold_for_action(p_hold_id uuid) IS 'Returns a hold visible to the caller with its lead locked, or raises FP516.';
+
+--
+-- Name: json_schema_error(jsonb, jsonb, text); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.json_schema_error(p_schema jsonb, p_value jsonb, p_path text DEFAULT 'value'::text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+    v_type text := p_schema ->> 'type';
+    v_actual text := jsonb_typeof(p_value);
+    v_item record;
+    v_error text;
+begin
+    if v_type is not null then
+        if v_type = 'integer' then
+            if v_actual <> 'number' or p_value::text::numeric <> trunc(p_value::text::numeric) then
+                return format('%s must be a whole number', p_path);
+            end if;
+        elsif v_actual is distinct from v_type then
+            return format('%s must be of type %s', p_path, v_type);
+        end if;
+    end if;
+    if p_schema ? 'enum' and not (p_schema -> 'enum') @> jsonb_build_array(p_value) then
+        return format('%s must be one of %s', p_path, p_schema -> 'enum');
+    end if;
+    if v_actual = 'number' then
+        if p_schema ? 'minimum' and p_value::text::numeric < (p_schema ->> 'minimum')::numeric then
+            return format('%s must be at least %s', p_path, p_schema ->> 'minimum');
+        end if;
+        if p_schema ? 'maximum' and p_value::text::numeric > (p_schema ->> 'maximum')::numeric then
+            return format('%s must be at most %s', p_path, p_schema ->> 'maximum');
+        end if;
+    end if;
+    if v_actual = 'string' then
+        if p_schema ? 'minLength' and char_length(p_value #>> '{}') < (p_schema ->> 'minLength')::int then
+            return format('%s must have at least %s characters', p_path, p_schema ->> 'minLength');
+        end if;
+        if p_schema ? 'maxLength' and char_length(p_value #>> '{}') > (p_schema ->> 'maxLength')::int then
+            return format('%s must have at most %s characters', p_path, p_schema ->> 'maxLength');
+        end if;
+        if p_schema ->> 'format' = 'iana-timezone'
+            and not exists (select from pg_catalog.pg_timezone_names where name = p_value #>> '{}') then
+            return format('%s must be an IANA time zone name such as Europe/Berlin', p_path);
+        end if;
+    end if;
+    if v_actual = 'array' then
+        if (p_schema -> 'uniqueItems')::boolean
+            and jsonb_array_length(p_value) <> (select count(distinct e) from jsonb_array_elements(p_value) as e) then
+            return format('%s must not repeat items', p_path);
+        end if;
+        if p_schema ? 'items' then
+            for v_item in select e.value, e.ordinality from jsonb_array_elements(p_value) with ordinality as e loop
+                v_error := app.json_schema_error(
+                    p_schema -> 'items', v_item.value, format('%s[%s]', p_path, v_item.ordinality - 1)
+                );
+                if v_error is not null then
+                    return v_error;
+                end if;
+            end loop;
+        end if;
+    end if;
+    if v_actual = 'object' then
+        for v_item in select e.key, e.value from jsonb_each(p_value) as e order by e.key loop
+            if p_schema ? 'propertyNames' then
+                v_error := app.json_schema_error(
+                    p_schema -> 'propertyNames', to_jsonb(v_item.key), format('key %s of %s', v_item.key, p_path)
+                );
+                if v_error is not null then
+                    return v_error;
+                end if;
+            end if;
+            if p_schema ? 'additionalProperties' then
+                v_error := app.json_schema_error(
+                    p_schema -> 'additionalProperties', v_item.value, format('%s.%s', p_path, v_item.key)
+                );
+                if v_error is not null then
+                    return v_error;
+                end if;
+            end if;
+        end loop;
+    end if;
+    return null;
+end
+$$;
+
+--
+-- Name: FUNCTION json_schema_error(p_schema jsonb, p_value jsonb, p_path text); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.json_schema_error(p_schema jsonb, p_value jsonb, p_path text) IS 'First violation of a value against a settings schema (a JSON Schema subset), or null.';
 
 --
 -- Name: jwt_claims(); Type: FUNCTION; Schema: app; Owner: -
@@ -410,6 +3150,146 @@ $$;
 --
 
 COMMENT ON FUNCTION app.jwt_claims() IS 'The claims of the current request, as PostgREST (or the API service) set them; {} when none.';
+
+--
+-- Name: lead_for_action(uuid); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.lead_for_action(p_lead_id uuid) RETURNS app.leads
+    LANGUAGE plpgsql
+    AS $$
+declare
+    v_lead app.leads;
+begin
+    perform app_private.lock_lead(p_lead_id);
+    select l.* into v_lead from app.leads as l where l.id = p_lead_id;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    return v_lead;
+end
+$$;
+
+--
+-- Name: FUNCTION lead_for_action(p_lead_id uuid); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.lead_for_action(p_lead_id uuid) IS 'Locks and returns a lead visible to the caller, or raises FP305.';
+
+--
+-- Name: lead_status(app.leads, app.protection_configs, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select case
+        when p_lead.owner_id is null then case when p_lead.released_at is null then 'UNASSIGNED' else 'EXPIRED' end
+        else (select d.status from app.lead_deadlines(p_lead, p_config, p_at) as d)
+    end
+$$;
+
+--
+-- Name: FUNCTION lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) IS 'UNASSIGNED, ACTIVE, GRACE or EXPIRED.';
+
+--
+-- Name: normalize_vat_id(text); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.normalize_vat_id(p_vat_id text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select nullif(upper(regexp_replace(p_vat_id, '[^A-Za-z0-9]', '', 'g')), '') $$;
+
+--
+-- Name: FUNCTION normalize_vat_id(p_vat_id text); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.normalize_vat_id(p_vat_id text) IS 'VAT id without spaces and punctuation, upper case.';
+
+--
+-- Name: protection_deadlines(timestamp with time zone, timestamp with time zone, interval, interval, timestamp with time zone, timestamp with time zone, text, integer, timestamp with time zone, app.protection_configs, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) RETURNS TABLE(progress_due_at timestamp with time zone, warning_at timestamp with time zone, grace_until timestamp with time zone, term_end_at timestamp with time zone, expires_at timestamp with time zone, status text, clock_stopped boolean, held_seconds numeric)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select
+        w.progress_due_at,
+        w.warning_at,
+        w.grace_until,
+        w.term_end_at,
+        w.expires_at,
+        case
+            when p_at >= w.expires_at then 'EXPIRED'
+            when p_at >= w.progress_due_at and not coalesce(p_override_until > p_at, false) then 'GRACE'
+            else 'ACTIVE'
+        end,
+        coalesce(p_hold_start <= p_at and p_at < h.hold_stop, false),
+        extract(epoch from h.held_registration)
+    from (
+        -- the latest hold stops counting at its end, its cap or now, whichever comes first
+        select
+            case when p_hold_start is not null then least(
+                coalesce(p_hold_end, 'infinity'),
+                p_hold_start + make_interval(
+                    secs => 86400 * coalesce((p_config.hold_max_days ->> p_hold_reason)::integer, 0)
+                )
+            ) end as hold_stop
+    ) as c
+    cross join lateral (
+        select
+            coalesce(p_held_since_anchor, '0') + make_interval(secs => case
+                when p_hold_start is null then 0
+                else greatest(0, extract(epoch from least(c.hold_stop, p_at) - greatest(p_hold_start, p_anchor_at)))
+            end) as held_anchor,
+            coalesce(p_held_since_registration, '0') + make_interval(secs => case
+                when p_hold_start is null then 0
+                else greatest(
+                    0, extract(epoch from least(c.hold_stop, p_at) - greatest(p_hold_start, p_registered_at))
+                )
+            end) as held_registration,
+            c.hold_stop
+    ) as h
+    cross join lateral (
+        select
+            ((p_anchor_at at time zone p_config.timezone)
+                + make_interval(days => p_config.progress_days)) at time zone p_config.timezone
+            + h.held_anchor as progress_due_at,
+            ((p_anchor_at at time zone p_config.timezone)
+                + make_interval(days => p_config.progress_days - p_config.warning_days))
+            at time zone p_config.timezone
+            + h.held_anchor as warning_at,
+            ((p_anchor_at at time zone p_config.timezone)
+                + make_interval(days => p_config.progress_days + p_config.grace_days))
+            at time zone p_config.timezone
+            + h.held_anchor as grace_until,
+            ((p_registered_at at time zone p_config.timezone)
+                + make_interval(months => p_config.base_months, days => coalesce(p_extension_days, 0)))
+            at time zone p_config.timezone
+            + h.held_registration as term_end_at
+    ) as d
+    cross join lateral (
+        select
+            d.progress_due_at,
+            d.warning_at,
+            d.grace_until,
+            d.term_end_at,
+            greatest(
+                case p_config.mode when 'LEAST' then least(d.grace_until, d.term_end_at) else d.grace_until end,
+                p_override_until
+            ) as expires_at
+    ) as w
+    where p_registered_at is not null
+$$;
+
+--
+-- Name: FUNCTION protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) IS 'Deadlines and status of one protection cycle at time p_at (SPEC 3.3); no row for pool leads.';
 
 --
 -- Name: raise_error(text, integer, text, text, text); Type: FUNCTION; Schema: app; Owner: -
@@ -434,6 +3314,172 @@ $$;
 --
 
 COMMENT ON FUNCTION app.raise_error(p_code text, p_status integer, p_message text, p_details text, p_hint text) IS 'Raises a domain error with a registered code (docs/error_codes.md) and HTTP status.';
+
+--
+-- Name: rep_can_read(uuid); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.rep_can_read(p_lead_id uuid) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    select exists (
+        select
+        from app.leads as l
+        where
+            l.id = p_lead_id
+            and (l.owner_id = app.current_user_id() or app_private.collaborator_role(l.id) is not null)
+            and app.lead_status(l, app.my_protection_config(), app.now()) in ('ACTIVE', 'GRACE')
+    )
+$$;
+
+--
+-- Name: FUNCTION rep_can_read(p_lead_id uuid); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.rep_can_read(p_lead_id uuid) IS 'True when the calling rep owns or collaborates on the lead and it is ACTIVE or GRACE.';
+
+--
+-- Name: require_live(app.leads); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.require_live(p_lead app.leads) RETURNS text
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+    v_status text := app.lead_status(p_lead, app.my_protection_config(), app.now());
+begin
+    if v_status not in ('ACTIVE', 'GRACE') then
+        perform app.raise_error(
+            'FP310', 409, format('The lead is %s, so its protection cannot be changed.', v_status), 'lead_id'
+        );
+    end if;
+    return v_status;
+end
+$$;
+
+--
+-- Name: FUNCTION require_live(p_lead app.leads); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.require_live(p_lead app.leads) IS 'Raises FP310 unless the lead is ACTIVE or GRACE; returns the status.';
+
+--
+-- Name: require_owner_or_manager(app.leads); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.require_owner_or_manager(p_lead app.leads) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+    if app.current_web_role() = 'sales_manager' then
+        return;
+    end if;
+    if app.current_web_role() = 'sales_rep' and p_lead.owner_id = app.current_user_id() then
+        return;
+    end if;
+    perform app.raise_error('FP102', 403, 'Only the owner of the lead or a manager may do this.', 'lead_id');
+end
+$$;
+
+--
+-- Name: FUNCTION require_owner_or_manager(p_lead app.leads); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.require_owner_or_manager(p_lead app.leads) IS 'Raises FP102 unless the caller owns the lead or is a manager.';
+
+--
+-- Name: require_role(text[]); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.require_role(p_roles text[]) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+    if app.current_web_role() is null or not app.current_web_role() = any(p_roles) then
+        perform app.raise_error(
+            'FP102', 403, 'Your role may not do this.', null,
+            'Allowed: ' || array_to_string(p_roles, ', ') || '.'
+        );
+    end if;
+end
+$$;
+
+--
+-- Name: FUNCTION require_role(p_roles text[]); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.require_role(p_roles text[]) IS 'Raises FP102 (403) unless the caller has one of the roles.';
+
+--
+-- Name: acquisitions_since(uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.acquisitions_since(p_user_id uuid, p_since timestamp with time zone) RETURNS integer
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select count(*)::integer
+    from app.lead_assignments as a
+    where a.owner_id = p_user_id and a.opened_at >= p_since and a.open_reason in ('REGISTERED', 'CLAIMED')
+$$;
+
+--
+-- Name: FUNCTION acquisitions_since(p_user_id uuid, p_since timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.acquisitions_since(p_user_id uuid, p_since timestamp with time zone) IS 'Registrations plus claims of a user since a time (claim quota).';
+
+--
+-- Name: audit(uuid, text, text, uuid, uuid, jsonb, jsonb, text, boolean); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text DEFAULT NULL::text, p_as_system boolean DEFAULT false) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    insert into app.audit_log (
+        tenant_id, actor_id, actor_role, action, entity_type, entity_id, lead_id,
+        before, after, reason, request_id
+    )
+    values (
+        p_tenant_id,
+        case when not p_as_system then app.current_user_id() end,
+        case when not p_as_system then app.current_web_role() end,
+        p_action,
+        p_entity_type,
+        p_entity_id,
+        p_lead_id,
+        p_before,
+        p_after,
+        p_reason,
+        left(
+            coalesce(nullif(pg_catalog.current_setting('request.headers', true), ''), '{}')::jsonb
+            ->> 'x-request-id',
+            200
+        )
+    )
+$$;
+
+--
+-- Name: FUNCTION audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) IS 'Appends one audit entry; the actor is the caller, or nobody (the system) when p_as_system or when no user is authenticated.';
+
+--
+-- Name: backdate_assignment(uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.backdate_assignment(p_assignment_id uuid, p_registered_at timestamp with time zone) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ update app.lead_assignments set registered_at = p_registered_at where id = p_assignment_id $$;
+
+--
+-- Name: FUNCTION backdate_assignment(p_assignment_id uuid, p_registered_at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.backdate_assignment(p_assignment_id uuid, p_registered_at timestamp with time zone) IS 'Sets registered_at of an assignment.';
 
 --
 -- Name: check_request(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -483,6 +3529,717 @@ $_$;
 COMMENT ON FUNCTION app_private.check_request() IS 'PostgREST db-pre-request (and the API service before user calls): rejects tokens whose sub is not an active user of that tenant, organisation and role, so deactivation acts at once.';
 
 --
+-- Name: lead_assignments; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.lead_assignments (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    owner_id uuid NOT NULL,
+    registered_at timestamp with time zone NOT NULL,
+    open_reason text NOT NULL,
+    opened_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    opened_by uuid,
+    closed_at timestamp with time zone,
+    closed_by uuid,
+    release_reason text,
+    protection_ended_at timestamp with time zone,
+    CONSTRAINT lead_assignments_closed_consistent CHECK ((((closed_at IS NULL) = (release_reason IS NULL)) AND ((release_reason = ANY (ARRAY['EXPIRED'::text, 'EXPIRED_NOW'::text])) = (protection_ended_at IS NOT NULL)))),
+    CONSTRAINT lead_assignments_open_reason_known CHECK ((open_reason = ANY (ARRAY['REGISTERED'::text, 'CLAIMED'::text, 'TRANSFERRED'::text, 'ASSIGNED'::text]))),
+    CONSTRAINT lead_assignments_release_reason_known CHECK ((release_reason = ANY (ARRAY['EXPIRED'::text, 'EXPIRED_NOW'::text, 'TRANSFERRED'::text])))
+);
+
+--
+-- Name: TABLE lead_assignments; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.lead_assignments IS 'Ownership history: one row per protection cycle. At most one is open per lead.';
+
+--
+-- Name: COLUMN lead_assignments.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_assignments.id IS 'Assignment id.';
+
+--
+-- Name: COLUMN lead_assignments.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_assignments.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN lead_assignments.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_assignments.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN lead_assignments.owner_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_assignments.owner_id IS 'Owner during this cycle.';
+
+--
+-- Name: COLUMN lead_assignments.registered_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_assignments.registered_at IS 'Start of protection (may be backdated by a manager).';
+
+--
+-- Name: COLUMN lead_assignments.open_reason; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_assignments.open_reason IS 'REGISTERED, CLAIMED, TRANSFERRED or ASSIGNED (by a manager).';
+
+--
+-- Name: COLUMN lead_assignments.opened_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_assignments.opened_at IS 'When the row was written.';
+
+--
+-- Name: COLUMN lead_assignments.opened_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_assignments.opened_by IS 'Who opened it (the owner, or a manager).';
+
+--
+-- Name: COLUMN lead_assignments.closed_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_assignments.closed_at IS 'When the cycle ended; null while open.';
+
+--
+-- Name: COLUMN lead_assignments.closed_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_assignments.closed_by IS 'Who ended it; null for the system.';
+
+--
+-- Name: COLUMN lead_assignments.release_reason; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_assignments.release_reason IS 'EXPIRED (deadline), EXPIRED_NOW (manager), TRANSFERRED.';
+
+--
+-- Name: COLUMN lead_assignments.protection_ended_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_assignments.protection_ended_at IS 'When protection ended for an expiry (the claim cooldown counts from here).';
+
+--
+-- Name: close_assignment(uuid, text, timestamp with time zone, boolean); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.close_assignment(p_lead_id uuid, p_release_reason text, p_protection_ended_at timestamp with time zone, p_as_system boolean) RETURNS app.lead_assignments
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_now timestamptz := app.now();
+    v_assignment app.lead_assignments;
+begin
+    update app.lead_assignments
+    set
+        closed_at = v_now,
+        closed_by = case when not p_as_system then app.current_user_id() end,
+        release_reason = p_release_reason,
+        protection_ended_at = p_protection_ended_at
+    where lead_id = p_lead_id and closed_at is null
+    returning * into v_assignment;
+    -- holds of the cycle end with it; undecided ones will never be decided
+    update app.holds
+    set end_at = greatest(v_now, start_at + interval '1 microsecond')
+    where assignment_id = v_assignment.id and state = 'APPROVED' and (end_at is null or end_at > v_now);
+    update app.holds
+    set state = 'REJECTED', decided_at = v_now, decision_note = 'Protection cycle ended.'
+    where assignment_id = v_assignment.id and state = 'PENDING';
+    update app.extension_requests
+    set state = 'REJECTED', decided_at = v_now, decision_note = 'Protection cycle ended.'
+    where assignment_id = v_assignment.id and state = 'PENDING';
+    return v_assignment;
+end
+$$;
+
+--
+-- Name: FUNCTION close_assignment(p_lead_id uuid, p_release_reason text, p_protection_ended_at timestamp with time zone, p_as_system boolean); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.close_assignment(p_lead_id uuid, p_release_reason text, p_protection_ended_at timestamp with time zone, p_as_system boolean) IS 'Closes the open assignment of a lead, ends its approved holds and drops undecided requests.';
+
+--
+-- Name: collaborator_role(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.collaborator_role(p_lead_id uuid) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select c.role from app.collaborators as c
+    where c.lead_id = p_lead_id and c.user_id = app.current_user_id()
+$$;
+
+--
+-- Name: FUNCTION collaborator_role(p_lead_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.collaborator_role(p_lead_id uuid) IS 'The caller''s collaborator role on a lead, or null.';
+
+--
+-- Name: duplicate_of(uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) RETURNS TABLE(lead_id uuid, owner_id uuid, status text, expires_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select
+        l.id,
+        l.owner_id,
+        app.lead_status(l, c, app.now()),
+        (select d.expires_at from app.lead_deadlines(l, c, app.now()) as d)
+    from app.leads as l
+    inner join app.protection_configs as c on c.tenant_id = l.tenant_id
+    where l.tenant_id = p_tenant_id and (l.dup_key = p_dup_key or l.vat_key = p_vat_key)
+    order by l.dup_key = p_dup_key desc
+    limit 1
+$$;
+
+--
+-- Name: FUNCTION duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) IS 'The lead of the tenant with the same duplicate key or VAT id, with its status.';
+
+--
+-- Name: last_expiry_of(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.last_expiry_of(p_lead_id uuid, p_user_id uuid) RETURNS timestamp with time zone
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select max(a.protection_ended_at)
+    from app.lead_assignments as a
+    where a.lead_id = p_lead_id and a.owner_id = p_user_id and a.release_reason in ('EXPIRED', 'EXPIRED_NOW')
+$$;
+
+--
+-- Name: FUNCTION last_expiry_of(p_lead_id uuid, p_user_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.last_expiry_of(p_lead_id uuid, p_user_id uuid) IS 'When the user''s protection of the lead last ended by expiry (claim cooldown).';
+
+--
+-- Name: lead_in_my_tenant(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.lead_in_my_tenant(p_lead_id uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ select exists (select from app.leads as l where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()) $$;
+
+--
+-- Name: FUNCTION lead_in_my_tenant(p_lead_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.lead_in_my_tenant(p_lead_id uuid) IS 'Whether a lead id belongs to the caller''s tenant.';
+
+--
+-- Name: lock_lead(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.lock_lead(p_lead_id uuid) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ select from app.leads as l where l.id = p_lead_id for update $$;
+
+--
+-- Name: FUNCTION lock_lead(p_lead_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.lock_lead(p_lead_id uuid) IS 'Locks a lead row, so concurrent claims and decisions on one lead happen one after the other.';
+
+--
+-- Name: my_collaborations(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.my_collaborations() RETURNS SETOF uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ select c.lead_id from app.collaborators as c where c.user_id = app.current_user_id() $$;
+
+--
+-- Name: FUNCTION my_collaborations(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.my_collaborations() IS 'Leads the caller collaborates on.';
+
+--
+-- Name: notify(uuid, uuid, text, uuid, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text DEFAULT NULL::text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    insert into app.notifications (tenant_id, user_id, kind, lead_id, subject, body, dedupe_key)
+    select p_tenant_id, u.id, p_kind, p_lead_id, p_subject, p_body, p_dedupe_key
+    from app.users as u
+    where u.id = p_user_id and u.tenant_id = p_tenant_id and u.active
+    on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing
+$$;
+
+--
+-- Name: FUNCTION notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) IS 'Creates a notification for an active user of the tenant (once per dedupe key).';
+
+--
+-- Name: notify_roles(uuid, text[], text, uuid, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.notify_roles(p_tenant_id uuid, p_roles text[], p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text DEFAULT NULL::text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select app_private.notify(p_tenant_id, u.id, p_kind, p_lead_id, p_subject, p_body, p_dedupe_key)
+    from app.users as u
+    where u.tenant_id = p_tenant_id and u.role = any(p_roles) and u.active
+$$;
+
+--
+-- Name: FUNCTION notify_roles(p_tenant_id uuid, p_roles text[], p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.notify_roles(p_tenant_id uuid, p_roles text[], p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) IS 'Notifies every active user of the tenant who has one of the roles.';
+
+--
+-- Name: open_assignment(uuid, uuid, timestamp with time zone, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_id uuid;
+begin
+    insert into app.lead_assignments (tenant_id, lead_id, owner_id, registered_at, open_reason, opened_by)
+    select l.tenant_id, l.id, p_owner_id, p_registered_at, p_open_reason, app.current_user_id()
+    from app.leads as l
+    where l.id = p_lead_id
+    returning id into v_id;
+    update app.leads set released_at = null where id = p_lead_id;
+    return v_id;
+end
+$$;
+
+--
+-- Name: FUNCTION open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text) IS 'Starts a protection cycle for an owner (the unique index refuses a second open one).';
+
+--
+-- Name: refresh_lead_state(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.refresh_lead_state(p_lead_id uuid) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    update app.leads as l
+    set
+        owner_id = s.owner_id,
+        assignment_id = s.assignment_id,
+        registered_at = s.registered_at,
+        anchor_at = s.anchor_at,
+        held_since_anchor = s.held_since_anchor,
+        held_since_registration = s.held_since_registration,
+        hold_start = s.hold_start,
+        hold_end = s.hold_end,
+        hold_reason = s.hold_reason,
+        extension_days = s.extension_days,
+        override_until = s.override_until
+    from app.lead_state_source as s
+    where s.lead_id = l.id and l.id = p_lead_id
+$$;
+
+--
+-- Name: FUNCTION refresh_lead_state(p_lead_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.refresh_lead_state(p_lead_id uuid) IS 'Recomputes the protection state of one lead.';
+
+--
+-- Name: refresh_protection_configs(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.refresh_protection_configs(p_tenant_id uuid DEFAULT NULL::uuid) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    insert into app.protection_configs as c (
+        tenant_id, base_months, progress_days, grace_days, warning_days, mode, timezone,
+        hold_max_days, cooldown_days, pseudonymize_after_days
+    )
+    select
+        t.id,
+        (app.effective_setting('lead.protection.baseMonths', t.id, null, null))::integer,
+        (app.effective_setting('lead.protection.progressDays', t.id, null, null))::integer,
+        (app.effective_setting('lead.protection.graceDays', t.id, null, null))::integer,
+        (app.effective_setting('lead.protection.warningDays', t.id, null, null))::integer,
+        app.effective_setting('lead.protection.mode', t.id, null, null) #>> '{}',
+        app.effective_setting('tenant.timezone', t.id, null, null) #>> '{}',
+        app.effective_setting('lead.protection.hold.maxDays', t.id, null, null),
+        (app.effective_setting('lead.claim.cooldownDays', t.id, null, null))::integer,
+        (app.effective_setting('lead.gdpr.pseudonymizeAfterDays', t.id, null, null))::integer
+    from app.tenants as t
+    where p_tenant_id is null or t.id = p_tenant_id
+    on conflict (tenant_id) do update set
+        base_months = excluded.base_months,
+        progress_days = excluded.progress_days,
+        grace_days = excluded.grace_days,
+        warning_days = excluded.warning_days,
+        mode = excluded.mode,
+        timezone = excluded.timezone,
+        hold_max_days = excluded.hold_max_days,
+        cooldown_days = excluded.cooldown_days,
+        pseudonymize_after_days = excluded.pseudonymize_after_days
+$$;
+
+--
+-- Name: FUNCTION refresh_protection_configs(p_tenant_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.refresh_protection_configs(p_tenant_id uuid) IS 'Recomputes app.protection_configs for one tenant (or all when null) from the settings.';
+
+--
+-- Name: refresh_tenant_lead_state(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.refresh_tenant_lead_state(p_tenant_id uuid) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    update app.leads as l
+    set
+        owner_id = s.owner_id,
+        assignment_id = s.assignment_id,
+        registered_at = s.registered_at,
+        anchor_at = s.anchor_at,
+        held_since_anchor = s.held_since_anchor,
+        held_since_registration = s.held_since_registration,
+        hold_start = s.hold_start,
+        hold_end = s.hold_end,
+        hold_reason = s.hold_reason,
+        extension_days = s.extension_days,
+        override_until = s.override_until
+    from app.lead_state_source as s
+    where
+        s.lead_id = l.id
+        and l.tenant_id = p_tenant_id
+        and (
+            l.owner_id, l.assignment_id, l.registered_at, l.anchor_at, l.held_since_anchor,
+            l.held_since_registration, l.hold_start, l.hold_end, l.hold_reason, l.extension_days,
+            l.override_until
+        ) is distinct from (
+            s.owner_id, s.assignment_id, s.registered_at, s.anchor_at, s.held_since_anchor,
+            s.held_since_registration, s.hold_start, s.hold_end, s.hold_reason, s.extension_days,
+            s.override_until
+        )
+$$;
+
+--
+-- Name: FUNCTION refresh_tenant_lead_state(p_tenant_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.refresh_tenant_lead_state(p_tenant_id uuid) IS 'Recomputes the protection state of every lead of a tenant (after a change of activity kinds or hold caps); rows whose state does not change are not written.';
+
+--
+-- Name: release_lead(uuid, text, boolean, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_lead app.leads;
+    v_config app.protection_configs;
+    v_ended_at timestamptz;
+    v_assignment app.lead_assignments;
+    v_subject text;
+begin
+    select l.* into v_lead from app.leads as l where l.id = p_lead_id for update;
+    if v_lead.owner_id is null then
+        return;
+    end if;
+    select c.* into v_config from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
+    v_ended_at := case
+        when p_release_reason = 'EXPIRED' then
+            (select d.expires_at from app.lead_deadlines(v_lead, v_config, app.now()) as d)
+        else app.now()
+    end;
+    v_assignment := app_private.close_assignment(p_lead_id, p_release_reason, v_ended_at, p_as_system);
+    delete from app.collaborators where lead_id = p_lead_id;
+    update app.leads set released_at = app.now() where id = p_lead_id;
+
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.released', 'lead', p_lead_id, p_lead_id,
+        jsonb_build_object('owner_id', v_lead.owner_id, 'assignment_id', v_assignment.id),
+        jsonb_build_object('release_reason', p_release_reason, 'protection_ended_at', v_ended_at),
+        p_reason, p_as_system
+    );
+
+    v_subject := format('Leadschutz beendet: %s', v_lead.company_name);
+    perform app_private.notify(
+        v_lead.tenant_id, v_lead.owner_id, 'EXPIRED', p_lead_id, v_subject,
+        format(
+            'Der Leadschutz für %s ist am %s abgelaufen. Der Lead ist wieder im Pool.',
+            v_lead.company_name, to_char(v_ended_at at time zone v_config.timezone, 'DD.MM.YYYY')
+        ),
+        'EXPIRED:' || v_assignment.id
+    );
+    perform app_private.notify_roles(
+        v_lead.tenant_id,
+        array(select jsonb_array_elements_text(
+            app.effective_setting('lead.protection.notify.roles', v_lead.tenant_id, null, null)
+        )),
+        'EXPIRED', p_lead_id, v_subject,
+        format('Der Lead %s ist wieder im Pool.', v_lead.company_name),
+        'EXPIRED:' || v_assignment.id
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) IS 'Releases a lead to the pool: closes its cycle, removes collaborators, audits, notifies.';
+
+--
+-- Name: similar_leads(uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) RETURNS TABLE(id uuid, company_name text, postal_code text, city text, similarity real, owner_id uuid, status text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select
+        l.id, l.company_name, l.postal_code, l.city,
+        extensions.similarity(l.name_key, p_name_key),
+        l.owner_id,
+        app.lead_status(l, c, app.now())
+    from app.leads as l
+    inner join app.protection_configs as c on c.tenant_id = l.tenant_id
+    where
+        l.tenant_id = p_tenant_id
+        -- % uses the trigram index (threshold 0.3 by default); the spec's threshold is 0.6
+        and l.name_key operator(extensions.%) p_name_key
+        and extensions.similarity(l.name_key, p_name_key) >= 0.6
+        and left(app.normalize_postal_code(l.postal_code), 2) = p_area
+    order by 5 desc, l.company_name
+    limit 20
+$$;
+
+--
+-- Name: FUNCTION similar_leads(p_tenant_id uuid, p_name_key text, p_area text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) IS 'Leads of the tenant whose normalised name has trigram similarity >= 0.6, in the same postal area.';
+
+--
+-- Name: tg_activity_kinds__refresh_leads(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_activity_kinds__refresh_leads() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    perform app_private.refresh_tenant_lead_state(new.tenant_id);
+    return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_activity_kinds__refresh_leads(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_activity_kinds__refresh_leads() IS 'After a kind''s progress flag changes, recompute the anchors of the tenant''s leads.';
+
+--
+-- Name: tg_audit_log__refuse_change(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_audit_log__refuse_change() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    raise exception 'app.audit_log is append-only: % refused', tg_op
+        using errcode = 'insufficient_privilege';
+end
+$$;
+
+--
+-- Name: FUNCTION tg_audit_log__refuse_change(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_audit_log__refuse_change() IS 'Refuses UPDATE, DELETE and TRUNCATE on app.audit_log, whoever asks.';
+
+--
+-- Name: tg_lead_source__refresh(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_lead_source__refresh() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    if tg_op in ('UPDATE', 'DELETE') then
+        perform app_private.refresh_lead_state(old.lead_id);
+    end if;
+    if tg_op in ('INSERT', 'UPDATE') and (tg_op = 'INSERT' or new.lead_id is distinct from old.lead_id) then
+        perform app_private.refresh_lead_state(new.lead_id);
+    end if;
+    return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_lead_source__refresh(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_lead_source__refresh() IS 'After a change to a lead''s assignments, activities, holds, extensions or overrides, recompute its state.';
+
+--
+-- Name: tg_protection_configs__refresh_leads(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_protection_configs__refresh_leads() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    perform app_private.refresh_tenant_lead_state(new.tenant_id);
+    return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_protection_configs__refresh_leads(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_protection_configs__refresh_leads() IS 'After the hold caps of a tenant change, recompute the hold time of its leads.';
+
+--
+-- Name: tg_settings__refresh_configs(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_settings__refresh_configs() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    -- A registry default or a global value concerns every tenant (null); others one tenant.
+    if tg_table_name = 'settings_registry' then
+        perform app_private.refresh_protection_configs(null);
+    elsif tg_op = 'DELETE' then
+        perform app_private.refresh_protection_configs(old.tenant_id);
+    else
+        perform app_private.refresh_protection_configs(new.tenant_id);
+        if tg_op = 'UPDATE' and old.tenant_id is distinct from new.tenant_id then
+            perform app_private.refresh_protection_configs(old.tenant_id);
+        end if;
+    end if;
+    return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_settings__refresh_configs(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_settings__refresh_configs() IS 'Keeps app.protection_configs in step with settings values and registry defaults.';
+
+--
+-- Name: tg_tenants__create_config(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_tenants__create_config() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    perform app_private.refresh_protection_configs(new.id);
+    return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_tenants__create_config(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_tenants__create_config() IS 'A new tenant gets its configuration row.';
+
+--
+-- Name: tg_tenants__seed_activity_kinds(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_tenants__seed_activity_kinds() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    insert into app.activity_kinds (tenant_id, kind, counts_as_progress, description)
+    select new.id, d.kind, d.counts_as_progress, d.description from app.default_activity_kinds as d;
+    return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_tenants__seed_activity_kinds(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_tenants__seed_activity_kinds() IS 'A new tenant gets the default kinds.';
+
+--
+-- Name: tg_users__audit(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_users__audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    if tg_op = 'INSERT' then
+        perform app_private.audit(
+            new.tenant_id, 'user.created', 'user', new.id, null, null,
+            jsonb_build_object('email', new.email, 'role', new.role, 'org_id', new.org_id)
+        );
+    elsif old.active and not new.active then
+        perform app_private.audit(
+            new.tenant_id, 'user.deactivated', 'user', new.id, null,
+            jsonb_build_object('active', true), jsonb_build_object('active', false)
+        );
+    end if;
+    return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_users__audit(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_users__audit() IS 'Audits user creation and deactivation.';
+
+--
 -- Name: token_claims(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -505,6 +4262,629 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.token_claims(p_email text, p_tenant_slug text) IS 'Claims for minting a token for an active user (the freshplan token command).';
+
+--
+-- Name: audit_log; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.audit_log (
+    id bigint NOT NULL,
+    tenant_id uuid NOT NULL,
+    occurred_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    actor_id uuid,
+    actor_role text,
+    action text NOT NULL,
+    entity_type text NOT NULL,
+    entity_id uuid,
+    lead_id uuid,
+    before jsonb,
+    after jsonb,
+    reason text,
+    request_id text,
+    CONSTRAINT audit_log_action_format CHECK ((action ~ '^[a-z_]+\.[a-z_]+$'::text)),
+    CONSTRAINT audit_log_reason_length CHECK ((char_length(reason) <= 2000)),
+    CONSTRAINT audit_log_request_id_length CHECK ((char_length(request_id) <= 200))
+);
+
+--
+-- Name: TABLE audit_log; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.audit_log IS 'Append-only record of every protection decision and settings change. No runtime role may update or delete a row (no privilege, and a trigger refuses it even for the owner).';
+
+--
+-- Name: COLUMN audit_log.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.audit_log.id IS 'Monotonic id: the order rows were written.';
+
+--
+-- Name: COLUMN audit_log.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.audit_log.tenant_id IS 'Tenant the entry belongs to.';
+
+--
+-- Name: COLUMN audit_log.occurred_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.audit_log.occurred_at IS 'When the change happened (app.now()).';
+
+--
+-- Name: COLUMN audit_log.actor_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.audit_log.actor_id IS 'The user who acted; null when the system (a job) acted.';
+
+--
+-- Name: COLUMN audit_log.actor_role; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.audit_log.actor_role IS 'The actor''s web role at the time, or null for the system.';
+
+--
+-- Name: COLUMN audit_log.action; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.audit_log.action IS 'What happened, e.g. lead.registered, lead.hold_added, settings.changed.';
+
+--
+-- Name: COLUMN audit_log.entity_type; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.audit_log.entity_type IS 'Kind of entity changed: lead, hold, extension_request, setting, ...';
+
+--
+-- Name: COLUMN audit_log.entity_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.audit_log.entity_id IS 'Id of the entity changed (null for settings).';
+
+--
+-- Name: COLUMN audit_log.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.audit_log.lead_id IS 'The lead concerned, for visibility (a rep sees entries of leads they read).';
+
+--
+-- Name: COLUMN audit_log.before; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.audit_log.before IS 'State before the change (JSON), or null.';
+
+--
+-- Name: COLUMN audit_log.after; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.audit_log.after IS 'State after the change (JSON), or null.';
+
+--
+-- Name: COLUMN audit_log.reason; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.audit_log.reason IS 'Reason given by the actor, where the action requires one.';
+
+--
+-- Name: COLUMN audit_log.request_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.audit_log.request_id IS 'X-Request-Id of the HTTP request that caused it, when known.';
+
+--
+-- Name: audit_log; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.audit_log WITH (security_invoker='true') AS
+ SELECT a.id,
+    a.occurred_at,
+    a.actor_id,
+    a.actor_role,
+    a.action,
+    a.entity_type,
+    a.entity_id,
+    a.lead_id,
+    a.before,
+    a.after,
+    a.reason,
+    a.request_id
+   FROM app.audit_log a;
+
+--
+-- Name: VIEW audit_log; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.audit_log IS 'Audit entries: the whole tenant for managers, auditors and admins; a rep''s readable leads.';
+
+--
+-- Name: COLUMN audit_log.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.audit_log.id IS 'Entry id (write order).';
+
+--
+-- Name: COLUMN audit_log.occurred_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.audit_log.occurred_at IS 'When.';
+
+--
+-- Name: COLUMN audit_log.actor_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.audit_log.actor_id IS 'Who acted (null: the system).';
+
+--
+-- Name: COLUMN audit_log.actor_role; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.audit_log.actor_role IS 'Their role then.';
+
+--
+-- Name: COLUMN audit_log.action; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.audit_log.action IS 'What happened.';
+
+--
+-- Name: COLUMN audit_log.entity_type; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.audit_log.entity_type IS 'Kind of entity.';
+
+--
+-- Name: COLUMN audit_log.entity_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.audit_log.entity_id IS 'Entity id.';
+
+--
+-- Name: COLUMN audit_log.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.audit_log.lead_id IS 'Lead concerned.';
+
+--
+-- Name: COLUMN audit_log.before; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.audit_log.before IS 'State before.';
+
+--
+-- Name: COLUMN audit_log.after; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.audit_log.after IS 'State after.';
+
+--
+-- Name: COLUMN audit_log.reason; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.audit_log.reason IS 'Reason given.';
+
+--
+-- Name: COLUMN audit_log.request_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.audit_log.request_id IS 'Request id of the HTTP call.';
+
+--
+-- Name: lead_pool; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.lead_pool WITH (security_invoker='true') AS
+ SELECT o.id,
+    o.company_name,
+    o.postal_code,
+    o.city,
+    o.status,
+    o.released_at
+   FROM app.lead_overview o
+  WHERE (o.status = ANY (ARRAY['UNASSIGNED'::text, 'EXPIRED'::text]));
+
+--
+-- Name: VIEW lead_pool; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.lead_pool IS 'Leads anyone in the tenant may claim: never owned, released, or expired and not yet released.';
+
+--
+-- Name: COLUMN lead_pool.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_pool.id IS 'Lead id (for claim_lead).';
+
+--
+-- Name: COLUMN lead_pool.company_name; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_pool.company_name IS 'Company name.';
+
+--
+-- Name: COLUMN lead_pool.postal_code; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_pool.postal_code IS 'Postal code.';
+
+--
+-- Name: COLUMN lead_pool.city; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_pool.city IS 'City.';
+
+--
+-- Name: COLUMN lead_pool.status; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_pool.status IS 'UNASSIGNED or EXPIRED.';
+
+--
+-- Name: COLUMN lead_pool.released_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.lead_pool.released_at IS 'When it was last released (null if never owned or not yet released).';
+
+--
+-- Name: notifications; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.notifications (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    kind text NOT NULL,
+    lead_id uuid,
+    subject text NOT NULL,
+    body text NOT NULL,
+    dedupe_key text,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    read_at timestamp with time zone,
+    CONSTRAINT notifications_body_length CHECK ((char_length(body) <= 10000)),
+    CONSTRAINT notifications_dedupe_key_length CHECK ((char_length(dedupe_key) <= 300)),
+    CONSTRAINT notifications_kind_format CHECK ((kind ~ '^[A-Z][A-Z_]{1,39}$'::text)),
+    CONSTRAINT notifications_subject_length CHECK (((char_length(subject) >= 1) AND (char_length(subject) <= 300)))
+);
+
+--
+-- Name: TABLE notifications; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.notifications IS 'Notices for users (WARNING, REMINDER, EXPIRED, ESCALATION, HOLD_PENDING, EXTENSION_REQUESTED, ...).';
+
+--
+-- Name: COLUMN notifications.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.notifications.id IS 'Notification id.';
+
+--
+-- Name: COLUMN notifications.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.notifications.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN notifications.user_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.notifications.user_id IS 'Recipient.';
+
+--
+-- Name: COLUMN notifications.kind; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.notifications.kind IS 'What it is about.';
+
+--
+-- Name: COLUMN notifications.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.notifications.lead_id IS 'Lead concerned, if any.';
+
+--
+-- Name: COLUMN notifications.subject; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.notifications.subject IS 'Short subject (German).';
+
+--
+-- Name: COLUMN notifications.body; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.notifications.body IS 'Text (German).';
+
+--
+-- Name: COLUMN notifications.dedupe_key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.notifications.dedupe_key IS 'Identifies the event, so the same notice is never created twice for the same recipient.';
+
+--
+-- Name: COLUMN notifications.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.notifications.created_at IS 'When.';
+
+--
+-- Name: COLUMN notifications.read_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.notifications.read_at IS 'When the recipient marked it read.';
+
+--
+-- Name: notifications; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.notifications WITH (security_invoker='true') AS
+ SELECT n.id,
+    n.user_id,
+    n.kind,
+    n.lead_id,
+    n.created_at,
+    n.read_at,
+    n.subject,
+    n.body
+   FROM app.notifications n;
+
+--
+-- Name: VIEW notifications; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.notifications IS 'The caller''s own notifications.';
+
+--
+-- Name: COLUMN notifications.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.notifications.id IS 'Notification id.';
+
+--
+-- Name: COLUMN notifications.user_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.notifications.user_id IS 'Recipient (the caller).';
+
+--
+-- Name: COLUMN notifications.kind; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.notifications.kind IS 'WARNING, REMINDER, EXPIRED, ESCALATION, HOLD_PENDING, ...';
+
+--
+-- Name: COLUMN notifications.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.notifications.lead_id IS 'Lead concerned.';
+
+--
+-- Name: COLUMN notifications.created_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.notifications.created_at IS 'When.';
+
+--
+-- Name: COLUMN notifications.read_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.notifications.read_at IS 'When it was marked read.';
+
+--
+-- Name: COLUMN notifications.subject; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.notifications.subject IS 'Subject.';
+
+--
+-- Name: COLUMN notifications.body; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.notifications.body IS 'Text.';
+
+--
+-- Name: products; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.products (
+    tenant_id uuid NOT NULL,
+    sku text NOT NULL,
+    name text NOT NULL,
+    unit text NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    updated_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    CONSTRAINT products_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
+    CONSTRAINT products_sku_format CHECK ((sku ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'::text)),
+    CONSTRAINT products_unit_length CHECK (((char_length(unit) >= 1) AND (char_length(unit) <= 30)))
+);
+
+--
+-- Name: TABLE products; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.products IS 'Products a tenant sells (Cook&Fresh catalogue).';
+
+--
+-- Name: COLUMN products.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN products.sku; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.sku IS 'Article number.';
+
+--
+-- Name: COLUMN products.name; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.name IS 'Product name.';
+
+--
+-- Name: COLUMN products.unit; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.unit IS 'Sales unit, e.g. "Karton 6 x 1 kg".';
+
+--
+-- Name: COLUMN products.active; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.active IS 'False when no longer sold.';
+
+--
+-- Name: COLUMN products.updated_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.updated_at IS 'Last change.';
+
+--
+-- Name: products; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.products WITH (security_invoker='true') AS
+ SELECT p.sku,
+    p.name,
+    p.unit,
+    p.active
+   FROM app.products p;
+
+--
+-- Name: VIEW products; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.products IS 'The product catalogue of the caller''s tenant.';
+
+--
+-- Name: COLUMN products.sku; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.products.sku IS 'Article number.';
+
+--
+-- Name: COLUMN products.name; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.products.name IS 'Name.';
+
+--
+-- Name: COLUMN products.unit; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.products.unit IS 'Sales unit.';
+
+--
+-- Name: COLUMN products.active; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.products.active IS 'Still sold.';
+
+--
+-- Name: settings_registry; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.settings_registry (
+    key text NOT NULL,
+    allowed_scopes text[] NOT NULL,
+    default_value jsonb NOT NULL,
+    json_schema jsonb NOT NULL,
+    merge_strategy text DEFAULT 'replace'::text NOT NULL,
+    description text NOT NULL,
+    CONSTRAINT settings_registry_description_length CHECK (((char_length(description) >= 1) AND (char_length(description) <= 500))),
+    CONSTRAINT settings_registry_key_format CHECK ((key ~ '^[a-z]+(\.[a-zA-Z]+)+$'::text)),
+    CONSTRAINT settings_registry_merge_known CHECK ((merge_strategy = ANY (ARRAY['replace'::text, 'merge'::text, 'append'::text]))),
+    CONSTRAINT settings_registry_scopes_known CHECK (((allowed_scopes <@ ARRAY['global'::text, 'tenant'::text, 'org'::text, 'user'::text]) AND (cardinality(allowed_scopes) > 0)))
+);
+
+--
+-- Name: TABLE settings_registry; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.settings_registry IS 'Every setting the system knows: who may set it where, its default and the rule for its value.';
+
+--
+-- Name: COLUMN settings_registry.key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.settings_registry.key IS 'Setting key, e.g. lead.protection.progressDays.';
+
+--
+-- Name: COLUMN settings_registry.allowed_scopes; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.settings_registry.allowed_scopes IS 'Scopes a value may be stored at (global, tenant, org, user).';
+
+--
+-- Name: COLUMN settings_registry.default_value; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.settings_registry.default_value IS 'Value when no scope sets one.';
+
+--
+-- Name: COLUMN settings_registry.json_schema; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.settings_registry.json_schema IS 'JSON Schema (the subset app.json_schema_error understands) every stored value must satisfy.';
+
+--
+-- Name: COLUMN settings_registry.merge_strategy; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.settings_registry.merge_strategy IS 'replace: the most specific value wins; merge: objects are merged, specific keys win; append: arrays of narrower scopes are added to the broader value.';
+
+--
+-- Name: COLUMN settings_registry.description; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.settings_registry.description IS 'What the setting does.';
+
+--
+-- Name: settings_effective; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.settings_effective WITH (security_invoker='true') AS
+ SELECT r.key,
+    app.effective_setting(r.key, ( SELECT app.current_tenant_id() AS current_tenant_id), ( SELECT app.current_org_id() AS current_org_id), ( SELECT app.current_user_id() AS current_user_id)) AS value,
+    r.default_value,
+    r.allowed_scopes,
+    r.description
+   FROM app.settings_registry r
+  WHERE (( SELECT app.current_tenant_id() AS current_tenant_id) IS NOT NULL);
+
+--
+-- Name: VIEW settings_effective; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.settings_effective IS 'Every setting''s effective value for the caller (user > org > tenant > global > default).';
+
+--
+-- Name: COLUMN settings_effective.key; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.settings_effective.key IS 'Setting key.';
+
+--
+-- Name: COLUMN settings_effective.value; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.settings_effective.value IS 'Effective value.';
+
+--
+-- Name: COLUMN settings_effective.default_value; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.settings_effective.default_value IS 'Value when no scope sets one.';
+
+--
+-- Name: COLUMN settings_effective.allowed_scopes; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.settings_effective.allowed_scopes IS 'Scopes an admin may set.';
+
+--
+-- Name: COLUMN settings_effective.description; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.settings_effective.description IS 'What it does.';
 
 --
 -- Name: user_accounts; Type: VIEW; Schema: api; Owner: -
@@ -576,6 +4956,19 @@ COMMENT ON COLUMN api.user_accounts.created_at IS 'When the user was created.';
 COMMENT ON COLUMN api.user_accounts.deactivated_at IS 'When the user was deactivated, or null.';
 
 --
+-- Name: audit_log_id_seq; Type: SEQUENCE; Schema: app; Owner: -
+--
+
+ALTER TABLE app.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME app.audit_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: clock_override; Type: TABLE; Schema: app; Owner: -
 --
 
@@ -602,6 +4995,164 @@ COMMENT ON COLUMN app.clock_override.singleton IS 'Always true: keeps the table 
 --
 
 COMMENT ON COLUMN app.clock_override.fixed_at IS 'The time app.now() reports while the row exists.';
+
+--
+-- Name: default_activity_kinds; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.default_activity_kinds (
+    kind text NOT NULL,
+    counts_as_progress boolean NOT NULL,
+    description text NOT NULL
+);
+
+--
+-- Name: TABLE default_activity_kinds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.default_activity_kinds IS 'The kinds every new tenant starts with (SPEC 3.1).';
+
+--
+-- Name: COLUMN default_activity_kinds.kind; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.default_activity_kinds.kind IS 'Kind code.';
+
+--
+-- Name: COLUMN default_activity_kinds.counts_as_progress; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.default_activity_kinds.counts_as_progress IS 'Default progress flag.';
+
+--
+-- Name: COLUMN default_activity_kinds.description; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.default_activity_kinds.description IS 'What the kind means.';
+
+--
+-- Name: protection_overrides; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.protection_overrides (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    assignment_id uuid NOT NULL,
+    until timestamp with time zone NOT NULL,
+    reason text NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    CONSTRAINT protection_overrides_reason_length CHECK (((char_length(btrim(reason)) >= 10) AND (char_length(btrim(reason)) <= 2000)))
+);
+
+--
+-- Name: TABLE protection_overrides; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.protection_overrides IS 'Manager overrides: the lead stays ACTIVE until `until`, whatever its progress. The latest of a cycle applies.';
+
+--
+-- Name: COLUMN protection_overrides.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_overrides.id IS 'Override id.';
+
+--
+-- Name: COLUMN protection_overrides.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_overrides.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN protection_overrides.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_overrides.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN protection_overrides.assignment_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_overrides.assignment_id IS 'Protection cycle it applies to.';
+
+--
+-- Name: COLUMN protection_overrides.until; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_overrides.until IS 'Protected at least until then.';
+
+--
+-- Name: COLUMN protection_overrides.reason; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_overrides.reason IS 'Why (at least 10 characters).';
+
+--
+-- Name: COLUMN protection_overrides.created_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_overrides.created_by IS 'Manager.';
+
+--
+-- Name: COLUMN protection_overrides.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_overrides.created_at IS 'When.';
+
+--
+-- Name: lead_state_source; Type: VIEW; Schema: app; Owner: -
+--
+
+CREATE VIEW app.lead_state_source WITH (security_invoker='true') AS
+ SELECT l.id AS lead_id,
+    l.tenant_id,
+    a.id AS assignment_id,
+    a.owner_id,
+    a.registered_at,
+    anchor.anchor_at,
+    COALESCE(closed.held_since_anchor, '00:00:00'::interval) AS held_since_anchor,
+    COALESCE(closed.held_since_registration, '00:00:00'::interval) AS held_since_registration,
+    latest.start_at AS hold_start,
+    latest.end_at AS hold_end,
+    latest.reason AS hold_reason,
+    COALESCE(ext.days, 0) AS extension_days,
+    ovr.until AS override_until
+   FROM (((((((app.leads l
+     LEFT JOIN app.lead_assignments a ON (((l.id = a.lead_id) AND (a.closed_at IS NULL))))
+     LEFT JOIN app.protection_configs c ON ((l.tenant_id = c.tenant_id)))
+     LEFT JOIN LATERAL ( SELECT COALESCE(max(ac.occurred_at), a.registered_at) AS anchor_at
+           FROM (app.activities ac
+             JOIN app.activity_kinds k ON (((ac.tenant_id = k.tenant_id) AND (ac.kind = k.kind))))
+          WHERE ((ac.lead_id = l.id) AND k.counts_as_progress AND (ac.occurred_at >= a.registered_at))) anchor ON ((a.id IS NOT NULL)))
+     LEFT JOIN LATERAL ( SELECT h.id,
+            h.start_at,
+            h.end_at,
+            h.reason
+           FROM app.holds h
+          WHERE ((h.assignment_id = a.id) AND (h.state = 'APPROVED'::text))
+          ORDER BY h.start_at DESC
+         LIMIT 1) latest ON (true))
+     LEFT JOIN LATERAL ( SELECT make_interval(secs => (sum(GREATEST((0)::numeric, EXTRACT(epoch FROM (e.stop - GREATEST(e.start_at, anchor.anchor_at))))))::double precision) AS held_since_anchor,
+            make_interval(secs => (sum(GREATEST((0)::numeric, EXTRACT(epoch FROM (e.stop - GREATEST(e.start_at, a.registered_at))))))::double precision) AS held_since_registration
+           FROM ( SELECT h.start_at,
+                    LEAST(h.end_at, (h.start_at + make_interval(secs => ((86400 * COALESCE(((c.hold_max_days ->> h.reason))::integer, 0)))::double precision))) AS stop
+                   FROM app.holds h
+                  WHERE ((h.assignment_id = a.id) AND (h.state = 'APPROVED'::text) AND (h.id <> latest.id))) e) closed ON (true))
+     LEFT JOIN LATERAL ( SELECT (sum(x.days))::integer AS days
+           FROM app.extension_requests x
+          WHERE ((x.assignment_id = a.id) AND (x.state = 'APPROVED'::text))) ext ON (true))
+     LEFT JOIN LATERAL ( SELECT o.until
+           FROM app.protection_overrides o
+          WHERE (o.assignment_id = a.id)
+          ORDER BY o.created_at DESC, o.id DESC
+         LIMIT 1) ovr ON (true));
+
+--
+-- Name: VIEW lead_state_source; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON VIEW app.lead_state_source IS 'The protection state every lead should have, recomputed from its sources (for the refresh functions).';
 
 --
 -- Name: orgs; Type: TABLE; Schema: app; Owner: -
@@ -644,6 +5195,77 @@ COMMENT ON COLUMN app.orgs.name IS 'Display name, unique in the tenant.';
 --
 
 COMMENT ON COLUMN app.orgs.created_at IS 'When the organisation was created.';
+
+--
+-- Name: settings_values; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.settings_values (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    key text NOT NULL,
+    scope text NOT NULL,
+    tenant_id uuid,
+    target_id uuid,
+    value jsonb NOT NULL,
+    updated_by uuid,
+    updated_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    CONSTRAINT settings_values_scope_known CHECK ((scope = ANY (ARRAY['global'::text, 'tenant'::text, 'org'::text, 'user'::text]))),
+    CONSTRAINT settings_values_scope_target CHECK ((((scope = 'global'::text) AND (tenant_id IS NULL) AND (target_id IS NULL)) OR ((scope = 'tenant'::text) AND (tenant_id IS NOT NULL) AND (target_id = tenant_id)) OR ((scope = ANY (ARRAY['org'::text, 'user'::text])) AND (tenant_id IS NOT NULL) AND (target_id IS NOT NULL))))
+);
+
+--
+-- Name: TABLE settings_values; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.settings_values IS 'Values set at a scope; the absence of a row means "inherit".';
+
+--
+-- Name: COLUMN settings_values.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.settings_values.id IS 'Row id.';
+
+--
+-- Name: COLUMN settings_values.key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.settings_values.key IS 'Setting key (app.settings_registry).';
+
+--
+-- Name: COLUMN settings_values.scope; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.settings_values.scope IS 'global, tenant, org or user.';
+
+--
+-- Name: COLUMN settings_values.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.settings_values.tenant_id IS 'Tenant of the value; null for global values.';
+
+--
+-- Name: COLUMN settings_values.target_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.settings_values.target_id IS 'The tenant, org or user id the value applies to; null for global.';
+
+--
+-- Name: COLUMN settings_values.value; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.settings_values.value IS 'The value (JSON), valid against the key''s schema.';
+
+--
+-- Name: COLUMN settings_values.updated_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.settings_values.updated_by IS 'Who set it last (null: operators, migrations).';
+
+--
+-- Name: COLUMN settings_values.updated_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.settings_values.updated_at IS 'When it was set last.';
 
 --
 -- Name: tenants; Type: TABLE; Schema: app; Owner: -
@@ -706,11 +5328,95 @@ CREATE TABLE flyway.flyway_schema_history (
 );
 
 --
+-- Name: activities activities_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.activities
+    ADD CONSTRAINT activities_pkey PRIMARY KEY (id);
+
+--
+-- Name: activity_kinds activity_kinds_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.activity_kinds
+    ADD CONSTRAINT activity_kinds_pkey PRIMARY KEY (tenant_id, kind);
+
+--
+-- Name: audit_log audit_log_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.audit_log
+    ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
+
+--
 -- Name: clock_override clock_override_pkey; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
 ALTER TABLE ONLY app.clock_override
     ADD CONSTRAINT clock_override_pkey PRIMARY KEY (singleton);
+
+--
+-- Name: collaborators collaborators_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.collaborators
+    ADD CONSTRAINT collaborators_pkey PRIMARY KEY (lead_id, user_id);
+
+--
+-- Name: default_activity_kinds default_activity_kinds_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.default_activity_kinds
+    ADD CONSTRAINT default_activity_kinds_pkey PRIMARY KEY (kind);
+
+--
+-- Name: extension_requests extension_requests_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.extension_requests
+    ADD CONSTRAINT extension_requests_pkey PRIMARY KEY (id);
+
+--
+-- Name: holds holds_no_overlap; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.holds
+    ADD CONSTRAINT holds_no_overlap EXCLUDE USING gist (lead_id WITH =, tstzrange(start_at, end_at, '[)'::text) WITH &&) WHERE ((state = ANY (ARRAY['PENDING'::text, 'APPROVED'::text])));
+
+--
+-- Name: holds holds_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.holds
+    ADD CONSTRAINT holds_pkey PRIMARY KEY (id);
+
+--
+-- Name: lead_assignments lead_assignments_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.lead_assignments
+    ADD CONSTRAINT lead_assignments_pkey PRIMARY KEY (id);
+
+--
+-- Name: lead_details lead_details_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.lead_details
+    ADD CONSTRAINT lead_details_pkey PRIMARY KEY (lead_id);
+
+--
+-- Name: leads leads_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.leads
+    ADD CONSTRAINT leads_pkey PRIMARY KEY (id);
+
+--
+-- Name: notifications notifications_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.notifications
+    ADD CONSTRAINT notifications_pkey PRIMARY KEY (id);
 
 --
 -- Name: orgs orgs_id_tenant_key; Type: CONSTRAINT; Schema: app; Owner: -
@@ -732,6 +5438,41 @@ ALTER TABLE ONLY app.orgs
 
 ALTER TABLE ONLY app.orgs
     ADD CONSTRAINT orgs_tenant_name_key UNIQUE (tenant_id, name);
+
+--
+-- Name: products products_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.products
+    ADD CONSTRAINT products_pkey PRIMARY KEY (tenant_id, sku);
+
+--
+-- Name: protection_configs protection_configs_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.protection_configs
+    ADD CONSTRAINT protection_configs_pkey PRIMARY KEY (tenant_id);
+
+--
+-- Name: protection_overrides protection_overrides_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.protection_overrides
+    ADD CONSTRAINT protection_overrides_pkey PRIMARY KEY (id);
+
+--
+-- Name: settings_registry settings_registry_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.settings_registry
+    ADD CONSTRAINT settings_registry_pkey PRIMARY KEY (key);
+
+--
+-- Name: settings_values settings_values_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.settings_values
+    ADD CONSTRAINT settings_values_pkey PRIMARY KEY (id);
 
 --
 -- Name: tenants tenants_pkey; Type: CONSTRAINT; Schema: app; Owner: -
@@ -762,6 +5503,294 @@ ALTER TABLE ONLY flyway.flyway_schema_history
     ADD CONSTRAINT flyway_schema_history_pk PRIMARY KEY (installed_rank);
 
 --
+-- Name: activities_assignment_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX activities_assignment_idx ON app.activities USING btree (assignment_id);
+
+--
+-- Name: activities_created_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX activities_created_by_idx ON app.activities USING btree (created_by);
+
+--
+-- Name: activities_lead_time_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX activities_lead_time_idx ON app.activities USING btree (lead_id, occurred_at DESC);
+
+--
+-- Name: activities_tenant_kind_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX activities_tenant_kind_idx ON app.activities USING btree (tenant_id, kind);
+
+--
+-- Name: audit_log_actor_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX audit_log_actor_idx ON app.audit_log USING btree (actor_id) WHERE (actor_id IS NOT NULL);
+
+--
+-- Name: audit_log_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX audit_log_lead_idx ON app.audit_log USING btree (lead_id, id) WHERE (lead_id IS NOT NULL);
+
+--
+-- Name: audit_log_tenant_time_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX audit_log_tenant_time_idx ON app.audit_log USING btree (tenant_id, occurred_at DESC);
+
+--
+-- Name: collaborators_added_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX collaborators_added_by_idx ON app.collaborators USING btree (added_by);
+
+--
+-- Name: collaborators_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX collaborators_tenant_idx ON app.collaborators USING btree (tenant_id);
+
+--
+-- Name: collaborators_user_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX collaborators_user_idx ON app.collaborators USING btree (user_id);
+
+--
+-- Name: extension_requests_assignment_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX extension_requests_assignment_idx ON app.extension_requests USING btree (assignment_id) WHERE (state = 'APPROVED'::text);
+
+--
+-- Name: extension_requests_decided_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX extension_requests_decided_by_idx ON app.extension_requests USING btree (decided_by);
+
+--
+-- Name: extension_requests_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX extension_requests_lead_idx ON app.extension_requests USING btree (lead_id, requested_at DESC);
+
+--
+-- Name: extension_requests_one_pending_key; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE UNIQUE INDEX extension_requests_one_pending_key ON app.extension_requests USING btree (assignment_id) WHERE (state = 'PENDING'::text);
+
+--
+-- Name: extension_requests_pending_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX extension_requests_pending_idx ON app.extension_requests USING btree (due_at) WHERE (state = 'PENDING'::text);
+
+--
+-- Name: extension_requests_requested_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX extension_requests_requested_by_idx ON app.extension_requests USING btree (requested_by);
+
+--
+-- Name: extension_requests_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX extension_requests_tenant_idx ON app.extension_requests USING btree (tenant_id);
+
+--
+-- Name: holds_assignment_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX holds_assignment_idx ON app.holds USING btree (assignment_id, start_at DESC) WHERE (state = 'APPROVED'::text);
+
+--
+-- Name: holds_decided_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX holds_decided_by_idx ON app.holds USING btree (decided_by);
+
+--
+-- Name: holds_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX holds_lead_idx ON app.holds USING btree (lead_id, start_at DESC);
+
+--
+-- Name: holds_open_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX holds_open_idx ON app.holds USING btree (start_at) WHERE ((end_at IS NULL) AND (state = 'APPROVED'::text));
+
+--
+-- Name: holds_pending_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX holds_pending_idx ON app.holds USING btree (tenant_id, created_at) WHERE (state = 'PENDING'::text);
+
+--
+-- Name: holds_requested_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX holds_requested_by_idx ON app.holds USING btree (requested_by);
+
+--
+-- Name: lead_assignments_closed_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX lead_assignments_closed_by_idx ON app.lead_assignments USING btree (closed_by);
+
+--
+-- Name: lead_assignments_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX lead_assignments_lead_idx ON app.lead_assignments USING btree (lead_id, opened_at DESC);
+
+--
+-- Name: lead_assignments_one_open_key; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE UNIQUE INDEX lead_assignments_one_open_key ON app.lead_assignments USING btree (lead_id) WHERE (closed_at IS NULL);
+
+--
+-- Name: lead_assignments_opened_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX lead_assignments_opened_by_idx ON app.lead_assignments USING btree (opened_by);
+
+--
+-- Name: lead_assignments_owner_opened_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX lead_assignments_owner_opened_idx ON app.lead_assignments USING btree (owner_id, opened_at DESC);
+
+--
+-- Name: lead_assignments_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX lead_assignments_tenant_idx ON app.lead_assignments USING btree (tenant_id);
+
+--
+-- Name: lead_details_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX lead_details_tenant_idx ON app.lead_details USING btree (tenant_id);
+
+--
+-- Name: leads_assignment_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX leads_assignment_idx ON app.leads USING btree (assignment_id);
+
+--
+-- Name: leads_created_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX leads_created_by_idx ON app.leads USING btree (created_by);
+
+--
+-- Name: leads_name_trgm_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX leads_name_trgm_idx ON app.leads USING gin (name_key extensions.gin_trgm_ops);
+
+--
+-- Name: leads_owner_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX leads_owner_idx ON app.leads USING btree (owner_id, registered_at DESC) WHERE (owner_id IS NOT NULL);
+
+--
+-- Name: leads_pool_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX leads_pool_idx ON app.leads USING btree (tenant_id, released_at) WHERE (owner_id IS NULL);
+
+--
+-- Name: leads_tenant_dup_key; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE UNIQUE INDEX leads_tenant_dup_key ON app.leads USING btree (tenant_id, dup_key);
+
+--
+-- Name: leads_tenant_vat_key; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE UNIQUE INDEX leads_tenant_vat_key ON app.leads USING btree (tenant_id, vat_key) WHERE (vat_key IS NOT NULL);
+
+--
+-- Name: notifications_dedupe_key; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE UNIQUE INDEX notifications_dedupe_key ON app.notifications USING btree (user_id, dedupe_key) WHERE (dedupe_key IS NOT NULL);
+
+--
+-- Name: notifications_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX notifications_lead_idx ON app.notifications USING btree (lead_id);
+
+--
+-- Name: notifications_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX notifications_tenant_idx ON app.notifications USING btree (tenant_id);
+
+--
+-- Name: notifications_user_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX notifications_user_idx ON app.notifications USING btree (user_id, created_at DESC);
+
+--
+-- Name: protection_overrides_assignment_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX protection_overrides_assignment_idx ON app.protection_overrides USING btree (assignment_id, created_at DESC);
+
+--
+-- Name: protection_overrides_created_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX protection_overrides_created_by_idx ON app.protection_overrides USING btree (created_by);
+
+--
+-- Name: protection_overrides_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX protection_overrides_lead_idx ON app.protection_overrides USING btree (lead_id);
+
+--
+-- Name: protection_overrides_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX protection_overrides_tenant_idx ON app.protection_overrides USING btree (tenant_id);
+
+--
+-- Name: settings_values_key_scope_target_key; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE UNIQUE INDEX settings_values_key_scope_target_key ON app.settings_values USING btree (key, scope, COALESCE(target_id, '00000000-0000-0000-0000-000000000000'::uuid));
+
+--
+-- Name: settings_values_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX settings_values_tenant_idx ON app.settings_values USING btree (tenant_id, key);
+
+--
+-- Name: settings_values_updated_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX settings_values_updated_by_idx ON app.settings_values USING btree (updated_by);
+
+--
 -- Name: users_email_idx; Type: INDEX; Schema: app; Owner: -
 --
 
@@ -786,11 +5815,410 @@ CREATE UNIQUE INDEX users_tenant_email_key ON app.users USING btree (tenant_id, 
 CREATE INDEX flyway_schema_history_s_idx ON flyway.flyway_schema_history USING btree (success);
 
 --
+-- Name: audit_log _100_append_only; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _100_append_only BEFORE DELETE OR UPDATE ON app.audit_log FOR EACH ROW EXECUTE FUNCTION app_private.tg_audit_log__refuse_change();
+
+--
+-- Name: users _100_audit; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _100_audit AFTER INSERT OR UPDATE OF active ON app.users FOR EACH ROW EXECUTE FUNCTION app_private.tg_users__audit();
+
+--
+-- Name: tenants _100_create_config; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _100_create_config AFTER INSERT ON app.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__create_config();
+
+--
+-- Name: settings_registry _100_refresh_configs; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _100_refresh_configs AFTER INSERT OR DELETE OR UPDATE ON app.settings_registry FOR EACH ROW EXECUTE FUNCTION app_private.tg_settings__refresh_configs();
+
+--
+-- Name: settings_values _100_refresh_configs; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _100_refresh_configs AFTER INSERT OR DELETE OR UPDATE ON app.settings_values FOR EACH ROW EXECUTE FUNCTION app_private.tg_settings__refresh_configs();
+
+--
+-- Name: audit_log _101_no_truncate; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _101_no_truncate BEFORE TRUNCATE ON app.audit_log FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_audit_log__refuse_change();
+
+--
+-- Name: tenants _110_seed_activity_kinds; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _110_seed_activity_kinds AFTER INSERT ON app.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__seed_activity_kinds();
+
+--
+-- Name: activities _200_refresh_lead_state; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _200_refresh_lead_state AFTER INSERT OR DELETE OR UPDATE ON app.activities FOR EACH ROW EXECUTE FUNCTION app_private.tg_lead_source__refresh();
+
+--
+-- Name: activity_kinds _200_refresh_lead_state; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _200_refresh_lead_state AFTER UPDATE OF counts_as_progress ON app.activity_kinds FOR EACH ROW WHEN ((new.counts_as_progress IS DISTINCT FROM old.counts_as_progress)) EXECUTE FUNCTION app_private.tg_activity_kinds__refresh_leads();
+
+--
+-- Name: extension_requests _200_refresh_lead_state; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _200_refresh_lead_state AFTER INSERT OR DELETE OR UPDATE ON app.extension_requests FOR EACH ROW EXECUTE FUNCTION app_private.tg_lead_source__refresh();
+
+--
+-- Name: holds _200_refresh_lead_state; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _200_refresh_lead_state AFTER INSERT OR DELETE OR UPDATE ON app.holds FOR EACH ROW EXECUTE FUNCTION app_private.tg_lead_source__refresh();
+
+--
+-- Name: lead_assignments _200_refresh_lead_state; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _200_refresh_lead_state AFTER INSERT OR DELETE OR UPDATE ON app.lead_assignments FOR EACH ROW EXECUTE FUNCTION app_private.tg_lead_source__refresh();
+
+--
+-- Name: protection_configs _200_refresh_lead_state; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _200_refresh_lead_state AFTER UPDATE ON app.protection_configs FOR EACH ROW WHEN ((new.hold_max_days IS DISTINCT FROM old.hold_max_days)) EXECUTE FUNCTION app_private.tg_protection_configs__refresh_leads();
+
+--
+-- Name: protection_overrides _200_refresh_lead_state; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _200_refresh_lead_state AFTER INSERT OR DELETE OR UPDATE ON app.protection_overrides FOR EACH ROW EXECUTE FUNCTION app_private.tg_lead_source__refresh();
+
+--
+-- Name: activities activities_assignment_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.activities
+    ADD CONSTRAINT activities_assignment_id_fkey FOREIGN KEY (assignment_id) REFERENCES app.lead_assignments(id) ON DELETE SET NULL;
+
+--
+-- Name: activities activities_created_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.activities
+    ADD CONSTRAINT activities_created_by_fkey FOREIGN KEY (created_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: activities activities_kind_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.activities
+    ADD CONSTRAINT activities_kind_fkey FOREIGN KEY (tenant_id, kind) REFERENCES app.activity_kinds(tenant_id, kind) ON DELETE RESTRICT;
+
+--
+-- Name: activities activities_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.activities
+    ADD CONSTRAINT activities_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: activities activities_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.activities
+    ADD CONSTRAINT activities_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: activity_kinds activity_kinds_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.activity_kinds
+    ADD CONSTRAINT activity_kinds_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: audit_log audit_log_actor_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.audit_log
+    ADD CONSTRAINT audit_log_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: audit_log audit_log_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.audit_log
+    ADD CONSTRAINT audit_log_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: collaborators collaborators_added_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.collaborators
+    ADD CONSTRAINT collaborators_added_by_fkey FOREIGN KEY (added_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: collaborators collaborators_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.collaborators
+    ADD CONSTRAINT collaborators_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: collaborators collaborators_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.collaborators
+    ADD CONSTRAINT collaborators_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: collaborators collaborators_user_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.collaborators
+    ADD CONSTRAINT collaborators_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+--
+-- Name: extension_requests extension_requests_assignment_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.extension_requests
+    ADD CONSTRAINT extension_requests_assignment_id_fkey FOREIGN KEY (assignment_id) REFERENCES app.lead_assignments(id) ON DELETE CASCADE;
+
+--
+-- Name: extension_requests extension_requests_decided_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.extension_requests
+    ADD CONSTRAINT extension_requests_decided_by_fkey FOREIGN KEY (decided_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: extension_requests extension_requests_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.extension_requests
+    ADD CONSTRAINT extension_requests_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: extension_requests extension_requests_requested_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.extension_requests
+    ADD CONSTRAINT extension_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: extension_requests extension_requests_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.extension_requests
+    ADD CONSTRAINT extension_requests_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: holds holds_assignment_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.holds
+    ADD CONSTRAINT holds_assignment_id_fkey FOREIGN KEY (assignment_id) REFERENCES app.lead_assignments(id) ON DELETE CASCADE;
+
+--
+-- Name: holds holds_decided_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.holds
+    ADD CONSTRAINT holds_decided_by_fkey FOREIGN KEY (decided_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: holds holds_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.holds
+    ADD CONSTRAINT holds_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: holds holds_requested_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.holds
+    ADD CONSTRAINT holds_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: holds holds_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.holds
+    ADD CONSTRAINT holds_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: lead_assignments lead_assignments_closed_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.lead_assignments
+    ADD CONSTRAINT lead_assignments_closed_by_fkey FOREIGN KEY (closed_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: lead_assignments lead_assignments_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.lead_assignments
+    ADD CONSTRAINT lead_assignments_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: lead_assignments lead_assignments_opened_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.lead_assignments
+    ADD CONSTRAINT lead_assignments_opened_by_fkey FOREIGN KEY (opened_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: lead_assignments lead_assignments_owner_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.lead_assignments
+    ADD CONSTRAINT lead_assignments_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES app.users(id) ON DELETE RESTRICT;
+
+--
+-- Name: lead_assignments lead_assignments_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.lead_assignments
+    ADD CONSTRAINT lead_assignments_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: lead_details lead_details_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.lead_details
+    ADD CONSTRAINT lead_details_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: lead_details lead_details_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.lead_details
+    ADD CONSTRAINT lead_details_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: leads leads_assignment_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.leads
+    ADD CONSTRAINT leads_assignment_fkey FOREIGN KEY (assignment_id) REFERENCES app.lead_assignments(id) ON DELETE SET NULL;
+
+--
+-- Name: leads leads_created_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.leads
+    ADD CONSTRAINT leads_created_by_fkey FOREIGN KEY (created_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: leads leads_owner_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.leads
+    ADD CONSTRAINT leads_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES app.users(id) ON DELETE RESTRICT;
+
+--
+-- Name: leads leads_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.leads
+    ADD CONSTRAINT leads_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: notifications notifications_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.notifications
+    ADD CONSTRAINT notifications_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: notifications notifications_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.notifications
+    ADD CONSTRAINT notifications_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: notifications notifications_user_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.notifications
+    ADD CONSTRAINT notifications_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+--
 -- Name: orgs orgs_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
 ALTER TABLE ONLY app.orgs
     ADD CONSTRAINT orgs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: products products_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.products
+    ADD CONSTRAINT products_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: protection_configs protection_configs_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.protection_configs
+    ADD CONSTRAINT protection_configs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: protection_overrides protection_overrides_assignment_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.protection_overrides
+    ADD CONSTRAINT protection_overrides_assignment_id_fkey FOREIGN KEY (assignment_id) REFERENCES app.lead_assignments(id) ON DELETE CASCADE;
+
+--
+-- Name: protection_overrides protection_overrides_created_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.protection_overrides
+    ADD CONSTRAINT protection_overrides_created_by_fkey FOREIGN KEY (created_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: protection_overrides protection_overrides_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.protection_overrides
+    ADD CONSTRAINT protection_overrides_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: protection_overrides protection_overrides_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.protection_overrides
+    ADD CONSTRAINT protection_overrides_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: settings_values settings_values_key_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.settings_values
+    ADD CONSTRAINT settings_values_key_fkey FOREIGN KEY (key) REFERENCES app.settings_registry(key) ON DELETE CASCADE;
+
+--
+-- Name: settings_values settings_values_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.settings_values
+    ADD CONSTRAINT settings_values_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: settings_values settings_values_updated_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.settings_values
+    ADD CONSTRAINT settings_values_updated_by_fkey FOREIGN KEY (updated_by) REFERENCES app.users(id) ON DELETE SET NULL;
 
 --
 -- Name: users users_org_in_tenant_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -807,10 +6235,102 @@ ALTER TABLE ONLY app.users
     ADD CONSTRAINT users_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
+-- Name: activities; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.activities ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: activity_kinds; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.activity_kinds ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: audit_log; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.audit_log ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: clock_override; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
 ALTER TABLE app.clock_override ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: collaborators; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.collaborators ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: default_activity_kinds; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.default_activity_kinds ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: settings_values delete_admin; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY delete_admin ON app.settings_values FOR DELETE TO tenant_admin USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (scope <> 'global'::text)));
+
+--
+-- Name: POLICY delete_admin ON settings_values; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY delete_admin ON app.settings_values IS 'A tenant admin removes values of their own tenant only (the key inherits again).';
+
+--
+-- Name: collaborators delete_manager; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY delete_manager ON app.collaborators FOR DELETE TO sales_manager USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY delete_manager ON collaborators; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY delete_manager ON app.collaborators IS 'Managers remove collaborators of any lead of their tenant.';
+
+--
+-- Name: collaborators delete_owner; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY delete_owner ON app.collaborators FOR DELETE TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (EXISTS ( SELECT
+   FROM app.leads l
+  WHERE ((l.id = collaborators.lead_id) AND (l.owner_id = ( SELECT app.current_user_id() AS current_user_id))))) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY delete_owner ON collaborators; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY delete_owner ON app.collaborators IS 'The owner removes collaborators while the lead is ACTIVE or GRACE.';
+
+--
+-- Name: extension_requests; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.extension_requests ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: holds; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.holds ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: settings_values insert_admin; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_admin ON app.settings_values FOR INSERT TO tenant_admin WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (scope <> 'global'::text)));
+
+--
+-- Name: POLICY insert_admin ON settings_values; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_admin ON app.settings_values IS 'A tenant admin stores tenant, org and user values of their own tenant only.';
 
 --
 -- Name: users insert_admin; Type: POLICY; Schema: app; Owner: -
@@ -825,10 +6345,170 @@ CREATE POLICY insert_admin ON app.users FOR INSERT TO tenant_admin WITH CHECK ((
 COMMENT ON POLICY insert_admin ON app.users IS 'A tenant admin creates users in their own tenant only.';
 
 --
+-- Name: collaborators insert_manager; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_manager ON app.collaborators FOR INSERT TO sales_manager WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (added_by = ( SELECT app.current_user_id() AS current_user_id))));
+
+--
+-- Name: POLICY insert_manager ON collaborators; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_manager ON app.collaborators IS 'Managers add collaborators to any lead of their tenant.';
+
+--
+-- Name: holds insert_manager; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_manager ON app.holds FOR INSERT TO sales_manager WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (requested_by = ( SELECT app.current_user_id() AS current_user_id))));
+
+--
+-- Name: POLICY insert_manager ON holds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_manager ON app.holds IS 'Managers add holds to leads of their tenant.';
+
+--
+-- Name: protection_overrides insert_manager; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_manager ON app.protection_overrides FOR INSERT TO sales_manager WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (created_by = ( SELECT app.current_user_id() AS current_user_id))));
+
+--
+-- Name: POLICY insert_manager ON protection_overrides; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_manager ON app.protection_overrides IS 'Managers override protection in their tenant.';
+
+--
+-- Name: lead_details insert_own; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_own ON app.lead_details FOR INSERT TO sales_rep, sales_manager WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (EXISTS ( SELECT
+   FROM app.leads l
+  WHERE ((l.id = lead_details.lead_id) AND (l.created_by = ( SELECT app.current_user_id() AS current_user_id)) AND (l.owner_id IS NULL))))));
+
+--
+-- Name: POLICY insert_own ON lead_details; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_own ON app.lead_details IS 'Details are written with the registration, by the registering user, before ownership starts.';
+
+--
+-- Name: leads insert_own; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_own ON app.leads FOR INSERT TO sales_rep, sales_manager WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (created_by = ( SELECT app.current_user_id() AS current_user_id))));
+
+--
+-- Name: POLICY insert_own ON leads; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_own ON app.leads IS 'Reps and managers register leads in their tenant, as themselves.';
+
+--
+-- Name: collaborators insert_owner; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_owner ON app.collaborators FOR INSERT TO sales_rep WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (added_by = ( SELECT app.current_user_id() AS current_user_id)) AND (EXISTS ( SELECT
+   FROM app.leads l
+  WHERE ((l.id = collaborators.lead_id) AND (l.owner_id = ( SELECT app.current_user_id() AS current_user_id))))) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY insert_owner ON collaborators; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_owner ON app.collaborators IS 'The owner adds collaborators while the lead is ACTIVE or GRACE.';
+
+--
+-- Name: extension_requests insert_owner; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_owner ON app.extension_requests FOR INSERT TO sales_rep WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (requested_by = ( SELECT app.current_user_id() AS current_user_id)) AND (state = 'PENDING'::text) AND app.rep_can_read(lead_id) AND (EXISTS ( SELECT
+   FROM app.leads l
+  WHERE ((l.id = extension_requests.lead_id) AND (l.owner_id = ( SELECT app.current_user_id() AS current_user_id)))))));
+
+--
+-- Name: POLICY insert_owner ON extension_requests; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_owner ON app.extension_requests IS 'The owner asks for an extension while ACTIVE or GRACE.';
+
+--
+-- Name: holds insert_owner; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_owner ON app.holds FOR INSERT TO sales_rep WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (requested_by = ( SELECT app.current_user_id() AS current_user_id)) AND app.rep_can_read(lead_id) AND (EXISTS ( SELECT
+   FROM app.leads l
+  WHERE ((l.id = holds.lead_id) AND (l.owner_id = ( SELECT app.current_user_id() AS current_user_id))))) AND ((state = 'PENDING'::text) OR ((state = 'APPROVED'::text) AND (reason ~~ 'FFZ\_%'::text)))));
+
+--
+-- Name: POLICY insert_owner ON holds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_owner ON app.holds IS 'The owner adds holds while the lead is ACTIVE or GRACE; only FreshFoodz-caused holds are approved on creation, the others wait for a manager.';
+
+--
+-- Name: activities insert_worker; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_worker ON app.activities FOR INSERT TO sales_rep WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (created_by = ( SELECT app.current_user_id() AS current_user_id)) AND app.rep_can_read(lead_id) AND ((EXISTS ( SELECT
+   FROM app.leads l
+  WHERE ((l.id = activities.lead_id) AND (l.owner_id = ( SELECT app.current_user_id() AS current_user_id))))) OR (app_private.collaborator_role(lead_id) = ANY (ARRAY['ASSIST'::text, 'NEGOTIATE'::text])))));
+
+--
+-- Name: POLICY insert_worker ON activities; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_worker ON app.activities IS 'The owner and ASSIST/NEGOTIATE collaborators log activities while the lead is ACTIVE or GRACE.';
+
+--
+-- Name: lead_assignments; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.lead_assignments ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: lead_details; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.lead_details ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: leads; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.leads ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: notifications; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.notifications ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: orgs; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
 ALTER TABLE app.orgs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: products; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.products ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: protection_configs; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.protection_configs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: protection_overrides; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.protection_overrides ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: clock_override select_all; Type: POLICY; Schema: app; Owner: -
@@ -843,6 +6523,42 @@ CREATE POLICY select_all ON app.clock_override FOR SELECT TO sales_rep, sales_ma
 COMMENT ON POLICY select_all ON app.clock_override IS 'Every runtime role reads the override, because app.now() runs with its privileges.';
 
 --
+-- Name: protection_configs select_all; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_all ON app.protection_configs FOR SELECT TO svc_jobs USING (true);
+
+--
+-- Name: POLICY select_all ON protection_configs; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_all ON app.protection_configs IS 'Jobs work across tenants.';
+
+--
+-- Name: settings_registry select_all; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_all ON app.settings_registry FOR SELECT TO sales_rep, sales_manager, auditor, tenant_admin, svc_jobs USING (true);
+
+--
+-- Name: POLICY select_all ON settings_registry; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_all ON app.settings_registry IS 'The registry is the same for everybody.';
+
+--
+-- Name: notifications select_own; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_own ON app.notifications FOR SELECT TO sales_rep, sales_manager, auditor, tenant_admin USING (((user_id = ( SELECT app.current_user_id() AS current_user_id)) AND (tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id))));
+
+--
+-- Name: POLICY select_own ON notifications; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_own ON app.notifications IS 'Everybody reads only their own notifications.';
+
+--
 -- Name: tenants select_own; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -853,6 +6569,198 @@ CREATE POLICY select_own ON app.tenants FOR SELECT TO sales_rep, sales_manager, 
 --
 
 COMMENT ON POLICY select_own ON app.tenants IS 'A user sees only their own tenant.';
+
+--
+-- Name: activities select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.activities FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON activities; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.activities IS 'A rep reads activities of leads they may read in full.';
+
+--
+-- Name: audit_log select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.audit_log FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (lead_id IS NOT NULL) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON audit_log; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.audit_log IS 'A rep reads entries about leads they may read in full.';
+
+--
+-- Name: collaborators select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.collaborators FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON collaborators; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.collaborators IS 'A rep reads the collaborators of leads they may read in full.';
+
+--
+-- Name: extension_requests select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.extension_requests FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON extension_requests; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.extension_requests IS 'A rep reads requests of leads they may read in full.';
+
+--
+-- Name: holds select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.holds FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON holds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.holds IS 'A rep reads holds of leads they may read in full.';
+
+--
+-- Name: lead_assignments select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.lead_assignments FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON lead_assignments; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.lead_assignments IS 'A rep reads the ownership history of leads they may read in full.';
+
+--
+-- Name: lead_details select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.lead_details FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON lead_details; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.lead_details IS 'A rep reads contact data of leads they own or collaborate on while ACTIVE or GRACE.';
+
+--
+-- Name: activities select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.activities FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON activities; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.activities IS 'Managers, auditors and admins read all activities of the tenant.';
+
+--
+-- Name: activity_kinds select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.activity_kinds FOR SELECT TO sales_rep, sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON activity_kinds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.activity_kinds IS 'Everybody reads the kinds of their tenant.';
+
+--
+-- Name: audit_log select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.audit_log FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON audit_log; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.audit_log IS 'Managers, auditors and admins read every entry of their tenant.';
+
+--
+-- Name: collaborators select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.collaborators FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON collaborators; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.collaborators IS 'Managers, auditors and admins read all collaborators.';
+
+--
+-- Name: extension_requests select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.extension_requests FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON extension_requests; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.extension_requests IS 'Managers, auditors and admins read all requests.';
+
+--
+-- Name: holds select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.holds FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON holds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.holds IS 'Managers, auditors and admins read all holds.';
+
+--
+-- Name: lead_assignments select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.lead_assignments FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON lead_assignments; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.lead_assignments IS 'Managers, auditors and admins read all ownership history.';
+
+--
+-- Name: lead_details select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.lead_details FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON lead_details; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.lead_details IS 'Managers, auditors and admins read all contact data of the tenant.';
+
+--
+-- Name: leads select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.leads FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON leads; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.leads IS 'Managers, auditors and admins read every lead of their tenant.';
 
 --
 -- Name: orgs select_tenant; Type: POLICY; Schema: app; Owner: -
@@ -867,6 +6775,54 @@ CREATE POLICY select_tenant ON app.orgs FOR SELECT TO sales_rep, sales_manager, 
 COMMENT ON POLICY select_tenant ON app.orgs IS 'A user sees the organisations of their tenant.';
 
 --
+-- Name: products select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.products FOR SELECT TO sales_rep, sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON products; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.products IS 'Everybody reads the catalogue of their tenant.';
+
+--
+-- Name: protection_configs select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.protection_configs FOR SELECT TO sales_rep, sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON protection_configs; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.protection_configs IS 'Users read their tenant''s configuration.';
+
+--
+-- Name: protection_overrides select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.protection_overrides FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON protection_overrides; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.protection_overrides IS 'Managers, auditors and admins read overrides.';
+
+--
+-- Name: settings_values select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.settings_values FOR SELECT TO sales_manager, auditor, tenant_admin USING (((tenant_id IS NULL) OR (tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id))));
+
+--
+-- Name: POLICY select_tenant ON settings_values; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.settings_values IS 'Managers, auditors and admins read global values and every value of their tenant.';
+
+--
 -- Name: users select_tenant; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -879,10 +6835,70 @@ CREATE POLICY select_tenant ON app.users FOR SELECT TO sales_rep, sales_manager,
 COMMENT ON POLICY select_tenant ON app.users IS 'A user sees the users of their tenant.';
 
 --
+-- Name: leads select_visible; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_visible ON app.leads FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND ((owner_id IS NULL) OR (owner_id = ( SELECT app.current_user_id() AS current_user_id)) OR (id IN ( SELECT app_private.my_collaborations() AS my_collaborations)) OR (app.lead_status(leads.*, ( SELECT app.my_protection_config() AS my_protection_config), ( SELECT app.now() AS now)) = 'EXPIRED'::text))));
+
+--
+-- Name: POLICY select_visible ON leads; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_visible ON app.leads IS 'A rep reads their own and collaborated leads, and pool leads (unassigned, released, or expired and not yet released); another rep''s protected lead is invisible. Contact data and history of a lead need more (app.rep_can_read).';
+
+--
+-- Name: settings_values select_visible; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_visible ON app.settings_values FOR SELECT TO sales_rep USING (((tenant_id IS NULL) OR ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND ((scope = 'tenant'::text) OR ((scope = 'org'::text) AND (target_id = ( SELECT app.current_org_id() AS current_org_id))) OR ((scope = 'user'::text) AND (target_id = ( SELECT app.current_user_id() AS current_user_id)))))));
+
+--
+-- Name: POLICY select_visible ON settings_values; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_visible ON app.settings_values IS 'A rep reads global and tenant values, their organisation''s and their own.';
+
+--
+-- Name: settings_registry; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.settings_registry ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: settings_values; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.settings_values ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: tenants; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
 ALTER TABLE app.tenants ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: activity_kinds update_admin; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY update_admin ON app.activity_kinds FOR UPDATE TO tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY update_admin ON activity_kinds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY update_admin ON app.activity_kinds IS 'Tenant admins change the progress flag of their tenant''s kinds.';
+
+--
+-- Name: settings_values update_admin; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY update_admin ON app.settings_values FOR UPDATE TO tenant_admin USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (scope <> 'global'::text))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (scope <> 'global'::text)));
+
+--
+-- Name: POLICY update_admin ON settings_values; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY update_admin ON app.settings_values IS 'A tenant admin changes values of their own tenant only.';
 
 --
 -- Name: users update_admin; Type: POLICY; Schema: app; Owner: -
@@ -895,6 +6911,56 @@ CREATE POLICY update_admin ON app.users FOR UPDATE TO tenant_admin USING ((tenan
 --
 
 COMMENT ON POLICY update_admin ON app.users IS 'A tenant admin changes users of their own tenant only.';
+
+--
+-- Name: extension_requests update_manager; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY update_manager ON app.extension_requests FOR UPDATE TO sales_manager USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY update_manager ON extension_requests; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY update_manager ON app.extension_requests IS 'Managers decide requests of their tenant.';
+
+--
+-- Name: holds update_manager; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY update_manager ON app.holds FOR UPDATE TO sales_manager USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY update_manager ON holds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY update_manager ON app.holds IS 'Managers end and decide holds of their tenant.';
+
+--
+-- Name: notifications update_own; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY update_own ON app.notifications FOR UPDATE TO sales_rep, sales_manager, auditor, tenant_admin USING (((user_id = ( SELECT app.current_user_id() AS current_user_id)) AND (tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)))) WITH CHECK ((user_id = ( SELECT app.current_user_id() AS current_user_id)));
+
+--
+-- Name: POLICY update_own ON notifications; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY update_own ON app.notifications IS 'Everybody marks only their own notifications read.';
+
+--
+-- Name: holds update_owner; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY update_owner ON app.holds FOR UPDATE TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id) AND (EXISTS ( SELECT
+   FROM app.leads l
+  WHERE ((l.id = holds.lead_id) AND (l.owner_id = ( SELECT app.current_user_id() AS current_user_id))))))) WITH CHECK ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY update_owner ON holds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY update_owner ON app.holds IS 'The owner ends holds of their lead while it is ACTIVE or GRACE.';
 
 --
 -- Name: users; Type: ROW SECURITY; Schema: app; Owner: -
@@ -956,6 +7022,16 @@ REVOKE USAGE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA reporting TO reporting_reader;
 
 --
+-- Name: TYPE similar_lead; Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON TYPE app.similar_lead FROM PUBLIC;
+GRANT ALL ON TYPE app.similar_lead TO sales_rep;
+GRANT ALL ON TYPE app.similar_lead TO sales_manager;
+GRANT ALL ON TYPE app.similar_lead TO auditor;
+GRANT ALL ON TYPE app.similar_lead TO tenant_admin;
+
+--
 -- Name: FUNCTION now(); Type: ACL; Schema: app; Owner: -
 --
 
@@ -966,6 +7042,335 @@ GRANT ALL ON FUNCTION app.now() TO auditor;
 GRANT ALL ON FUNCTION app.now() TO tenant_admin;
 GRANT ALL ON FUNCTION app.now() TO svc_api;
 GRANT ALL ON FUNCTION app.now() TO svc_jobs;
+
+--
+-- Name: TABLE collaborators; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE app.collaborators TO sales_rep;
+GRANT SELECT,DELETE ON TABLE app.collaborators TO sales_manager;
+GRANT SELECT ON TABLE app.collaborators TO auditor;
+GRANT SELECT ON TABLE app.collaborators TO tenant_admin;
+
+--
+-- Name: COLUMN collaborators.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.collaborators TO sales_rep;
+GRANT INSERT(lead_id) ON TABLE app.collaborators TO sales_manager;
+
+--
+-- Name: COLUMN collaborators.user_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(user_id) ON TABLE app.collaborators TO sales_rep;
+GRANT INSERT(user_id) ON TABLE app.collaborators TO sales_manager;
+
+--
+-- Name: COLUMN collaborators.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.collaborators TO sales_rep;
+GRANT INSERT(tenant_id) ON TABLE app.collaborators TO sales_manager;
+
+--
+-- Name: COLUMN collaborators.role; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(role) ON TABLE app.collaborators TO sales_rep;
+GRANT INSERT(role) ON TABLE app.collaborators TO sales_manager;
+
+--
+-- Name: COLUMN collaborators.added_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(added_by) ON TABLE app.collaborators TO sales_rep;
+GRANT INSERT(added_by) ON TABLE app.collaborators TO sales_manager;
+
+--
+-- Name: TABLE collaborators; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.collaborators TO sales_rep;
+GRANT SELECT ON TABLE api.collaborators TO sales_manager;
+GRANT SELECT ON TABLE api.collaborators TO auditor;
+GRANT SELECT ON TABLE api.collaborators TO tenant_admin;
+
+--
+-- Name: FUNCTION add_collaborator(lead_id uuid, user_id uuid, role text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.add_collaborator(lead_id uuid, user_id uuid, role text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.add_collaborator(lead_id uuid, user_id uuid, role text) TO sales_rep;
+GRANT ALL ON FUNCTION api.add_collaborator(lead_id uuid, user_id uuid, role text) TO sales_manager;
+GRANT ALL ON FUNCTION api.add_collaborator(lead_id uuid, user_id uuid, role text) TO auditor;
+GRANT ALL ON FUNCTION api.add_collaborator(lead_id uuid, user_id uuid, role text) TO tenant_admin;
+
+--
+-- Name: TABLE holds; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.holds TO sales_rep;
+GRANT SELECT ON TABLE app.holds TO sales_manager;
+GRANT SELECT ON TABLE app.holds TO auditor;
+GRANT SELECT ON TABLE app.holds TO tenant_admin;
+
+--
+-- Name: COLUMN holds.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.holds TO sales_rep;
+GRANT INSERT(tenant_id) ON TABLE app.holds TO sales_manager;
+
+--
+-- Name: COLUMN holds.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.holds TO sales_rep;
+GRANT INSERT(lead_id) ON TABLE app.holds TO sales_manager;
+
+--
+-- Name: COLUMN holds.assignment_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(assignment_id) ON TABLE app.holds TO sales_rep;
+GRANT INSERT(assignment_id) ON TABLE app.holds TO sales_manager;
+
+--
+-- Name: COLUMN holds.reason; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(reason) ON TABLE app.holds TO sales_rep;
+GRANT INSERT(reason) ON TABLE app.holds TO sales_manager;
+
+--
+-- Name: COLUMN holds.note; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(note) ON TABLE app.holds TO sales_rep;
+GRANT INSERT(note) ON TABLE app.holds TO sales_manager;
+
+--
+-- Name: COLUMN holds.start_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(start_at) ON TABLE app.holds TO sales_rep;
+GRANT INSERT(start_at) ON TABLE app.holds TO sales_manager;
+
+--
+-- Name: COLUMN holds.end_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(end_at),UPDATE(end_at) ON TABLE app.holds TO sales_rep;
+GRANT INSERT(end_at),UPDATE(end_at) ON TABLE app.holds TO sales_manager;
+
+--
+-- Name: COLUMN holds.state; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(state) ON TABLE app.holds TO sales_rep;
+GRANT INSERT(state),UPDATE(state) ON TABLE app.holds TO sales_manager;
+
+--
+-- Name: COLUMN holds.requested_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(requested_by) ON TABLE app.holds TO sales_rep;
+GRANT INSERT(requested_by) ON TABLE app.holds TO sales_manager;
+
+--
+-- Name: COLUMN holds.decided_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(decided_by) ON TABLE app.holds TO sales_rep;
+GRANT INSERT(decided_by),UPDATE(decided_by) ON TABLE app.holds TO sales_manager;
+
+--
+-- Name: COLUMN holds.decided_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(decided_at) ON TABLE app.holds TO sales_rep;
+GRANT INSERT(decided_at),UPDATE(decided_at) ON TABLE app.holds TO sales_manager;
+
+--
+-- Name: COLUMN holds.decision_note; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(decision_note) ON TABLE app.holds TO sales_manager;
+
+--
+-- Name: TABLE holds; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.holds TO sales_rep;
+GRANT SELECT ON TABLE api.holds TO sales_manager;
+GRANT SELECT ON TABLE api.holds TO auditor;
+GRANT SELECT ON TABLE api.holds TO tenant_admin;
+
+--
+-- Name: FUNCTION add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) TO sales_rep;
+GRANT ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) TO sales_manager;
+GRANT ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) TO auditor;
+GRANT ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) TO tenant_admin;
+
+--
+-- Name: FUNCTION current_web_role(); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.current_web_role() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.current_web_role() TO sales_rep;
+GRANT ALL ON FUNCTION app.current_web_role() TO sales_manager;
+GRANT ALL ON FUNCTION app.current_web_role() TO auditor;
+GRANT ALL ON FUNCTION app.current_web_role() TO tenant_admin;
+GRANT ALL ON FUNCTION app.current_web_role() TO svc_api;
+GRANT ALL ON FUNCTION app.current_web_role() TO svc_jobs;
+
+--
+-- Name: FUNCTION normalize_company_name(p_name text); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.normalize_company_name(p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO sales_rep;
+GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO sales_manager;
+GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO auditor;
+GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO tenant_admin;
+GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO svc_jobs;
+
+--
+-- Name: FUNCTION normalize_postal_code(p_postal_code text); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO sales_rep;
+GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO sales_manager;
+GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO auditor;
+GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO tenant_admin;
+GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO svc_jobs;
+
+--
+-- Name: TABLE leads; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.leads TO sales_rep;
+GRANT SELECT ON TABLE app.leads TO sales_manager;
+GRANT SELECT ON TABLE app.leads TO auditor;
+GRANT SELECT ON TABLE app.leads TO tenant_admin;
+
+--
+-- Name: COLUMN leads.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(tenant_id) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: COLUMN leads.company_name; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(company_name) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(company_name) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: COLUMN leads.postal_code; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(postal_code) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(postal_code) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: COLUMN leads.city; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(city) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(city) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: COLUMN leads.vat_key; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(vat_key) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(vat_key) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: COLUMN leads.created_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(created_by) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(created_by) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: TABLE protection_configs; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.protection_configs TO sales_rep;
+GRANT SELECT ON TABLE app.protection_configs TO sales_manager;
+GRANT SELECT ON TABLE app.protection_configs TO auditor;
+GRANT SELECT ON TABLE app.protection_configs TO tenant_admin;
+GRANT SELECT ON TABLE app.protection_configs TO svc_jobs;
+
+--
+-- Name: FUNCTION lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO auditor;
+GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO tenant_admin;
+GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO svc_jobs;
+
+--
+-- Name: FUNCTION my_protection_config(); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.my_protection_config() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.my_protection_config() TO sales_rep;
+GRANT ALL ON FUNCTION app.my_protection_config() TO sales_manager;
+GRANT ALL ON FUNCTION app.my_protection_config() TO auditor;
+GRANT ALL ON FUNCTION app.my_protection_config() TO tenant_admin;
+GRANT ALL ON FUNCTION app.my_protection_config() TO svc_jobs;
+
+--
+-- Name: TABLE lead_overview; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.lead_overview TO sales_rep;
+GRANT SELECT ON TABLE app.lead_overview TO sales_manager;
+GRANT SELECT ON TABLE app.lead_overview TO auditor;
+GRANT SELECT ON TABLE app.lead_overview TO tenant_admin;
+
+--
+-- Name: TABLE lead_protection; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.lead_protection TO sales_rep;
+GRANT SELECT ON TABLE api.lead_protection TO sales_manager;
+GRANT SELECT ON TABLE api.lead_protection TO auditor;
+GRANT SELECT ON TABLE api.lead_protection TO tenant_admin;
+
+--
+-- Name: FUNCTION backdate_registration(lead_id uuid, registered_at timestamp with time zone, reason text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.backdate_registration(lead_id uuid, registered_at timestamp with time zone, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.backdate_registration(lead_id uuid, registered_at timestamp with time zone, reason text) TO sales_rep;
+GRANT ALL ON FUNCTION api.backdate_registration(lead_id uuid, registered_at timestamp with time zone, reason text) TO sales_manager;
+GRANT ALL ON FUNCTION api.backdate_registration(lead_id uuid, registered_at timestamp with time zone, reason text) TO auditor;
+GRANT ALL ON FUNCTION api.backdate_registration(lead_id uuid, registered_at timestamp with time zone, reason text) TO tenant_admin;
+
+--
+-- Name: FUNCTION claim_lead(lead_id uuid); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.claim_lead(lead_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.claim_lead(lead_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION api.claim_lead(lead_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION api.claim_lead(lead_id uuid) TO auditor;
+GRANT ALL ON FUNCTION api.claim_lead(lead_id uuid) TO tenant_admin;
 
 --
 -- Name: TABLE users; Type: ACL; Schema: app; Owner: -
@@ -1064,6 +7469,396 @@ GRANT ALL ON FUNCTION api.deactivate_user(user_id uuid) TO auditor;
 GRANT ALL ON FUNCTION api.deactivate_user(user_id uuid) TO tenant_admin;
 
 --
+-- Name: TABLE extension_requests; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.extension_requests TO sales_rep;
+GRANT SELECT ON TABLE app.extension_requests TO sales_manager;
+GRANT SELECT ON TABLE app.extension_requests TO auditor;
+GRANT SELECT ON TABLE app.extension_requests TO tenant_admin;
+
+--
+-- Name: COLUMN extension_requests.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.extension_requests TO sales_rep;
+
+--
+-- Name: COLUMN extension_requests.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.extension_requests TO sales_rep;
+
+--
+-- Name: COLUMN extension_requests.assignment_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(assignment_id) ON TABLE app.extension_requests TO sales_rep;
+
+--
+-- Name: COLUMN extension_requests.days; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(days) ON TABLE app.extension_requests TO sales_rep;
+
+--
+-- Name: COLUMN extension_requests.reason; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(reason) ON TABLE app.extension_requests TO sales_rep;
+
+--
+-- Name: COLUMN extension_requests.state; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(state) ON TABLE app.extension_requests TO sales_rep;
+GRANT UPDATE(state) ON TABLE app.extension_requests TO sales_manager;
+
+--
+-- Name: COLUMN extension_requests.requested_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(requested_by) ON TABLE app.extension_requests TO sales_rep;
+
+--
+-- Name: COLUMN extension_requests.due_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(due_at) ON TABLE app.extension_requests TO sales_rep;
+
+--
+-- Name: COLUMN extension_requests.decided_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(decided_by) ON TABLE app.extension_requests TO sales_manager;
+
+--
+-- Name: COLUMN extension_requests.decided_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(decided_at) ON TABLE app.extension_requests TO sales_manager;
+
+--
+-- Name: COLUMN extension_requests.decision_note; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(decision_note) ON TABLE app.extension_requests TO sales_manager;
+
+--
+-- Name: TABLE extension_requests; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.extension_requests TO sales_rep;
+GRANT SELECT ON TABLE api.extension_requests TO sales_manager;
+GRANT SELECT ON TABLE api.extension_requests TO auditor;
+GRANT SELECT ON TABLE api.extension_requests TO tenant_admin;
+
+--
+-- Name: FUNCTION decide_extension(request_id uuid, approve boolean, note text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.decide_extension(request_id uuid, approve boolean, note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.decide_extension(request_id uuid, approve boolean, note text) TO sales_rep;
+GRANT ALL ON FUNCTION api.decide_extension(request_id uuid, approve boolean, note text) TO sales_manager;
+GRANT ALL ON FUNCTION api.decide_extension(request_id uuid, approve boolean, note text) TO auditor;
+GRANT ALL ON FUNCTION api.decide_extension(request_id uuid, approve boolean, note text) TO tenant_admin;
+
+--
+-- Name: FUNCTION decide_hold(hold_id uuid, approve boolean, note text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.decide_hold(hold_id uuid, approve boolean, note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.decide_hold(hold_id uuid, approve boolean, note text) TO sales_rep;
+GRANT ALL ON FUNCTION api.decide_hold(hold_id uuid, approve boolean, note text) TO sales_manager;
+GRANT ALL ON FUNCTION api.decide_hold(hold_id uuid, approve boolean, note text) TO auditor;
+GRANT ALL ON FUNCTION api.decide_hold(hold_id uuid, approve boolean, note text) TO tenant_admin;
+
+--
+-- Name: FUNCTION end_hold(hold_id uuid); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.end_hold(hold_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.end_hold(hold_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION api.end_hold(hold_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION api.end_hold(hold_id uuid) TO auditor;
+GRANT ALL ON FUNCTION api.end_hold(hold_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION expire_now(lead_id uuid, reason text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.expire_now(lead_id uuid, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.expire_now(lead_id uuid, reason text) TO sales_rep;
+GRANT ALL ON FUNCTION api.expire_now(lead_id uuid, reason text) TO sales_manager;
+GRANT ALL ON FUNCTION api.expire_now(lead_id uuid, reason text) TO auditor;
+GRANT ALL ON FUNCTION api.expire_now(lead_id uuid, reason text) TO tenant_admin;
+
+--
+-- Name: FUNCTION find_similar_leads(company_name text, postal_code text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.find_similar_leads(company_name text, postal_code text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.find_similar_leads(company_name text, postal_code text) TO sales_rep;
+GRANT ALL ON FUNCTION api.find_similar_leads(company_name text, postal_code text) TO sales_manager;
+GRANT ALL ON FUNCTION api.find_similar_leads(company_name text, postal_code text) TO auditor;
+GRANT ALL ON FUNCTION api.find_similar_leads(company_name text, postal_code text) TO tenant_admin;
+
+--
+-- Name: TABLE activities; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.activities TO sales_rep;
+GRANT SELECT ON TABLE app.activities TO sales_manager;
+GRANT SELECT ON TABLE app.activities TO auditor;
+GRANT SELECT ON TABLE app.activities TO tenant_admin;
+
+--
+-- Name: COLUMN activities.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.assignment_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(assignment_id) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.kind; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(kind) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.occurred_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(occurred_at) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.note; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(note) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.created_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(created_by) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: TABLE activity_kinds; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.activity_kinds TO sales_rep;
+GRANT SELECT ON TABLE app.activity_kinds TO sales_manager;
+GRANT SELECT ON TABLE app.activity_kinds TO auditor;
+GRANT SELECT ON TABLE app.activity_kinds TO tenant_admin;
+
+--
+-- Name: COLUMN activity_kinds.counts_as_progress; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(counts_as_progress) ON TABLE app.activity_kinds TO tenant_admin;
+
+--
+-- Name: TABLE activities; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.activities TO sales_rep;
+GRANT SELECT ON TABLE api.activities TO sales_manager;
+GRANT SELECT ON TABLE api.activities TO auditor;
+GRANT SELECT ON TABLE api.activities TO tenant_admin;
+
+--
+-- Name: FUNCTION log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO sales_rep;
+GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO sales_manager;
+GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO auditor;
+GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO tenant_admin;
+
+--
+-- Name: FUNCTION mark_notification_read(notification_id uuid); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.mark_notification_read(notification_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO auditor;
+GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION override_protection(lead_id uuid, until timestamp with time zone, reason text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO sales_rep;
+GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO sales_manager;
+GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO auditor;
+GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO tenant_admin;
+
+--
+-- Name: TABLE lead_details; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.lead_details TO sales_rep;
+GRANT SELECT ON TABLE app.lead_details TO sales_manager;
+GRANT SELECT ON TABLE app.lead_details TO auditor;
+GRANT SELECT ON TABLE app.lead_details TO tenant_admin;
+
+--
+-- Name: COLUMN lead_details.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(lead_id) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(tenant_id) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.street; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(street) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(street) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.country; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(country) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(country) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.vat_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(vat_id) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(vat_id) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.contact_name; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(contact_name) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(contact_name) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.contact_email; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(contact_email) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(contact_email) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.contact_phone; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(contact_phone) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(contact_phone) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.notes; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(notes) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(notes) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: TABLE leads; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.leads TO sales_rep;
+GRANT SELECT ON TABLE api.leads TO sales_manager;
+GRANT SELECT ON TABLE api.leads TO auditor;
+GRANT SELECT ON TABLE api.leads TO tenant_admin;
+
+--
+-- Name: FUNCTION register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO sales_rep;
+GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO sales_manager;
+GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO auditor;
+GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO tenant_admin;
+
+--
+-- Name: FUNCTION remove_collaborator(lead_id uuid, user_id uuid); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO auditor;
+GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION request_extension(lead_id uuid, days integer, reason text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO sales_rep;
+GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO sales_manager;
+GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO auditor;
+GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO tenant_admin;
+
+--
+-- Name: TABLE activity_kinds; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.activity_kinds TO sales_rep;
+GRANT SELECT ON TABLE api.activity_kinds TO sales_manager;
+GRANT SELECT ON TABLE api.activity_kinds TO auditor;
+GRANT SELECT ON TABLE api.activity_kinds TO tenant_admin;
+
+--
+-- Name: FUNCTION set_activity_kind(kind text, counts_as_progress boolean); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.set_activity_kind(kind text, counts_as_progress boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.set_activity_kind(kind text, counts_as_progress boolean) TO sales_rep;
+GRANT ALL ON FUNCTION api.set_activity_kind(kind text, counts_as_progress boolean) TO sales_manager;
+GRANT ALL ON FUNCTION api.set_activity_kind(kind text, counts_as_progress boolean) TO auditor;
+GRANT ALL ON FUNCTION api.set_activity_kind(kind text, counts_as_progress boolean) TO tenant_admin;
+
+--
+-- Name: FUNCTION set_setting(key text, scope text, value jsonb, target_id uuid); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.set_setting(key text, scope text, value jsonb, target_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.set_setting(key text, scope text, value jsonb, target_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION api.set_setting(key text, scope text, value jsonb, target_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION api.set_setting(key text, scope text, value jsonb, target_id uuid) TO auditor;
+GRANT ALL ON FUNCTION api.set_setting(key text, scope text, value jsonb, target_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION transfer_lead(lead_id uuid, new_owner_id uuid, reason text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.transfer_lead(lead_id uuid, new_owner_id uuid, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.transfer_lead(lead_id uuid, new_owner_id uuid, reason text) TO sales_rep;
+GRANT ALL ON FUNCTION api.transfer_lead(lead_id uuid, new_owner_id uuid, reason text) TO sales_manager;
+GRANT ALL ON FUNCTION api.transfer_lead(lead_id uuid, new_owner_id uuid, reason text) TO auditor;
+GRANT ALL ON FUNCTION api.transfer_lead(lead_id uuid, new_owner_id uuid, reason text) TO tenant_admin;
+
+--
 -- Name: FUNCTION whoami(); Type: ACL; Schema: api; Owner: -
 --
 
@@ -1072,6 +7867,16 @@ GRANT ALL ON FUNCTION api.whoami() TO sales_rep;
 GRANT ALL ON FUNCTION api.whoami() TO sales_manager;
 GRANT ALL ON FUNCTION api.whoami() TO auditor;
 GRANT ALL ON FUNCTION api.whoami() TO tenant_admin;
+
+--
+-- Name: FUNCTION check_text(p_value text, p_field text, p_min integer, p_max integer); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.check_text(p_value text, p_field text, p_min integer, p_max integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.check_text(p_value text, p_field text, p_min integer, p_max integer) TO sales_rep;
+GRANT ALL ON FUNCTION app.check_text(p_value text, p_field text, p_min integer, p_max integer) TO sales_manager;
+GRANT ALL ON FUNCTION app.check_text(p_value text, p_field text, p_min integer, p_max integer) TO auditor;
+GRANT ALL ON FUNCTION app.check_text(p_value text, p_field text, p_min integer, p_max integer) TO tenant_admin;
 
 --
 -- Name: FUNCTION current_org_id(); Type: ACL; Schema: app; Owner: -
@@ -1110,16 +7915,42 @@ GRANT ALL ON FUNCTION app.current_user_id() TO svc_api;
 GRANT ALL ON FUNCTION app.current_user_id() TO svc_jobs;
 
 --
--- Name: FUNCTION current_web_role(); Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid); Type: ACL; Schema: app; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app.current_web_role() FROM PUBLIC;
-GRANT ALL ON FUNCTION app.current_web_role() TO sales_rep;
-GRANT ALL ON FUNCTION app.current_web_role() TO sales_manager;
-GRANT ALL ON FUNCTION app.current_web_role() TO auditor;
-GRANT ALL ON FUNCTION app.current_web_role() TO tenant_admin;
-GRANT ALL ON FUNCTION app.current_web_role() TO svc_api;
-GRANT ALL ON FUNCTION app.current_web_role() TO svc_jobs;
+REVOKE ALL ON FUNCTION app.effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION app.effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION app.effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid) TO auditor;
+GRANT ALL ON FUNCTION app.effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid) TO tenant_admin;
+GRANT ALL ON FUNCTION app.effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid) TO svc_jobs;
+
+--
+-- Name: FUNCTION format_day(p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.format_day(p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.format_day(p_at timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION app.format_day(p_at timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION app.format_day(p_at timestamp with time zone) TO auditor;
+GRANT ALL ON FUNCTION app.format_day(p_at timestamp with time zone) TO tenant_admin;
+
+--
+-- Name: FUNCTION hold_for_action(p_hold_id uuid); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.hold_for_action(p_hold_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.hold_for_action(p_hold_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION app.hold_for_action(p_hold_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION app.hold_for_action(p_hold_id uuid) TO auditor;
+GRANT ALL ON FUNCTION app.hold_for_action(p_hold_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION json_schema_error(p_schema jsonb, p_value jsonb, p_path text); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.json_schema_error(p_schema jsonb, p_value jsonb, p_path text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.json_schema_error(p_schema jsonb, p_value jsonb, p_path text) TO tenant_admin;
 
 --
 -- Name: FUNCTION jwt_claims(); Type: ACL; Schema: app; Owner: -
@@ -1134,6 +7965,49 @@ GRANT ALL ON FUNCTION app.jwt_claims() TO svc_api;
 GRANT ALL ON FUNCTION app.jwt_claims() TO svc_jobs;
 
 --
+-- Name: FUNCTION lead_for_action(p_lead_id uuid); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.lead_for_action(p_lead_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.lead_for_action(p_lead_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION app.lead_for_action(p_lead_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION app.lead_for_action(p_lead_id uuid) TO auditor;
+GRANT ALL ON FUNCTION app.lead_for_action(p_lead_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO auditor;
+GRANT ALL ON FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO tenant_admin;
+GRANT ALL ON FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO svc_jobs;
+
+--
+-- Name: FUNCTION normalize_vat_id(p_vat_id text); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.normalize_vat_id(p_vat_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.normalize_vat_id(p_vat_id text) TO sales_rep;
+GRANT ALL ON FUNCTION app.normalize_vat_id(p_vat_id text) TO sales_manager;
+GRANT ALL ON FUNCTION app.normalize_vat_id(p_vat_id text) TO auditor;
+GRANT ALL ON FUNCTION app.normalize_vat_id(p_vat_id text) TO tenant_admin;
+GRANT ALL ON FUNCTION app.normalize_vat_id(p_vat_id text) TO svc_jobs;
+
+--
+-- Name: FUNCTION protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) TO auditor;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) TO tenant_admin;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) TO svc_jobs;
+
+--
 -- Name: FUNCTION raise_error(p_code text, p_status integer, p_message text, p_details text, p_hint text); Type: ACL; Schema: app; Owner: -
 --
 
@@ -1144,6 +8018,71 @@ GRANT ALL ON FUNCTION app.raise_error(p_code text, p_status integer, p_message t
 GRANT ALL ON FUNCTION app.raise_error(p_code text, p_status integer, p_message text, p_details text, p_hint text) TO tenant_admin;
 GRANT ALL ON FUNCTION app.raise_error(p_code text, p_status integer, p_message text, p_details text, p_hint text) TO svc_api;
 GRANT ALL ON FUNCTION app.raise_error(p_code text, p_status integer, p_message text, p_details text, p_hint text) TO svc_jobs;
+
+--
+-- Name: FUNCTION rep_can_read(p_lead_id uuid); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.rep_can_read(p_lead_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.rep_can_read(p_lead_id uuid) TO sales_rep;
+
+--
+-- Name: FUNCTION require_live(p_lead app.leads); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.require_live(p_lead app.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.require_live(p_lead app.leads) TO sales_rep;
+GRANT ALL ON FUNCTION app.require_live(p_lead app.leads) TO sales_manager;
+GRANT ALL ON FUNCTION app.require_live(p_lead app.leads) TO auditor;
+GRANT ALL ON FUNCTION app.require_live(p_lead app.leads) TO tenant_admin;
+
+--
+-- Name: FUNCTION require_owner_or_manager(p_lead app.leads); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.require_owner_or_manager(p_lead app.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.require_owner_or_manager(p_lead app.leads) TO sales_rep;
+GRANT ALL ON FUNCTION app.require_owner_or_manager(p_lead app.leads) TO sales_manager;
+GRANT ALL ON FUNCTION app.require_owner_or_manager(p_lead app.leads) TO auditor;
+GRANT ALL ON FUNCTION app.require_owner_or_manager(p_lead app.leads) TO tenant_admin;
+
+--
+-- Name: FUNCTION require_role(p_roles text[]); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.require_role(p_roles text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.require_role(p_roles text[]) TO sales_rep;
+GRANT ALL ON FUNCTION app.require_role(p_roles text[]) TO sales_manager;
+GRANT ALL ON FUNCTION app.require_role(p_roles text[]) TO auditor;
+GRANT ALL ON FUNCTION app.require_role(p_roles text[]) TO tenant_admin;
+
+--
+-- Name: FUNCTION acquisitions_since(p_user_id uuid, p_since timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.acquisitions_since(p_user_id uuid, p_since timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.acquisitions_since(p_user_id uuid, p_since timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.acquisitions_since(p_user_id uuid, p_since timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.acquisitions_since(p_user_id uuid, p_since timestamp with time zone) TO tenant_admin;
+
+--
+-- Name: FUNCTION audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) TO auditor;
+GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) TO tenant_admin;
+GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) TO svc_api;
+GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) TO svc_jobs;
+
+--
+-- Name: FUNCTION backdate_assignment(p_assignment_id uuid, p_registered_at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.backdate_assignment(p_assignment_id uuid, p_registered_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.backdate_assignment(p_assignment_id uuid, p_registered_at timestamp with time zone) TO sales_manager;
 
 --
 -- Name: FUNCTION check_request(); Type: ACL; Schema: app_private; Owner: -
@@ -1158,11 +8097,293 @@ GRANT ALL ON FUNCTION app_private.check_request() TO tenant_admin;
 GRANT ALL ON FUNCTION app_private.check_request() TO svc_api;
 
 --
+-- Name: TABLE lead_assignments; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.lead_assignments TO sales_rep;
+GRANT SELECT ON TABLE app.lead_assignments TO sales_manager;
+GRANT SELECT ON TABLE app.lead_assignments TO auditor;
+GRANT SELECT ON TABLE app.lead_assignments TO tenant_admin;
+
+--
+-- Name: FUNCTION close_assignment(p_lead_id uuid, p_release_reason text, p_protection_ended_at timestamp with time zone, p_as_system boolean); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.close_assignment(p_lead_id uuid, p_release_reason text, p_protection_ended_at timestamp with time zone, p_as_system boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.close_assignment(p_lead_id uuid, p_release_reason text, p_protection_ended_at timestamp with time zone, p_as_system boolean) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.close_assignment(p_lead_id uuid, p_release_reason text, p_protection_ended_at timestamp with time zone, p_as_system boolean) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.close_assignment(p_lead_id uuid, p_release_reason text, p_protection_ended_at timestamp with time zone, p_as_system boolean) TO tenant_admin;
+
+--
+-- Name: FUNCTION collaborator_role(p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.collaborator_role(p_lead_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.collaborator_role(p_lead_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.collaborator_role(p_lead_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.collaborator_role(p_lead_id uuid) TO auditor;
+GRANT ALL ON FUNCTION app_private.collaborator_role(p_lead_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) TO tenant_admin;
+
+--
+-- Name: FUNCTION last_expiry_of(p_lead_id uuid, p_user_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.last_expiry_of(p_lead_id uuid, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.last_expiry_of(p_lead_id uuid, p_user_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.last_expiry_of(p_lead_id uuid, p_user_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.last_expiry_of(p_lead_id uuid, p_user_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION lead_in_my_tenant(p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.lead_in_my_tenant(p_lead_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.lead_in_my_tenant(p_lead_id uuid) TO sales_rep;
+
+--
+-- Name: FUNCTION lock_lead(p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.lock_lead(p_lead_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.lock_lead(p_lead_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.lock_lead(p_lead_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.lock_lead(p_lead_id uuid) TO auditor;
+GRANT ALL ON FUNCTION app_private.lock_lead(p_lead_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION my_collaborations(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.my_collaborations() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.my_collaborations() TO sales_rep;
+GRANT ALL ON FUNCTION app_private.my_collaborations() TO sales_manager;
+GRANT ALL ON FUNCTION app_private.my_collaborations() TO auditor;
+GRANT ALL ON FUNCTION app_private.my_collaborations() TO tenant_admin;
+
+--
+-- Name: FUNCTION notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) TO auditor;
+GRANT ALL ON FUNCTION app_private.notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) TO tenant_admin;
+GRANT ALL ON FUNCTION app_private.notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) TO svc_api;
+GRANT ALL ON FUNCTION app_private.notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) TO svc_jobs;
+
+--
+-- Name: FUNCTION notify_roles(p_tenant_id uuid, p_roles text[], p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.notify_roles(p_tenant_id uuid, p_roles text[], p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.notify_roles(p_tenant_id uuid, p_roles text[], p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.notify_roles(p_tenant_id uuid, p_roles text[], p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.notify_roles(p_tenant_id uuid, p_roles text[], p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) TO auditor;
+GRANT ALL ON FUNCTION app_private.notify_roles(p_tenant_id uuid, p_roles text[], p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) TO tenant_admin;
+GRANT ALL ON FUNCTION app_private.notify_roles(p_tenant_id uuid, p_roles text[], p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) TO svc_api;
+GRANT ALL ON FUNCTION app_private.notify_roles(p_tenant_id uuid, p_roles text[], p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) TO svc_jobs;
+
+--
+-- Name: FUNCTION open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text) TO tenant_admin;
+
+--
+-- Name: FUNCTION refresh_lead_state(p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.refresh_lead_state(p_lead_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION refresh_protection_configs(p_tenant_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.refresh_protection_configs(p_tenant_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION refresh_tenant_lead_state(p_tenant_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.refresh_tenant_lead_state(p_tenant_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) TO tenant_admin;
+
+--
+-- Name: FUNCTION similar_leads(p_tenant_id uuid, p_name_key text, p_area text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) TO auditor;
+GRANT ALL ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) TO tenant_admin;
+
+--
+-- Name: FUNCTION tg_activity_kinds__refresh_leads(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_activity_kinds__refresh_leads() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_audit_log__refuse_change(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_audit_log__refuse_change() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_lead_source__refresh(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_lead_source__refresh() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_protection_configs__refresh_leads(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_protection_configs__refresh_leads() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_settings__refresh_configs(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_settings__refresh_configs() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_tenants__create_config(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_tenants__create_config() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_tenants__seed_activity_kinds(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_tenants__seed_activity_kinds() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_users__audit(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_users__audit() FROM PUBLIC;
+
+--
 -- Name: FUNCTION token_claims(p_email text, p_tenant_slug text); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.token_claims(p_email text, p_tenant_slug text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.token_claims(p_email text, p_tenant_slug text) TO svc_api;
+
+--
+-- Name: TABLE audit_log; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.audit_log TO sales_rep;
+GRANT SELECT ON TABLE app.audit_log TO sales_manager;
+GRANT SELECT ON TABLE app.audit_log TO auditor;
+GRANT SELECT ON TABLE app.audit_log TO tenant_admin;
+
+--
+-- Name: TABLE audit_log; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.audit_log TO sales_rep;
+GRANT SELECT ON TABLE api.audit_log TO sales_manager;
+GRANT SELECT ON TABLE api.audit_log TO auditor;
+GRANT SELECT ON TABLE api.audit_log TO tenant_admin;
+
+--
+-- Name: TABLE lead_pool; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.lead_pool TO sales_rep;
+GRANT SELECT ON TABLE api.lead_pool TO sales_manager;
+GRANT SELECT ON TABLE api.lead_pool TO auditor;
+GRANT SELECT ON TABLE api.lead_pool TO tenant_admin;
+
+--
+-- Name: TABLE notifications; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.notifications TO sales_rep;
+GRANT SELECT ON TABLE app.notifications TO sales_manager;
+GRANT SELECT ON TABLE app.notifications TO auditor;
+GRANT SELECT ON TABLE app.notifications TO tenant_admin;
+
+--
+-- Name: COLUMN notifications.read_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(read_at) ON TABLE app.notifications TO sales_rep;
+GRANT UPDATE(read_at) ON TABLE app.notifications TO sales_manager;
+GRANT UPDATE(read_at) ON TABLE app.notifications TO auditor;
+GRANT UPDATE(read_at) ON TABLE app.notifications TO tenant_admin;
+
+--
+-- Name: TABLE notifications; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.notifications TO sales_rep;
+GRANT SELECT ON TABLE api.notifications TO sales_manager;
+GRANT SELECT ON TABLE api.notifications TO auditor;
+GRANT SELECT ON TABLE api.notifications TO tenant_admin;
+
+--
+-- Name: TABLE products; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.products TO sales_rep;
+GRANT SELECT ON TABLE app.products TO sales_manager;
+GRANT SELECT ON TABLE app.products TO auditor;
+GRANT SELECT ON TABLE app.products TO tenant_admin;
+
+--
+-- Name: TABLE products; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.products TO sales_rep;
+GRANT SELECT ON TABLE api.products TO sales_manager;
+GRANT SELECT ON TABLE api.products TO auditor;
+GRANT SELECT ON TABLE api.products TO tenant_admin;
+
+--
+-- Name: TABLE settings_registry; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.settings_registry TO sales_rep;
+GRANT SELECT ON TABLE app.settings_registry TO sales_manager;
+GRANT SELECT ON TABLE app.settings_registry TO auditor;
+GRANT SELECT ON TABLE app.settings_registry TO tenant_admin;
+GRANT SELECT ON TABLE app.settings_registry TO svc_jobs;
+
+--
+-- Name: TABLE settings_effective; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.settings_effective TO sales_rep;
+GRANT SELECT ON TABLE api.settings_effective TO sales_manager;
+GRANT SELECT ON TABLE api.settings_effective TO auditor;
+GRANT SELECT ON TABLE api.settings_effective TO tenant_admin;
 
 --
 -- Name: TABLE user_accounts; Type: ACL; Schema: api; Owner: -
@@ -1184,6 +8405,50 @@ GRANT SELECT ON TABLE app.clock_override TO svc_api;
 GRANT SELECT ON TABLE app.clock_override TO svc_jobs;
 
 --
+-- Name: TABLE protection_overrides; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.protection_overrides TO sales_manager;
+GRANT SELECT ON TABLE app.protection_overrides TO auditor;
+GRANT SELECT ON TABLE app.protection_overrides TO tenant_admin;
+
+--
+-- Name: COLUMN protection_overrides.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.protection_overrides TO sales_manager;
+
+--
+-- Name: COLUMN protection_overrides.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.protection_overrides TO sales_manager;
+
+--
+-- Name: COLUMN protection_overrides.assignment_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(assignment_id) ON TABLE app.protection_overrides TO sales_manager;
+
+--
+-- Name: COLUMN protection_overrides.until; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(until) ON TABLE app.protection_overrides TO sales_manager;
+
+--
+-- Name: COLUMN protection_overrides.reason; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(reason) ON TABLE app.protection_overrides TO sales_manager;
+
+--
+-- Name: COLUMN protection_overrides.created_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(created_by) ON TABLE app.protection_overrides TO sales_manager;
+
+--
 -- Name: TABLE orgs; Type: ACL; Schema: app; Owner: -
 --
 
@@ -1191,6 +8456,57 @@ GRANT SELECT ON TABLE app.orgs TO sales_rep;
 GRANT SELECT ON TABLE app.orgs TO sales_manager;
 GRANT SELECT ON TABLE app.orgs TO auditor;
 GRANT SELECT ON TABLE app.orgs TO tenant_admin;
+
+--
+-- Name: TABLE settings_values; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.settings_values TO sales_rep;
+GRANT SELECT ON TABLE app.settings_values TO sales_manager;
+GRANT SELECT ON TABLE app.settings_values TO auditor;
+GRANT SELECT,DELETE ON TABLE app.settings_values TO tenant_admin;
+
+--
+-- Name: COLUMN settings_values.key; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(key) ON TABLE app.settings_values TO tenant_admin;
+
+--
+-- Name: COLUMN settings_values.scope; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(scope) ON TABLE app.settings_values TO tenant_admin;
+
+--
+-- Name: COLUMN settings_values.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.settings_values TO tenant_admin;
+
+--
+-- Name: COLUMN settings_values.target_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(target_id) ON TABLE app.settings_values TO tenant_admin;
+
+--
+-- Name: COLUMN settings_values.value; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(value),UPDATE(value) ON TABLE app.settings_values TO tenant_admin;
+
+--
+-- Name: COLUMN settings_values.updated_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(updated_by),UPDATE(updated_by) ON TABLE app.settings_values TO tenant_admin;
+
+--
+-- Name: COLUMN settings_values.updated_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(updated_at) ON TABLE app.settings_values TO tenant_admin;
 
 --
 -- Name: TABLE tenants; Type: ACL; Schema: app; Owner: -

@@ -72,3 +72,22 @@ def test_an_edited_applied_migration_is_refused(cluster: Cluster, tmp_path: Path
         assert "checksum mismatch" in (result.stdout + result.stderr).lower()
     finally:
         drop_database(cluster, name)
+
+
+def test_a_failing_migration_fails_the_command(cluster: Cluster, tmp_path: Path) -> None:
+    # Flyway 11 exits 0 for some failures (here: two parameters of one name); the wrapper must not.
+    name = "t_flyway_broken"
+    empty_database(cluster, name)
+    broken = tmp_path / "migrations"
+    shutil.copytree(ROOT / "sql/migrations", broken)
+    (broken / "V999__broken.sql").write_text(
+        "create function app.broken(x int) returns table (x int) language sql as 'select 1';\n",
+        encoding="utf-8",
+    )
+    try:
+        result = flyway(cluster, name, f"-locations=filesystem:{broken}", "migrate")
+
+        assert result.returncode != 0
+        assert "999" not in applied_versions(cluster, name)
+    finally:
+        drop_database(cluster, name)

@@ -137,9 +137,12 @@ select is_empty(
        union all
        select c.oid::regclass::text || '.' || a.attname
        from pg_class as c inner join pg_attribute as a on a.attrelid = c.oid
-       where c.relnamespace in (select oid from our_schemas) and c.relkind in ('r', 'p', 'v')
+       where (
+               c.relnamespace in (select oid from our_schemas) and c.relkind in ('r', 'p')
+               or c.relnamespace = 'api'::regnamespace and c.relkind = 'v'
+           )
          and a.attnum > 0 and not a.attisdropped and col_description(c.oid, a.attnum) is null $$,
-    'every table, view and column has a comment'
+    'every table and view has a comment, and so does every column of a table or an api view'
 );
 
 select is_empty(

@@ -1,8 +1,10 @@
 -- The authorization matrix (SPEC 10.2): every api view and function x every web role (and no
--- token) x the relation of the caller to the target row, with the expected outcome. It is data,
--- run by one loop, and it fails when an api object has no rows here.
+-- token) x the caller's relation to the target (own lead, collaborated lead, another rep's lead,
+-- pool lead, another tenant's lead, ...), with the expected outcome. It is data, run by one loop,
+-- and it fails when an api object has no rows here.
 begin;
 
+-- ------------------------------------------------------------ fixtures (tenant alpha, beta)
 select tests.create_tenant('alpha');
 select tests.create_tenant('beta');
 select tests.create_user('admin@alpha.test', 'tenant_admin', 'alpha');
@@ -10,7 +12,43 @@ select tests.create_user('manager@alpha.test', 'sales_manager', 'alpha');
 select tests.create_user('auditor@alpha.test', 'auditor', 'alpha');
 select tests.create_user('rep@alpha.test', 'sales_rep', 'alpha');
 select tests.create_user('colleague@alpha.test', 'sales_rep', 'alpha');
+select tests.create_user('helper@alpha.test', 'sales_rep', 'alpha');
+select tests.create_user('spare@alpha.test', 'sales_rep', 'alpha');
 select tests.create_user('rep@beta.test', 'sales_rep', 'beta');
+select tests.create_user('helper@beta.test', 'sales_rep', 'beta');
+
+-- LEAST mode, so extension requests are possible.
+insert into app.settings_values (key, scope, tenant_id, target_id, value)
+select 'lead.protection.mode', 'tenant', t.id, t.id as target_id, '"LEAST"' from app.tenants as t where t.slug = 'alpha';
+
+select tests.register_lead('rep@alpha.test', 'Adler Eigen', '2026-01-10 09:00+00') as own_lead \gset
+select tests.register_lead('colleague@alpha.test', 'Baer Geteilt', '2026-01-10 09:00+00') as collab_lead \gset
+select tests.register_lead('colleague@alpha.test', 'Chamaeleon Fremd', '2026-01-10 09:00+00') as other_lead \gset
+select tests.register_lead('colleague@alpha.test', 'Dachs Pool', '2026-01-10 09:00+00') as pool_lead \gset
+select tests.register_lead('rep@beta.test', 'Elch Nord', '2026-01-10 09:00+00') as beta_lead \gset
+
+-- Every lead has an activity, a collaborator and a pending open hold from Jan 15; some have a
+-- pending extension request. The pool lead is released by a manager afterwards.
+insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at)
+select tenant_id, id, assignment_id, 'MEETING', '2026-01-11 09:00+00' from app.leads;
+insert into app.collaborators (lead_id, user_id, tenant_id, role)
+select l.id, tests.user_id(case when l.tenant_id = t.id then 'helper@beta.test' else 'helper@alpha.test' end), l.tenant_id, 'ASSIST'
+from app.leads as l, app.tenants as t where t.slug = 'beta';
+insert into app.collaborators (lead_id, user_id, tenant_id, role)
+select :'collab_lead', tests.user_id('rep@alpha.test'), tenant_id, 'VIEW' from app.leads where id = :'collab_lead';
+insert into app.holds (tenant_id, lead_id, assignment_id, reason, start_at, state, requested_by)
+select tenant_id, id, assignment_id, 'CUSTOMER_BLOCKED', '2026-01-15 09:00+00', 'PENDING', owner_id from app.leads;
+insert into app.extension_requests (tenant_id, lead_id, assignment_id, days, reason, requested_by, due_at)
+select tenant_id, id, assignment_id, 10, 'Fixture request', owner_id, '2026-01-22 09:00+00'
+from app.leads where id in (:'collab_lead', :'other_lead', :'beta_lead');
+select tests.freeze_time('2026-01-20 09:00+00');
+select tests.authenticate_as('manager@alpha.test');
+select count(*) from api.expire_now(:'pool_lead', 'Fixture: to the pool');
+select tests.clear_authentication();
+insert into app.notifications (tenant_id, user_id, kind, subject, body)
+select tenant_id, id, 'TEST', 'Fixture', 'Fixture' from app.users;
+insert into app.products (tenant_id, sku, name, unit)
+select id, upper(slug) || '-1', 'Produkt', 'Stück' from app.tenants;
 
 -- Who acts for each role (all in tenant alpha); anon acts without a token.
 create temporary table actors (role text primary key, email text);
@@ -21,43 +59,63 @@ insert into actors values
 ('auditor', 'auditor@alpha.test'),
 ('tenant_admin', 'admin@alpha.test');
 
--- Targets by relation: the row a probe aims at. "tenant" = same tenant, "other_tenant" = beta.
-create temporary table targets (relation text primary key, id uuid);
+-- Targets by relation, as text for the probes' %L.
+create temporary table targets (relation text primary key, target text);
 insert into targets values
-('self', tests.user_id('rep@alpha.test')),
-('tenant', tests.user_id('colleague@alpha.test')),
-('other_tenant', tests.user_id('rep@beta.test')),
-(
-    'tenant_org', (
-        select o.id from app.orgs as o inner join app.tenants as t on o.tenant_id = t.id
-        where t.slug = 'alpha'
-    )
-),
-(
-    'other_tenant_org', (
-        select o.id from app.orgs as o inner join app.tenants as t on o.tenant_id = t.id
-        where t.slug = 'beta'
-    )
-);
+('own', :'own_lead'),
+('collab', :'collab_lead'),
+('other', :'other_lead'),
+('pool', :'pool_lead'),
+('other_tenant', :'beta_lead'),
+('self', 'self'),
+('new', 'new'),
+('tenant_user', tests.user_id('colleague@alpha.test')),
+('other_tenant_user', tests.user_id('rep@beta.test')),
+('tenant_org', (select o.id::text from app.orgs as o inner join app.tenants as t on o.tenant_id = t.id where t.slug = 'alpha')),
+('other_tenant_org', (select o.id::text from app.orgs as o inner join app.tenants as t on o.tenant_id = t.id where t.slug = 'beta')),
+('tenant_product', 'ALPHA-1'),
+('other_tenant_product', 'BETA-1'),
+('tenant_notification', (select n.id::text from app.notifications as n where n.user_id = tests.user_id('colleague@alpha.test') and n.kind = 'TEST'));
 
--- How each object is exercised: a statement returning one count, %L = the target id.
-create temporary table probes (object text, relation text, statement text, primary key (object, relation));
+-- How each object is exercised: a statement returning one count; %L is the target.
+-- Lead-scoped children are addressed through their lead.
+create temporary table probes (object text, statement text, primary key (object));
 insert into probes values
-('api.users', 'tenant', 'select count(*) from api.users where id = %L'),
-('api.users', 'other_tenant', 'select count(*) from api.users where id = %L'),
-('api.user_accounts', 'tenant', 'select count(*) from api.user_accounts where id = %L'),
-('api.user_accounts', 'other_tenant', 'select count(*) from api.user_accounts where id = %L'),
-('api.whoami', 'self', 'select count(*) from api.whoami() where id is not null and %L is not null'),
-(
-    'api.create_user', 'tenant_org',
-    'select count(*) from api.create_user(''probe@alpha.test'', ''Probe'', ''sales_rep'', %L)'
-),
-(
-    'api.create_user', 'other_tenant_org',
-    'select count(*) from api.create_user(''probe@alpha.test'', ''Probe'', ''sales_rep'', %L)'
-),
-('api.deactivate_user', 'tenant', 'select count(*) from api.deactivate_user(%L)'),
-('api.deactivate_user', 'other_tenant', 'select count(*) from api.deactivate_user(%L)');
+('api.users', 'select count(*) from api.users where id = %L'),
+('api.user_accounts', 'select count(*) from api.user_accounts where id = %L'),
+('api.whoami', 'select count(*) from api.whoami() where id is not null and %L is not null'),
+('api.create_user', 'select count(*) from api.create_user(''probe@alpha.test'', ''Probe'', ''sales_rep'', %L)'),
+('api.deactivate_user', 'select count(*) from api.deactivate_user(%L)'),
+('api.leads', 'select count(*) from api.leads where id = %L'),
+('api.lead_protection', 'select count(*) from api.lead_protection where lead_id = %L'),
+('api.lead_pool', 'select count(*) from api.lead_pool where id = %L'),
+('api.activities', 'select count(*) from api.activities where lead_id = %L'),
+('api.activity_kinds', 'select count(*) from api.activity_kinds where %L is not null'),
+('api.holds', 'select count(*) from api.holds where lead_id = %L'),
+('api.collaborators', 'select count(*) from api.collaborators where lead_id = %L and user_id <> app.current_user_id()'),
+('api.extension_requests', 'select count(*) from api.extension_requests where lead_id = %L'),
+('api.audit_log', 'select least(count(*), 1) from api.audit_log where lead_id = %L'),
+('api.notifications', 'select count(*) from api.notifications where kind = ''TEST'' and (%L = ''self'' or user_id::text = %1$L)'),
+('api.products', 'select count(*) from api.products where sku = %L'),
+('api.settings_effective', 'select count(*) from api.settings_effective where %L is not null and value is not null'),
+('api.register_lead', 'select count(*) from api.register_lead(''Probe '' || %L, ''10115'', ''Berlin'')'),
+('api.find_similar_leads', 'select count(*) from api.find_similar_leads(''Adler Eigen'', ''10115'') where %L is not null and similarity = 1'),
+('api.claim_lead', 'select count(*) from api.claim_lead(%L)'),
+('api.log_activity', 'select count(*) from api.log_activity(%L, ''MEETING'')'),
+('api.add_hold', 'select count(*) from api.add_hold(%L, ''FFZ_SAMPLE_DELAY'', ''2026-01-12 09:00+00'', ''2026-01-13 09:00+00'')'),
+('api.end_hold', 'select count(*) from api.end_hold((select h.id from app.holds as h where h.lead_id = %L))'),
+('api.decide_hold', 'select count(*) from api.decide_hold((select h.id from app.holds as h where h.lead_id = %L), true)'),
+('api.add_collaborator', 'select count(*) from api.add_collaborator(%L, tests.user_id(''spare@alpha.test''), ''VIEW'')'),
+('api.remove_collaborator', 'select count(*) from api.remove_collaborator(%L, tests.user_id(''helper@alpha.test''))'),
+('api.request_extension', 'select count(*) from api.request_extension(%L, 10, ''Customer decides next month'')'),
+('api.decide_extension', 'select count(*) from api.decide_extension((select x.id from app.extension_requests as x where x.lead_id = %L), true)'),
+('api.override_protection', 'select count(*) from api.override_protection(%L, ''2026-06-01 09:00+00'', ''Strategic customer'')'),
+('api.expire_now', 'select count(*) from api.expire_now(%L, ''Customer closed down'')'),
+('api.transfer_lead', 'select count(*) from api.transfer_lead(%L, tests.user_id(''spare@alpha.test''), ''Region reorganised'')'),
+('api.backdate_registration', 'select count(*) from api.backdate_registration(%L, ''2026-01-05 09:00+00'', ''Registered by phone'')'),
+('api.set_setting', 'select count(*) from api.set_setting(''lead.protection.progressDays'', ''tenant'', ''30'') where %L is not null'),
+('api.mark_notification_read', 'select count(*) from api.mark_notification_read(coalesce((select n.id from api.notifications as n where %L = ''self'' limit 1), nullif(%1$L, ''self'')::uuid))'),
+('api.set_activity_kind', 'select count(*) from api.set_activity_kind(''NOTE'', true) where %L is not null');
 
 -- The expectations: object, relation, then one column per role.
 create temporary table matrix (
@@ -66,22 +124,121 @@ create temporary table matrix (
     primary key (object, relation)
 );
 insert into matrix values
-('api.users', 'tenant', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
-('api.users', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
-('api.user_accounts', 'tenant', 'sqlstate 42501', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1'),
-('api.user_accounts', 'other_tenant', 'sqlstate 42501', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0'),
+-- identity
+('api.users', 'tenant_user', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.users', 'other_tenant_user', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.user_accounts', 'tenant_user', 'sqlstate 42501', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1'),
+('api.user_accounts', 'other_tenant_user', 'sqlstate 42501', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0'),
 ('api.whoami', 'self', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.create_user', 'tenant_org', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'rows 1'),
 ('api.create_user', 'other_tenant_org', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'FP114 400'),
-('api.deactivate_user', 'tenant', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'rows 1'),
-('api.deactivate_user', 'other_tenant', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'FP116 404');
+('api.deactivate_user', 'tenant_user', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'rows 1'),
+('api.deactivate_user', 'other_tenant_user', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'FP116 404'),
+-- lead views: a rep sees own, collaborated and pool leads; children of live own/collaborated only
+('api.leads', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.leads', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.leads', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.leads', 'pool', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.leads', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.lead_protection', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.lead_protection', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.lead_protection', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.lead_protection', 'pool', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.lead_protection', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.lead_pool', 'own', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.lead_pool', 'pool', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.lead_pool', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.activities', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.activities', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.activities', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.activities', 'pool', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.activities', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.activity_kinds', 'self', 'sqlstate 42501', 'rows 14', 'rows 14', 'rows 14', 'rows 14'),
+('api.holds', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.holds', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.holds', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.holds', 'pool', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.holds', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.collaborators', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.collaborators', 'collab', 'sqlstate 42501', 'rows 1', 'rows 2', 'rows 2', 'rows 2'),
+('api.collaborators', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.collaborators', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.extension_requests', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.extension_requests', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.extension_requests', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.audit_log', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.audit_log', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.audit_log', 'pool', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.audit_log', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.notifications', 'self', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.notifications', 'tenant_user', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.products', 'tenant_product', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.products', 'other_tenant_product', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.settings_effective', 'self', 'sqlstate 42501', 'rows 15', 'rows 15', 'rows 15', 'rows 15'),
+-- registration and claims
+('api.register_lead', 'new', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.find_similar_leads', 'new', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.claim_lead', 'own', 'sqlstate 42501', 'FP304 409', 'FP102 403', 'FP102 403', 'FP102 403'),
+('api.claim_lead', 'other', 'sqlstate 42501', 'FP306 409', 'FP102 403', 'FP102 403', 'FP102 403'),
+('api.claim_lead', 'pool', 'sqlstate 42501', 'rows 1', 'FP102 403', 'FP102 403', 'FP102 403'),
+('api.claim_lead', 'other_tenant', 'sqlstate 42501', 'FP305 404', 'FP102 403', 'FP102 403', 'FP102 403'),
+-- work on a lead: owner (and ASSIST/NEGOTIATE for activities) or a manager
+('api.log_activity', 'own', 'sqlstate 42501', 'rows 1', 'FP102 403', 'FP102 403', 'FP102 403'),
+('api.log_activity', 'collab', 'sqlstate 42501', 'FP403 403', 'FP102 403', 'FP102 403', 'FP102 403'),
+('api.log_activity', 'other', 'sqlstate 42501', 'FP305 404', 'FP102 403', 'FP102 403', 'FP102 403'),
+('api.log_activity', 'pool', 'sqlstate 42501', 'FP305 404', 'FP102 403', 'FP102 403', 'FP102 403'),
+('api.log_activity', 'other_tenant', 'sqlstate 42501', 'FP305 404', 'FP102 403', 'FP102 403', 'FP102 403'),
+('api.add_hold', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.add_hold', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.add_hold', 'other', 'sqlstate 42501', 'FP305 404', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.add_hold', 'pool', 'sqlstate 42501', 'FP102 403', 'FP310 409', 'FP102 403', 'FP102 403'),
+('api.add_hold', 'other_tenant', 'sqlstate 42501', 'FP305 404', 'FP305 404', 'FP102 403', 'FP102 403'),
+('api.end_hold', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.end_hold', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.end_hold', 'other', 'sqlstate 42501', 'FP516 404', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.end_hold', 'pool', 'sqlstate 42501', 'FP516 404', 'FP310 409', 'FP102 403', 'FP102 403'),
+('api.end_hold', 'other_tenant', 'sqlstate 42501', 'FP516 404', 'FP516 404', 'FP102 403', 'FP102 403'),
+('api.decide_hold', 'own', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.decide_hold', 'other', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.decide_hold', 'pool', 'sqlstate 42501', 'FP102 403', 'FP518 409', 'FP102 403', 'FP102 403'),
+('api.decide_hold', 'other_tenant', 'sqlstate 42501', 'FP102 403', 'FP516 404', 'FP102 403', 'FP102 403'),
+('api.add_collaborator', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.add_collaborator', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.add_collaborator', 'other', 'sqlstate 42501', 'FP305 404', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.add_collaborator', 'pool', 'sqlstate 42501', 'FP102 403', 'FP310 409', 'FP102 403', 'FP102 403'),
+('api.add_collaborator', 'other_tenant', 'sqlstate 42501', 'FP305 404', 'FP305 404', 'FP102 403', 'FP102 403'),
+('api.remove_collaborator', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.remove_collaborator', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.remove_collaborator', 'other', 'sqlstate 42501', 'FP305 404', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.remove_collaborator', 'other_tenant', 'sqlstate 42501', 'FP305 404', 'FP305 404', 'FP102 403', 'FP102 403'),
+('api.request_extension', 'own', 'sqlstate 42501', 'rows 1', 'FP102 403', 'FP102 403', 'FP102 403'),
+('api.request_extension', 'collab', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'FP102 403'),
+('api.request_extension', 'other', 'sqlstate 42501', 'FP305 404', 'FP102 403', 'FP102 403', 'FP102 403'),
+('api.request_extension', 'other_tenant', 'sqlstate 42501', 'FP305 404', 'FP102 403', 'FP102 403', 'FP102 403'),
+('api.decide_extension', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.decide_extension', 'other', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.decide_extension', 'other_tenant', 'sqlstate 42501', 'FP102 403', 'FP604 404', 'FP102 403', 'FP102 403'),
+-- manager actions
+('api.override_protection', 'own', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.override_protection', 'pool', 'sqlstate 42501', 'FP102 403', 'FP310 409', 'FP102 403', 'FP102 403'),
+('api.override_protection', 'other_tenant', 'sqlstate 42501', 'FP102 403', 'FP305 404', 'FP102 403', 'FP102 403'),
+('api.expire_now', 'own', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.expire_now', 'pool', 'sqlstate 42501', 'FP102 403', 'FP310 409', 'FP102 403', 'FP102 403'),
+('api.expire_now', 'other_tenant', 'sqlstate 42501', 'FP102 403', 'FP305 404', 'FP102 403', 'FP102 403'),
+('api.transfer_lead', 'own', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.transfer_lead', 'pool', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'rows 1'),
+('api.transfer_lead', 'other_tenant', 'sqlstate 42501', 'FP102 403', 'FP305 404', 'FP102 403', 'FP305 404'),
+('api.backdate_registration', 'own', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.backdate_registration', 'pool', 'sqlstate 42501', 'FP102 403', 'FP310 409', 'FP102 403', 'FP102 403'),
+('api.backdate_registration', 'other_tenant', 'sqlstate 42501', 'FP102 403', 'FP305 404', 'FP102 403', 'FP102 403'),
+-- settings and notifications
+('api.set_setting', 'self', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'rows 1'),
+('api.set_activity_kind', 'self', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'rows 1'),
+('api.mark_notification_read', 'self', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.mark_notification_read', 'tenant_notification', 'sqlstate 42501', 'FP806 404', 'FP806 404', 'FP806 404', 'FP806 404');
 
 create temporary table expectations as
-select
-    m.object,
-    m.relation,
-    e.role,
-    e.expected
+select m.object, m.relation, e.role, e.expected
 from matrix as m
 cross join lateral (
     values ('anon', m.anon), ('sales_rep', m.sales_rep), ('sales_manager', m.sales_manager),
@@ -90,17 +247,17 @@ cross join lateral (
 
 create temporary table results (object text, relation text, role text, outcome text);
 
--- The one loop: become each role, run each probe, record what happened.
+-- The one loop: become each role, run each probe (undone afterwards), record what happened.
 do $$
 declare
     v_case record;
     v_outcome text;
 begin
     for v_case in
-        select x.object, x.relation, x.role, a.email, format(p.statement, t.id) as statement
+        select x.object, x.relation, x.role, a.email, format(p.statement, t.target) as statement
         from expectations as x
         inner join actors as a on a.role = x.role
-        inner join probes as p on p.object = x.object and p.relation = x.relation
+        inner join probes as p on p.object = x.object
         inner join targets as t on t.relation = x.relation
         order by 1, 2, 3
     loop
@@ -116,7 +273,7 @@ begin
 end
 $$;
 
-select plan((select count(*)::int from expectations) + 2);
+select plan((select count(*)::int from expectations) + 3);
 
 select is_empty(
     $$ select 'api.' || c.relname from pg_class as c
@@ -133,11 +290,15 @@ select is_empty(
     'every object in the matrix has a probe'
 );
 
-select
-    is(
-        r.outcome, x.expected,
-        format('%s (%s) as %s', x.object, x.relation, x.role)
-    )
+select is_empty(
+    $$ select relation from matrix except select relation from targets $$,
+    'every relation in the matrix has a target'
+);
+
+select is(
+    r.outcome, x.expected,
+    format('%s (%s) as %s', x.object, x.relation, x.role)
+)
 from expectations as x
 left join results as r on x.object = r.object and x.relation = r.relation and x.role = r.role
 order by x.object, x.relation, x.role;

@@ -167,3 +167,53 @@ exception when others then
 end
 $$;
 grant execute on function tests.probe(text) to public;
+
+-- Register a lead as a user at a time (the clock stays frozen there). Returns the lead id.
+create function tests.register_lead(
+    p_email text, p_company text, p_at timestamptz, p_postal_code text default '10115'
+) returns uuid
+language plpgsql
+as $$
+declare
+    v_id uuid;
+begin
+    perform tests.freeze_time(p_at);
+    perform tests.authenticate_as(p_email);
+    v_id := (api.register_lead(p_company, p_postal_code, 'Berlin')).id;
+    perform tests.clear_authentication();
+    return v_id;
+end
+$$;
+
+-- A lead's protection row as a user sees it at a time.
+create function tests.protection(p_email text, p_lead_id uuid, p_at timestamptz)
+returns api.lead_protection
+language plpgsql
+as $$
+declare
+    v_row api.lead_protection;
+begin
+    perform tests.freeze_time(p_at);
+    perform tests.authenticate_as(p_email);
+    select p.* into v_row from api.lead_protection as p where p.lead_id = p_lead_id;
+    perform tests.clear_authentication();
+    return v_row;
+end
+$$;
+
+-- Run a statement as a user at a time; returns its outcome ('ok', 'FP513 422', 'sqlstate ...').
+create function tests.act(p_email text, p_at timestamptz, p_sql text)
+returns text
+language plpgsql
+as $$
+declare
+    v_outcome text;
+begin
+    perform tests.freeze_time(p_at);
+    perform tests.authenticate_as(p_email);
+    v_outcome := tests.outcome(p_sql);
+    perform tests.clear_authentication();
+    return v_outcome;
+end
+$$;
+grant execute on all functions in schema tests to public;

@@ -1,0 +1,352 @@
+-- The settings registry (SPEC 3.2): keys with type, allowed scopes, default, JSON schema and merge
+-- strategy; values per scope; resolution user > org > tenant > global > default.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
+create table app.settings_registry (
+    key text primary key,
+    allowed_scopes text[] not null,
+    default_value jsonb not null,
+    json_schema jsonb not null,
+    merge_strategy text not null default 'replace',
+    description text not null,
+    constraint settings_registry_key_format check (key ~ '^[a-z]+(\.[a-zA-Z]+)+$'),
+    constraint settings_registry_scopes_known check (
+        allowed_scopes <@ array['global', 'tenant', 'org', 'user'] and cardinality(allowed_scopes) > 0
+    ),
+    constraint settings_registry_merge_known check (merge_strategy in ('replace', 'merge', 'append')),
+    constraint settings_registry_description_length check (char_length(description) between 1 and 500)
+);
+comment on table app.settings_registry is
+'Every setting the system knows: who may set it where, its default and the rule for its value.';
+comment on column app.settings_registry.key is 'Setting key, e.g. lead.protection.progressDays.';
+comment on column app.settings_registry.allowed_scopes is
+'Scopes a value may be stored at (global, tenant, org, user).';
+comment on column app.settings_registry.default_value is 'Value when no scope sets one.';
+comment on column app.settings_registry.json_schema is
+'JSON Schema (the subset app.json_schema_error understands) every stored value must satisfy.';
+comment on column app.settings_registry.merge_strategy is
+'replace: the most specific value wins; merge: objects are merged, specific keys win; '
+'append: arrays of narrower scopes are added to the broader value.';
+comment on column app.settings_registry.description is 'What the setting does.';
+
+create table app.settings_values (
+    id uuid primary key default gen_random_uuid(),
+    key text not null references app.settings_registry (key) on delete cascade,
+    scope text not null,
+    tenant_id uuid references app.tenants (id) on delete cascade,
+    target_id uuid,
+    value jsonb not null,
+    updated_by uuid references app.users (id) on delete set null,
+    updated_at timestamptz not null default app.now(),
+    constraint settings_values_scope_known check (scope in ('global', 'tenant', 'org', 'user')),
+    constraint settings_values_scope_target check (
+        (scope = 'global' and tenant_id is null and target_id is null)
+        or (scope = 'tenant' and tenant_id is not null and target_id = tenant_id)
+        or (scope in ('org', 'user') and tenant_id is not null and target_id is not null)
+    )
+);
+comment on table app.settings_values is 'Values set at a scope; the absence of a row means "inherit".';
+comment on column app.settings_values.id is 'Row id.';
+comment on column app.settings_values.key is 'Setting key (app.settings_registry).';
+comment on column app.settings_values.scope is 'global, tenant, org or user.';
+comment on column app.settings_values.tenant_id is 'Tenant of the value; null for global values.';
+comment on column app.settings_values.target_id is 'The tenant, org or user id the value applies to; null for global.';
+comment on column app.settings_values.value is 'The value (JSON), valid against the key''s schema.';
+comment on column app.settings_values.updated_by is 'Who set it last (null: operators, migrations).';
+comment on column app.settings_values.updated_at is 'When it was set last.';
+
+create unique index settings_values_key_scope_target_key
+on app.settings_values (key, scope, coalesce(target_id, '00000000-0000-0000-0000-000000000000'));
+create index settings_values_tenant_idx on app.settings_values (tenant_id, key);
+create index settings_values_updated_by_idx on app.settings_values (updated_by);
+
+alter table app.settings_registry enable row level security;
+alter table app.settings_values enable row level security;
+
+create policy select_all on app.settings_registry
+for select to sales_rep, sales_manager, auditor, tenant_admin, svc_jobs
+using (true);
+comment on policy select_all on app.settings_registry is 'The registry is the same for everybody.';
+
+create policy select_visible on app.settings_values
+for select to sales_rep
+using (
+    tenant_id is null
+    or (
+        tenant_id = (select app.current_tenant_id())
+        and (
+            scope = 'tenant'
+            or (scope = 'org' and target_id = (select app.current_org_id()))
+            or (scope = 'user' and target_id = (select app.current_user_id()))
+        )
+    )
+);
+comment on policy select_visible on app.settings_values is
+'A rep reads global and tenant values, their organisation''s and their own.';
+
+create policy select_tenant on app.settings_values
+for select to sales_manager, auditor, tenant_admin
+using (tenant_id is null or tenant_id = (select app.current_tenant_id()));
+comment on policy select_tenant on app.settings_values is
+'Managers, auditors and admins read global values and every value of their tenant.';
+
+create policy insert_admin on app.settings_values
+for insert to tenant_admin
+with check (tenant_id = (select app.current_tenant_id()) and scope <> 'global');
+comment on policy insert_admin on app.settings_values is
+'A tenant admin stores tenant, org and user values of their own tenant only.';
+
+create policy update_admin on app.settings_values
+for update to tenant_admin
+using (tenant_id = (select app.current_tenant_id()) and scope <> 'global')
+with check (tenant_id = (select app.current_tenant_id()) and scope <> 'global');
+comment on policy update_admin on app.settings_values is
+'A tenant admin changes values of their own tenant only.';
+
+create policy delete_admin on app.settings_values
+for delete to tenant_admin
+using (tenant_id = (select app.current_tenant_id()) and scope <> 'global');
+comment on policy delete_admin on app.settings_values is
+'A tenant admin removes values of their own tenant only (the key inherits again).';
+
+grant select on app.settings_registry to sales_rep, sales_manager, auditor, tenant_admin, svc_jobs;
+grant select on app.settings_values to sales_rep, sales_manager, auditor, tenant_admin;
+grant insert (key, scope, tenant_id, target_id, value, updated_by) on app.settings_values to tenant_admin;
+grant update (value, updated_by, updated_at) on app.settings_values to tenant_admin;
+grant delete on app.settings_values to tenant_admin;
+
+-- ------------------------------------------------------------ validation
+-- A small, strict subset of JSON Schema: type, enum, minimum, maximum, minLength, maxLength,
+-- items, uniqueItems, propertyNames, additionalProperties, format "iana-timezone".
+-- Returns the first violation as a sentence naming the path, or null when the value is valid.
+create function app.json_schema_error(p_schema jsonb, p_value jsonb, p_path text default 'value')
+returns text
+language plpgsql
+stable
+as $$
+declare
+    v_type text := p_schema ->> 'type';
+    v_actual text := jsonb_typeof(p_value);
+    v_item record;
+    v_error text;
+begin
+    if v_type is not null then
+        if v_type = 'integer' then
+            if v_actual <> 'number' or p_value::text::numeric <> trunc(p_value::text::numeric) then
+                return format('%s must be a whole number', p_path);
+            end if;
+        elsif v_actual is distinct from v_type then
+            return format('%s must be of type %s', p_path, v_type);
+        end if;
+    end if;
+    if p_schema ? 'enum' and not (p_schema -> 'enum') @> jsonb_build_array(p_value) then
+        return format('%s must be one of %s', p_path, p_schema -> 'enum');
+    end if;
+    if v_actual = 'number' then
+        if p_schema ? 'minimum' and p_value::text::numeric < (p_schema ->> 'minimum')::numeric then
+            return format('%s must be at least %s', p_path, p_schema ->> 'minimum');
+        end if;
+        if p_schema ? 'maximum' and p_value::text::numeric > (p_schema ->> 'maximum')::numeric then
+            return format('%s must be at most %s', p_path, p_schema ->> 'maximum');
+        end if;
+    end if;
+    if v_actual = 'string' then
+        if p_schema ? 'minLength' and char_length(p_value #>> '{}') < (p_schema ->> 'minLength')::int then
+            return format('%s must have at least %s characters', p_path, p_schema ->> 'minLength');
+        end if;
+        if p_schema ? 'maxLength' and char_length(p_value #>> '{}') > (p_schema ->> 'maxLength')::int then
+            return format('%s must have at most %s characters', p_path, p_schema ->> 'maxLength');
+        end if;
+        if p_schema ->> 'format' = 'iana-timezone'
+            and not exists (select from pg_catalog.pg_timezone_names where name = p_value #>> '{}') then
+            return format('%s must be an IANA time zone name such as Europe/Berlin', p_path);
+        end if;
+    end if;
+    if v_actual = 'array' then
+        if (p_schema -> 'uniqueItems')::boolean
+            and jsonb_array_length(p_value) <> (select count(distinct e) from jsonb_array_elements(p_value) as e) then
+            return format('%s must not repeat items', p_path);
+        end if;
+        if p_schema ? 'items' then
+            for v_item in select e.value, e.ordinality from jsonb_array_elements(p_value) with ordinality as e loop
+                v_error := app.json_schema_error(
+                    p_schema -> 'items', v_item.value, format('%s[%s]', p_path, v_item.ordinality - 1)
+                );
+                if v_error is not null then
+                    return v_error;
+                end if;
+            end loop;
+        end if;
+    end if;
+    if v_actual = 'object' then
+        for v_item in select e.key, e.value from jsonb_each(p_value) as e order by e.key loop
+            if p_schema ? 'propertyNames' then
+                v_error := app.json_schema_error(
+                    p_schema -> 'propertyNames', to_jsonb(v_item.key), format('key %s of %s', v_item.key, p_path)
+                );
+                if v_error is not null then
+                    return v_error;
+                end if;
+            end if;
+            if p_schema ? 'additionalProperties' then
+                v_error := app.json_schema_error(
+                    p_schema -> 'additionalProperties', v_item.value, format('%s.%s', p_path, v_item.key)
+                );
+                if v_error is not null then
+                    return v_error;
+                end if;
+            end if;
+        end loop;
+    end if;
+    return null;
+end
+$$;
+comment on function app.json_schema_error(jsonb, jsonb, text) is
+'First violation of a value against a settings schema (a JSON Schema subset), or null.';
+
+-- ------------------------------------------------------------ resolution
+create function app.effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid)
+returns jsonb
+language sql
+stable
+as $$
+    with v as (
+        select
+            (array_agg(sv.value) filter (where sv.scope = 'global'))[1] as global_value,
+            (array_agg(sv.value) filter (where sv.scope = 'tenant'))[1] as tenant_value,
+            (array_agg(sv.value) filter (where sv.scope = 'org'))[1] as org_value,
+            (array_agg(sv.value) filter (where sv.scope = 'user'))[1] as user_value
+        from app.settings_values as sv
+        where
+            sv.key = p_key
+            and (
+                sv.scope = 'global'
+                or (sv.scope = 'tenant' and sv.target_id = p_tenant_id)
+                or (sv.scope = 'org' and sv.target_id = p_org_id and sv.tenant_id = p_tenant_id)
+                or (sv.scope = 'user' and sv.target_id = p_user_id and sv.tenant_id = p_tenant_id)
+            )
+    )
+    select
+        case r.merge_strategy
+            when 'merge' then
+                r.default_value || coalesce(v.global_value, '{}') || coalesce(v.tenant_value, '{}')
+                || coalesce(v.org_value, '{}') || coalesce(v.user_value, '{}')
+            when 'append' then (
+                select coalesce(jsonb_agg(x.item order by x.first_position), '[]')
+                from (
+                    select e.item, min(e.position) as first_position
+                    from (
+                        select base.item, base.position
+                        from jsonb_array_elements(coalesce(v.tenant_value, v.global_value, r.default_value))
+                            with ordinality as base (item, position)
+                        union all
+                        select o.item, 1000 + o.position
+                        from jsonb_array_elements(coalesce(v.org_value, '[]')) with ordinality as o (item, position)
+                        union all
+                        select u.item, 2000 + u.position
+                        from jsonb_array_elements(coalesce(v.user_value, '[]')) with ordinality as u (item, position)
+                    ) as e
+                    group by e.item
+                ) as x
+            )
+            else coalesce(v.user_value, v.org_value, v.tenant_value, v.global_value, r.default_value)
+        end
+    from app.settings_registry as r
+    cross join v
+    where r.key = p_key
+$$;
+comment on function app.effective_setting(text, uuid, uuid, uuid) is
+'The value of a setting for a tenant, org and user: user > org > tenant > global > default, '
+'combined by the key''s merge strategy.';
+
+grant execute on function app.json_schema_error(jsonb, jsonb, text) to tenant_admin;
+grant execute on function app.effective_setting(text, uuid, uuid, uuid)
+to sales_rep, sales_manager, auditor, tenant_admin, svc_jobs;
+
+-- ------------------------------------------------------------ the keys of SPEC 3.2
+insert into app.settings_registry (key, allowed_scopes, default_value, json_schema, merge_strategy, description)
+values
+(
+    'lead.protection.baseMonths', '{global,tenant}', '6',
+    '{"type": "integer", "minimum": 1, "maximum": 24}', 'replace',
+    'Protection term in months from registration (mode LEAST).'
+),
+(
+    'lead.protection.progressDays', '{global,tenant}', '60',
+    '{"type": "integer", "minimum": 7, "maximum": 120}', 'replace',
+    'Days after the last progress (or registration) by which new progress is due.'
+),
+(
+    'lead.protection.graceDays', '{global,tenant}', '10',
+    '{"type": "integer", "minimum": 1, "maximum": 30}', 'replace',
+    'Grace period in days after the progress deadline, before the lead is released.'
+),
+(
+    'lead.protection.warningDays', '{global,tenant}', '7',
+    '{"type": "integer", "minimum": 0, "maximum": 30}', 'replace',
+    'Days before the progress deadline when the owner is warned.'
+),
+(
+    'lead.protection.mode', '{global,tenant}', '"GREATEST"',
+    '{"type": "string", "enum": ["GREATEST", "LEAST"]}', 'replace',
+    'GREATEST: progress renews protection without limit; LEAST: the term ends after baseMonths '
+    'unless extended.'
+),
+(
+    'lead.protection.hold.maxDays', '{global,tenant}',
+    '{"FFZ_PRICE_APPROVAL": 30, "FFZ_SAMPLE_DELAY": 30, "FFZ_SUPPLY_ISSUE": 30, "CUSTOMER_BLOCKED": 30, "OTHER": 14}',
+    '{"type": "object", "propertyNames": {"enum": ["FFZ_PRICE_APPROVAL", "FFZ_SAMPLE_DELAY", '
+    '"FFZ_SUPPLY_ISSUE", "CUSTOMER_BLOCKED", "OTHER"]}, '
+    '"additionalProperties": {"type": "integer", "minimum": 1, "maximum": 90}}',
+    'merge',
+    'Longest effective length of a stop-the-clock hold, in days, per reason.'
+),
+(
+    'lead.protection.reminder.channels', '{tenant,org}', '["EMAIL", "INAPP"]',
+    '{"type": "array", "uniqueItems": true, "items": {"enum": ["EMAIL", "INAPP", "TASK"]}}',
+    'append',
+    'Channels protection notices are delivered on.'
+),
+(
+    'lead.protection.notify.roles', '{tenant,org}', '["sales_manager"]',
+    '{"type": "array", "uniqueItems": true, '
+    '"items": {"enum": ["sales_rep", "sales_manager", "auditor", "tenant_admin"]}}',
+    'append',
+    'Web roles that receive reminder and expiry notices besides the owner.'
+),
+(
+    'lead.claim.cooldownDays', '{global,tenant}', '30',
+    '{"type": "integer", "minimum": 0, "maximum": 365}', 'replace',
+    'Days after their protection expired during which the previous owner may not claim the lead.'
+),
+(
+    'lead.claim.maxPerMonth', '{global,tenant,org,user}', '50',
+    '{"type": "integer", "minimum": 1, "maximum": 10000}', 'replace',
+    'Most claims plus registrations a rep may make in 30 days.'
+),
+(
+    'lead.gdpr.pseudonymizeAfterDays', '{global,tenant}', '60',
+    '{"type": "integer", "minimum": 1, "maximum": 3650}', 'replace',
+    'Days after release, without a new claim, before contact data is pseudonymised.'
+),
+(
+    'tenant.timezone', '{global,tenant}', '"Europe/Berlin"',
+    '{"type": "string", "format": "iana-timezone"}', 'replace',
+    'Time zone of all calendar arithmetic (days, months) for the tenant.'
+),
+(
+    'sample.feedback.tokenDays', '{global,tenant,org}', '30',
+    '{"type": "integer", "minimum": 1, "maximum": 180}', 'replace',
+    'Days a customer feedback link stays valid.'
+),
+(
+    'sample.feedback.maxSubmissions', '{global,tenant,org}', '5',
+    '{"type": "integer", "minimum": 1, "maximum": 50}', 'replace',
+    'Submissions one feedback link accepts.'
+),
+(
+    'sample.feedback.reminderDays', '{global,tenant,org}', '5',
+    '{"type": "integer", "minimum": 1, "maximum": 30}', 'replace',
+    'Days without feedback after which the customer is reminded once.'
+);

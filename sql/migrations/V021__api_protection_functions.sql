@@ -1,0 +1,474 @@
+-- api functions for stop-the-clock holds, extensions and manager actions (SPEC 3.4-3.6).
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
+create function api.add_hold(
+    lead_id uuid, reason text, start_at timestamptz default null, end_at timestamptz default null,
+    note text default null
+) returns api.holds
+language plpgsql
+volatile
+as $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_config app.protection_configs := app.my_protection_config();
+    v_now timestamptz := app.now();
+    v_start timestamptz := coalesce(add_hold.start_at, app.now());
+    v_state text;
+    v_id uuid;
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    v_lead := app.lead_for_action(add_hold.lead_id);
+    perform app.require_owner_or_manager(v_lead);
+    perform app.require_live(v_lead);
+    if add_hold.reason is null or add_hold.reason not in (
+        'FFZ_PRICE_APPROVAL', 'FFZ_SAMPLE_DELAY', 'FFZ_SUPPLY_ISSUE', 'CUSTOMER_BLOCKED', 'OTHER'
+    ) then
+        perform app.raise_error(
+            'FP511', 400, 'reason is not a hold reason.', 'reason',
+            'Use FFZ_PRICE_APPROVAL, FFZ_SAMPLE_DELAY, FFZ_SUPPLY_ISSUE, CUSTOMER_BLOCKED or OTHER.'
+        );
+    end if;
+    if add_hold.reason = 'OTHER' and char_length(btrim(coalesce(add_hold.note, ''))) < 10 then
+        perform app.raise_error('FP512', 400, 'A hold for OTHER reasons needs a note of at least 10 characters.', 'note');
+    end if;
+    if char_length(add_hold.note) > 2000 then
+        perform app.raise_error('FP301', 400, 'note must have at most 2000 characters.', 'note');
+    end if;
+    if v_start > v_now or v_start < v_lead.registered_at or v_start < v_now - interval '30 days' then
+        perform app.raise_error(
+            'FP513', 422,
+            format(
+                'start_at must lie between %s and now: not in the future, not before the registration, '
+                'at most 30 days back.',
+                to_char(greatest(v_lead.registered_at, v_now - interval '30 days'), 'YYYY-MM-DD"T"HH24:MI:SSOF')
+            ),
+            'start_at'
+        );
+    end if;
+    if add_hold.end_at is not null and add_hold.end_at <= v_start then
+        perform app.raise_error('FP514', 400, 'end_at must be after start_at.', 'end_at');
+    end if;
+
+    -- An open hold past its cap still blocks new holds until the hourly job closes it; close it now.
+    update app.holds as h
+    set end_at = h.start_at + make_interval(secs => 86400 * (v_config.hold_max_days ->> h.reason)::integer)
+    where
+        h.lead_id = v_lead.id and h.state = 'APPROVED' and h.end_at is null
+        and h.start_at + make_interval(secs => 86400 * (v_config.hold_max_days ->> h.reason)::integer) <= v_now;
+
+    -- FreshFoodz-caused holds and managers' holds are approved at once; the rest wait.
+    v_state := case
+        when app.current_web_role() = 'sales_manager' or add_hold.reason like 'FFZ\_%' then 'APPROVED'
+        else 'PENDING'
+    end;
+    begin
+        insert into app.holds (
+            tenant_id, lead_id, assignment_id, reason, note, start_at, end_at, state, requested_by,
+            decided_by, decided_at
+        )
+        values (
+            v_lead.tenant_id, v_lead.id, v_lead.assignment_id, add_hold.reason, btrim(add_hold.note), v_start,
+            add_hold.end_at, v_state, app.current_user_id(),
+            case when v_state = 'APPROVED' then app.current_user_id() end,
+            case when v_state = 'APPROVED' then v_now end
+        )
+        returning id into v_id;
+    exception when exclusion_violation then
+        perform app.raise_error(
+            'FP515', 409, 'The hold overlaps another pending or approved hold of this lead.', 'start_at',
+            'End the running hold first.'
+        );
+    end;
+    if v_state = 'PENDING' then
+        perform app_private.notify_roles(
+            v_lead.tenant_id, array['sales_manager'], 'HOLD_PENDING', v_lead.id,
+            format('Hold wartet auf Entscheidung: %s', v_lead.company_name),
+            format('Für %s wurde eine Unterbrechung (%s) beantragt.', v_lead.company_name, add_hold.reason),
+            'HOLD_PENDING:' || v_id
+        );
+    end if;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.hold_added', 'hold', v_id, v_lead.id, null,
+        jsonb_build_object(
+            'reason', add_hold.reason, 'start_at', v_start, 'end_at', add_hold.end_at, 'state', v_state
+        )
+    );
+    return (select h from api.holds as h where h.id = v_id);
+end
+$$;
+comment on function api.add_hold(uuid, text, timestamptz, timestamptz, text) is
+'Stops the clock (owner or manager, lead ACTIVE or GRACE). FreshFoodz reasons and managers'' holds '
+'are approved at once; CUSTOMER_BLOCKED and OTHER wait for a manager. Overlaps are refused (FP515).';
+
+-- The hold as the caller sees it, with its lead locked; FP516 (404) when invisible.
+create function app.hold_for_action(p_hold_id uuid) returns app.holds
+language plpgsql
+volatile
+as $$
+declare
+    v_hold app.holds;
+begin
+    select h.* into v_hold from app.holds as h where h.id = p_hold_id;
+    if v_hold.id is null then
+        perform app.raise_error('FP516', 404, 'The hold does not exist.', 'hold_id');
+    end if;
+    perform app_private.lock_lead(v_hold.lead_id);
+    select h.* into v_hold from app.holds as h where h.id = p_hold_id;
+    return v_hold;
+end
+$$;
+comment on function app.hold_for_action(
+    uuid
+) is 'Returns a hold visible to the caller with its lead locked, or raises FP516.';
+grant execute on function app.hold_for_action(uuid) to sales_rep, sales_manager, auditor, tenant_admin;
+
+create function api.end_hold(hold_id uuid) returns api.holds
+language plpgsql
+volatile
+as $$
+#variable_conflict use_column
+declare
+    v_hold app.holds;
+    v_lead app.leads;
+    v_now timestamptz := app.now();
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    v_hold := app.hold_for_action(end_hold.hold_id);
+    v_lead := app.lead_for_action(v_hold.lead_id);
+    perform app.require_owner_or_manager(v_lead);
+    perform app.require_live(v_lead);
+    if v_hold.state = 'REJECTED' or (v_hold.end_at is not null and v_hold.end_at <= v_now) then
+        perform app.raise_error('FP517', 409, 'The hold has already ended.', 'hold_id');
+    end if;
+    if v_hold.start_at >= v_now then
+        perform app.raise_error('FP517', 409, 'The hold has not started yet, so it cannot end.', 'hold_id');
+    end if;
+    update app.holds as h set end_at = v_now where h.id = v_hold.id;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.hold_ended', 'hold', v_hold.id, v_lead.id,
+        jsonb_build_object('end_at', v_hold.end_at, 'state', v_hold.state),
+        jsonb_build_object('end_at', v_now)
+    );
+    return (select h from api.holds as h where h.id = v_hold.id);
+end
+$$;
+comment on function api.end_hold(uuid) is 'Ends a running hold now (owner or manager): the clock runs again.';
+
+create function api.decide_hold(hold_id uuid, approve boolean, note text default null) returns api.holds
+language plpgsql
+volatile
+as $$
+#variable_conflict use_column
+declare
+    v_hold app.holds;
+    v_lead app.leads;
+    v_state text := case when decide_hold.approve then 'APPROVED' else 'REJECTED' end;
+begin
+    perform app.require_role(array['sales_manager']);
+    if decide_hold.approve is null then
+        perform app.raise_error('FP301', 400, 'approve must be true or false.', 'approve');
+    end if;
+    if char_length(decide_hold.note) > 2000 then
+        perform app.raise_error('FP301', 400, 'note must have at most 2000 characters.', 'note');
+    end if;
+    v_hold := app.hold_for_action(decide_hold.hold_id);
+    v_lead := app.lead_for_action(v_hold.lead_id);
+    if v_hold.state <> 'PENDING' then
+        perform app.raise_error('FP518', 409, format('The hold was already %s.', lower(v_hold.state)), 'hold_id');
+    end if;
+    perform app.require_live(v_lead);
+    update app.holds as h
+    set state = v_state, decided_by = app.current_user_id(), decided_at = app.now(), decision_note = decide_hold.note
+    where h.id = v_hold.id;
+    perform app_private.notify(
+        v_lead.tenant_id, v_hold.requested_by, 'HOLD_DECIDED', v_lead.id,
+        format('Hold %s: %s', case when decide_hold.approve then 'genehmigt' else 'abgelehnt' end, v_lead.company_name),
+        coalesce(decide_hold.note, ''), 'HOLD_DECIDED:' || v_hold.id
+    );
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.hold_decided', 'hold', v_hold.id, v_lead.id,
+        jsonb_build_object('state', 'PENDING'), jsonb_build_object('state', v_state), decide_hold.note
+    );
+    return (select h from api.holds as h where h.id = v_hold.id);
+end
+$$;
+comment on function api.decide_hold(uuid, boolean, text) is
+'Approves or rejects a pending hold (managers). An approved hold counts from its start_at.';
+
+create function api.request_extension(lead_id uuid, days integer, reason text) returns api.extension_requests
+language plpgsql
+volatile
+as $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_reason text;
+    v_id uuid;
+begin
+    perform app.require_role(array['sales_rep']);
+    v_lead := app.lead_for_action(request_extension.lead_id);
+    perform app.require_owner_or_manager(v_lead);
+    perform app.require_live(v_lead);
+    if (app.my_protection_config()).mode = 'GREATEST' then
+        perform app.raise_error(
+            'FP601', 422, 'Extensions are not needed: protection renews itself with every progress.', 'lead_id'
+        );
+    end if;
+    if request_extension.days is null or request_extension.days not between 1 and 90 then
+        perform app.raise_error('FP602', 400, 'days must be between 1 and 90.', 'days');
+    end if;
+    v_reason := app.check_text(request_extension.reason, 'reason', 10, 2000);
+    begin
+        insert into app.extension_requests (
+            tenant_id, lead_id, assignment_id, days, reason, state, requested_by, due_at
+        )
+        values (
+            v_lead.tenant_id, v_lead.id, v_lead.assignment_id, request_extension.days, v_reason, 'PENDING',
+            app.current_user_id(), app.now() + interval '48 hours'
+        )
+        returning id into v_id;
+    exception when unique_violation then
+        perform app.raise_error('FP606', 409, 'An extension request for this lead is already waiting.', 'lead_id');
+    end;
+    perform app_private.notify_roles(
+        v_lead.tenant_id, array['sales_manager'], 'EXTENSION_REQUESTED', v_lead.id,
+        format('Verlängerung beantragt: %s', v_lead.company_name),
+        format('%s Tage für %s: %s', request_extension.days, v_lead.company_name, v_reason),
+        'EXTENSION_REQUESTED:' || v_id
+    );
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.extension_requested', 'extension_request', v_id, v_lead.id, null,
+        jsonb_build_object('days', request_extension.days), v_reason
+    );
+    return (select x from api.extension_requests as x where x.id = v_id);
+end
+$$;
+comment on function api.request_extension(uuid, integer, text) is
+'The owner asks for 1-90 more days (mode LEAST only; FP601 in GREATEST). A manager decides within 48 hours.';
+
+create function api.decide_extension(request_id uuid, approve boolean, note text default null)
+returns api.extension_requests
+language plpgsql
+volatile
+as $$
+#variable_conflict use_column
+declare
+    v_request app.extension_requests;
+    v_lead app.leads;
+    v_state text := case when decide_extension.approve then 'APPROVED' else 'REJECTED' end;
+begin
+    perform app.require_role(array['sales_manager']);
+    if decide_extension.approve is null then
+        perform app.raise_error('FP301', 400, 'approve must be true or false.', 'approve');
+    end if;
+    if char_length(decide_extension.note) > 2000 then
+        perform app.raise_error('FP301', 400, 'note must have at most 2000 characters.', 'note');
+    end if;
+    select x.* into v_request from app.extension_requests as x where x.id = decide_extension.request_id;
+    if v_request.id is null then
+        perform app.raise_error('FP604', 404, 'The extension request does not exist.', 'request_id');
+    end if;
+    v_lead := app.lead_for_action(v_request.lead_id);
+    select x.* into v_request from app.extension_requests as x where x.id = decide_extension.request_id;
+    if v_request.state <> 'PENDING' then
+        perform app.raise_error(
+            'FP605', 409, format('The request was already %s.', lower(v_request.state)), 'request_id'
+        );
+    end if;
+    update app.extension_requests as x
+    set state = v_state, decided_by = app.current_user_id(), decided_at = app.now(),
+        decision_note = decide_extension.note
+    where x.id = v_request.id;
+    perform app_private.notify(
+        v_lead.tenant_id, v_request.requested_by, 'EXTENSION_DECIDED', v_lead.id,
+        format('Verlängerung %s: %s', case when decide_extension.approve then 'genehmigt' else 'abgelehnt' end,
+            v_lead.company_name),
+        coalesce(decide_extension.note, ''), 'EXTENSION_DECIDED:' || v_request.id
+    );
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.extension_decided', 'extension_request', v_request.id, v_lead.id,
+        jsonb_build_object('state', 'PENDING'), jsonb_build_object('state', v_state, 'days', v_request.days),
+        decide_extension.note
+    );
+    return (select x from api.extension_requests as x where x.id = v_request.id);
+end
+$$;
+comment on function api.decide_extension(uuid, boolean, text) is
+'Approves or rejects an extension request (managers); approved days extend term_end_at.';
+
+create function api.override_protection(lead_id uuid, until timestamptz, reason text)
+returns api.lead_protection
+language plpgsql
+volatile
+as $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_reason text;
+    v_id uuid;
+begin
+    perform app.require_role(array['sales_manager']);
+    v_reason := app.check_text(override_protection.reason, 'reason', 10, 2000);
+    v_lead := app.lead_for_action(override_protection.lead_id);
+    if v_lead.owner_id is null then
+        perform app.raise_error('FP310', 409, 'The lead is in the pool; assign it with transfer_lead.', 'lead_id');
+    end if;
+    if override_protection.until is null or override_protection.until <= app.now()
+        or override_protection.until > app.now() + interval '2 years' then
+        perform app.raise_error('FP703', 400, 'until must lie in the future (at most two years ahead).', 'until');
+    end if;
+    insert into app.protection_overrides (tenant_id, lead_id, assignment_id, until, reason, created_by)
+    values (v_lead.tenant_id, v_lead.id, v_lead.assignment_id, override_protection.until, v_reason, app.current_user_id())
+    returning id into v_id;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.override', 'lead', v_lead.id, v_lead.id,
+        jsonb_build_object('override_until', v_lead.override_until),
+        jsonb_build_object('override_until', override_protection.until), v_reason
+    );
+    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+end
+$$;
+comment on function api.override_protection(uuid, timestamptz, text) is
+'Keeps a lead ACTIVE until `until` whatever its progress (managers; also rescues an expired lead '
+'before its release).';
+
+create function api.expire_now(lead_id uuid, reason text) returns api.lead_protection
+language plpgsql
+volatile
+as $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_reason text;
+begin
+    perform app.require_role(array['sales_manager']);
+    v_reason := app.check_text(expire_now.reason, 'reason', 10, 2000);
+    v_lead := app.lead_for_action(expire_now.lead_id);
+    if v_lead.owner_id is null then
+        perform app.raise_error('FP310', 409, 'The lead is already in the pool.', 'lead_id');
+    end if;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.expired_now', 'lead', v_lead.id, v_lead.id,
+        jsonb_build_object('owner_id', v_lead.owner_id), null, v_reason
+    );
+    perform app_private.release_lead(v_lead.id, 'EXPIRED_NOW', false, v_reason);
+    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+end
+$$;
+comment on function api.expire_now(
+    uuid, text
+) is 'Ends protection at once and releases the lead to the pool (managers).';
+
+create function api.transfer_lead(lead_id uuid, new_owner_id uuid, reason text) returns api.lead_protection
+language plpgsql
+volatile
+as $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_reason text;
+begin
+    perform app.require_role(array['sales_manager', 'tenant_admin']);
+    v_reason := app.check_text(transfer_lead.reason, 'reason', 10, 2000);
+    v_lead := app.lead_for_action(transfer_lead.lead_id);
+    if app.current_web_role() = 'tenant_admin' and v_lead.owner_id is not null then
+        perform app.raise_error('FP102', 403, 'Tenant admins assign pool leads only.', 'lead_id');
+    end if;
+    if not exists (
+        select from api.users as u where u.id = transfer_lead.new_owner_id and u.role = 'sales_rep'
+    ) then
+        perform app.raise_error('FP704', 400, 'new_owner_id must be an active sales rep of your tenant.', 'new_owner_id');
+    end if;
+    if transfer_lead.new_owner_id = v_lead.owner_id then
+        perform app.raise_error('FP704', 409, 'The lead already belongs to this rep.', 'new_owner_id');
+    end if;
+    if v_lead.owner_id is not null then
+        perform app_private.close_assignment(v_lead.id, 'TRANSFERRED', null, false);
+        -- Collaborators stay, except the new owner, who now owns the lead. (Pool leads have none.)
+        delete from app.collaborators as c where c.lead_id = v_lead.id and c.user_id = transfer_lead.new_owner_id;
+    end if;
+    perform app_private.open_assignment(
+        v_lead.id, transfer_lead.new_owner_id, app.now(),
+        case when v_lead.owner_id is null then 'ASSIGNED' else 'TRANSFERRED' end
+    );
+    perform app_private.notify(
+        v_lead.tenant_id, transfer_lead.new_owner_id, 'LEAD_ASSIGNED', v_lead.id,
+        format('Neuer Lead: %s', v_lead.company_name),
+        format('Ihnen wurde der Lead %s übertragen.', v_lead.company_name),
+        'LEAD_ASSIGNED:' || v_lead.id || ':' || app.now()
+    );
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.transferred', 'lead', v_lead.id, v_lead.id,
+        jsonb_build_object('owner_id', v_lead.owner_id),
+        jsonb_build_object('owner_id', transfer_lead.new_owner_id), v_reason
+    );
+    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+end
+$$;
+comment on function api.transfer_lead(uuid, uuid, text) is
+'Gives a lead to another rep with a fresh protection cycle (managers; tenant admins for pool leads). '
+'Collaborators are kept unless the new owner was one.';
+
+create function api.backdate_registration(lead_id uuid, registered_at timestamptz, reason text)
+returns api.lead_protection
+language plpgsql
+volatile
+as $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_reason text;
+begin
+    perform app.require_role(array['sales_manager']);
+    v_reason := app.check_text(backdate_registration.reason, 'reason', 10, 2000);
+    v_lead := app.lead_for_action(backdate_registration.lead_id);
+    if v_lead.owner_id is null then
+        perform app.raise_error('FP310', 409, 'The lead is in the pool; there is no registration to backdate.', 'lead_id');
+    end if;
+    if backdate_registration.registered_at is null
+        or backdate_registration.registered_at >= v_lead.registered_at
+        or backdate_registration.registered_at > app.now()
+        or backdate_registration.registered_at < v_lead.created_at - interval '365 days' then
+        perform app.raise_error(
+            'FP705', 422,
+            format(
+                'registered_at must be earlier than %s and not before %s.',
+                app.format_day(v_lead.registered_at), app.format_day(v_lead.created_at - interval '365 days')
+            ),
+            'registered_at'
+        );
+    end if;
+    perform app_private.backdate_assignment(v_lead.assignment_id, backdate_registration.registered_at);
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.registration_backdated', 'lead', v_lead.id, v_lead.id,
+        jsonb_build_object('registered_at', v_lead.registered_at),
+        jsonb_build_object('registered_at', backdate_registration.registered_at), v_reason
+    );
+    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+end
+$$;
+comment on function api.backdate_registration(uuid, timestamptz, text) is
+'Moves the registration of the current cycle earlier (managers; at most 365 days before the lead was created).';
+
+create function app_private.backdate_assignment(p_assignment_id uuid, p_registered_at timestamptz) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$ update app.lead_assignments set registered_at = p_registered_at where id = p_assignment_id $$;
+comment on function app_private.backdate_assignment(uuid, timestamptz) is 'Sets registered_at of an assignment.';
+grant execute on function app_private.backdate_assignment(uuid, timestamptz) to sales_manager;
+
+grant execute on function
+api.add_hold(uuid, text, timestamptz, timestamptz, text),
+api.end_hold(uuid),
+api.decide_hold(uuid, boolean, text),
+api.request_extension(uuid, integer, text),
+api.decide_extension(uuid, boolean, text),
+api.override_protection(uuid, timestamptz, text),
+api.expire_now(uuid, text),
+api.transfer_lead(uuid, uuid, text),
+api.backdate_registration(uuid, timestamptz, text)
+to sales_rep, sales_manager, auditor, tenant_admin;
