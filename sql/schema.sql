@@ -2485,7 +2485,8 @@ begin
     end if;
     v_vat_key := app.normalize_vat_id(register_lead.vat_id);
     if register_lead.vat_id is not null and (
-        v_vat_key is null or v_vat_key !~ '^[A-Z]{2}[A-Z0-9]{2,13}$' or char_length(register_lead.vat_id) > 20
+        char_length(register_lead.vat_id) > 20 or register_lead.vat_id !~ '^[A-Za-z0-9 .-]+$'
+        or v_vat_key is null or v_vat_key !~ '^[A-Z]{2}[A-Z0-9]*[0-9][A-Z0-9]*$' or char_length(v_vat_key) > 15
     ) then
         perform app.raise_error('FP301', 400, 'vat_id must be a VAT id such as DE123456789.', 'vat_id');
     end if;
@@ -3409,6 +3410,27 @@ $$;
 --
 
 COMMENT ON FUNCTION app.require_role(p_roles text[]) IS 'Raises FP102 (403) unless the caller has one of the roles.';
+
+--
+-- Name: tg_api_view__read_only(); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.tg_api_view__read_only() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.raise_error(
+        'FP103', 405, 'This resource is read-only; changes go through the rpc functions.', tg_table_name
+    );
+    return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_api_view__read_only(); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.tg_api_view__read_only() IS 'Refuses INSERT, UPDATE and DELETE on api views.';
 
 --
 -- Name: acquisitions_since(uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
@@ -5815,6 +5837,90 @@ CREATE UNIQUE INDEX users_tenant_email_key ON app.users USING btree (tenant_id, 
 CREATE INDEX flyway_schema_history_s_idx ON flyway.flyway_schema_history USING btree (success);
 
 --
+-- Name: activities _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.activities FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: activity_kinds _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.activity_kinds FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: audit_log _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.audit_log FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: collaborators _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.collaborators FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: extension_requests _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.extension_requests FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: holds _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.holds FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: lead_pool _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.lead_pool FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: lead_protection _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.lead_protection FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: leads _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.leads FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: notifications _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.notifications FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: products _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.products FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: settings_effective _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.settings_effective FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: user_accounts _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.user_accounts FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: users _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.users FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
 -- Name: audit_log _100_append_only; Type: TRIGGER; Schema: app; Owner: -
 --
 
@@ -8055,6 +8161,16 @@ GRANT ALL ON FUNCTION app.require_role(p_roles text[]) TO sales_rep;
 GRANT ALL ON FUNCTION app.require_role(p_roles text[]) TO sales_manager;
 GRANT ALL ON FUNCTION app.require_role(p_roles text[]) TO auditor;
 GRANT ALL ON FUNCTION app.require_role(p_roles text[]) TO tenant_admin;
+
+--
+-- Name: FUNCTION tg_api_view__read_only(); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.tg_api_view__read_only() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.tg_api_view__read_only() TO sales_rep;
+GRANT ALL ON FUNCTION app.tg_api_view__read_only() TO sales_manager;
+GRANT ALL ON FUNCTION app.tg_api_view__read_only() TO auditor;
+GRANT ALL ON FUNCTION app.tg_api_view__read_only() TO tenant_admin;
 
 --
 -- Name: FUNCTION acquisitions_since(p_user_id uuid, p_since timestamp with time zone); Type: ACL; Schema: app_private; Owner: -

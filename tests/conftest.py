@@ -222,6 +222,24 @@ def token_for(cluster: Cluster, seeded_database: str) -> Callable[..., str]:
     return mint
 
 
+@pytest.fixture
+def clock(cluster: Cluster, seeded_database: str) -> Callable[[str | None], None]:
+    """Fix the database's clock (app.now()) for everything that reads it, or release it (None)."""
+
+    def set_clock(at: str | None) -> None:
+        with psycopg.connect(cluster.conninfo(seeded_database), autocommit=True) as conn:
+            if at is None:
+                conn.execute("delete from app.clock_override")
+            else:
+                conn.execute(
+                    "insert into app.clock_override (fixed_at) values (%s)"
+                    " on conflict (singleton) do update set fixed_at = excluded.fixed_at",
+                    [at],
+                )
+
+    return set_clock
+
+
 def run_freshplan(cluster: Cluster, dbname: str, *args: str) -> subprocess.CompletedProcess[str]:
     freshplan = shutil.which("freshplan", path=str(ROOT / ".venv/bin"))
     assert freshplan, "the freshplan entry point is not installed in .venv"

@@ -81,7 +81,8 @@ def test_a_failing_migration_fails_the_command(cluster: Cluster, tmp_path: Path)
     broken = tmp_path / "migrations"
     shutil.copytree(ROOT / "sql/migrations", broken)
     (broken / "V999__broken.sql").write_text(
-        "create function app.broken(x int) returns table (x int) language sql as 'select 1';\n",
+        "create function app.broken(x int) returns table (x int)"
+        " language plpgsql as $$ begin end $$;\n",
         encoding="utf-8",
     )
     try:

@@ -44,7 +44,8 @@ begin
     end if;
     v_vat_key := app.normalize_vat_id(register_lead.vat_id);
     if register_lead.vat_id is not null and (
-        v_vat_key is null or v_vat_key !~ '^[A-Z]{2}[A-Z0-9]{2,13}$' or char_length(register_lead.vat_id) > 20
+        char_length(register_lead.vat_id) > 20 or register_lead.vat_id !~ '^[A-Za-z0-9 .-]+$'
+        or v_vat_key is null or v_vat_key !~ '^[A-Z]{2}[A-Z0-9]*[0-9][A-Z0-9]*$' or char_length(v_vat_key) > 15
     ) then
         perform app.raise_error('FP301', 400, 'vat_id must be a VAT id such as DE123456789.', 'vat_id');
     end if;

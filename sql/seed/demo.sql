@@ -49,4 +49,119 @@ insert into app.users (id, tenant_id, org_id, email, display_name, role) values
 )
 on conflict (id) do nothing;
 
+-- Products of the Cook&Fresh catalogue (the Xentral sync replaces this later).
+insert into app.products (tenant_id, sku, name, unit) values
+('10000000-0000-4000-8000-000000000001', 'CF-1001', 'Rinderroulade, vorgegart', 'Karton 10 x 180 g'),
+('10000000-0000-4000-8000-000000000001', 'CF-1002', 'Kartoffelgratin', 'Blech 2,5 kg'),
+('10000000-0000-4000-8000-000000000001', 'CF-1003', 'Rotkohl mit Apfel', 'Beutel 2 kg'),
+('10000000-0000-4000-8000-000000000001', 'CF-2001', 'Gemüselasagne, vegetarisch', 'Blech 3 kg'),
+('10000000-0000-4000-8000-000000000001', 'CF-3001', 'Panna Cotta', 'Karton 24 x 100 g'),
+('10000000-0000-4000-8000-000000000002', 'NK-01', 'Labskaus', 'Beutel 2 kg')
+on conflict do nothing;
+
+-- Leads in every state, relative to the time of the first seed (a later run adds nothing).
+-- Rows go into the tables directly; the triggers compute each lead's protection state.
+insert into app.leads (id, tenant_id, company_name, postal_code, city, vat_key, created_by, created_at)
+select
+    x.id::uuid, '10000000-0000-4000-8000-000000000001', x.company_name, x.postal_code, x.city, x.vat_key,
+    x.owner::uuid, now() - x.age::interval
+from (
+    values
+    ('40000000-0000-4000-8000-000000000001', 'Gasthof Zum Adler', '10115', 'Berlin', null,
+        '30000000-0000-4000-8000-000000000004', '20 days'),
+    ('40000000-0000-4000-8000-000000000002', 'Hotel Seeblick GmbH', '14467', 'Potsdam', 'DE811111111',
+        '30000000-0000-4000-8000-000000000004', '58 days'),
+    ('40000000-0000-4000-8000-000000000003', 'Kantine Nordwerk', '20095', 'Hamburg', null,
+        '30000000-0000-4000-8000-000000000004', '65 days'),
+    ('40000000-0000-4000-8000-000000000004', 'Catering Müller & Söhne KG', '80331', 'München', null,
+        '30000000-0000-4000-8000-000000000006', '90 days'),
+    ('40000000-0000-4000-8000-000000000005', 'Restaurant Lindenhof', '50667', 'Köln', null,
+        '30000000-0000-4000-8000-000000000005', '75 days'),
+    ('40000000-0000-4000-8000-000000000006', 'Bistro Am Markt', '04109', 'Leipzig', null,
+        '30000000-0000-4000-8000-000000000005', '10 days'),
+    ('40000000-0000-4000-8000-000000000007', 'Brauhaus Alte Mühle', '01067', 'Dresden', null,
+        '30000000-0000-4000-8000-000000000005', '200 days')
+) as x (id, company_name, postal_code, city, vat_key, owner, age)
+on conflict do nothing;
+
+insert into app.lead_details (lead_id, tenant_id, street, vat_id, contact_name, contact_email, contact_phone)
+select l.id, l.tenant_id, 'Hauptstraße 1', l.vat_key, 'Frau Beispiel', 'kontakt@example.org', '+49 30 1234567'
+from app.leads as l
+where l.id::text like '40000000-%'
+on conflict do nothing;
+
+-- ACTIVE (rep1, recent progress), ACTIVE with the clock stopped (rep1, open FreshFoodz hold),
+-- GRACE (rep1), EXPIRED and not yet released (rep3), ACTIVE with an ASSIST collaborator (rep2),
+-- UNASSIGNED (never owned) and a released pool lead (rep2, expired long ago).
+insert into app.lead_assignments (id, tenant_id, lead_id, owner_id, registered_at, open_reason, opened_at)
+select
+    x.id::uuid, '10000000-0000-4000-8000-000000000001', x.lead_id::uuid, x.owner::uuid,
+    now() - x.age::interval, 'REGISTERED', now() - x.age::interval
+from (
+    values
+    ('50000000-0000-4000-8000-000000000001', '40000000-0000-4000-8000-000000000001',
+        '30000000-0000-4000-8000-000000000004', '20 days'),
+    ('50000000-0000-4000-8000-000000000002', '40000000-0000-4000-8000-000000000002',
+        '30000000-0000-4000-8000-000000000004', '58 days'),
+    ('50000000-0000-4000-8000-000000000003', '40000000-0000-4000-8000-000000000003',
+        '30000000-0000-4000-8000-000000000004', '65 days'),
+    ('50000000-0000-4000-8000-000000000004', '40000000-0000-4000-8000-000000000004',
+        '30000000-0000-4000-8000-000000000006', '90 days'),
+    ('50000000-0000-4000-8000-000000000005', '40000000-0000-4000-8000-000000000005',
+        '30000000-0000-4000-8000-000000000005', '75 days')
+) as x (id, lead_id, owner, age)
+on conflict do nothing;
+
+insert into app.lead_assignments (
+    id, tenant_id, lead_id, owner_id, registered_at, open_reason, opened_at, closed_at, release_reason,
+    protection_ended_at
+)
+values (
+    '50000000-0000-4000-8000-000000000007', '10000000-0000-4000-8000-000000000001',
+    '40000000-0000-4000-8000-000000000007', '30000000-0000-4000-8000-000000000005',
+    now() - interval '200 days', 'REGISTERED', now() - interval '200 days', now() - interval '130 days',
+    'EXPIRED', now() - interval '130 days'
+)
+on conflict do nothing;
+update app.leads set released_at = now() - interval '130 days'
+where id = '40000000-0000-4000-8000-000000000007' and released_at is null and owner_id is null;
+
+insert into app.activities (id, tenant_id, lead_id, assignment_id, kind, occurred_at, note, created_by)
+values
+(
+    '60000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000001',
+    '40000000-0000-4000-8000-000000000001', '50000000-0000-4000-8000-000000000001', 'QUALIFIED_CALL',
+    now() - interval '5 days', 'Küchenchef interessiert an Roulade und Gratin.',
+    '30000000-0000-4000-8000-000000000004'
+),
+(
+    '60000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000001',
+    '40000000-0000-4000-8000-000000000005', '50000000-0000-4000-8000-000000000005', 'MEETING',
+    now() - interval '30 days', 'Termin mit Einkauf.', '30000000-0000-4000-8000-000000000005'
+),
+(
+    '60000000-0000-4000-8000-000000000003', '10000000-0000-4000-8000-000000000001',
+    '40000000-0000-4000-8000-000000000003', '50000000-0000-4000-8000-000000000003', 'CALL_ATTEMPT',
+    now() - interval '3 days', 'Nicht erreicht.', '30000000-0000-4000-8000-000000000004'
+)
+on conflict do nothing;
+
+insert into app.holds (
+    id, tenant_id, lead_id, assignment_id, reason, note, start_at, state, requested_by, decided_by, decided_at
+)
+values (
+    '70000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000001',
+    '40000000-0000-4000-8000-000000000002', '50000000-0000-4000-8000-000000000002', 'FFZ_SAMPLE_DELAY',
+    'Musterkarton verspätet', now() - interval '4 days', 'APPROVED', '30000000-0000-4000-8000-000000000004',
+    '30000000-0000-4000-8000-000000000004', now() - interval '4 days'
+)
+on conflict do nothing;
+
+insert into app.collaborators (lead_id, user_id, tenant_id, role, added_by)
+values (
+    '40000000-0000-4000-8000-000000000005', '30000000-0000-4000-8000-000000000004',
+    '10000000-0000-4000-8000-000000000001', 'ASSIST', '30000000-0000-4000-8000-000000000005'
+)
+on conflict do nothing;
+
 commit;

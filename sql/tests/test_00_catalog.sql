@@ -1,7 +1,7 @@
 -- Catalog lints (SPEC 10.2): the security properties every object must have, checked for all
 -- objects at once so a new table, view or function cannot slip past them.
 begin;
-select plan(16);
+select plan(17);
 
 create temporary view our_schemas as
 select
@@ -172,6 +172,16 @@ select is_empty(
          and not (p.prorettype = 'trigger'::regtype
                   and not exists (select from pg_trigger as t where t.tgfoid = f.oid)) $$,
     'plpgsql_check finds no error or warning in any PL/pgSQL function'
+);
+
+select is_empty(
+    $$ select c.oid::regclass::text from pg_class as c
+       where c.relnamespace = 'api'::regnamespace and c.relkind = 'v'
+         and not exists (
+             select from pg_trigger as t
+             where t.tgrelid = c.oid and t.tgfoid = 'app.tg_api_view__read_only'::regproc
+         ) $$,
+    'every api view refuses writes with a trigger (no 500 for PATCH on a join view)'
 );
 
 select * from finish();
