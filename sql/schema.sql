@@ -3020,6 +3020,20 @@ CREATE FUNCTION app.format_day(p_at timestamp with time zone) RETURNS text
 COMMENT ON FUNCTION app.format_day(p_at timestamp with time zone) IS 'A date for messages, in the caller''s tenant time zone.';
 
 --
+-- Name: format_german_date(text, text); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.format_german_date(p_at text, p_timezone text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$ select to_char(p_at::timestamptz at time zone p_timezone, 'DD.MM.YYYY') $$;
+
+--
+-- Name: FUNCTION format_german_date(p_at text, p_timezone text); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.format_german_date(p_at text, p_timezone text) IS 'A timestamp as a German date (TT.MM.JJJJ) in a time zone.';
+
+--
 -- Name: hold_for_action(uuid); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -3209,6 +3223,92 @@ CREATE FUNCTION app.normalize_vat_id(p_vat_id text) RETURNS text
 --
 
 COMMENT ON FUNCTION app.normalize_vat_id(p_vat_id text) IS 'VAT id without spaces and punctuation, upper case.';
+
+--
+-- Name: notice_facts(app.leads, app.protection_configs, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.notice_facts(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    select jsonb_build_object(
+        'lead_id', p_lead.id,
+        'company_name', p_lead.company_name,
+        'postal_code', p_lead.postal_code,
+        'city', p_lead.city,
+        'owner_id', p_lead.owner_id,
+        'owner_org_id', (select u.org_id from app.users as u where u.id = p_lead.owner_id),
+        'owner_name', (select u.display_name from app.users as u where u.id = p_lead.owner_id),
+        'timezone', p_config.timezone,
+        'progress_due_at', d.progress_due_at,
+        'grace_until', d.grace_until,
+        'expires_at', d.expires_at
+    )
+    from app.lead_deadlines(p_lead, p_config, p_at) as d
+$$;
+
+--
+-- Name: FUNCTION notice_facts(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.notice_facts(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) IS 'Company, owner and deadlines of a lead for a notice.';
+
+--
+-- Name: notice_subject(text, jsonb); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.notice_subject(p_kind text, p_facts jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    select case p_kind
+        when 'WARNING' then 'Leadschutz: Fortschritt bald fällig – '
+        when 'REMINDER' then 'Aufforderung zur Fortschrittsmeldung – '
+        when 'EXPIRED' then 'Leadschutz beendet – '
+        when 'ESCALATION' then 'Verlängerungsantrag unentschieden – '
+        else 'Hinweis – '
+    end || coalesce(p_facts ->> 'company_name', '')
+$$;
+
+--
+-- Name: FUNCTION notice_subject(p_kind text, p_facts jsonb); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.notice_subject(p_kind text, p_facts jsonb) IS 'German subject of a protection notice.';
+
+--
+-- Name: notice_text(text, jsonb); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.notice_text(p_kind text, p_facts jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    select case p_kind
+        when 'WARNING' then format(
+            'Für %s ist bis zum %s ein Fortschritt (z. B. ein qualifiziertes Gespräch) nötig, damit der '
+            || 'Leadschutz bestehen bleibt.',
+            p_facts ->> 'company_name', app.format_german_date(p_facts ->> 'progress_due_at', p_facts ->> 'timezone')
+        )
+        when 'REMINDER' then format(
+            'Für %s wurde seit dem letzten Fortschritt keine Aktivität gemeldet. Bitte melden Sie den Stand '
+            || 'bis zum %s in Textform; danach endet der Leadschutz.',
+            p_facts ->> 'company_name', app.format_german_date(p_facts ->> 'grace_until', p_facts ->> 'timezone')
+        )
+        when 'EXPIRED' then format(
+            'Der Leadschutz für %s ist am %s abgelaufen. Der Lead ist wieder im Pool.',
+            p_facts ->> 'company_name', app.format_german_date(p_facts ->> 'expires_at', p_facts ->> 'timezone')
+        )
+        when 'ESCALATION' then format(
+            'Über den Verlängerungsantrag für %s (%s Tage) wurde seit 48 Stunden nicht entschieden.',
+            p_facts ->> 'company_name', p_facts ->> 'days'
+        )
+    end
+$$;
+
+--
+-- Name: FUNCTION notice_text(p_kind text, p_facts jsonb); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.notice_text(p_kind text, p_facts jsonb) IS 'German text of an in-app protection notice.';
 
 --
 -- Name: protection_deadlines(timestamp with time zone, timestamp with time zone, interval, interval, timestamp with time zone, timestamp with time zone, text, integer, timestamp with time zone, app.protection_configs, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
@@ -3691,6 +3791,43 @@ $$;
 COMMENT ON FUNCTION app_private.close_assignment(p_lead_id uuid, p_release_reason text, p_protection_ended_at timestamp with time zone, p_as_system boolean) IS 'Closes the open assignment of a lead, ends its approved holds and drops undecided requests.';
 
 --
+-- Name: close_capped_holds(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.close_capped_holds() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_closed integer;
+begin
+    with capped as (
+        update app.holds as h
+        set end_at = h.start_at + make_interval(secs => 86400 * (c.hold_max_days ->> h.reason)::integer)
+        from app.protection_configs as c
+        where
+            h.tenant_id = c.tenant_id and h.state = 'APPROVED' and h.end_at is null
+            and h.start_at + make_interval(secs => 86400 * (c.hold_max_days ->> h.reason)::integer) <= app.now()
+        returning h.id, h.tenant_id, h.lead_id, h.end_at
+    )
+
+    insert into app.audit_log (tenant_id, action, entity_type, entity_id, lead_id, after, reason)
+    select
+        capped.tenant_id, 'lead.hold_ended', 'hold', capped.id, capped.lead_id,
+        jsonb_build_object('end_at', capped.end_at), 'The hold reached its maximum length.'
+    from capped;
+    get diagnostics v_closed = row_count;
+    return jsonb_build_object('closed', v_closed);
+end
+$$;
+
+--
+-- Name: FUNCTION close_capped_holds(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.close_capped_holds() IS 'Closes approved open holds that reached their cap (audited).';
+
+--
 -- Name: collaborator_role(uuid); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -3707,6 +3844,104 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.collaborator_role(p_lead_id uuid) IS 'The caller''s collaborator role on a lead, or null.';
+
+--
+-- Name: deliver_notices(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.deliver_notices() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_count integer;
+begin
+    -- (data-modifying CTEs all run, whether or not the final select reads them)
+    with fanout as (
+        select
+            n.id as notice_id, n.tenant_id, n.lead_id, n.kind, n.facts, u.id as user_id, u.email,
+            u.display_name,
+            case when u.id = (n.facts ->> 'owner_id')::uuid then 'owner' else u.role end as recipient_role,
+            app.effective_setting(
+                'lead.protection.reminder.channels', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
+            ) as channels
+        from app.protection_notices as n
+        cross join lateral (
+            select
+                case
+                    when n.kind = 'ESCALATION' then array['tenant_admin']
+                    when n.kind in ('REMINDER', 'EXPIRED') then array(select jsonb_array_elements_text(
+                        app.effective_setting(
+                            'lead.protection.notify.roles', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
+                        )
+                    ))
+                    else array[]::text[]
+                end as roles
+        ) as r
+        inner join app.users as u
+            on
+                n.tenant_id = u.tenant_id and u.active
+                and (
+                    (n.kind <> 'ESCALATION' and u.id = (n.facts ->> 'owner_id')::uuid)
+                    or u.role = any(r.roles)
+                )
+        where n.delivered_at is null
+    ),
+
+    in_app as (
+        insert into app.notifications (tenant_id, user_id, kind, lead_id, subject, body, dedupe_key, channel)
+        select
+            f.tenant_id, f.user_id, f.kind, f.lead_id,
+            app.notice_subject(f.kind, f.facts),
+            app.notice_text(f.kind, f.facts),
+            'notice:' || f.notice_id || ':' || c.channel,
+            c.channel
+        from fanout as f
+        -- a task is for the owner of a lead still to work on; anyone else gets TASK as INAPP
+        cross join lateral (
+            select distinct
+                case
+                    when ch.value = 'TASK' and (f.recipient_role <> 'owner' or f.kind = 'EXPIRED') then 'INAPP'
+                    else ch.value
+                end as channel
+            from jsonb_array_elements_text(f.channels) as ch
+            where ch.value in ('INAPP', 'TASK')
+        ) as c
+        on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing
+        returning 1
+    ),
+
+    mail as (
+        insert into app.outbox (tenant_id, user_id, to_address, template, payload, dedupe_key)
+        select
+            f.tenant_id, f.user_id, f.email, lower(f.kind),
+            f.facts || jsonb_build_object('recipient_name', f.display_name, 'recipient_role', f.recipient_role),
+            'notice:' || f.notice_id || ':' || f.user_id
+        from fanout as f
+        where f.channels ? 'EMAIL'
+        on conflict (dedupe_key) do nothing
+        returning 1
+    ),
+
+    -- every notice undelivered at the start is done, also one nobody could receive
+    delivered as (
+        update app.protection_notices
+        set delivered_at = app.now()
+        where delivered_at is null
+        returning 1
+    )
+
+    select count(*)::integer into v_count from delivered;
+    perform pg_catalog.pg_notify('freshplan_outbox', '');
+    return v_count;
+end
+$$;
+
+--
+-- Name: FUNCTION deliver_notices(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.deliver_notices() IS 'Fans every undelivered protection notice out to its recipients and channels; wakes the mail worker.';
 
 --
 -- Name: duplicate_of(uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3733,6 +3968,76 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) IS 'The lead of the tenant with the same duplicate key or VAT id, with its status.';
+
+--
+-- Name: escalate_extension_requests(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.escalate_extension_requests() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_escalated integer;
+begin
+    with due as (
+        update app.extension_requests as x
+        set escalated_at = app.now()
+        where x.state = 'PENDING' and x.due_at <= app.now() and x.escalated_at is null
+        returning x.id, x.tenant_id, x.lead_id, x.days
+    ),
+
+    audited as (
+        insert into app.audit_log (tenant_id, action, entity_type, entity_id, lead_id, reason)
+        select due.tenant_id, 'lead.extension_escalated', 'extension_request', due.id, due.lead_id,
+            'Undecided 48 hours after the request.'
+        from due
+    )
+
+    insert into app.protection_notices (tenant_id, lead_id, kind, cycle_key, facts)
+    select
+        due.tenant_id, due.lead_id, 'ESCALATION', due.id::text,
+        app.notice_facts(l, c, app.now()) || jsonb_build_object('days', due.days, 'request_id', due.id)
+    from due
+    inner join app.leads as l on due.lead_id = l.id
+    inner join app.protection_configs as c on l.tenant_id = c.tenant_id
+    on conflict (lead_id, kind, cycle_key) do nothing;
+    get diagnostics v_escalated = row_count;
+    perform app_private.deliver_notices();
+    return jsonb_build_object('escalated', v_escalated);
+end
+$$;
+
+--
+-- Name: FUNCTION escalate_extension_requests(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.escalate_extension_requests() IS 'Escalates extension requests undecided after 48 hours to the tenant admins (notice and audit).';
+
+--
+-- Name: job_health(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.job_health() RETURNS TABLE(job_name text, healthy boolean, last_succeeded_at timestamp with time zone, last_failed_at timestamp with time zone, last_error text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select
+        h.job_name,
+        -- the daily sweep must have succeeded in the last 26 hours (or the job be younger than that)
+        h.job_name <> 'sweep' or coalesce(h.last_succeeded_at, h.created_at) > app.now() - interval '26 hours',
+        h.last_succeeded_at,
+        h.last_failed_at,
+        h.last_error
+    from app.job_heartbeats as h
+    order by h.job_name
+$$;
+
+--
+-- Name: FUNCTION job_health(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.job_health() IS 'Per job: healthy, last success and failure (for /health).';
 
 --
 -- Name: last_expiry_of(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3866,6 +4171,90 @@ $$;
 COMMENT ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text) IS 'Starts a protection cycle for an owner (the unique index refuses a second open one).';
 
 --
+-- Name: pseudonymize_released_leads(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.pseudonymize_released_leads() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_count integer;
+begin
+    with due as (
+        select l.id, l.tenant_id
+        from app.leads as l
+        inner join app.protection_configs as c on l.tenant_id = c.tenant_id
+        where
+            l.owner_id is null and l.released_at is not null and l.pseudonymized_at is null
+            and l.released_at <= app.now() - make_interval(days => c.pseudonymize_after_days)
+        for update of l
+    ),
+
+    details as (
+        update app.lead_details as d
+        set
+            contact_email = pg_catalog.encode(
+                pg_catalog.sha256(pg_catalog.convert_to(lower(d.contact_email), 'UTF8')), 'hex'
+            ),
+            contact_phone = null,
+            notes = null,
+            contact_name = 'ANONYMIZED'
+        from due
+        where d.lead_id = due.id
+    ),
+
+    marked as (
+        update app.leads as l
+        set pseudonymized_at = app.now()
+        from due
+        where l.id = due.id
+        returning l.id, l.tenant_id
+    )
+
+    insert into app.audit_log (tenant_id, action, entity_type, entity_id, lead_id, reason)
+    select marked.tenant_id, 'lead.pseudonymized', 'lead', marked.id, marked.id,
+        'Contact data pseudonymised after release (GDPR).'
+    from marked;
+    get diagnostics v_count = row_count;
+    return jsonb_build_object('pseudonymized', v_count);
+end
+$$;
+
+--
+-- Name: FUNCTION pseudonymize_released_leads(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.pseudonymize_released_leads() IS 'Pseudonymises contact data of leads released longer than lead.gdpr.pseudonymizeAfterDays ago.';
+
+--
+-- Name: purge_cron_log(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.purge_cron_log() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+    v_count integer := 0;
+    v_log regclass := pg_catalog.to_regclass('cron.job_run_details');
+begin
+    -- pg_cron exists only in cron.database_name; elsewhere there is nothing to purge.
+    if v_log is not null then
+        execute format('delete from %s where end_time < $1', v_log) using app.now() - interval '14 days';
+        get diagnostics v_count = row_count;
+    end if;
+    return jsonb_build_object('purged', v_count);
+end
+$_$;
+
+--
+-- Name: FUNCTION purge_cron_log(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.purge_cron_log() IS 'Deletes pg_cron run records older than 14 days.';
+
+--
 -- Name: refresh_lead_state(uuid); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -3992,20 +4381,17 @@ CREATE FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, 
 declare
     v_lead app.leads;
     v_config app.protection_configs;
+    v_facts jsonb;
     v_ended_at timestamptz;
     v_assignment app.lead_assignments;
-    v_subject text;
 begin
     select l.* into v_lead from app.leads as l where l.id = p_lead_id for update;
     if v_lead.owner_id is null then
         return;
     end if;
     select c.* into v_config from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
-    v_ended_at := case
-        when p_release_reason = 'EXPIRED' then
-            (select d.expires_at from app.lead_deadlines(v_lead, v_config, app.now()) as d)
-        else app.now()
-    end;
+    v_facts := app.notice_facts(v_lead, v_config, app.now());
+    v_ended_at := case when p_release_reason = 'EXPIRED' then (v_facts ->> 'expires_at')::timestamptz else app.now() end;
     v_assignment := app_private.close_assignment(p_lead_id, p_release_reason, v_ended_at, p_as_system);
     delete from app.collaborators where lead_id = p_lead_id;
     update app.leads set released_at = app.now() where id = p_lead_id;
@@ -4016,25 +4402,13 @@ begin
         jsonb_build_object('release_reason', p_release_reason, 'protection_ended_at', v_ended_at),
         p_reason, p_as_system
     );
-
-    v_subject := format('Leadschutz beendet: %s', v_lead.company_name);
-    perform app_private.notify(
-        v_lead.tenant_id, v_lead.owner_id, 'EXPIRED', p_lead_id, v_subject,
-        format(
-            'Der Leadschutz für %s ist am %s abgelaufen. Der Lead ist wieder im Pool.',
-            v_lead.company_name, to_char(v_ended_at at time zone v_config.timezone, 'DD.MM.YYYY')
-        ),
-        'EXPIRED:' || v_assignment.id
-    );
-    perform app_private.notify_roles(
-        v_lead.tenant_id,
-        array(select jsonb_array_elements_text(
-            app.effective_setting('lead.protection.notify.roles', v_lead.tenant_id, null, null)
-        )),
-        'EXPIRED', p_lead_id, v_subject,
-        format('Der Lead %s ist wieder im Pool.', v_lead.company_name),
-        'EXPIRED:' || v_assignment.id
-    );
+    insert into app.protection_notices (tenant_id, lead_id, kind, cycle_key, facts)
+    values (
+        v_lead.tenant_id, p_lead_id, 'EXPIRED', v_assignment.id::text,
+        v_facts || jsonb_build_object('expires_at', v_ended_at, 'release_reason', p_release_reason)
+    )
+    on conflict (lead_id, kind, cycle_key) do nothing;
+    perform app_private.deliver_notices();
 end
 $$;
 
@@ -4043,6 +4417,85 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) IS 'Releases a lead to the pool: closes its cycle, removes collaborators, audits, notifies.';
+
+--
+-- Name: report_stale_jobs(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.report_stale_jobs() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_stale text[];
+begin
+    select array_agg(h.job_name) into v_stale from app_private.job_health() as h where not h.healthy;
+    if v_stale is not null then
+        perform app_private.notify_roles(
+            t.id, array['tenant_admin'], 'JOB_STALE', null,
+            'Hintergrundjob ausgefallen: ' || array_to_string(v_stale, ', '),
+            'Der Job ' || array_to_string(v_stale, ', ') || ' war seit mehr als 26 Stunden nicht erfolgreich. '
+            || 'Erinnerungen und Freigaben von Leads bleiben aus, bis er wieder läuft.',
+            'JOB_STALE:' || to_char(app.now() at time zone 'UTC', 'YYYY-MM-DD')
+        )
+        from app.tenants as t;
+    end if;
+    return jsonb_build_object('stale', coalesce(v_stale, '{}'));
+end
+$$;
+
+--
+-- Name: FUNCTION report_stale_jobs(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.report_stale_jobs() IS 'Notifies every tenant''s admins (once a day) while a job is stale.';
+
+--
+-- Name: run_job(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.run_job(p_job text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_result jsonb;
+    v_error text;
+begin
+    update app.job_heartbeats set last_started_at = app.now() where job_name = p_job;
+    if not found then
+        raise exception 'unknown job %', p_job using errcode = 'invalid_parameter_value';
+    end if;
+    begin
+        v_result := case p_job
+            when 'sweep' then app_private.sweep_protection()
+            when 'hold_cap' then app_private.close_capped_holds()
+            when 'escalation' then app_private.escalate_extension_requests()
+            when 'gdpr' then app_private.pseudonymize_released_leads()
+            when 'purge_cron_log' then app_private.purge_cron_log()
+            when 'staleness' then app_private.report_stale_jobs()
+        end;
+    exception when others then
+        -- The job's changes are undone; the failure is recorded and pg_cron logs the warning.
+        get stacked diagnostics v_error = message_text;
+        update app.job_heartbeats
+        set last_failed_at = app.now(), last_error = left(v_error, 2000)
+        where job_name = p_job;
+        raise warning 'job % failed: %', p_job, v_error;
+        return jsonb_build_object('error', v_error);
+    end;
+    update app.job_heartbeats
+    set last_succeeded_at = app.now(), last_result = v_result, last_error = null
+    where job_name = p_job;
+    return v_result;
+end
+$$;
+
+--
+-- Name: FUNCTION run_job(p_job text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.run_job(p_job text) IS 'Runs one scheduled job and records its heartbeat (success with counts, or failure with the error).';
 
 --
 -- Name: similar_leads(uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4074,6 +4527,74 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) IS 'Leads of the tenant whose normalised name has trigram similarity >= 0.6, in the same postal area.';
+
+--
+-- Name: sweep_protection(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.sweep_protection() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_now timestamptz := app.now();
+    v_warnings integer;
+    v_reminders integer;
+    v_released integer := 0;
+    v_lead uuid;
+begin
+    -- WARNING (t >= warning_at, still ACTIVE before the deadline) and REMINDER (t >= progress_due_at:
+    -- GRACE). A lead past several deadlines gets only the latest notice; each once per cycle.
+    with due as (
+        select
+            l.id, l.tenant_id, l.assignment_id, l.anchor_at, app.notice_facts(l, c, v_now) as facts,
+            case
+                when d.status = 'GRACE' then 'REMINDER'
+                when d.status = 'ACTIVE' and v_now < d.progress_due_at then 'WARNING'
+            end as kind
+        from app.leads as l
+        inner join app.protection_configs as c on l.tenant_id = c.tenant_id
+        cross join lateral app.lead_deadlines(l, c, v_now) as d
+        where l.owner_id is not null and d.warning_at <= v_now and d.status in ('ACTIVE', 'GRACE')
+    ),
+
+    inserted as (
+        insert into app.protection_notices (tenant_id, lead_id, kind, cycle_key, facts)
+        select due.tenant_id, due.id, due.kind, due.assignment_id || '@' || extract(epoch from due.anchor_at), due.facts
+        from due
+        where due.kind is not null
+        on conflict (lead_id, kind, cycle_key) do nothing
+        returning kind
+    )
+
+    select
+        count(*) filter (where inserted.kind = 'WARNING'),
+        count(*) filter (where inserted.kind = 'REMINDER')
+    into v_warnings, v_reminders
+    from inserted;
+
+    -- EXPIRED: release each expired lead (closing its cycle, as claim_lead would).
+    for v_lead in
+        select l.id
+        from app.leads as l
+        inner join app.protection_configs as c on l.tenant_id = c.tenant_id
+        where l.owner_id is not null and app.lead_status(l, c, v_now) = 'EXPIRED'
+        for update of l skip locked
+    loop
+        perform app_private.release_lead(v_lead, 'EXPIRED', true);
+        v_released := v_released + 1;
+    end loop;
+
+    perform app_private.deliver_notices();
+    return jsonb_build_object('warnings', v_warnings, 'reminders', v_reminders, 'released', v_released);
+end
+$$;
+
+--
+-- Name: FUNCTION sweep_protection(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.sweep_protection() IS 'Records due WARNING and REMINDER notices and releases expired leads, as of app.now(); idempotent.';
 
 --
 -- Name: tg_activity_kinds__refresh_leads(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4560,7 +5081,9 @@ CREATE TABLE app.notifications (
     dedupe_key text,
     created_at timestamp with time zone DEFAULT app.now() NOT NULL,
     read_at timestamp with time zone,
+    channel text DEFAULT 'INAPP'::text NOT NULL,
     CONSTRAINT notifications_body_length CHECK ((char_length(body) <= 10000)),
+    CONSTRAINT notifications_channel_known CHECK ((channel = ANY (ARRAY['INAPP'::text, 'TASK'::text]))),
     CONSTRAINT notifications_dedupe_key_length CHECK ((char_length(dedupe_key) <= 300)),
     CONSTRAINT notifications_kind_format CHECK ((kind ~ '^[A-Z][A-Z_]{1,39}$'::text)),
     CONSTRAINT notifications_subject_length CHECK (((char_length(subject) >= 1) AND (char_length(subject) <= 300)))
@@ -4633,6 +5156,12 @@ COMMENT ON COLUMN app.notifications.created_at IS 'When.';
 COMMENT ON COLUMN app.notifications.read_at IS 'When the recipient marked it read.';
 
 --
+-- Name: COLUMN notifications.channel; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.notifications.channel IS 'INAPP: a message in the UI; TASK: a follow-up task for the rep.';
+
+--
 -- Name: notifications; Type: VIEW; Schema: api; Owner: -
 --
 
@@ -4644,7 +5173,8 @@ CREATE VIEW api.notifications WITH (security_invoker='true') AS
     n.created_at,
     n.read_at,
     n.subject,
-    n.body
+    n.body,
+    n.channel
    FROM app.notifications n;
 
 --
@@ -4700,6 +5230,197 @@ COMMENT ON COLUMN api.notifications.subject IS 'Subject.';
 --
 
 COMMENT ON COLUMN api.notifications.body IS 'Text.';
+
+--
+-- Name: COLUMN notifications.channel; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.notifications.channel IS 'INAPP or TASK.';
+
+--
+-- Name: outbox; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.outbox (
+    id bigint NOT NULL,
+    tenant_id uuid NOT NULL,
+    user_id uuid,
+    to_address text NOT NULL,
+    template text NOT NULL,
+    payload jsonb NOT NULL,
+    dedupe_key text NOT NULL,
+    status text DEFAULT 'PENDING'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    CONSTRAINT outbox_last_error_length CHECK ((char_length(last_error) <= 2000)),
+    CONSTRAINT outbox_sent_consistent CHECK (((status = 'SENT'::text) = (sent_at IS NOT NULL))),
+    CONSTRAINT outbox_status_known CHECK ((status = ANY (ARRAY['PENDING'::text, 'SENT'::text, 'PARKED'::text]))),
+    CONSTRAINT outbox_template_format CHECK ((template ~ '^[a-z_]{1,40}$'::text)),
+    CONSTRAINT outbox_to_address_length CHECK ((char_length(to_address) <= 254))
+);
+
+--
+-- Name: TABLE outbox; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.outbox IS 'Mail to send. The worker (jobs/) takes PENDING rows due now with FOR UPDATE SKIP LOCKED, one per transaction, sends, and marks them SENT; failures are retried with backoff and PARKED (with the error, visible to admins) after the last attempt. Nothing is ever deleted by the worker.';
+
+--
+-- Name: COLUMN outbox.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.outbox.id IS 'Message id (also the Message-ID of the mail).';
+
+--
+-- Name: COLUMN outbox.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.outbox.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN outbox.user_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.outbox.user_id IS 'Recipient user, when the mail goes to a user.';
+
+--
+-- Name: COLUMN outbox.to_address; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.outbox.to_address IS 'Recipient address.';
+
+--
+-- Name: COLUMN outbox.template; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.outbox.template IS 'Template name in jobs/templates (warning, reminder, expired, escalation, ...).';
+
+--
+-- Name: COLUMN outbox.payload; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.outbox.payload IS 'Template values.';
+
+--
+-- Name: COLUMN outbox.dedupe_key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.outbox.dedupe_key IS 'One message per event and recipient.';
+
+--
+-- Name: COLUMN outbox.status; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.outbox.status IS 'PENDING, SENT or PARKED (gave up; see last_error).';
+
+--
+-- Name: COLUMN outbox.attempts; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.outbox.attempts IS 'Delivery attempts so far.';
+
+--
+-- Name: COLUMN outbox.next_attempt_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.outbox.next_attempt_at IS 'Not before then (backoff after a failure).';
+
+--
+-- Name: COLUMN outbox.last_error; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.outbox.last_error IS 'The last delivery error.';
+
+--
+-- Name: COLUMN outbox.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.outbox.created_at IS 'When it was queued.';
+
+--
+-- Name: COLUMN outbox.sent_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.outbox.sent_at IS 'When the SMTP server accepted it.';
+
+--
+-- Name: outbox; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.outbox WITH (security_invoker='true') AS
+ SELECT o.id,
+    o.to_address,
+    o.template,
+    o.status,
+    o.attempts,
+    o.next_attempt_at,
+    o.last_error,
+    o.created_at,
+    o.sent_at
+   FROM app.outbox o;
+
+--
+-- Name: VIEW outbox; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.outbox IS 'The tenant''s outgoing mail (tenant admins): parked messages show their error.';
+
+--
+-- Name: COLUMN outbox.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.outbox.id IS 'Message id.';
+
+--
+-- Name: COLUMN outbox.to_address; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.outbox.to_address IS 'Recipient.';
+
+--
+-- Name: COLUMN outbox.template; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.outbox.template IS 'Kind of mail.';
+
+--
+-- Name: COLUMN outbox.status; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.outbox.status IS 'PENDING, SENT or PARKED.';
+
+--
+-- Name: COLUMN outbox.attempts; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.outbox.attempts IS 'Delivery attempts.';
+
+--
+-- Name: COLUMN outbox.next_attempt_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.outbox.next_attempt_at IS 'Next attempt not before.';
+
+--
+-- Name: COLUMN outbox.last_error; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.outbox.last_error IS 'Last delivery error.';
+
+--
+-- Name: COLUMN outbox.created_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.outbox.created_at IS 'Queued at.';
+
+--
+-- Name: COLUMN outbox.sent_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.outbox.sent_at IS 'Accepted by the SMTP server at.';
 
 --
 -- Name: products; Type: TABLE; Schema: app; Owner: -
@@ -5053,6 +5774,84 @@ COMMENT ON COLUMN app.default_activity_kinds.counts_as_progress IS 'Default prog
 COMMENT ON COLUMN app.default_activity_kinds.description IS 'What the kind means.';
 
 --
+-- Name: job_heartbeats; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.job_heartbeats (
+    job_name text NOT NULL,
+    schedule text NOT NULL,
+    description text NOT NULL,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    last_started_at timestamp with time zone,
+    last_succeeded_at timestamp with time zone,
+    last_failed_at timestamp with time zone,
+    last_error text,
+    last_result jsonb,
+    CONSTRAINT job_heartbeats_last_error_length CHECK ((char_length(last_error) <= 2000)),
+    CONSTRAINT job_heartbeats_name_format CHECK ((job_name ~ '^[a-z_]{1,40}$'::text))
+);
+
+--
+-- Name: TABLE job_heartbeats; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.job_heartbeats IS 'One row per scheduled job: when it last ran, succeeded or failed, and what it did.';
+
+--
+-- Name: COLUMN job_heartbeats.job_name; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.job_heartbeats.job_name IS 'Job (argument of app_private.run_job; pg_cron job freshplan-<name>).';
+
+--
+-- Name: COLUMN job_heartbeats.schedule; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.job_heartbeats.schedule IS 'pg_cron schedule (UTC).';
+
+--
+-- Name: COLUMN job_heartbeats.description; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.job_heartbeats.description IS 'What the job does.';
+
+--
+-- Name: COLUMN job_heartbeats.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.job_heartbeats.created_at IS 'When the job was installed.';
+
+--
+-- Name: COLUMN job_heartbeats.last_started_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.job_heartbeats.last_started_at IS 'Start of the last run.';
+
+--
+-- Name: COLUMN job_heartbeats.last_succeeded_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.job_heartbeats.last_succeeded_at IS 'End of the last successful run.';
+
+--
+-- Name: COLUMN job_heartbeats.last_failed_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.job_heartbeats.last_failed_at IS 'End of the last failed run.';
+
+--
+-- Name: COLUMN job_heartbeats.last_error; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.job_heartbeats.last_error IS 'Error of the last failed run.';
+
+--
+-- Name: COLUMN job_heartbeats.last_result; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.job_heartbeats.last_result IS 'Counts of the last successful run.';
+
+--
 -- Name: protection_overrides; Type: TABLE; Schema: app; Owner: -
 --
 
@@ -5217,6 +6016,103 @@ COMMENT ON COLUMN app.orgs.name IS 'Display name, unique in the tenant.';
 --
 
 COMMENT ON COLUMN app.orgs.created_at IS 'When the organisation was created.';
+
+--
+-- Name: outbox_id_seq; Type: SEQUENCE; Schema: app; Owner: -
+--
+
+ALTER TABLE app.outbox ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME app.outbox_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: protection_notices; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.protection_notices (
+    id bigint NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    kind text NOT NULL,
+    cycle_key text NOT NULL,
+    facts jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    delivered_at timestamp with time zone,
+    CONSTRAINT protection_notices_cycle_key_length CHECK ((char_length(cycle_key) <= 200)),
+    CONSTRAINT protection_notices_kind_known CHECK ((kind = ANY (ARRAY['WARNING'::text, 'REMINDER'::text, 'EXPIRED'::text, 'ESCALATION'::text])))
+);
+
+--
+-- Name: TABLE protection_notices; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.protection_notices IS 'Every protection notice that was due, once per lead, kind and cycle (the cycle of a warning or reminder is its assignment and anchor); delivered_at is set when it has been fanned out to recipients.';
+
+--
+-- Name: COLUMN protection_notices.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_notices.id IS 'Notice id.';
+
+--
+-- Name: COLUMN protection_notices.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_notices.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN protection_notices.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_notices.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN protection_notices.kind; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_notices.kind IS 'WARNING, REMINDER, EXPIRED or ESCALATION.';
+
+--
+-- Name: COLUMN protection_notices.cycle_key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_notices.cycle_key IS 'Identifies the protection cycle (or request) it belongs to.';
+
+--
+-- Name: COLUMN protection_notices.facts; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_notices.facts IS 'What the templates need: company, owner, deadlines, tenant time zone.';
+
+--
+-- Name: COLUMN protection_notices.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_notices.created_at IS 'When it became due and was recorded.';
+
+--
+-- Name: COLUMN protection_notices.delivered_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_notices.delivered_at IS 'When it was fanned out to recipients.';
+
+--
+-- Name: protection_notices_id_seq; Type: SEQUENCE; Schema: app; Owner: -
+--
+
+ALTER TABLE app.protection_notices ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME app.protection_notices_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 --
 -- Name: settings_values; Type: TABLE; Schema: app; Owner: -
@@ -5413,6 +6309,13 @@ ALTER TABLE ONLY app.holds
     ADD CONSTRAINT holds_pkey PRIMARY KEY (id);
 
 --
+-- Name: job_heartbeats job_heartbeats_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.job_heartbeats
+    ADD CONSTRAINT job_heartbeats_pkey PRIMARY KEY (job_name);
+
+--
 -- Name: lead_assignments lead_assignments_pkey; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -5462,6 +6365,13 @@ ALTER TABLE ONLY app.orgs
     ADD CONSTRAINT orgs_tenant_name_key UNIQUE (tenant_id, name);
 
 --
+-- Name: outbox outbox_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.outbox
+    ADD CONSTRAINT outbox_pkey PRIMARY KEY (id);
+
+--
 -- Name: products products_pkey; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -5474,6 +6384,13 @@ ALTER TABLE ONLY app.products
 
 ALTER TABLE ONLY app.protection_configs
     ADD CONSTRAINT protection_configs_pkey PRIMARY KEY (tenant_id);
+
+--
+-- Name: protection_notices protection_notices_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.protection_notices
+    ADD CONSTRAINT protection_notices_pkey PRIMARY KEY (id);
 
 --
 -- Name: protection_overrides protection_overrides_pkey; Type: CONSTRAINT; Schema: app; Owner: -
@@ -5771,6 +6688,48 @@ CREATE INDEX notifications_tenant_idx ON app.notifications USING btree (tenant_i
 CREATE INDEX notifications_user_idx ON app.notifications USING btree (user_id, created_at DESC);
 
 --
+-- Name: outbox_dedupe_key; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE UNIQUE INDEX outbox_dedupe_key ON app.outbox USING btree (dedupe_key);
+
+--
+-- Name: outbox_due_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX outbox_due_idx ON app.outbox USING btree (next_attempt_at, id) WHERE (status = 'PENDING'::text);
+
+--
+-- Name: outbox_tenant_status_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX outbox_tenant_status_idx ON app.outbox USING btree (tenant_id, status);
+
+--
+-- Name: outbox_user_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX outbox_user_idx ON app.outbox USING btree (user_id);
+
+--
+-- Name: protection_notices_once_key; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE UNIQUE INDEX protection_notices_once_key ON app.protection_notices USING btree (lead_id, kind, cycle_key);
+
+--
+-- Name: protection_notices_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX protection_notices_tenant_idx ON app.protection_notices USING btree (tenant_id);
+
+--
+-- Name: protection_notices_undelivered_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX protection_notices_undelivered_idx ON app.protection_notices USING btree (id) WHERE (delivered_at IS NULL);
+
+--
 -- Name: protection_overrides_assignment_idx; Type: INDEX; Schema: app; Owner: -
 --
 
@@ -5895,6 +6854,12 @@ CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.leads
 --
 
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.notifications FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: outbox _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.outbox FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
 -- Name: products _100_read_only; Type: TRIGGER; Schema: api; Owner: -
@@ -6264,6 +7229,20 @@ ALTER TABLE ONLY app.orgs
     ADD CONSTRAINT orgs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
+-- Name: outbox outbox_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.outbox
+    ADD CONSTRAINT outbox_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: outbox outbox_user_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.outbox
+    ADD CONSTRAINT outbox_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
 -- Name: products products_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -6276,6 +7255,20 @@ ALTER TABLE ONLY app.products
 
 ALTER TABLE ONLY app.protection_configs
     ADD CONSTRAINT protection_configs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: protection_notices protection_notices_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.protection_notices
+    ADD CONSTRAINT protection_notices_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: protection_notices protection_notices_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.protection_notices
+    ADD CONSTRAINT protection_notices_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
 -- Name: protection_overrides protection_overrides_assignment_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -6569,6 +7562,12 @@ CREATE POLICY insert_worker ON app.activities FOR INSERT TO sales_rep WITH CHECK
 COMMENT ON POLICY insert_worker ON app.activities IS 'The owner and ASSIST/NEGOTIATE collaborators log activities while the lead is ACTIVE or GRACE.';
 
 --
+-- Name: job_heartbeats; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.job_heartbeats ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: lead_assignments; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
@@ -6599,6 +7598,12 @@ ALTER TABLE app.notifications ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.orgs ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: outbox; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.outbox ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: products; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
@@ -6611,10 +7616,40 @@ ALTER TABLE app.products ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.protection_configs ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: protection_notices; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.protection_notices ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: protection_overrides; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
 ALTER TABLE app.protection_overrides ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_heartbeats select_admin; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_admin ON app.job_heartbeats FOR SELECT TO tenant_admin, svc_api USING (true);
+
+--
+-- Name: POLICY select_admin ON job_heartbeats; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_admin ON app.job_heartbeats IS 'Admins and the health endpoint read the heartbeats.';
+
+--
+-- Name: outbox select_admin; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_admin ON app.outbox FOR SELECT TO tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_admin ON outbox; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_admin ON app.outbox IS 'Tenant admins see their mail queue, including parked mail.';
 
 --
 -- Name: clock_override select_all; Type: POLICY; Schema: app; Owner: -
@@ -6905,6 +7940,18 @@ CREATE POLICY select_tenant ON app.protection_configs FOR SELECT TO sales_rep, s
 COMMENT ON POLICY select_tenant ON app.protection_configs IS 'Users read their tenant''s configuration.';
 
 --
+-- Name: protection_notices select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.protection_notices FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON protection_notices; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.protection_notices IS 'Managers, auditors and admins see the tenant''s notices.';
+
+--
 -- Name: protection_overrides select_tenant; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -7075,6 +8122,18 @@ COMMENT ON POLICY update_owner ON app.holds IS 'The owner ends holds of their le
 ALTER TABLE app.users ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: outbox worker_all; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY worker_all ON app.outbox TO svc_jobs USING (true) WITH CHECK (true);
+
+--
+-- Name: POLICY worker_all ON outbox; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY worker_all ON app.outbox IS 'The mail worker reads and updates every message.';
+
+--
 -- Name: SCHEMA api; Type: ACL; Schema: -; Owner: -
 --
 
@@ -7091,6 +8150,7 @@ GRANT USAGE ON SCHEMA app TO sales_rep;
 GRANT USAGE ON SCHEMA app TO sales_manager;
 GRANT USAGE ON SCHEMA app TO auditor;
 GRANT USAGE ON SCHEMA app TO tenant_admin;
+GRANT USAGE ON SCHEMA app TO svc_jobs;
 
 --
 -- Name: SCHEMA app_private; Type: ACL; Schema: -; Owner: -
@@ -8042,6 +9102,12 @@ GRANT ALL ON FUNCTION app.format_day(p_at timestamp with time zone) TO auditor;
 GRANT ALL ON FUNCTION app.format_day(p_at timestamp with time zone) TO tenant_admin;
 
 --
+-- Name: FUNCTION format_german_date(p_at text, p_timezone text); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.format_german_date(p_at text, p_timezone text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION hold_for_action(p_hold_id uuid); Type: ACL; Schema: app; Owner: -
 --
 
@@ -8101,6 +9167,27 @@ GRANT ALL ON FUNCTION app.normalize_vat_id(p_vat_id text) TO sales_manager;
 GRANT ALL ON FUNCTION app.normalize_vat_id(p_vat_id text) TO auditor;
 GRANT ALL ON FUNCTION app.normalize_vat_id(p_vat_id text) TO tenant_admin;
 GRANT ALL ON FUNCTION app.normalize_vat_id(p_vat_id text) TO svc_jobs;
+
+--
+-- Name: FUNCTION notice_facts(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.notice_facts(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.notice_facts(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION app.notice_facts(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION app.notice_facts(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO tenant_admin;
+
+--
+-- Name: FUNCTION notice_subject(p_kind text, p_facts jsonb); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.notice_subject(p_kind text, p_facts jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION notice_text(p_kind text, p_facts jsonb); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.notice_text(p_kind text, p_facts jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
@@ -8231,6 +9318,12 @@ GRANT ALL ON FUNCTION app_private.close_assignment(p_lead_id uuid, p_release_rea
 GRANT ALL ON FUNCTION app_private.close_assignment(p_lead_id uuid, p_release_reason text, p_protection_ended_at timestamp with time zone, p_as_system boolean) TO tenant_admin;
 
 --
+-- Name: FUNCTION close_capped_holds(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.close_capped_holds() FROM PUBLIC;
+
+--
 -- Name: FUNCTION collaborator_role(p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -8241,6 +9334,15 @@ GRANT ALL ON FUNCTION app_private.collaborator_role(p_lead_id uuid) TO auditor;
 GRANT ALL ON FUNCTION app_private.collaborator_role(p_lead_id uuid) TO tenant_admin;
 
 --
+-- Name: FUNCTION deliver_notices(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.deliver_notices() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.deliver_notices() TO sales_rep;
+GRANT ALL ON FUNCTION app_private.deliver_notices() TO sales_manager;
+GRANT ALL ON FUNCTION app_private.deliver_notices() TO tenant_admin;
+
+--
 -- Name: FUNCTION duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -8248,6 +9350,20 @@ REVOKE ALL ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text
 GRANT ALL ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) TO sales_rep;
 GRANT ALL ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) TO sales_manager;
 GRANT ALL ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) TO tenant_admin;
+
+--
+-- Name: FUNCTION escalate_extension_requests(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.escalate_extension_requests() FROM PUBLIC;
+
+--
+-- Name: FUNCTION job_health(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.job_health() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.job_health() TO svc_api;
+GRANT ALL ON FUNCTION app_private.job_health() TO tenant_admin;
 
 --
 -- Name: FUNCTION last_expiry_of(p_lead_id uuid, p_user_id uuid); Type: ACL; Schema: app_private; Owner: -
@@ -8319,6 +9435,18 @@ GRANT ALL ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uui
 GRANT ALL ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text) TO tenant_admin;
 
 --
+-- Name: FUNCTION pseudonymize_released_leads(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.pseudonymize_released_leads() FROM PUBLIC;
+
+--
+-- Name: FUNCTION purge_cron_log(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.purge_cron_log() FROM PUBLIC;
+
+--
 -- Name: FUNCTION refresh_lead_state(p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -8346,6 +9474,18 @@ GRANT ALL ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason 
 GRANT ALL ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) TO tenant_admin;
 
 --
+-- Name: FUNCTION report_stale_jobs(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.report_stale_jobs() FROM PUBLIC;
+
+--
+-- Name: FUNCTION run_job(p_job text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.run_job(p_job text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION similar_leads(p_tenant_id uuid, p_name_key text, p_area text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -8354,6 +9494,12 @@ GRANT ALL ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key tex
 GRANT ALL ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) TO sales_rep;
 GRANT ALL ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) TO sales_manager;
 GRANT ALL ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) TO tenant_admin;
+
+--
+-- Name: FUNCTION sweep_protection(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.sweep_protection() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_activity_kinds__refresh_leads(); Type: ACL; Schema: app_private; Owner: -
@@ -8465,6 +9611,49 @@ GRANT SELECT ON TABLE api.notifications TO auditor;
 GRANT SELECT ON TABLE api.notifications TO tenant_admin;
 
 --
+-- Name: TABLE outbox; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.outbox TO tenant_admin;
+GRANT SELECT ON TABLE app.outbox TO svc_jobs;
+
+--
+-- Name: COLUMN outbox.status; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(status) ON TABLE app.outbox TO svc_jobs;
+
+--
+-- Name: COLUMN outbox.attempts; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(attempts) ON TABLE app.outbox TO svc_jobs;
+
+--
+-- Name: COLUMN outbox.next_attempt_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(next_attempt_at) ON TABLE app.outbox TO svc_jobs;
+
+--
+-- Name: COLUMN outbox.last_error; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(last_error) ON TABLE app.outbox TO svc_jobs;
+
+--
+-- Name: COLUMN outbox.sent_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(sent_at) ON TABLE app.outbox TO svc_jobs;
+
+--
+-- Name: TABLE outbox; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.outbox TO tenant_admin;
+
+--
 -- Name: TABLE products; Type: ACL; Schema: app; Owner: -
 --
 
@@ -8521,6 +9710,13 @@ GRANT SELECT ON TABLE app.clock_override TO svc_api;
 GRANT SELECT ON TABLE app.clock_override TO svc_jobs;
 
 --
+-- Name: TABLE job_heartbeats; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.job_heartbeats TO tenant_admin;
+GRANT SELECT ON TABLE app.job_heartbeats TO svc_api;
+
+--
 -- Name: TABLE protection_overrides; Type: ACL; Schema: app; Owner: -
 --
 
@@ -8572,6 +9768,14 @@ GRANT SELECT ON TABLE app.orgs TO sales_rep;
 GRANT SELECT ON TABLE app.orgs TO sales_manager;
 GRANT SELECT ON TABLE app.orgs TO auditor;
 GRANT SELECT ON TABLE app.orgs TO tenant_admin;
+
+--
+-- Name: TABLE protection_notices; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.protection_notices TO sales_manager;
+GRANT SELECT ON TABLE app.protection_notices TO auditor;
+GRANT SELECT ON TABLE app.protection_notices TO tenant_admin;
 
 --
 -- Name: TABLE settings_values; Type: ACL; Schema: app; Owner: -

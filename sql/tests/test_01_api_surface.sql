@@ -8,7 +8,7 @@ select views_are(
     array[
         'users', 'user_accounts', 'leads', 'lead_protection', 'lead_pool', 'activities', 'activity_kinds',
         'holds', 'collaborators', 'extension_requests', 'audit_log', 'notifications', 'products',
-        'settings_effective'
+        'settings_effective', 'outbox'
     ],
     'api exposes exactly the contracted views'
 );

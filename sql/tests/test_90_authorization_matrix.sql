@@ -47,6 +47,8 @@ select count(*) from api.expire_now(:'pool_lead', 'Fixture: to the pool');
 select tests.clear_authentication();
 insert into app.notifications (tenant_id, user_id, kind, subject, body)
 select tenant_id, id, 'TEST', 'Fixture', 'Fixture' from app.users;
+insert into app.outbox (tenant_id, user_id, to_address, template, payload, dedupe_key)
+select tenant_id, id, email, 'warning', '{}', 'fixture:' || id from app.users where email in ('rep@alpha.test', 'rep@beta.test');
 insert into app.products (tenant_id, sku, name, unit)
 select id, upper(slug) || '-1', 'Produkt', 'Stück' from app.tenants;
 
@@ -75,6 +77,7 @@ insert into targets values
 ('other_tenant_org', (select o.id::text from app.orgs as o inner join app.tenants as t on o.tenant_id = t.id where t.slug = 'beta')),
 ('tenant_product', 'ALPHA-1'),
 ('other_tenant_product', 'BETA-1'),
+('other_tenant_mail', 'rep@beta.test'),
 ('tenant_notification', (select n.id::text from app.notifications as n where n.user_id = tests.user_id('colleague@alpha.test') and n.kind = 'TEST'));
 
 -- How each object is exercised: a statement returning one count; %L is the target.
@@ -115,7 +118,8 @@ insert into probes values
 ('api.backdate_registration', 'select count(*) from api.backdate_registration(%L, ''2026-01-05 09:00+00'', ''Registered by phone'')'),
 ('api.set_setting', 'select count(*) from api.set_setting(''lead.protection.progressDays'', ''tenant'', ''30'') where %L is not null'),
 ('api.mark_notification_read', 'select count(*) from api.mark_notification_read(coalesce((select n.id from api.notifications as n where %L = ''self'' limit 1), nullif(%1$L, ''self'')::uuid))'),
-('api.set_activity_kind', 'select count(*) from api.set_activity_kind(''NOTE'', true) where %L is not null');
+('api.set_activity_kind', 'select count(*) from api.set_activity_kind(''NOTE'', true) where %L is not null'),
+('api.outbox', 'select count(*) from api.outbox where template = ''warning'' and (%L = ''self'' or to_address = %1$L)');
 
 -- The expectations: object, relation, then one column per role.
 create temporary table matrix (
@@ -235,7 +239,9 @@ insert into matrix values
 ('api.set_setting', 'self', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'rows 1'),
 ('api.set_activity_kind', 'self', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'rows 1'),
 ('api.mark_notification_read', 'self', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
-('api.mark_notification_read', 'tenant_notification', 'sqlstate 42501', 'FP806 404', 'FP806 404', 'FP806 404', 'FP806 404');
+('api.mark_notification_read', 'tenant_notification', 'sqlstate 42501', 'FP806 404', 'FP806 404', 'FP806 404', 'FP806 404'),
+('api.outbox', 'self', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'rows 1'),
+('api.outbox', 'other_tenant_mail', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'rows 0');
 
 create temporary table expectations as
 select m.object, m.relation, e.role, e.expected
