@@ -1,9 +1,10 @@
 """The `freshplan` command: operator utilities.
 
     freshplan token --email rep1@freshfoodz.example [--ttl 1h] [--tenant freshfoodz]
+    freshplan worker
 
-prints a JWT for an active user, signed with FRESHPLAN_JWT_SECRET, and exits non-zero for an
-unknown or inactive user.
+`token` prints a JWT for an active user, signed with FRESHPLAN_JWT_SECRET, and exits non-zero for
+an unknown or inactive user. `worker` runs the mail worker (jobs.worker) until SIGINT or SIGTERM.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import psycopg
 
 from api.auth import mint_token
 from api.settings import SettingsError, load_settings
+from jobs.worker import main as worker_main
 
 _TTL = re.compile(r"^(\d+)([smhd])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -40,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--email", required=True, help="the user's e-mail address")
     token.add_argument("--ttl", type=parse_ttl, default="1h", help="lifetime, e.g. 30m, 1h, 7d")
     token.add_argument("--tenant", help="tenant slug, when the address exists in several tenants")
+    commands.add_parser("worker", help="run the mail worker (sends the outbox)")
     return parser
 
 
@@ -70,6 +73,8 @@ def _token(email: str, ttl: int, tenant: str | None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "worker":
+            return worker_main()
         return _token(args.email, args.ttl, args.tenant)
     except SettingsError as exc:
         print(f"freshplan: configuration error: {exc}", file=sys.stderr)

@@ -37,8 +37,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_pool_min: int
     db_pool_max: int
     log_level: str
+    data_dir: str
+    jobs_database_url: str
+    smtp_url: str
+    mail_from: str
+    mail_max_attempts: int
+    mail_retry_base_seconds: float
+    worker_poll_seconds: float
 
-    def __repr__(self) -> str:  # never print the secret
+    def __repr__(self) -> str:  # never print the secret or the SMTP password
         return f"Settings(env={self.env!r}, database_url={self.database_url!r}, ...)"
 
 
@@ -67,6 +74,17 @@ def _int(env: Mapping[str, str], key: str, default: int, low: int, high: int) ->
     return value
 
 
+def _float(env: Mapping[str, str], key: str, default: float, low: float, high: float) -> float:
+    raw = env.get(key, str(default))
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{key} must be between {low} and {high}, got {value}")
+    return value
+
+
 def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
     """Build the settings from the environment (and `.env`), failing fast on bad values."""
     env: dict[str, str] = read_dotenv(dotenv or Path.cwd() / ".env")
@@ -88,10 +106,16 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
     if production and not env.get("FRESHPLAN_DATABASE_URL"):
         raise SettingsError("FRESHPLAN_DATABASE_URL is required in production")
     pg_port = _int(env, "FRESHPLAN_PG_PORT", 54329, 1, 65535)
-    database_url = env.get("FRESHPLAN_DATABASE_URL") or (
+    local_db = (
         f"host={env.get('FRESHPLAN_PG_HOST', '/tmp')} port={pg_port} "  # noqa: S108 - socket dir
-        f"dbname={env.get('FRESHPLAN_PG_DATABASE', 'freshplan')} user=svc_api"
+        f"dbname={env.get('FRESHPLAN_PG_DATABASE', 'freshplan')}"
     )
+    database_url = env.get("FRESHPLAN_DATABASE_URL") or f"{local_db} user=svc_api"
+    if production and not env.get("FRESHPLAN_JOBS_DATABASE_URL"):
+        raise SettingsError("FRESHPLAN_JOBS_DATABASE_URL is required in production")
+    if production and not env.get("FRESHPLAN_SMTP_URL"):
+        raise SettingsError("FRESHPLAN_SMTP_URL is required in production")
+    data_dir = env.get("FRESHPLAN_DATA_DIR") or str(Path.cwd() / ".data")
 
     postgrest_port = _int(env, "FRESHPLAN_POSTGREST_PORT", 3000, 1, 65535)
     postgrest_admin_port = _int(env, "FRESHPLAN_POSTGREST_ADMIN_PORT", 3001, 1, 65535)
@@ -116,4 +140,14 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         db_pool_min=_int(env, "FRESHPLAN_DB_POOL_MIN", 1, 0, 100),
         db_pool_max=_int(env, "FRESHPLAN_DB_POOL_MAX", 10, 1, 200),
         log_level=log_level,
+        data_dir=data_dir,
+        jobs_database_url=env.get("FRESHPLAN_JOBS_DATABASE_URL") or f"{local_db} user=svc_jobs",
+        # Locally, mail goes to a directory of .eml files (the "mail sink").
+        smtp_url=env.get("FRESHPLAN_SMTP_URL") or f"file://{data_dir}/mail",
+        mail_from=env.get("FRESHPLAN_MAIL_FROM", "FreshPlan <freshplan@freshfoodz.example>"),
+        mail_max_attempts=_int(env, "FRESHPLAN_MAIL_MAX_ATTEMPTS", 10, 1, 100),
+        mail_retry_base_seconds=_float(
+            env, "FRESHPLAN_MAIL_RETRY_BASE_SECONDS", 30.0, 0.01, 3600.0
+        ),
+        worker_poll_seconds=_float(env, "FRESHPLAN_WORKER_POLL_SECONDS", 5.0, 0.01, 300.0),
     )

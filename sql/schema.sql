@@ -4807,6 +4807,26 @@ $$;
 COMMENT ON FUNCTION app_private.token_claims(p_email text, p_tenant_slug text) IS 'Claims for minting a token for an active user (the freshplan token command).';
 
 --
+-- Name: worker_health(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.worker_health() RETURNS TABLE(live_workers integer, last_seen_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select
+        (count(*) filter (where w.last_seen_at > pg_catalog.now() - interval '60 seconds'))::integer,
+        max(w.last_seen_at)
+    from app.worker_heartbeats as w
+$$;
+
+--
+-- Name: FUNCTION worker_health(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.worker_health() IS 'Workers seen in the last minute, and the latest heartbeat (for /health).';
+
+--
 -- Name: audit_log; Type: TABLE; Schema: app; Owner: -
 --
 
@@ -6229,6 +6249,48 @@ COMMENT ON COLUMN app.tenants.name IS 'Display name.';
 COMMENT ON COLUMN app.tenants.created_at IS 'When the tenant was created.';
 
 --
+-- Name: worker_heartbeats; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.worker_heartbeats (
+    worker_id text NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT worker_heartbeats_id_length CHECK (((char_length(worker_id) >= 1) AND (char_length(worker_id) <= 200)))
+);
+
+--
+-- Name: TABLE worker_heartbeats; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.worker_heartbeats IS 'Each running mail worker writes its heartbeat here every few seconds.';
+
+--
+-- Name: COLUMN worker_heartbeats.worker_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.worker_heartbeats.worker_id IS 'host:pid of the worker process.';
+
+--
+-- Name: COLUMN worker_heartbeats.started_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.worker_heartbeats.started_at IS 'When it started.';
+
+--
+-- Name: COLUMN worker_heartbeats.last_seen_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.worker_heartbeats.last_seen_at IS 'Its last heartbeat.';
+
+--
+-- Name: COLUMN worker_heartbeats.sent; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.worker_heartbeats.sent IS 'Messages it sent.';
+
+--
 -- Name: flyway_schema_history; Type: TABLE; Schema: flyway; Owner: -
 --
 
@@ -6433,6 +6495,13 @@ ALTER TABLE ONLY app.tenants
 
 ALTER TABLE ONLY app.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+--
+-- Name: worker_heartbeats worker_heartbeats_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.worker_heartbeats
+    ADD CONSTRAINT worker_heartbeats_pkey PRIMARY KEY (worker_id);
 
 --
 -- Name: flyway_schema_history flyway_schema_history_pk; Type: CONSTRAINT; Schema: flyway; Owner: -
@@ -8134,6 +8203,24 @@ CREATE POLICY worker_all ON app.outbox TO svc_jobs USING (true) WITH CHECK (true
 COMMENT ON POLICY worker_all ON app.outbox IS 'The mail worker reads and updates every message.';
 
 --
+-- Name: worker_heartbeats worker_all; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY worker_all ON app.worker_heartbeats TO svc_jobs USING (true) WITH CHECK (true);
+
+--
+-- Name: POLICY worker_all ON worker_heartbeats; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY worker_all ON app.worker_heartbeats IS 'Workers write their own heartbeats.';
+
+--
+-- Name: worker_heartbeats; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.worker_heartbeats ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: SCHEMA api; Type: ACL; Schema: -; Owner: -
 --
 
@@ -9557,6 +9644,13 @@ REVOKE ALL ON FUNCTION app_private.token_claims(p_email text, p_tenant_slug text
 GRANT ALL ON FUNCTION app_private.token_claims(p_email text, p_tenant_slug text) TO svc_api;
 
 --
+-- Name: FUNCTION worker_health(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.worker_health() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.worker_health() TO svc_api;
+
+--
 -- Name: TABLE audit_log; Type: ACL; Schema: app; Owner: -
 --
 
@@ -9836,6 +9930,12 @@ GRANT SELECT ON TABLE app.tenants TO sales_rep;
 GRANT SELECT ON TABLE app.tenants TO sales_manager;
 GRANT SELECT ON TABLE app.tenants TO auditor;
 GRANT SELECT ON TABLE app.tenants TO tenant_admin;
+
+--
+-- Name: TABLE worker_heartbeats; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.worker_heartbeats TO svc_jobs;
 
 --
 -- Name: DEFAULT PRIVILEGES FOR TYPES; Type: DEFAULT ACL; Schema: -; Owner: -

@@ -21,6 +21,8 @@ import httpx
 import psycopg
 import pytest
 
+from tests.smtp import SmtpServer
+
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT_SECONDS = 30.0
 
@@ -220,6 +222,87 @@ def token_for(cluster: Cluster, seeded_database: str) -> Callable[..., str]:
         return result.stdout.strip()
 
     return mint
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def worker_for(
+    cluster: Cluster, tmp_path: Path
+) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Start real mail workers (`freshplan worker`) on a database; stopped at teardown."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(
+        dbname: str, smtp_url: str, cluster_override: Cluster | None = None
+    ) -> subprocess.Popen[bytes]:
+        target = cluster_override or cluster
+        env = target.env(dbname) | {
+            "FRESHPLAN_SMTP_URL": smtp_url,
+            "FRESHPLAN_MAIL_RETRY_BASE_SECONDS": "0.2",
+            "FRESHPLAN_WORKER_POLL_SECONDS": "0.2",
+        }
+        log = (tmp_path / f"worker-{len(started)}.log").open("wb")
+        process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/freshplan"), "worker"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            stop_service(process)
+
+
+def cluster_script(env: dict[str, str], command: str) -> None:
+    subprocess.run(
+        [str(ROOT / "scripts/pgcluster"), command],
+        env=env,
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def own_cluster(tmp_path: Path) -> Iterator[tuple[Cluster, dict[str, str]]]:
+    data_dir = tmp_path / "cluster"
+    data_dir.mkdir()
+    data_dir.chmod(0o755)
+    tmp_path.chmod(0o755)
+    env = {
+        **os.environ,
+        "FRESHPLAN_DATA_DIR": str(data_dir),
+        "FRESHPLAN_PG_PORT": str(free_port()),
+        "FRESHPLAN_PG_DATABASE": "freshplan",
+        "FRESHPLAN_PG_PROFILE": "test",
+    }
+    cluster_script(env, "start")
+    try:
+        subprocess.run(
+            [str(ROOT / "scripts/flyway/run"), "-q", "migrate"],
+            env=env,
+            check=True,
+            timeout=120,
+            capture_output=True,
+        )
+        yield (
+            Cluster(os.environ["FRESHPLAN_PG_HOST"], int(env["FRESHPLAN_PG_PORT"]), "freshplan"),
+            env,
+        )
+    finally:
+        cluster_script(env, "stop")
 
 
 @pytest.fixture

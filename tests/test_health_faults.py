@@ -5,56 +5,12 @@ Uses a cluster of its own, so stopping it cannot disturb other tests.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import httpx
-import pytest
 
-from tests.conftest import ROOT, Cluster, Service, free_port, wait_until
-
-
-def cluster_script(env: dict[str, str], command: str) -> None:
-    subprocess.run(
-        [str(ROOT / "scripts/pgcluster"), command],
-        env=env,
-        check=True,
-        timeout=120,
-        capture_output=True,
-    )
-
-
-@pytest.fixture
-def own_cluster(tmp_path: Path) -> Iterator[tuple[Cluster, dict[str, str]]]:
-    data_dir = tmp_path / "cluster"
-    data_dir.mkdir()
-    data_dir.chmod(0o755)
-    tmp_path.chmod(0o755)
-    env = {
-        **os.environ,
-        "FRESHPLAN_DATA_DIR": str(data_dir),
-        "FRESHPLAN_PG_PORT": str(free_port()),
-        "FRESHPLAN_PG_DATABASE": "freshplan",
-        "FRESHPLAN_PG_PROFILE": "test",
-    }
-    cluster_script(env, "start")
-    try:
-        subprocess.run(
-            [str(ROOT / "scripts/flyway/run"), "-q", "migrate"],
-            env=env,
-            check=True,
-            timeout=120,
-            capture_output=True,
-        )
-        yield (
-            Cluster(os.environ["FRESHPLAN_PG_HOST"], int(env["FRESHPLAN_PG_PORT"]), "freshplan"),
-            env,
-        )
-    finally:
-        cluster_script(env, "stop")
+from tests.conftest import Cluster, Service, cluster_script, wait_until
 
 
 def test_health_is_503_while_the_database_is_down_and_recovers(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import psycopg
@@ -12,14 +13,25 @@ import pytest
 from api.auth import decode_token
 from api.db import create_pool, user_transaction
 from api.settings import load_settings
-from tests.conftest import Cluster, Service
+from tests.conftest import Cluster, Service, wait_until
+from tests.smtp import SmtpServer
 
 
-def test_health_reports_database_and_postgrest(
-    api_for: Callable[..., Service], postgrest: Service, seeded_database: str
+def test_health_reports_every_component(
+    api_for: Callable[..., Service],
+    postgrest: Service,
+    seeded_database: str,
+    smtp_server: SmtpServer,
+    worker_for: Callable[..., Any],
 ) -> None:
+    worker_for(seeded_database, smtp_server.url)
     api = api_for(seeded_database, FRESHPLAN_POSTGREST_ADMIN_URL=postgrest.admin_url)
 
+    wait_until(
+        lambda: httpx.get(f"{api.url}/health", timeout=10).json()["status"] == "ok",
+        30,
+        "all components up (the worker's first heartbeat)",
+    )
     response = httpx.get(f"{api.url}/health", timeout=10)
 
     assert response.status_code == 200
@@ -28,9 +40,31 @@ def test_health_reports_database_and_postgrest(
         "components": {
             "database": {"status": "up", "detail": None},
             "postgrest": {"status": "up", "detail": None},
+            "worker": {"status": "up", "detail": None},
+            "jobs": {"status": "up", "detail": None},
         },
     }
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_health_reports_a_stale_sweep_and_a_missing_worker(
+    cluster: Cluster, api_for: Callable[..., Service], seeded_database: str
+) -> None:
+    with psycopg.connect(cluster.conninfo(seeded_database), autocommit=True) as conn:
+        conn.execute(
+            "update app.job_heartbeats set created_at = now() - interval '27 hours',"
+            " last_succeeded_at = now() - interval '26 hours 1 second' where job_name = 'sweep'"
+        )
+    api = api_for(seeded_database)
+
+    body = httpx.get(f"{api.url}/health", timeout=10).json()
+
+    assert body["status"] == "degraded"
+    assert body["components"]["jobs"] == {
+        "status": "down",
+        "detail": "not successful for 26 hours: sweep",
+    }
+    assert body["components"]["worker"]["status"] == "down"
 
 
 def test_health_is_degraded_but_200_without_postgrest(
