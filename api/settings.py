@@ -40,6 +40,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     data_dir: str
     jobs_database_url: str
     smtp_url: str
+    smtp_ca_file: str | None
     mail_from: str
     mail_max_attempts: int
     mail_retry_base_seconds: float
@@ -144,6 +145,8 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         jobs_database_url=env.get("FRESHPLAN_JOBS_DATABASE_URL") or f"{local_db} user=svc_jobs",
         # Locally, mail goes to a directory of .eml files (the "mail sink").
         smtp_url=env.get("FRESHPLAN_SMTP_URL") or f"file://{data_dir}/mail",
+        # An extra CA for the SMTP server's certificate (a private relay); default: system CAs.
+        smtp_ca_file=env.get("FRESHPLAN_SMTP_CA_FILE") or None,
         mail_from=env.get("FRESHPLAN_MAIL_FROM", "FreshPlan <freshplan@freshfoodz.example>"),
         mail_max_attempts=_int(env, "FRESHPLAN_MAIL_MAX_ATTEMPTS", 10, 1, 100),
         mail_retry_base_seconds=_float(

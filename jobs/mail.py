@@ -46,12 +46,13 @@ class MailTarget:
     username: str | None = None
     password: str | None = None
     directory: Path | None = None
+    ca_file: str | None = None
 
     def __repr__(self) -> str:  # never show the password
         return f"MailTarget({self.scheme}://{self.host}:{self.port})"
 
 
-def parse_mail_url(url: str) -> MailTarget:
+def parse_mail_url(url: str, ca_file: str | None = None) -> MailTarget:
     parts = urlsplit(url)
     if parts.scheme == "file":
         return MailTarget("file", directory=Path(unquote(parts.path)))
@@ -67,6 +68,7 @@ def parse_mail_url(url: str) -> MailTarget:
         parts.port or defaults[parts.scheme],
         unquote(parts.username) if parts.username else None,
         unquote(parts.password) if parts.password else None,
+        ca_file=ca_file,
     )
 
 
@@ -131,7 +133,7 @@ async def deliver(target: MailTarget, message: EmailMessage) -> None:
             password=target.password,
             start_tls=target.scheme == "smtp+starttls",
             use_tls=target.scheme == "smtps",
-            tls_context=ssl.create_default_context(),
+            tls_context=ssl.create_default_context(cafile=target.ca_file),
             timeout=SEND_TIMEOUT_SECONDS,
         )
     except aiosmtplib.SMTPRecipientsRefused as exc:

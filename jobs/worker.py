@@ -50,7 +50,7 @@ TAKE_ONE = """
 class Worker:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.target: MailTarget = parse_mail_url(settings.smtp_url)
+        self.target: MailTarget = parse_mail_url(settings.smtp_url, settings.smtp_ca_file)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
         self.wake = asyncio.Event()
         self.sent = 0

@@ -224,6 +224,15 @@ def token_for(cluster: Cluster, seeded_database: str) -> Callable[..., str]:
     return mint
 
 
+@dataclass
+class WorkerProcess:
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     server = SmtpServer(free_port())
@@ -233,36 +242,39 @@ def smtp_server() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def worker_for(
-    cluster: Cluster, tmp_path: Path
-) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+def worker_for(cluster: Cluster, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
     """Start real mail workers (`freshplan worker`) on a database; stopped at teardown."""
-    started: list[subprocess.Popen[bytes]] = []
+    started: list[WorkerProcess] = []
 
     def start(
-        dbname: str, smtp_url: str, cluster_override: Cluster | None = None
-    ) -> subprocess.Popen[bytes]:
+        dbname: str,
+        smtp_url: str,
+        cluster_override: Cluster | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> WorkerProcess:
         target = cluster_override or cluster
         env = target.env(dbname) | {
             "FRESHPLAN_SMTP_URL": smtp_url,
             "FRESHPLAN_MAIL_RETRY_BASE_SECONDS": "0.2",
             "FRESHPLAN_WORKER_POLL_SECONDS": "0.2",
+            **(extra_env or {}),
         }
-        log = (tmp_path / f"worker-{len(started)}.log").open("wb")
+        log_path = tmp_path / f"worker-{len(started)}.log"
         process = subprocess.Popen(
             [str(ROOT / ".venv/bin/freshplan"), "worker"],
             env=env,
             cwd=ROOT,
-            stdout=log,
+            stdout=log_path.open("wb"),
             stderr=subprocess.STDOUT,
         )
-        started.append(process)
-        return process
+        worker = WorkerProcess(process, log_path)
+        started.append(worker)
+        return worker
 
     yield start
-    for process in started:
-        if process.poll() is None:
-            stop_service(process)
+    for worker in started:
+        if worker.process.poll() is None:
+            stop_service(worker.process)
 
 
 def cluster_script(env: dict[str, str], command: str) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import email
 import email.policy
+import ssl
 import threading
 from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 
 class Recorder:
@@ -45,13 +46,63 @@ class Recorder:
 
 
 class SmtpServer:
-    def __init__(self, port: int) -> None:
+    """Plain SMTP by default; with `tls` ("starttls" or "implicit") and a certificate it offers
+    TLS the way all-inkl does, and then requires AUTH with the given user and password."""
+
+    def __init__(
+        self,
+        port: int,
+        tls: str = "none",
+        certificate: tuple[str, str] | None = None,
+        credentials: tuple[str, str] = ("mailer", "s3cret"),
+    ) -> None:
         self.port = port
+        self.tls = tls
+        self.certificate = certificate
+        self.credentials = credentials
         self.recorder = Recorder()
         self.controller: Controller | None = None
+        self.failed_logins = 0
+
+    def authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: object
+    ) -> AuthResult:
+        ok = (
+            isinstance(data, LoginPassword)
+            and (data.login.decode(), data.password.decode()) == self.credentials
+        )
+        if not ok:
+            self.failed_logins += 1
+            return AuthResult(success=False, handled=False)  # aiosmtpd answers 535 itself
+        return AuthResult(success=True)
 
     def start(self) -> None:
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+        if self.tls == "none":
+            self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+        else:
+            assert self.certificate is not None
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*self.certificate)
+            if self.tls == "starttls":
+                self.controller = Controller(
+                    self.recorder,
+                    hostname="127.0.0.1",
+                    port=self.port,
+                    tls_context=context,
+                    require_starttls=True,
+                    authenticator=self.authenticate,
+                    auth_required=True,
+                )
+            else:
+                self.controller = Controller(
+                    self.recorder,
+                    hostname="127.0.0.1",
+                    port=self.port,
+                    ssl_context=context,
+                    auth_require_tls=False,
+                    authenticator=self.authenticate,
+                    auth_required=True,
+                )
         self.controller.start()
 
     def stop(self) -> None:
@@ -61,7 +112,11 @@ class SmtpServer:
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        if self.tls == "none":
+            return f"smtp://127.0.0.1:{self.port}"
+        scheme = "smtp+starttls" if self.tls == "starttls" else "smtps"
+        user, password = self.credentials
+        return f"{scheme}://{user}:{password}@127.0.0.1:{self.port}"
 
     def by_message_id(self) -> dict[str, Any]:
         return {str(m["Message-ID"]): (rcpt, m) for rcpt, m in self.recorder.received()}

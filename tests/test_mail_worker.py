@@ -13,10 +13,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.conftest import Cluster, wait_until
+from tests.conftest import Cluster, WorkerProcess, free_port, wait_until
 from tests.smtp import SmtpServer
 
-WorkerFactory = Callable[..., subprocess.Popen[bytes]]
+WorkerFactory = Callable[..., WorkerProcess]
 SEEDED_EXTENSION = """
     insert into app.extension_requests (
         tenant_id, lead_id, assignment_id, days, reason, requested_by, requested_at, due_at
@@ -167,8 +167,8 @@ def test_a_worker_killed_mid_send_loses_nothing(
     smtp_server.recorder.hold = release
     worker = worker_for(seeded_database, smtp_server.url)
     assert smtp_server.recorder.holding.wait(30), "the first message reached the server"
-    worker.send_signal(signal.SIGKILL)
-    worker.wait(10)
+    worker.process.send_signal(signal.SIGKILL)
+    worker.process.wait(10)
     release.set()  # the server now refuses the held message: it was never delivered
 
     worker_for(seeded_database, smtp_server.url)
@@ -208,9 +208,8 @@ def test_two_workers_send_each_message_once(
     assert heartbeats == [(2,)], "both workers were running"
 
 
-@pytest.mark.parametrize("url", ["file"])
 def test_the_local_sink_writes_eml_files(
-    cluster: Cluster, seeded_database: str, worker_for: WorkerFactory, tmp_path: Any, url: str
+    cluster: Cluster, seeded_database: str, worker_for: WorkerFactory, tmp_path: Any
 ) -> None:
     queued = queue_demo_notices(cluster, seeded_database)
     worker_for(seeded_database, f"file://{tmp_path}/mail")
@@ -218,3 +217,83 @@ def test_the_local_sink_writes_eml_files(
         lambda: len(list((tmp_path / "mail").glob("*.eml"))) == queued, 30, "one .eml per mail"
     )
     assert not list((tmp_path / "mail").glob("*.tmp"))
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1, made with openssl for this test run."""
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return str(cert), str(key)
+
+
+@pytest.mark.parametrize("tls", ["starttls", "implicit"])
+def test_mail_goes_over_tls_with_authentication(
+    cluster: Cluster,
+    seeded_database: str,
+    worker_for: WorkerFactory,
+    certificate: tuple[str, str],
+    tls: str,
+) -> None:
+    server = SmtpServer(free_port(), tls=tls, certificate=certificate)
+    server.start()
+    try:
+        queued = queue_demo_notices(cluster, seeded_database)
+        worker_for(
+            seeded_database, server.url, extra_env={"FRESHPLAN_SMTP_CA_FILE": certificate[0]}
+        )
+        wait_until(lambda: len(server.recorder.received()) == queued, 30, f"all mails over {tls}")
+        assert server.failed_logins == 0
+    finally:
+        server.stop()
+
+
+def test_a_wrong_smtp_password_is_retried_then_parked_never_logged(
+    cluster: Cluster, seeded_database: str, worker_for: WorkerFactory, certificate: tuple[str, str]
+) -> None:
+    server = SmtpServer(free_port(), tls="starttls", certificate=certificate)
+    server.start()
+    try:
+        queue_demo_notices(cluster, seeded_database)
+        wrong = server.url.replace(":s3cret@", ":wrong-password@")
+        worker = worker_for(
+            seeded_database,
+            wrong,
+            extra_env={
+                "FRESHPLAN_SMTP_CA_FILE": certificate[0],
+                "FRESHPLAN_MAIL_MAX_ATTEMPTS": "2",
+            },
+        )
+        wait_until(
+            lambda: set(outbox_status(cluster, seeded_database)) == {"PARKED"}, 30, "all parked"
+        )
+        assert server.recorder.received() == []
+        assert server.failed_logins >= 1
+        log = worker.log()
+        assert "wrong-password" not in log
+        assert "mail parked" in log
+    finally:
+        server.stop()

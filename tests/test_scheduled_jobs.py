@@ -9,10 +9,10 @@ from typing import Any
 
 import psycopg
 
-from tests.conftest import ROOT, Cluster, cluster_script, wait_until
+from tests.conftest import ROOT, Cluster, WorkerProcess, cluster_script, wait_until
 from tests.smtp import SmtpServer
 
-WorkerFactory = Callable[..., subprocess.Popen[bytes]]
+WorkerFactory = Callable[..., WorkerProcess]
 
 
 def query(conninfo: str, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -109,7 +109,7 @@ def test_the_worker_reconnects_after_a_database_restart(
     wait_until(
         lambda: len(smtp_server.recorder.received()) == 2, 60, "the mail queued after the restart"
     )
-    assert worker.poll() is None, "the same worker process, not restarted"
+    assert worker.process.poll() is None, "the same worker process, not restarted"
     assert [rcpt[0] for rcpt, _ in smtp_server.recorder.received()] == [
         "before@example.org",
         "after@example.org",
