@@ -1,1 +1,1 @@
-"""Background workers (outbox consumers). Filled in by the reminders/mail issue."""
+"""Background workers: the mail worker that sends app.outbox (jobs.worker, `freshplan worker`)."""
