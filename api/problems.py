@@ -29,7 +29,9 @@ PROBLEM_TYPE_BASE = "https://freshplan.example/problems/"
 # SQLSTATE classes a caller can cause, and the status they deserve.
 _SQLSTATE_STATUS = {
     "22": 400,  # data exception: bad value
-    "23": 409,  # integrity constraint violation
+    "23502": 400,  # not-null violation: a missing value
+    "23514": 400,  # check violation: a value out of range
+    "23": 409,  # other integrity violations: unique, exclusion, foreign key
     "42501": 403,  # insufficient privilege
     "P0002": 404,  # no data found
 }

@@ -91,14 +91,14 @@ def render(
 ) -> EmailMessage:
     if template not in SUBJECTS:
         raise PermanentMailError(f"unknown template {template!r}")
-    timezone = str(payload.get("timezone") or "Europe/Berlin")
-    values = {
-        **payload,
-        "progress_due": german_date(payload.get("progress_due_at"), timezone),
-        "grace_until_date": german_date(payload.get("grace_until"), timezone),
-        "expires": german_date(payload.get("expires_at"), timezone),
-    }
     try:
+        timezone = str(payload.get("timezone") or "Europe/Berlin")
+        values = {
+            **payload,
+            "progress_due": german_date(payload.get("progress_due_at"), timezone),
+            "grace_until_date": german_date(payload.get("grace_until"), timezone),
+            "expires": german_date(payload.get("expires_at"), timezone),
+        }
         text = _templates.get_template(f"{template}.txt").render(values)
         html = _templates.get_template(f"{template}.html").render(values)
         subject = SUBJECTS[template].format(
@@ -106,8 +106,9 @@ def render(
             progress_due=values["progress_due"],
             grace_until=values["grace_until_date"],
         )
-    except (jinja2.TemplateError, KeyError) as exc:
-        raise PermanentMailError(f"template {template}: {exc}") from exc
+    except (jinja2.TemplateError, KeyError, ValueError, TypeError, LookupError) as exc:
+        # a payload no template can render will not render on the next try either
+        raise PermanentMailError(f"template {template}: {type(exc).__name__}: {exc}") from exc
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient

@@ -36,6 +36,7 @@ from jobs.mail import (
 log = logging.getLogger("freshplan.worker")
 
 MAX_BACKOFF_SECONDS = 3600.0
+HEARTBEAT_SECONDS = 10.0
 
 TAKE_ONE = """
     select id, to_address, template, payload, attempts
@@ -76,13 +77,17 @@ class Worker:
         )
         await pool.open(wait=False)
         listener = asyncio.create_task(self.listen(stop))
+        loop = asyncio.get_running_loop()
         log.info("worker started", extra={"worker_id": self.worker_id, "target": repr(self.target)})
         try:
             while not stop.is_set():
                 try:
                     await self.heartbeat(pool)
+                    beat = loop.time()
                     while not stop.is_set() and await self.send_one(pool):
-                        pass
+                        if loop.time() - beat > HEARTBEAT_SECONDS:  # a long backlog still beats
+                            await self.heartbeat(pool)
+                            beat = loop.time()
                 except (psycopg.OperationalError, PoolTimeout) as exc:
                     log.warning(
                         "database unavailable, retrying", extra={"error": type(exc).__name__}
@@ -146,18 +151,23 @@ class Worker:
                 await deliver(self.target, message)
             except PermanentMailError as exc:
                 await self.park(conn, row["id"], attempts, str(exc))
-            except TemporaryMailError as exc:
+            except (TemporaryMailError, Exception) as exc:  # anything unforeseen: retry, then park
+                error = (
+                    str(exc)
+                    if isinstance(exc, TemporaryMailError)
+                    else f"{type(exc).__name__}: {exc}"
+                )
                 if attempts >= self.settings.mail_max_attempts:
-                    await self.park(conn, row["id"], attempts, str(exc))
+                    await self.park(conn, row["id"], attempts, error)
                 else:
                     await conn.execute(
                         "update app.outbox set attempts = %s, last_error = left(%s, 2000),"
                         " next_attempt_at = now() + make_interval(secs => %s) where id = %s",
-                        [attempts, str(exc), self.backoff(attempts), row["id"]],
+                        [attempts, error, self.backoff(attempts), row["id"]],
                     )
                     log.warning(
                         "mail delayed",
-                        extra={"outbox_id": row["id"], "attempts": attempts, "error": str(exc)},
+                        extra={"outbox_id": row["id"], "attempts": attempts, "error": error},
                     )
             else:
                 await conn.execute(

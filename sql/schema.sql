@@ -621,20 +621,6 @@ $$;
 COMMENT ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) IS 'Stops the clock (owner or manager, lead ACTIVE or GRACE). FreshFoodz reasons and managers'' holds are approved at once; CUSTOMER_BLOCKED and OTHER wait for a manager. Overlaps are refused (FP515).';
 
 --
--- Name: current_web_role(); Type: FUNCTION; Schema: app; Owner: -
---
-
-CREATE FUNCTION app.current_web_role() RETURNS text
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$ select app.jwt_claims() ->> 'role' $$;
-
---
--- Name: FUNCTION current_web_role(); Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON FUNCTION app.current_web_role() IS 'The calling user''s web role (JWT role): sales_rep, sales_manager, auditor or tenant_admin.';
-
---
 -- Name: normalize_company_name(text); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -959,20 +945,6 @@ $$;
 COMMENT ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) IS 'app.protection_deadlines for a lead row.';
 
 --
--- Name: my_protection_config(); Type: FUNCTION; Schema: app; Owner: -
---
-
-CREATE FUNCTION app.my_protection_config() RETURNS app.protection_configs
-    LANGUAGE sql STABLE
-    AS $$ select c from app.protection_configs as c where c.tenant_id = app.current_tenant_id() $$;
-
---
--- Name: FUNCTION my_protection_config(); Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON FUNCTION app.my_protection_config() IS 'The protection configuration of the caller''s tenant.';
-
---
 -- Name: lead_overview; Type: VIEW; Schema: app; Owner: -
 --
 
@@ -984,63 +956,28 @@ CREATE VIEW app.lead_overview WITH (security_invoker='true') AS
     l.city,
     l.created_at,
     l.released_at,
-    l.owner_id AS stored_owner_id,
-    s.status,
-    s.shown,
+    l.owner_id,
+    l.registered_at,
+    l.anchor_at AS last_progress_at,
+    l.override_until,
         CASE
-            WHEN s.shown THEN l.owner_id
-            ELSE NULL::uuid
-        END AS owner_id,
-        CASE
-            WHEN s.shown THEN l.registered_at
-            ELSE NULL::timestamp with time zone
-        END AS registered_at,
-        CASE
-            WHEN s.shown THEN l.anchor_at
-            ELSE NULL::timestamp with time zone
-        END AS last_progress_at,
-        CASE
-            WHEN s.shown THEN d.progress_due_at
-            ELSE NULL::timestamp with time zone
-        END AS progress_due_at,
-        CASE
-            WHEN s.shown THEN d.warning_at
-            ELSE NULL::timestamp with time zone
-        END AS warning_at,
-        CASE
-            WHEN s.shown THEN d.grace_until
-            ELSE NULL::timestamp with time zone
-        END AS grace_until,
-        CASE
-            WHEN s.shown THEN d.term_end_at
-            ELSE NULL::timestamp with time zone
-        END AS term_end_at,
-        CASE
-            WHEN s.shown THEN d.expires_at
-            ELSE NULL::timestamp with time zone
-        END AS expires_at,
-        CASE
-            WHEN s.shown THEN l.override_until
-            ELSE NULL::timestamp with time zone
-        END AS override_until,
-        CASE
-            WHEN s.shown THEN round((d.held_seconds / (86400)::numeric), 2)
-            ELSE NULL::numeric
-        END AS held_days,
-    COALESCE((s.shown AND d.clock_stopped), false) AS clock_stopped
+            WHEN (l.owner_id IS NULL) THEN
+            CASE
+                WHEN (l.released_at IS NULL) THEN 'UNASSIGNED'::text
+                ELSE 'EXPIRED'::text
+            END
+            ELSE d.status
+        END AS status,
+    d.progress_due_at,
+    d.warning_at,
+    d.grace_until,
+    d.term_end_at,
+    d.expires_at,
+    round((d.held_seconds / (86400)::numeric), 2) AS held_days,
+    COALESCE(d.clock_stopped, false) AS clock_stopped
    FROM ((app.leads l
-     LEFT JOIN LATERAL app.lead_deadlines(l.*, ( SELECT app.my_protection_config() AS my_protection_config), ( SELECT app.now() AS now)) d(progress_due_at, warning_at, grace_until, term_end_at, expires_at, status, clock_stopped, held_seconds) ON (true))
-     CROSS JOIN LATERAL ( SELECT x.status,
-            ((x.status = ANY (ARRAY['ACTIVE'::text, 'GRACE'::text])) OR (( SELECT app.current_web_role() AS current_web_role) <> 'sales_rep'::text)) AS shown
-           FROM ( SELECT
-                        CASE
-                            WHEN (l.owner_id IS NULL) THEN
-                            CASE
-                                WHEN (l.released_at IS NULL) THEN 'UNASSIGNED'::text
-                                ELSE 'EXPIRED'::text
-                            END
-                            ELSE d.status
-                        END AS status) x) s);
+     JOIN app.protection_configs c ON ((l.tenant_id = c.tenant_id)))
+     LEFT JOIN LATERAL app.lead_deadlines(l.*, c.*, app.now()) d(progress_due_at, warning_at, grace_until, term_end_at, expires_at, status, clock_stopped, held_seconds) ON (true));
 
 --
 -- Name: VIEW lead_overview; Type: COMMENT; Schema: app; Owner: -
@@ -1160,36 +1097,13 @@ CREATE FUNCTION api.backdate_registration(lead_id uuid, registered_at timestamp 
     LANGUAGE plpgsql
     AS $$
 #variable_conflict use_column
-declare
-    v_lead app.leads;
-    v_reason text;
 begin
     perform app.require_role(array['sales_manager']);
-    v_reason := app.check_text(backdate_registration.reason, 'reason', 10, 2000);
-    v_lead := app.lead_for_action(backdate_registration.lead_id);
-    if v_lead.owner_id is null then
-        perform app.raise_error('FP310', 409, 'The lead is in the pool; there is no registration to backdate.', 'lead_id');
-    end if;
-    if backdate_registration.registered_at is null
-        or backdate_registration.registered_at >= v_lead.registered_at
-        or backdate_registration.registered_at > app.now()
-        or backdate_registration.registered_at < v_lead.created_at - interval '365 days' then
-        perform app.raise_error(
-            'FP705', 422,
-            format(
-                'registered_at must be earlier than %s and not before %s.',
-                app.format_day(v_lead.registered_at), app.format_day(v_lead.created_at - interval '365 days')
-            ),
-            'registered_at'
-        );
-    end if;
-    perform app_private.backdate_assignment(v_lead.assignment_id, backdate_registration.registered_at);
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.registration_backdated', 'lead', v_lead.id, v_lead.id,
-        jsonb_build_object('registered_at', v_lead.registered_at),
-        jsonb_build_object('registered_at', backdate_registration.registered_at), v_reason
+    perform app_private.backdate_lead(
+        backdate_registration.lead_id, backdate_registration.registered_at,
+        app.check_text(backdate_registration.reason, 'reason', 10, 2000)
     );
-    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+    return (select p from api.lead_protection as p where p.lead_id = backdate_registration.lead_id);
 end
 $$;
 
@@ -1207,72 +1121,10 @@ CREATE FUNCTION api.claim_lead(lead_id uuid) RETURNS api.lead_protection
     LANGUAGE plpgsql
     AS $$
 #variable_conflict use_column
-declare
-    v_lead app.leads;
-    v_config app.protection_configs := app.my_protection_config();
-    v_status text;
-    v_last_expiry timestamptz;
-    v_quota integer;
 begin
     perform app.require_role(array['sales_rep']);
-    perform app_private.lock_lead(claim_lead.lead_id);
-    select l.* into v_lead from app.leads as l where l.id = claim_lead.lead_id;
-    if v_lead.id is null then
-        -- Invisible but in the tenant: someone else's protected lead (maybe claimed a moment ago).
-        if app_private.lead_in_my_tenant(claim_lead.lead_id) then
-            perform app.raise_error(
-                'FP306', 409, 'The lead is protected for another agent and cannot be claimed.', 'lead_id'
-            );
-        end if;
-        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
-    end if;
-    v_status := app.lead_status(v_lead, v_config, app.now());
-    if v_status in ('ACTIVE', 'GRACE') then
-        if v_lead.owner_id = app.current_user_id() then
-            perform app.raise_error('FP304', 409, 'You already own this lead.', 'lead_id');
-        end if;
-        perform app.raise_error('FP306', 409, 'The lead is protected for another agent and cannot be claimed.', 'lead_id');
-    end if;
-
-    -- The previous owner may not let it lapse and claim it again for a fresh term.
-    v_last_expiry := coalesce(
-        app_private.last_expiry_of(v_lead.id, app.current_user_id()),
-        case when v_lead.owner_id = app.current_user_id() then
-            (select d.expires_at from app.lead_deadlines(v_lead, v_config, app.now()) as d)
-        end
-    );
-    if v_last_expiry + make_interval(days => v_config.cooldown_days) > app.now() then
-        perform app.raise_error(
-            'FP307', 422,
-            format(
-                'Your protection of this lead ended recently; you can claim it again from %s.',
-                app.format_day(v_last_expiry + make_interval(days => v_config.cooldown_days))
-            ),
-            'lead_id'
-        );
-    end if;
-
-    v_quota := (app.effective_setting(
-        'lead.claim.maxPerMonth', app.current_tenant_id(), app.current_org_id(), app.current_user_id()
-    ))::integer;
-    if app_private.acquisitions_since(app.current_user_id(), app.now() - interval '30 days') >= v_quota then
-        perform app.raise_error(
-            'FP308', 422,
-            format('You have reached your limit of %s registrations and claims in 30 days.', v_quota),
-            'lead_id'
-        );
-    end if;
-
-    if v_lead.owner_id is not null then
-        -- Expired but not yet released by the job: release it now, exactly as the job would.
-        perform app_private.release_lead(v_lead.id, 'EXPIRED', true);
-    end if;
-    perform app_private.open_assignment(v_lead.id, app.current_user_id(), app.now(), 'CLAIMED');
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.claimed', 'lead', v_lead.id, v_lead.id,
-        jsonb_build_object('status', v_status), jsonb_build_object('owner_id', app.current_user_id())
-    );
-    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+    perform app_private.acquire_lead(claim_lead.lead_id, 'CLAIMED');
+    return (select p from api.lead_protection as p where p.lead_id = claim_lead.lead_id);
 end
 $$;
 
@@ -1744,6 +1596,8 @@ begin
             'FP605', 409, format('The request was already %s.', lower(v_request.state)), 'request_id'
         );
     end if;
+    -- deciding cannot revive an expired lead (only a claim or an override can)
+    perform app.require_live(v_lead);
     update app.extension_requests as x
     set state = v_state, decided_by = app.current_user_id(), decided_at = app.now(),
         decision_note = decide_extension.note
@@ -1865,22 +1719,10 @@ CREATE FUNCTION api.expire_now(lead_id uuid, reason text) RETURNS api.lead_prote
     LANGUAGE plpgsql
     AS $$
 #variable_conflict use_column
-declare
-    v_lead app.leads;
-    v_reason text;
 begin
     perform app.require_role(array['sales_manager']);
-    v_reason := app.check_text(expire_now.reason, 'reason', 10, 2000);
-    v_lead := app.lead_for_action(expire_now.lead_id);
-    if v_lead.owner_id is null then
-        perform app.raise_error('FP310', 409, 'The lead is already in the pool.', 'lead_id');
-    end if;
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.expired_now', 'lead', v_lead.id, v_lead.id,
-        jsonb_build_object('owner_id', v_lead.owner_id), null, v_reason
-    );
-    perform app_private.release_lead(v_lead.id, 'EXPIRED_NOW', false, v_reason);
-    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+    perform app_private.expire_lead_now(expire_now.lead_id, app.check_text(expire_now.reason, 'reason', 10, 2000));
+    return (select p from api.lead_protection as p where p.lead_id = expire_now.lead_id);
 end
 $$;
 
@@ -1921,7 +1763,7 @@ begin
         case when s.status in ('ACTIVE', 'GRACE') and app.current_web_role() = 'sales_rep'
             and s.owner_id is distinct from app.current_user_id()
             then 'PROTECTED' else s.status end
-    from app_private.similar_leads(app.current_tenant_id(), v_name_key, v_area) as s;
+    from app_private.similar_leads(v_name_key, v_area) as s;
 end
 $$;
 
@@ -2486,7 +2328,7 @@ begin
     v_vat_key := app.normalize_vat_id(register_lead.vat_id);
     if register_lead.vat_id is not null and (
         char_length(register_lead.vat_id) > 20 or register_lead.vat_id !~ '^[A-Za-z0-9 .-]+$'
-        or v_vat_key is null or v_vat_key !~ '^[A-Z]{2}[A-Z0-9]*[0-9][A-Z0-9]*$' or char_length(v_vat_key) > 15
+        or v_vat_key is null or v_vat_key !~ '^[A-Z]{2}[A-Z0-9]{2,13}$' or v_vat_key !~ '[0-9]'
     ) then
         perform app.raise_error('FP301', 400, 'vat_id must be a VAT id such as DE123456789.', 'vat_id');
     end if;
@@ -2516,7 +2358,6 @@ begin
         -- Someone registered this company first (maybe a moment ago, concurrently).
         select d.* into v_dup
         from app_private.duplicate_of(
-            app.current_tenant_id(),
             app.normalize_company_name(v_name) || '|' || app.normalize_postal_code(v_postal),
             v_vat_key
         ) as d;
@@ -2543,7 +2384,7 @@ begin
         btrim(register_lead.vat_id), btrim(register_lead.contact_name), btrim(register_lead.contact_email),
         btrim(register_lead.contact_phone)
     );
-    perform app_private.open_assignment(v_lead_id, app.current_user_id(), app.now(), 'REGISTERED');
+    perform app_private.acquire_lead(v_lead_id, 'REGISTERED');
     perform app_private.audit(
         app.current_tenant_id(), 'lead.registered', 'lead', v_lead_id, v_lead_id, null,
         jsonb_build_object('company_name', v_name, 'postal_code', v_postal, 'owner_id', app.current_user_id())
@@ -2810,45 +2651,12 @@ CREATE FUNCTION api.transfer_lead(lead_id uuid, new_owner_id uuid, reason text) 
     LANGUAGE plpgsql
     AS $$
 #variable_conflict use_column
-declare
-    v_lead app.leads;
-    v_reason text;
 begin
     perform app.require_role(array['sales_manager', 'tenant_admin']);
-    v_reason := app.check_text(transfer_lead.reason, 'reason', 10, 2000);
-    v_lead := app.lead_for_action(transfer_lead.lead_id);
-    if app.current_web_role() = 'tenant_admin' and v_lead.owner_id is not null then
-        perform app.raise_error('FP102', 403, 'Tenant admins assign pool leads only.', 'lead_id');
-    end if;
-    if not exists (
-        select from api.users as u where u.id = transfer_lead.new_owner_id and u.role = 'sales_rep'
-    ) then
-        perform app.raise_error('FP704', 400, 'new_owner_id must be an active sales rep of your tenant.', 'new_owner_id');
-    end if;
-    if transfer_lead.new_owner_id = v_lead.owner_id then
-        perform app.raise_error('FP704', 409, 'The lead already belongs to this rep.', 'new_owner_id');
-    end if;
-    if v_lead.owner_id is not null then
-        perform app_private.close_assignment(v_lead.id, 'TRANSFERRED', null, false);
-        -- Collaborators stay, except the new owner, who now owns the lead. (Pool leads have none.)
-        delete from app.collaborators as c where c.lead_id = v_lead.id and c.user_id = transfer_lead.new_owner_id;
-    end if;
-    perform app_private.open_assignment(
-        v_lead.id, transfer_lead.new_owner_id, app.now(),
-        case when v_lead.owner_id is null then 'ASSIGNED' else 'TRANSFERRED' end
+    perform app_private.reassign_lead(
+        transfer_lead.lead_id, transfer_lead.new_owner_id, app.check_text(transfer_lead.reason, 'reason', 10, 2000)
     );
-    perform app_private.notify(
-        v_lead.tenant_id, transfer_lead.new_owner_id, 'LEAD_ASSIGNED', v_lead.id,
-        format('Neuer Lead: %s', v_lead.company_name),
-        format('Ihnen wurde der Lead %s übertragen.', v_lead.company_name),
-        'LEAD_ASSIGNED:' || v_lead.id || ':' || app.now()
-    );
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.transferred', 'lead', v_lead.id, v_lead.id,
-        jsonb_build_object('owner_id', v_lead.owner_id),
-        jsonb_build_object('owner_id', transfer_lead.new_owner_id), v_reason
-    );
-    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+    return (select p from api.lead_protection as p where p.lead_id = transfer_lead.lead_id);
 end
 $$;
 
@@ -2945,6 +2753,20 @@ CREATE FUNCTION app.current_user_id() RETURNS uuid
 --
 
 COMMENT ON FUNCTION app.current_user_id() IS 'The calling user (JWT sub), or null.';
+
+--
+-- Name: current_web_role(); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.current_web_role() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ select app.jwt_claims() ->> 'role' $$;
+
+--
+-- Name: FUNCTION current_web_role(); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.current_web_role() IS 'The calling user''s web role (JWT role): sales_rep, sales_manager, auditor or tenant_admin.';
 
 --
 -- Name: effective_setting(text, uuid, uuid, uuid); Type: FUNCTION; Schema: app; Owner: -
@@ -3209,6 +3031,20 @@ $$;
 --
 
 COMMENT ON FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) IS 'UNASSIGNED, ACTIVE, GRACE or EXPIRED.';
+
+--
+-- Name: my_protection_config(); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.my_protection_config() RETURNS app.protection_configs
+    LANGUAGE sql STABLE
+    AS $$ select c from app.protection_configs as c where c.tenant_id = app.current_tenant_id() $$;
+
+--
+-- Name: FUNCTION my_protection_config(); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.my_protection_config() IS 'The protection configuration of the caller''s tenant.';
 
 --
 -- Name: normalize_vat_id(text); Type: FUNCTION; Schema: app; Owner: -
@@ -3533,75 +3369,217 @@ $$;
 COMMENT ON FUNCTION app.tg_api_view__read_only() IS 'Refuses INSERT, UPDATE and DELETE on api views.';
 
 --
--- Name: acquisitions_since(uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: tg_settings_values__validate(); Type: FUNCTION; Schema: app; Owner: -
 --
 
-CREATE FUNCTION app_private.acquisitions_since(p_user_id uuid, p_since timestamp with time zone) RETURNS integer
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
+CREATE FUNCTION app.tg_settings_values__validate() RETURNS trigger
+    LANGUAGE plpgsql
     AS $$
-    select count(*)::integer
-    from app.lead_assignments as a
-    where a.owner_id = p_user_id and a.opened_at >= p_since and a.open_reason in ('REGISTERED', 'CLAIMED')
+declare
+    v_registry app.settings_registry;
+    v_error text;
+begin
+    select r.* into v_registry from app.settings_registry as r where r.key = new.key;
+    if not new.scope = any(v_registry.allowed_scopes) then
+        perform app.raise_error('FP202', 400, format('%s cannot be set at scope %s.', new.key, new.scope), 'scope');
+    end if;
+    v_error := app.json_schema_error(v_registry.json_schema, new.value, new.key);
+    if v_error is not null then
+        perform app.raise_error('FP203', 400, v_error || '.', 'value');
+    end if;
+    return new;
+end
 $$;
 
 --
--- Name: FUNCTION acquisitions_since(p_user_id uuid, p_since timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+-- Name: FUNCTION tg_settings_values__validate(); Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.acquisitions_since(p_user_id uuid, p_since timestamp with time zone) IS 'Registrations plus claims of a user since a time (claim quota).';
+COMMENT ON FUNCTION app.tg_settings_values__validate() IS 'Validates a stored setting against its key''s schema and allowed scopes.';
 
 --
--- Name: audit(uuid, text, text, uuid, uuid, jsonb, jsonb, text, boolean); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: acquire_lead(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text DEFAULT NULL::text, p_as_system boolean DEFAULT false) RETURNS void
-    LANGUAGE sql SECURITY DEFINER
+CREATE FUNCTION app_private.acquire_lead(p_lead_id uuid, p_open_reason text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    insert into app.audit_log (
-        tenant_id, actor_id, actor_role, action, entity_type, entity_id, lead_id,
-        before, after, reason, request_id
-    )
-    values (
-        p_tenant_id,
-        case when not p_as_system then app.current_user_id() end,
-        case when not p_as_system then app.current_web_role() end,
-        p_action,
-        p_entity_type,
-        p_entity_id,
-        p_lead_id,
-        p_before,
-        p_after,
-        p_reason,
-        left(
-            coalesce(nullif(pg_catalog.current_setting('request.headers', true), ''), '{}')::jsonb
-            ->> 'x-request-id',
-            200
-        )
-    )
+declare
+    v_me uuid := app.current_user_id();
+    v_lead app.leads;
+    v_config app.protection_configs;
+    v_status text;
+    v_last_expiry timestamptz;
+    v_quota integer;
+begin
+    if p_open_reason = 'REGISTERED' then
+        perform app.require_role(array['sales_rep', 'sales_manager']);
+    elsif p_open_reason = 'CLAIMED' then
+        perform app.require_role(array['sales_rep']);
+    else
+        raise exception 'acquire_lead: unknown reason %', p_open_reason using errcode = 'invalid_parameter_value';
+    end if;
+    select l.* into v_lead from app.leads as l
+    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
+    for update;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    select c.* into v_config from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
+
+    if p_open_reason = 'REGISTERED' then
+        -- only the registering user, for a lead that was never owned
+        if v_lead.created_by is distinct from v_me
+            or exists (select from app.lead_assignments as a where a.lead_id = v_lead.id) then
+            perform app.raise_error('FP102', 403, 'Only a new registration starts protection this way.', 'lead_id');
+        end if;
+    else
+        v_status := app.lead_status(v_lead, v_config, app.now());
+        if v_status in ('ACTIVE', 'GRACE') then
+            if v_lead.owner_id = v_me then
+                perform app.raise_error('FP304', 409, 'You already own this lead.', 'lead_id');
+            end if;
+            -- (also the answer when someone else claimed it a moment ago)
+            perform app.raise_error(
+                'FP306', 409, 'The lead is protected for another agent and cannot be claimed.', 'lead_id'
+            );
+        end if;
+
+        -- The previous owner may not let it lapse and claim it again for a fresh term.
+        v_last_expiry := coalesce(
+            (
+                select max(a.protection_ended_at) from app.lead_assignments as a
+                where a.lead_id = v_lead.id and a.owner_id = v_me and a.release_reason in ('EXPIRED', 'EXPIRED_NOW')
+            ),
+            case when v_lead.owner_id = v_me then
+                (select d.expires_at from app.lead_deadlines(v_lead, v_config, app.now()) as d)
+            end
+        );
+        if v_last_expiry + make_interval(days => v_config.cooldown_days) > app.now() then
+            perform app.raise_error(
+                'FP307', 422,
+                format(
+                    'Your protection of this lead ended recently; you can claim it again from %s.',
+                    app.format_day(v_last_expiry + make_interval(days => v_config.cooldown_days))
+                ),
+                'lead_id'
+            );
+        end if;
+
+        -- The quota counts registrations and claims; one claim per user at a time, so parallel
+        -- claims cannot all pass the count.
+        perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('freshplan.acquire:' || v_me, 0));
+        v_quota := (app.effective_setting(
+            'lead.claim.maxPerMonth', v_lead.tenant_id, app.current_org_id(), v_me
+        ))::integer;
+        if (
+            select count(*) from app.lead_assignments as a
+            where a.owner_id = v_me and a.open_reason in ('REGISTERED', 'CLAIMED')
+              and a.opened_at >= app.now() - interval '30 days'
+        ) >= v_quota then
+            perform app.raise_error(
+                'FP308', 422,
+                format('You have reached your limit of %s registrations and claims in 30 days.', v_quota),
+                'lead_id'
+            );
+        end if;
+
+        if v_lead.owner_id is not null then
+            -- Expired but not yet released by the job: release it now, exactly as the job would.
+            perform app_private.release_lead(v_lead.id, 'EXPIRED', true);
+        end if;
+    end if;
+
+    perform app_private.open_assignment(v_lead.id, v_me, app.now(), p_open_reason);
+    if p_open_reason = 'CLAIMED' then
+        perform app_private.write_audit(
+            v_lead.tenant_id, 'lead.claimed', 'lead', v_lead.id, v_lead.id,
+            jsonb_build_object('status', v_status), jsonb_build_object('owner_id', v_me), null, false
+        );
+    end if;
+end
 $$;
 
 --
--- Name: FUNCTION audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean); Type: COMMENT; Schema: app_private; Owner: -
+-- Name: FUNCTION acquire_lead(p_lead_id uuid, p_open_reason text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) IS 'Appends one audit entry; the actor is the caller, or nobody (the system) when p_as_system or when no user is authenticated.';
+COMMENT ON FUNCTION app_private.acquire_lead(p_lead_id uuid, p_open_reason text) IS 'Starts the caller''s protection of a lead (REGISTERED right after registering it, or CLAIMED from the pool), checking the claim rules: not protected, cooldown, quota.';
 
 --
--- Name: backdate_assignment(uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: audit(uuid, text, text, uuid, uuid, jsonb, jsonb, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.backdate_assignment(p_assignment_id uuid, p_registered_at timestamp with time zone) RETURNS void
-    LANGUAGE sql SECURITY DEFINER
+CREATE FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ update app.lead_assignments set registered_at = p_registered_at where id = p_assignment_id $$;
+    AS $$
+begin
+    if app.current_tenant_id() is not null and p_tenant_id is distinct from app.current_tenant_id() then
+        raise exception 'audit entries are written for the caller''s tenant only'
+            using errcode = 'insufficient_privilege';
+    end if;
+    perform app_private.write_audit(
+        p_tenant_id, p_action, p_entity_type, p_entity_id, p_lead_id, p_before, p_after, p_reason, false
+    );
+end
+$$;
 
 --
--- Name: FUNCTION backdate_assignment(p_assignment_id uuid, p_registered_at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+-- Name: FUNCTION audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.backdate_assignment(p_assignment_id uuid, p_registered_at timestamp with time zone) IS 'Sets registered_at of an assignment.';
+COMMENT ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text) IS 'Appends one audit entry by the calling user, for their own tenant.';
+
+--
+-- Name: backdate_lead(uuid, timestamp with time zone, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.backdate_lead(p_lead_id uuid, p_registered_at timestamp with time zone, p_reason text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_lead app.leads;
+begin
+    perform app.require_role(array['sales_manager']);
+    select l.* into v_lead from app.leads as l
+    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
+    for update;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    if v_lead.owner_id is null then
+        perform app.raise_error('FP310', 409, 'The lead is in the pool; there is no registration to backdate.', 'lead_id');
+    end if;
+    if p_registered_at is null
+        or p_registered_at >= v_lead.registered_at
+        or p_registered_at > app.now()
+        or p_registered_at < v_lead.created_at - interval '365 days' then
+        perform app.raise_error(
+            'FP705', 422,
+            format(
+                'registered_at must be earlier than %s and not before %s.',
+                app.format_day(v_lead.registered_at), app.format_day(v_lead.created_at - interval '365 days')
+            ),
+            'registered_at'
+        );
+    end if;
+    update app.lead_assignments set registered_at = p_registered_at where id = v_lead.assignment_id;
+    perform app_private.write_audit(
+        v_lead.tenant_id, 'lead.registration_backdated', 'lead', v_lead.id, v_lead.id,
+        jsonb_build_object('registered_at', v_lead.registered_at), jsonb_build_object('registered_at', p_registered_at),
+        p_reason, false
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION backdate_lead(p_lead_id uuid, p_registered_at timestamp with time zone, p_reason text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.backdate_lead(p_lead_id uuid, p_registered_at timestamp with time zone, p_reason text) IS 'Moves the registration of the current cycle earlier (managers of the lead''s tenant).';
 
 --
 -- Name: check_request(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3801,6 +3779,19 @@ CREATE FUNCTION app_private.close_capped_holds() RETURNS jsonb
 declare
     v_closed integer;
 begin
+    -- Lock the leads first, in id order, as the api functions do (lead, then hold): no deadlock.
+    perform
+    from app.leads as l
+    where l.id in (
+        select h.lead_id
+        from app.holds as h
+        inner join app.protection_configs as c on h.tenant_id = c.tenant_id
+        where
+            h.state = 'APPROVED' and h.end_at is null
+            and h.start_at + make_interval(secs => 86400 * (c.hold_max_days ->> h.reason)::integer) <= app.now()
+    )
+    order by l.id
+    for update;
     with capped as (
         update app.holds as h
         set end_at = h.start_at + make_interval(secs => 86400 * (c.hold_max_days ->> h.reason)::integer)
@@ -3944,10 +3935,10 @@ $$;
 COMMENT ON FUNCTION app_private.deliver_notices() IS 'Fans every undelivered protection notice out to its recipients and channels; wakes the mail worker.';
 
 --
--- Name: duplicate_of(uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: duplicate_of(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) RETURNS TABLE(lead_id uuid, owner_id uuid, status text, expires_at timestamp with time zone)
+CREATE FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) RETURNS TABLE(lead_id uuid, owner_id uuid, status text, expires_at timestamp with time zone)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -3958,16 +3949,16 @@ CREATE FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat
         (select d.expires_at from app.lead_deadlines(l, c, app.now()) as d)
     from app.leads as l
     inner join app.protection_configs as c on c.tenant_id = l.tenant_id
-    where l.tenant_id = p_tenant_id and (l.dup_key = p_dup_key or l.vat_key = p_vat_key)
+    where l.tenant_id = app.current_tenant_id() and (l.dup_key = p_dup_key or l.vat_key = p_vat_key)
     order by l.dup_key = p_dup_key desc
     limit 1
 $$;
 
 --
--- Name: FUNCTION duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text); Type: COMMENT; Schema: app_private; Owner: -
+-- Name: FUNCTION duplicate_of(p_dup_key text, p_vat_key text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) IS 'The lead of the tenant with the same duplicate key or VAT id, with its status.';
+COMMENT ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) IS 'The lead of the caller''s tenant with the same duplicate key or VAT id, with its status.';
 
 --
 -- Name: escalate_extension_requests(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3980,6 +3971,14 @@ CREATE FUNCTION app_private.escalate_extension_requests() RETURNS jsonb
 declare
     v_escalated integer;
 begin
+    perform
+    from app.leads as l
+    where l.id in (
+        select x.lead_id from app.extension_requests as x
+        where x.state = 'PENDING' and x.due_at <= app.now() and x.escalated_at is null
+    )
+    order by l.id
+    for update;
     with due as (
         update app.extension_requests as x
         set escalated_at = app.now()
@@ -4015,6 +4014,37 @@ $$;
 COMMENT ON FUNCTION app_private.escalate_extension_requests() IS 'Escalates extension requests undecided after 48 hours to the tenant admins (notice and audit).';
 
 --
+-- Name: expire_lead_now(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.expire_lead_now(p_lead_id uuid, p_reason text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_lead app.leads;
+begin
+    perform app.require_role(array['sales_manager']);
+    select l.* into v_lead from app.leads as l
+    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
+    for update;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    if v_lead.owner_id is null then
+        perform app.raise_error('FP310', 409, 'The lead is already in the pool.', 'lead_id');
+    end if;
+    perform app_private.release_lead(v_lead.id, 'EXPIRED_NOW', false, p_reason);
+end
+$$;
+
+--
+-- Name: FUNCTION expire_lead_now(p_lead_id uuid, p_reason text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.expire_lead_now(p_lead_id uuid, p_reason text) IS 'Releases a lead now (managers of its tenant).';
+
+--
 -- Name: job_health(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -4040,53 +4070,19 @@ $$;
 COMMENT ON FUNCTION app_private.job_health() IS 'Per job: healthy, last success and failure (for /health).';
 
 --
--- Name: last_expiry_of(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: -
---
-
-CREATE FUNCTION app_private.last_expiry_of(p_lead_id uuid, p_user_id uuid) RETURNS timestamp with time zone
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-    select max(a.protection_ended_at)
-    from app.lead_assignments as a
-    where a.lead_id = p_lead_id and a.owner_id = p_user_id and a.release_reason in ('EXPIRED', 'EXPIRED_NOW')
-$$;
-
---
--- Name: FUNCTION last_expiry_of(p_lead_id uuid, p_user_id uuid); Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON FUNCTION app_private.last_expiry_of(p_lead_id uuid, p_user_id uuid) IS 'When the user''s protection of the lead last ended by expiry (claim cooldown).';
-
---
--- Name: lead_in_my_tenant(uuid); Type: FUNCTION; Schema: app_private; Owner: -
---
-
-CREATE FUNCTION app_private.lead_in_my_tenant(p_lead_id uuid) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $$ select exists (select from app.leads as l where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()) $$;
-
---
--- Name: FUNCTION lead_in_my_tenant(p_lead_id uuid); Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON FUNCTION app_private.lead_in_my_tenant(p_lead_id uuid) IS 'Whether a lead id belongs to the caller''s tenant.';
-
---
 -- Name: lock_lead(uuid); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
 CREATE FUNCTION app_private.lock_lead(p_lead_id uuid) RETURNS void
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ select from app.leads as l where l.id = p_lead_id for update $$;
+    AS $$ select from app.leads as l where l.id = p_lead_id and l.tenant_id = app.current_tenant_id() for update $$;
 
 --
 -- Name: FUNCTION lock_lead(p_lead_id uuid); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.lock_lead(p_lead_id uuid) IS 'Locks a lead row, so concurrent claims and decisions on one lead happen one after the other.';
+COMMENT ON FUNCTION app_private.lock_lead(p_lead_id uuid) IS 'Locks a lead of the caller''s tenant, so concurrent decisions on one lead happen one after the other.';
 
 --
 -- Name: my_collaborations(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4114,7 +4110,10 @@ CREATE FUNCTION app_private.notify(p_tenant_id uuid, p_user_id uuid, p_kind text
     insert into app.notifications (tenant_id, user_id, kind, lead_id, subject, body, dedupe_key)
     select p_tenant_id, u.id, p_kind, p_lead_id, p_subject, p_body, p_dedupe_key
     from app.users as u
-    where u.id = p_user_id and u.tenant_id = p_tenant_id and u.active
+    where
+        u.id = p_user_id and u.tenant_id = p_tenant_id and u.active
+        -- a user's request may notify only their own tenant
+        and (app.current_tenant_id() is null or p_tenant_id = app.current_tenant_id())
     on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing
 $$;
 
@@ -4255,13 +4254,73 @@ $_$;
 COMMENT ON FUNCTION app_private.purge_cron_log() IS 'Deletes pg_cron run records older than 14 days.';
 
 --
--- Name: refresh_lead_state(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: reassign_lead(uuid, uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.refresh_lead_state(p_lead_id uuid) RETURNS void
-    LANGUAGE sql SECURITY DEFINER
+CREATE FUNCTION app_private.reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+    v_lead app.leads;
+begin
+    perform app.require_role(array['sales_manager', 'tenant_admin']);
+    select l.* into v_lead from app.leads as l
+    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
+    for update;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    if app.current_web_role() = 'tenant_admin' and v_lead.owner_id is not null then
+        perform app.raise_error('FP102', 403, 'Tenant admins assign pool leads only.', 'lead_id');
+    end if;
+    if not exists (
+        select from app.users as u
+        where u.id = p_new_owner_id and u.tenant_id = v_lead.tenant_id and u.role = 'sales_rep' and u.active
+    ) then
+        perform app.raise_error('FP704', 400, 'new_owner_id must be an active sales rep of your tenant.', 'new_owner_id');
+    end if;
+    if p_new_owner_id = v_lead.owner_id then
+        perform app.raise_error('FP704', 409, 'The lead already belongs to this rep.', 'new_owner_id');
+    end if;
+    if v_lead.owner_id is not null then
+        perform app_private.close_assignment(v_lead.id, 'TRANSFERRED', null, false);
+        -- Collaborators stay, except the new owner, who now owns the lead. (Pool leads have none.)
+        delete from app.collaborators as c where c.lead_id = v_lead.id and c.user_id = p_new_owner_id;
+    end if;
+    perform app_private.open_assignment(
+        v_lead.id, p_new_owner_id, app.now(), case when v_lead.owner_id is null then 'ASSIGNED' else 'TRANSFERRED' end
+    );
+    perform app_private.notify(
+        v_lead.tenant_id, p_new_owner_id, 'LEAD_ASSIGNED', v_lead.id,
+        format('Neuer Lead: %s', v_lead.company_name),
+        format('Ihnen wurde der Lead %s übertragen.', v_lead.company_name),
+        'LEAD_ASSIGNED:' || v_lead.id || ':' || app.now()
+    );
+    perform app_private.write_audit(
+        v_lead.tenant_id, 'lead.transferred', 'lead', v_lead.id, v_lead.id,
+        jsonb_build_object('owner_id', v_lead.owner_id), jsonb_build_object('owner_id', p_new_owner_id),
+        p_reason, false
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text) IS 'Gives a lead to a rep with a fresh cycle (managers: any lead of the tenant; tenant admins: pool leads).';
+
+--
+-- Name: refresh_leads_state(uuid[]); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.refresh_leads_state(p_lead_ids uuid[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    perform from app.leads as l where l.id = any(p_lead_ids) order by l.id for update;
     update app.leads as l
     set
         owner_id = s.owner_id,
@@ -4276,14 +4335,26 @@ CREATE FUNCTION app_private.refresh_lead_state(p_lead_id uuid) RETURNS void
         extension_days = s.extension_days,
         override_until = s.override_until
     from app.lead_state_source as s
-    where s.lead_id = l.id and l.id = p_lead_id
+    where
+        s.lead_id = l.id
+        and l.id = any(p_lead_ids)
+        and (
+            l.owner_id, l.assignment_id, l.registered_at, l.anchor_at, l.held_since_anchor,
+            l.held_since_registration, l.hold_start, l.hold_end, l.hold_reason, l.extension_days,
+            l.override_until
+        ) is distinct from (
+            s.owner_id, s.assignment_id, s.registered_at, s.anchor_at, s.held_since_anchor,
+            s.held_since_registration, s.hold_start, s.hold_end, s.hold_reason, s.extension_days,
+            s.override_until
+        );
+end
 $$;
 
 --
--- Name: FUNCTION refresh_lead_state(p_lead_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+-- Name: FUNCTION refresh_leads_state(p_lead_ids uuid[]); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.refresh_lead_state(p_lead_id uuid) IS 'Recomputes the protection state of one lead.';
+COMMENT ON FUNCTION app_private.refresh_leads_state(p_lead_ids uuid[]) IS 'Recomputes the protection state of the given leads (locking them first); unchanged rows are not written.';
 
 --
 -- Name: refresh_protection_configs(uuid); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4329,48 +4400,6 @@ $$;
 COMMENT ON FUNCTION app_private.refresh_protection_configs(p_tenant_id uuid) IS 'Recomputes app.protection_configs for one tenant (or all when null) from the settings.';
 
 --
--- Name: refresh_tenant_lead_state(uuid); Type: FUNCTION; Schema: app_private; Owner: -
---
-
-CREATE FUNCTION app_private.refresh_tenant_lead_state(p_tenant_id uuid) RETURNS void
-    LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-    update app.leads as l
-    set
-        owner_id = s.owner_id,
-        assignment_id = s.assignment_id,
-        registered_at = s.registered_at,
-        anchor_at = s.anchor_at,
-        held_since_anchor = s.held_since_anchor,
-        held_since_registration = s.held_since_registration,
-        hold_start = s.hold_start,
-        hold_end = s.hold_end,
-        hold_reason = s.hold_reason,
-        extension_days = s.extension_days,
-        override_until = s.override_until
-    from app.lead_state_source as s
-    where
-        s.lead_id = l.id
-        and l.tenant_id = p_tenant_id
-        and (
-            l.owner_id, l.assignment_id, l.registered_at, l.anchor_at, l.held_since_anchor,
-            l.held_since_registration, l.hold_start, l.hold_end, l.hold_reason, l.extension_days,
-            l.override_until
-        ) is distinct from (
-            s.owner_id, s.assignment_id, s.registered_at, s.anchor_at, s.held_since_anchor,
-            s.held_since_registration, s.hold_start, s.hold_end, s.hold_reason, s.extension_days,
-            s.override_until
-        )
-$$;
-
---
--- Name: FUNCTION refresh_tenant_lead_state(p_tenant_id uuid); Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON FUNCTION app_private.refresh_tenant_lead_state(p_tenant_id uuid) IS 'Recomputes the protection state of every lead of a tenant (after a change of activity kinds or hold caps); rows whose state does not change are not written.';
-
---
 -- Name: release_lead(uuid, text, boolean, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -4391,13 +4420,17 @@ begin
     end if;
     select c.* into v_config from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
     v_facts := app.notice_facts(v_lead, v_config, app.now());
-    v_ended_at := case when p_release_reason = 'EXPIRED' then (v_facts ->> 'expires_at')::timestamptz else app.now() end;
+    -- Protection ended at its deadline when it had already expired, else now (the claim cooldown
+    -- counts from here).
+    v_ended_at := least((v_facts ->> 'expires_at')::timestamptz, app.now());
     v_assignment := app_private.close_assignment(p_lead_id, p_release_reason, v_ended_at, p_as_system);
     delete from app.collaborators where lead_id = p_lead_id;
     update app.leads set released_at = app.now() where id = p_lead_id;
 
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.released', 'lead', p_lead_id, p_lead_id,
+    perform app_private.write_audit(
+        v_lead.tenant_id,
+        case when p_release_reason = 'EXPIRED_NOW' then 'lead.expired_now' else 'lead.released' end,
+        'lead', p_lead_id, p_lead_id,
         jsonb_build_object('owner_id', v_lead.owner_id, 'assignment_id', v_assignment.id),
         jsonb_build_object('release_reason', p_release_reason, 'protection_ended_at', v_ended_at),
         p_reason, p_as_system
@@ -4416,7 +4449,7 @@ $$;
 -- Name: FUNCTION release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) IS 'Releases a lead to the pool: closes its cycle, removes collaborators, audits, notifies.';
+COMMENT ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) IS 'Releases a lead to the pool (SPEC 3.8): closes its cycle, removes collaborators, audits once (lead.released by the system, or lead.expired_now by a manager) and sends the EXPIRED notices.';
 
 --
 -- Name: report_stale_jobs(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4498,10 +4531,10 @@ $$;
 COMMENT ON FUNCTION app_private.run_job(p_job text) IS 'Runs one scheduled job and records its heartbeat (success with counts, or failure with the error).';
 
 --
--- Name: similar_leads(uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: similar_leads(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) RETURNS TABLE(id uuid, company_name text, postal_code text, city text, similarity real, owner_id uuid, status text)
+CREATE FUNCTION app_private.similar_leads(p_name_key text, p_area text) RETURNS TABLE(id uuid, company_name text, postal_code text, city text, similarity real, owner_id uuid, status text)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -4513,7 +4546,7 @@ CREATE FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_a
     from app.leads as l
     inner join app.protection_configs as c on c.tenant_id = l.tenant_id
     where
-        l.tenant_id = p_tenant_id
+        l.tenant_id = app.current_tenant_id()
         -- % uses the trigram index (threshold 0.3 by default); the spec's threshold is 0.6
         and l.name_key operator(extensions.%) p_name_key
         and extensions.similarity(l.name_key, p_name_key) >= 0.6
@@ -4523,10 +4556,10 @@ CREATE FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_a
 $$;
 
 --
--- Name: FUNCTION similar_leads(p_tenant_id uuid, p_name_key text, p_area text); Type: COMMENT; Schema: app_private; Owner: -
+-- Name: FUNCTION similar_leads(p_name_key text, p_area text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) IS 'Leads of the tenant whose normalised name has trigram similarity >= 0.6, in the same postal area.';
+COMMENT ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) IS 'Leads of the caller''s tenant whose normalised name has trigram similarity >= 0.6, in the same postal area.';
 
 --
 -- Name: sweep_protection(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4605,7 +4638,10 @@ CREATE FUNCTION app_private.tg_activity_kinds__refresh_leads() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-    perform app_private.refresh_tenant_lead_state(new.tenant_id);
+    -- only leads with an activity of this kind can have a different anchor now
+    perform app_private.refresh_leads_state(array(
+        select distinct a.lead_id from app.activities as a where a.tenant_id = new.tenant_id and a.kind = new.kind
+    ));
     return null;
 end
 $$;
@@ -4614,7 +4650,7 @@ $$;
 -- Name: FUNCTION tg_activity_kinds__refresh_leads(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tg_activity_kinds__refresh_leads() IS 'After a kind''s progress flag changes, recompute the anchors of the tenant''s leads.';
+COMMENT ON FUNCTION app_private.tg_activity_kinds__refresh_leads() IS 'After a kind''s progress flag changes, recompute the anchors of the leads with such activities.';
 
 --
 -- Name: tg_audit_log__refuse_change(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4645,11 +4681,12 @@ CREATE FUNCTION app_private.tg_lead_source__refresh() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-    if tg_op in ('UPDATE', 'DELETE') then
-        perform app_private.refresh_lead_state(old.lead_id);
-    end if;
-    if tg_op in ('INSERT', 'UPDATE') and (tg_op = 'INSERT' or new.lead_id is distinct from old.lead_id) then
-        perform app_private.refresh_lead_state(new.lead_id);
+    if tg_op = 'INSERT' then
+        perform app_private.refresh_leads_state(array[new.lead_id]);
+    elsif tg_op = 'DELETE' then
+        perform app_private.refresh_leads_state(array[old.lead_id]);
+    else
+        perform app_private.refresh_leads_state(array[old.lead_id, new.lead_id]);
     end if;
     return null;
 end
@@ -4670,7 +4707,13 @@ CREATE FUNCTION app_private.tg_protection_configs__refresh_leads() RETURNS trigg
     SET search_path TO ''
     AS $$
 begin
-    perform app_private.refresh_tenant_lead_state(new.tenant_id);
+    -- only leads with an approved hold in their current cycle count capped hold time
+    perform app_private.refresh_leads_state(array(
+        select distinct h.lead_id
+        from app.holds as h
+        inner join app.leads as l on h.assignment_id = l.assignment_id
+        where h.tenant_id = new.tenant_id and h.state = 'APPROVED'
+    ));
     return null;
 end
 $$;
@@ -4825,6 +4868,43 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.worker_health() IS 'Workers seen in the last minute, and the latest heartbeat (for /health).';
+
+--
+-- Name: write_audit(uuid, text, text, uuid, uuid, jsonb, jsonb, text, boolean); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.write_audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    insert into app.audit_log (
+        tenant_id, actor_id, actor_role, action, entity_type, entity_id, lead_id,
+        before, after, reason, request_id
+    )
+    values (
+        p_tenant_id,
+        case when not p_as_system then app.current_user_id() end,
+        case when not p_as_system then app.current_web_role() end,
+        p_action,
+        p_entity_type,
+        p_entity_id,
+        p_lead_id,
+        p_before,
+        p_after,
+        p_reason,
+        left(
+            coalesce(nullif(pg_catalog.current_setting('request.headers', true), ''), '{}')::jsonb
+            ->> 'x-request-id',
+            200
+        )
+    )
+$$;
+
+--
+-- Name: FUNCTION write_audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.write_audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) IS 'Appends one audit entry; the actor is the caller, or nobody (the system) when p_as_system.';
 
 --
 -- Name: audit_log; Type: TABLE; Schema: app; Owner: -
@@ -6955,6 +7035,12 @@ CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.user_
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.users FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
+-- Name: settings_values _050_validate; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app.settings_values FOR EACH ROW EXECUTE FUNCTION app.tg_settings_values__validate();
+
+--
 -- Name: audit_log _100_append_only; Type: TRIGGER; Schema: app; Owner: -
 --
 
@@ -7516,37 +7602,45 @@ COMMENT ON POLICY insert_admin ON app.users IS 'A tenant admin creates users in 
 -- Name: collaborators insert_manager; Type: POLICY; Schema: app; Owner: -
 --
 
-CREATE POLICY insert_manager ON app.collaborators FOR INSERT TO sales_manager WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (added_by = ( SELECT app.current_user_id() AS current_user_id))));
+CREATE POLICY insert_manager ON app.collaborators FOR INSERT TO sales_manager WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (added_by = ( SELECT app.current_user_id() AS current_user_id)) AND (EXISTS ( SELECT
+   FROM app.leads l
+  WHERE ((l.id = collaborators.lead_id) AND (l.tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id))))) AND (EXISTS ( SELECT
+   FROM app.users u
+  WHERE ((u.id = collaborators.user_id) AND u.active)))));
 
 --
 -- Name: POLICY insert_manager ON collaborators; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON POLICY insert_manager ON app.collaborators IS 'Managers add collaborators to any lead of their tenant.';
+COMMENT ON POLICY insert_manager ON app.collaborators IS 'Managers add colleagues of the tenant as collaborators to any lead of their tenant.';
 
 --
 -- Name: holds insert_manager; Type: POLICY; Schema: app; Owner: -
 --
 
-CREATE POLICY insert_manager ON app.holds FOR INSERT TO sales_manager WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (requested_by = ( SELECT app.current_user_id() AS current_user_id))));
+CREATE POLICY insert_manager ON app.holds FOR INSERT TO sales_manager WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (requested_by = ( SELECT app.current_user_id() AS current_user_id)) AND (EXISTS ( SELECT
+   FROM app.leads l
+  WHERE ((l.id = holds.lead_id) AND (l.tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (l.assignment_id = l.assignment_id)))) AND (start_at <= ( SELECT app.now() AS now)) AND (start_at >= (( SELECT app.now() AS now) - '30 days'::interval))));
 
 --
 -- Name: POLICY insert_manager ON holds; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON POLICY insert_manager ON app.holds IS 'Managers add holds to leads of their tenant.';
+COMMENT ON POLICY insert_manager ON app.holds IS 'Managers add holds to the current cycle of leads of their tenant (start limits as in add_hold).';
 
 --
 -- Name: protection_overrides insert_manager; Type: POLICY; Schema: app; Owner: -
 --
 
-CREATE POLICY insert_manager ON app.protection_overrides FOR INSERT TO sales_manager WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (created_by = ( SELECT app.current_user_id() AS current_user_id))));
+CREATE POLICY insert_manager ON app.protection_overrides FOR INSERT TO sales_manager WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (created_by = ( SELECT app.current_user_id() AS current_user_id)) AND (EXISTS ( SELECT
+   FROM app.leads l
+  WHERE ((l.id = protection_overrides.lead_id) AND (l.tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (l.assignment_id = l.assignment_id)))) AND (until > ( SELECT app.now() AS now)) AND (until <= (( SELECT app.now() AS now) + '2 years'::interval))));
 
 --
 -- Name: POLICY insert_manager ON protection_overrides; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON POLICY insert_manager ON app.protection_overrides IS 'Managers override protection in their tenant.';
+COMMENT ON POLICY insert_manager ON app.protection_overrides IS 'Managers override the current cycle of leads of their tenant, at most two years ahead.';
 
 --
 -- Name: lead_details insert_own; Type: POLICY; Schema: app; Owner: -
@@ -7580,13 +7674,15 @@ COMMENT ON POLICY insert_own ON app.leads IS 'Reps and managers register leads i
 
 CREATE POLICY insert_owner ON app.collaborators FOR INSERT TO sales_rep WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (added_by = ( SELECT app.current_user_id() AS current_user_id)) AND (EXISTS ( SELECT
    FROM app.leads l
-  WHERE ((l.id = collaborators.lead_id) AND (l.owner_id = ( SELECT app.current_user_id() AS current_user_id))))) AND app.rep_can_read(lead_id)));
+  WHERE ((l.id = collaborators.lead_id) AND (l.owner_id = ( SELECT app.current_user_id() AS current_user_id))))) AND app.rep_can_read(lead_id) AND (EXISTS ( SELECT
+   FROM app.users u
+  WHERE ((u.id = collaborators.user_id) AND u.active)))));
 
 --
 -- Name: POLICY insert_owner ON collaborators; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON POLICY insert_owner ON app.collaborators IS 'The owner adds collaborators while the lead is ACTIVE or GRACE.';
+COMMENT ON POLICY insert_owner ON app.collaborators IS 'The owner adds colleagues of the tenant as collaborators while the lead is ACTIVE or GRACE.';
 
 --
 -- Name: extension_requests insert_owner; Type: POLICY; Schema: app; Owner: -
@@ -7594,7 +7690,7 @@ COMMENT ON POLICY insert_owner ON app.collaborators IS 'The owner adds collabora
 
 CREATE POLICY insert_owner ON app.extension_requests FOR INSERT TO sales_rep WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (requested_by = ( SELECT app.current_user_id() AS current_user_id)) AND (state = 'PENDING'::text) AND app.rep_can_read(lead_id) AND (EXISTS ( SELECT
    FROM app.leads l
-  WHERE ((l.id = extension_requests.lead_id) AND (l.owner_id = ( SELECT app.current_user_id() AS current_user_id)))))));
+  WHERE ((l.id = extension_requests.lead_id) AND (l.owner_id = ( SELECT app.current_user_id() AS current_user_id)) AND (l.assignment_id = l.assignment_id))))));
 
 --
 -- Name: POLICY insert_owner ON extension_requests; Type: COMMENT; Schema: app; Owner: -
@@ -7608,7 +7704,7 @@ COMMENT ON POLICY insert_owner ON app.extension_requests IS 'The owner asks for 
 
 CREATE POLICY insert_owner ON app.holds FOR INSERT TO sales_rep WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (requested_by = ( SELECT app.current_user_id() AS current_user_id)) AND app.rep_can_read(lead_id) AND (EXISTS ( SELECT
    FROM app.leads l
-  WHERE ((l.id = holds.lead_id) AND (l.owner_id = ( SELECT app.current_user_id() AS current_user_id))))) AND ((state = 'PENDING'::text) OR ((state = 'APPROVED'::text) AND (reason ~~ 'FFZ\_%'::text)))));
+  WHERE ((l.id = holds.lead_id) AND (l.owner_id = ( SELECT app.current_user_id() AS current_user_id)) AND (l.assignment_id = l.assignment_id)))) AND ((state = 'PENDING'::text) OR ((state = 'APPROVED'::text) AND (reason ~~ 'FFZ\_%'::text))) AND (start_at <= ( SELECT app.now() AS now)) AND (start_at >= (( SELECT app.now() AS now) - '30 days'::interval))));
 
 --
 -- Name: POLICY insert_owner ON holds; Type: COMMENT; Schema: app; Owner: -
@@ -7622,7 +7718,9 @@ COMMENT ON POLICY insert_owner ON app.holds IS 'The owner adds holds while the l
 
 CREATE POLICY insert_worker ON app.activities FOR INSERT TO sales_rep WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (created_by = ( SELECT app.current_user_id() AS current_user_id)) AND app.rep_can_read(lead_id) AND ((EXISTS ( SELECT
    FROM app.leads l
-  WHERE ((l.id = activities.lead_id) AND (l.owner_id = ( SELECT app.current_user_id() AS current_user_id))))) OR (app_private.collaborator_role(lead_id) = ANY (ARRAY['ASSIST'::text, 'NEGOTIATE'::text])))));
+  WHERE ((l.id = activities.lead_id) AND (l.owner_id = ( SELECT app.current_user_id() AS current_user_id))))) OR (app_private.collaborator_role(lead_id) = ANY (ARRAY['ASSIST'::text, 'NEGOTIATE'::text]))) AND (EXISTS ( SELECT
+   FROM app.leads l
+  WHERE ((l.id = activities.lead_id) AND (l.assignment_id = l.assignment_id) AND (activities.occurred_at >= l.registered_at) AND (activities.occurred_at <= (( SELECT app.now() AS now) + '00:05:00'::interval)))))));
 
 --
 -- Name: POLICY insert_worker ON activities; Type: COMMENT; Schema: app; Owner: -
@@ -8060,13 +8158,13 @@ COMMENT ON POLICY select_tenant ON app.users IS 'A user sees the users of their 
 -- Name: leads select_visible; Type: POLICY; Schema: app; Owner: -
 --
 
-CREATE POLICY select_visible ON app.leads FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND ((owner_id IS NULL) OR (owner_id = ( SELECT app.current_user_id() AS current_user_id)) OR (id IN ( SELECT app_private.my_collaborations() AS my_collaborations)) OR (app.lead_status(leads.*, ( SELECT app.my_protection_config() AS my_protection_config), ( SELECT app.now() AS now)) = 'EXPIRED'::text))));
+CREATE POLICY select_visible ON app.leads FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND ((owner_id IS NULL) OR (owner_id = ( SELECT app.current_user_id() AS current_user_id)) OR (id IN ( SELECT app_private.my_collaborations() AS my_collaborations)))));
 
 --
 -- Name: POLICY select_visible ON leads; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON POLICY select_visible ON app.leads IS 'A rep reads their own and collaborated leads, and pool leads (unassigned, released, or expired and not yet released); another rep''s protected lead is invisible. Contact data and history of a lead need more (app.rep_can_read).';
+COMMENT ON POLICY select_visible ON app.leads IS 'A rep reads their own and collaborated leads and the pool (never owned or released); another rep''s lead is invisible until it is released. Contact data and history of a lead need more: an ACTIVE or GRACE protection (app.rep_can_read). No status is computed here, so a rep''s list uses the owner index.';
 
 --
 -- Name: settings_values select_visible; Type: POLICY; Schema: app; Owner: -
@@ -8471,18 +8569,6 @@ GRANT ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp
 GRANT ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) TO tenant_admin;
 
 --
--- Name: FUNCTION current_web_role(); Type: ACL; Schema: app; Owner: -
---
-
-REVOKE ALL ON FUNCTION app.current_web_role() FROM PUBLIC;
-GRANT ALL ON FUNCTION app.current_web_role() TO sales_rep;
-GRANT ALL ON FUNCTION app.current_web_role() TO sales_manager;
-GRANT ALL ON FUNCTION app.current_web_role() TO auditor;
-GRANT ALL ON FUNCTION app.current_web_role() TO tenant_admin;
-GRANT ALL ON FUNCTION app.current_web_role() TO svc_api;
-GRANT ALL ON FUNCTION app.current_web_role() TO svc_jobs;
-
---
 -- Name: FUNCTION normalize_company_name(p_name text); Type: ACL; Schema: app; Owner: -
 --
 
@@ -8575,17 +8661,6 @@ GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protecti
 GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO auditor;
 GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO tenant_admin;
 GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO svc_jobs;
-
---
--- Name: FUNCTION my_protection_config(); Type: ACL; Schema: app; Owner: -
---
-
-REVOKE ALL ON FUNCTION app.my_protection_config() FROM PUBLIC;
-GRANT ALL ON FUNCTION app.my_protection_config() TO sales_rep;
-GRANT ALL ON FUNCTION app.my_protection_config() TO sales_manager;
-GRANT ALL ON FUNCTION app.my_protection_config() TO auditor;
-GRANT ALL ON FUNCTION app.my_protection_config() TO tenant_admin;
-GRANT ALL ON FUNCTION app.my_protection_config() TO svc_jobs;
 
 --
 -- Name: TABLE lead_overview; Type: ACL; Schema: app; Owner: -
@@ -9168,6 +9243,18 @@ GRANT ALL ON FUNCTION app.current_user_id() TO svc_api;
 GRANT ALL ON FUNCTION app.current_user_id() TO svc_jobs;
 
 --
+-- Name: FUNCTION current_web_role(); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.current_web_role() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.current_web_role() TO sales_rep;
+GRANT ALL ON FUNCTION app.current_web_role() TO sales_manager;
+GRANT ALL ON FUNCTION app.current_web_role() TO auditor;
+GRANT ALL ON FUNCTION app.current_web_role() TO tenant_admin;
+GRANT ALL ON FUNCTION app.current_web_role() TO svc_api;
+GRANT ALL ON FUNCTION app.current_web_role() TO svc_jobs;
+
+--
 -- Name: FUNCTION effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid); Type: ACL; Schema: app; Owner: -
 --
 
@@ -9243,6 +9330,17 @@ GRANT ALL ON FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_
 GRANT ALL ON FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO auditor;
 GRANT ALL ON FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO tenant_admin;
 GRANT ALL ON FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO svc_jobs;
+
+--
+-- Name: FUNCTION my_protection_config(); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.my_protection_config() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.my_protection_config() TO sales_rep;
+GRANT ALL ON FUNCTION app.my_protection_config() TO sales_manager;
+GRANT ALL ON FUNCTION app.my_protection_config() TO auditor;
+GRANT ALL ON FUNCTION app.my_protection_config() TO tenant_admin;
+GRANT ALL ON FUNCTION app.my_protection_config() TO svc_jobs;
 
 --
 -- Name: FUNCTION normalize_vat_id(p_vat_id text); Type: ACL; Schema: app; Owner: -
@@ -9347,32 +9445,37 @@ GRANT ALL ON FUNCTION app.tg_api_view__read_only() TO auditor;
 GRANT ALL ON FUNCTION app.tg_api_view__read_only() TO tenant_admin;
 
 --
--- Name: FUNCTION acquisitions_since(p_user_id uuid, p_since timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION tg_settings_values__validate(); Type: ACL; Schema: app; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.acquisitions_since(p_user_id uuid, p_since timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_private.acquisitions_since(p_user_id uuid, p_since timestamp with time zone) TO sales_rep;
-GRANT ALL ON FUNCTION app_private.acquisitions_since(p_user_id uuid, p_since timestamp with time zone) TO sales_manager;
-GRANT ALL ON FUNCTION app_private.acquisitions_since(p_user_id uuid, p_since timestamp with time zone) TO tenant_admin;
+REVOKE ALL ON FUNCTION app.tg_settings_values__validate() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.tg_settings_values__validate() TO tenant_admin;
 
 --
--- Name: FUNCTION audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION acquire_lead(p_lead_id uuid, p_open_reason text); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) TO sales_rep;
-GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) TO sales_manager;
-GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) TO auditor;
-GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) TO tenant_admin;
-GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) TO svc_api;
-GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) TO svc_jobs;
+REVOKE ALL ON FUNCTION app_private.acquire_lead(p_lead_id uuid, p_open_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.acquire_lead(p_lead_id uuid, p_open_reason text) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.acquire_lead(p_lead_id uuid, p_open_reason text) TO sales_manager;
 
 --
--- Name: FUNCTION backdate_assignment(p_assignment_id uuid, p_registered_at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.backdate_assignment(p_assignment_id uuid, p_registered_at timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_private.backdate_assignment(p_assignment_id uuid, p_registered_at timestamp with time zone) TO sales_manager;
+REVOKE ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text) TO auditor;
+GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text) TO tenant_admin;
+
+--
+-- Name: FUNCTION backdate_lead(p_lead_id uuid, p_registered_at timestamp with time zone, p_reason text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.backdate_lead(p_lead_id uuid, p_registered_at timestamp with time zone, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.backdate_lead(p_lead_id uuid, p_registered_at timestamp with time zone, p_reason text) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.backdate_lead(p_lead_id uuid, p_registered_at timestamp with time zone, p_reason text) TO tenant_admin;
 
 --
 -- Name: FUNCTION check_request(); Type: ACL; Schema: app_private; Owner: -
@@ -9400,9 +9503,6 @@ GRANT SELECT ON TABLE app.lead_assignments TO tenant_admin;
 --
 
 REVOKE ALL ON FUNCTION app_private.close_assignment(p_lead_id uuid, p_release_reason text, p_protection_ended_at timestamp with time zone, p_as_system boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_private.close_assignment(p_lead_id uuid, p_release_reason text, p_protection_ended_at timestamp with time zone, p_as_system boolean) TO sales_rep;
-GRANT ALL ON FUNCTION app_private.close_assignment(p_lead_id uuid, p_release_reason text, p_protection_ended_at timestamp with time zone, p_as_system boolean) TO sales_manager;
-GRANT ALL ON FUNCTION app_private.close_assignment(p_lead_id uuid, p_release_reason text, p_protection_ended_at timestamp with time zone, p_as_system boolean) TO tenant_admin;
 
 --
 -- Name: FUNCTION close_capped_holds(); Type: ACL; Schema: app_private; Owner: -
@@ -9425,18 +9525,16 @@ GRANT ALL ON FUNCTION app_private.collaborator_role(p_lead_id uuid) TO tenant_ad
 --
 
 REVOKE ALL ON FUNCTION app_private.deliver_notices() FROM PUBLIC;
-GRANT ALL ON FUNCTION app_private.deliver_notices() TO sales_rep;
-GRANT ALL ON FUNCTION app_private.deliver_notices() TO sales_manager;
-GRANT ALL ON FUNCTION app_private.deliver_notices() TO tenant_admin;
 
 --
--- Name: FUNCTION duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION duplicate_of(p_dup_key text, p_vat_key text); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) TO sales_rep;
-GRANT ALL ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) TO sales_manager;
-GRANT ALL ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text) TO tenant_admin;
+REVOKE ALL ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) TO auditor;
+GRANT ALL ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) TO tenant_admin;
 
 --
 -- Name: FUNCTION escalate_extension_requests(); Type: ACL; Schema: app_private; Owner: -
@@ -9445,28 +9543,20 @@ GRANT ALL ON FUNCTION app_private.duplicate_of(p_tenant_id uuid, p_dup_key text,
 REVOKE ALL ON FUNCTION app_private.escalate_extension_requests() FROM PUBLIC;
 
 --
+-- Name: FUNCTION expire_lead_now(p_lead_id uuid, p_reason text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.expire_lead_now(p_lead_id uuid, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.expire_lead_now(p_lead_id uuid, p_reason text) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.expire_lead_now(p_lead_id uuid, p_reason text) TO tenant_admin;
+
+--
 -- Name: FUNCTION job_health(); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.job_health() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.job_health() TO svc_api;
 GRANT ALL ON FUNCTION app_private.job_health() TO tenant_admin;
-
---
--- Name: FUNCTION last_expiry_of(p_lead_id uuid, p_user_id uuid); Type: ACL; Schema: app_private; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_private.last_expiry_of(p_lead_id uuid, p_user_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_private.last_expiry_of(p_lead_id uuid, p_user_id uuid) TO sales_rep;
-GRANT ALL ON FUNCTION app_private.last_expiry_of(p_lead_id uuid, p_user_id uuid) TO sales_manager;
-GRANT ALL ON FUNCTION app_private.last_expiry_of(p_lead_id uuid, p_user_id uuid) TO tenant_admin;
-
---
--- Name: FUNCTION lead_in_my_tenant(p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_private.lead_in_my_tenant(p_lead_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_private.lead_in_my_tenant(p_lead_id uuid) TO sales_rep;
 
 --
 -- Name: FUNCTION lock_lead(p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
@@ -9517,9 +9607,6 @@ GRANT ALL ON FUNCTION app_private.notify_roles(p_tenant_id uuid, p_roles text[],
 --
 
 REVOKE ALL ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text) TO sales_rep;
-GRANT ALL ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text) TO sales_manager;
-GRANT ALL ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text) TO tenant_admin;
 
 --
 -- Name: FUNCTION pseudonymize_released_leads(); Type: ACL; Schema: app_private; Owner: -
@@ -9534,10 +9621,18 @@ REVOKE ALL ON FUNCTION app_private.pseudonymize_released_leads() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.purge_cron_log() FROM PUBLIC;
 
 --
--- Name: FUNCTION refresh_lead_state(p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.refresh_lead_state(p_lead_id uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text) TO tenant_admin;
+
+--
+-- Name: FUNCTION refresh_leads_state(p_lead_ids uuid[]); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.refresh_leads_state(p_lead_ids uuid[]) FROM PUBLIC;
 
 --
 -- Name: FUNCTION refresh_protection_configs(p_tenant_id uuid); Type: ACL; Schema: app_private; Owner: -
@@ -9546,19 +9641,10 @@ REVOKE ALL ON FUNCTION app_private.refresh_lead_state(p_lead_id uuid) FROM PUBLI
 REVOKE ALL ON FUNCTION app_private.refresh_protection_configs(p_tenant_id uuid) FROM PUBLIC;
 
 --
--- Name: FUNCTION refresh_tenant_lead_state(p_tenant_id uuid); Type: ACL; Schema: app_private; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_private.refresh_tenant_lead_state(p_tenant_id uuid) FROM PUBLIC;
-
---
 -- Name: FUNCTION release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) TO sales_rep;
-GRANT ALL ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) TO sales_manager;
-GRANT ALL ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) TO tenant_admin;
 
 --
 -- Name: FUNCTION report_stale_jobs(); Type: ACL; Schema: app_private; Owner: -
@@ -9573,14 +9659,14 @@ REVOKE ALL ON FUNCTION app_private.report_stale_jobs() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.run_job(p_job text) FROM PUBLIC;
 
 --
--- Name: FUNCTION similar_leads(p_tenant_id uuid, p_name_key text, p_area text); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION similar_leads(p_name_key text, p_area text); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) TO auditor;
-GRANT ALL ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) TO sales_rep;
-GRANT ALL ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) TO sales_manager;
-GRANT ALL ON FUNCTION app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text) TO tenant_admin;
+REVOKE ALL ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) TO sales_manager;
+GRANT ALL ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) TO auditor;
+GRANT ALL ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) TO tenant_admin;
 
 --
 -- Name: FUNCTION sweep_protection(); Type: ACL; Schema: app_private; Owner: -
@@ -9649,6 +9735,12 @@ GRANT ALL ON FUNCTION app_private.token_claims(p_email text, p_tenant_slug text)
 
 REVOKE ALL ON FUNCTION app_private.worker_health() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.worker_health() TO svc_api;
+
+--
+-- Name: FUNCTION write_audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.write_audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) FROM PUBLIC;
 
 --
 -- Name: TABLE audit_log; Type: ACL; Schema: app; Owner: -

@@ -74,8 +74,9 @@ comment on policy select_tenant on app.audit_log is
 
 grant select on app.audit_log to sales_rep, sales_manager, auditor, tenant_admin;
 
--- The one way entries are written: actor, role, tenant and request id come from the request.
-create function app_private.audit(
+-- The one way entries are written: actor, role and request id come from the request. Only other
+-- definer functions call this one (it is granted to nobody), so "the system" cannot be claimed.
+create function app_private.write_audit(
     p_tenant_id uuid,
     p_action text,
     p_entity_type text,
@@ -83,8 +84,8 @@ create function app_private.audit(
     p_lead_id uuid,
     p_before jsonb,
     p_after jsonb,
-    p_reason text default null,
-    p_as_system boolean default false
+    p_reason text,
+    p_as_system boolean
 ) returns void
 language sql
 volatile
@@ -113,9 +114,37 @@ as $$
         )
     )
 $$;
-comment on function app_private.audit(uuid, text, text, uuid, uuid, jsonb, jsonb, text, boolean) is
-'Appends one audit entry; the actor is the caller, or nobody (the system) when p_as_system or '
-'when no user is authenticated.';
+comment on function app_private.write_audit(uuid, text, text, uuid, uuid, jsonb, jsonb, text, boolean) is
+'Appends one audit entry; the actor is the caller, or nobody (the system) when p_as_system.';
 
-grant execute on function app_private.audit(uuid, text, text, uuid, uuid, jsonb, jsonb, text, boolean)
-to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
+-- What the api functions call: an entry by the calling user, in the caller's own tenant only.
+create function app_private.audit(
+    p_tenant_id uuid,
+    p_action text,
+    p_entity_type text,
+    p_entity_id uuid,
+    p_lead_id uuid,
+    p_before jsonb,
+    p_after jsonb,
+    p_reason text default null
+) returns void
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+begin
+    if app.current_tenant_id() is not null and p_tenant_id is distinct from app.current_tenant_id() then
+        raise exception 'audit entries are written for the caller''s tenant only'
+            using errcode = 'insufficient_privilege';
+    end if;
+    perform app_private.write_audit(
+        p_tenant_id, p_action, p_entity_type, p_entity_id, p_lead_id, p_before, p_after, p_reason, false
+    );
+end
+$$;
+comment on function app_private.audit(uuid, text, text, uuid, uuid, jsonb, jsonb, text) is
+'Appends one audit entry by the calling user, for their own tenant.';
+
+grant execute on function app_private.audit(uuid, text, text, uuid, uuid, jsonb, jsonb, text)
+to sales_rep, sales_manager, auditor, tenant_admin;

@@ -344,13 +344,12 @@ using (
         owner_id is null
         or owner_id = (select app.current_user_id())
         or id in (select app_private.my_collaborations())
-        or app.lead_status(leads, (select app.my_protection_config()), (select app.now())) = 'EXPIRED'
     )
 );
 comment on policy select_visible on app.leads is
-'A rep reads their own and collaborated leads, and pool leads (unassigned, released, or expired '
-'and not yet released); another rep''s protected lead is invisible. Contact data and history of '
-'a lead need more (app.rep_can_read).';
+'A rep reads their own and collaborated leads and the pool (never owned or released); another rep''s '
+'lead is invisible until it is released. Contact data and history of a lead need more: an ACTIVE or '
+'GRACE protection (app.rep_can_read). No status is computed here, so a rep''s list uses the owner index.';
 
 create policy insert_own on app.leads
 for insert to sales_rep, sales_manager
@@ -413,14 +412,31 @@ with check (
         where l.id = lead_id and l.owner_id = (select app.current_user_id())
     )
     and app.rep_can_read(lead_id)
+    -- (users are visible within the tenant only)
+    and exists (
+        select from app.users as u
+        where u.id = user_id and u.active
+    )
 );
 comment on policy insert_owner on app.collaborators is
-'The owner adds collaborators while the lead is ACTIVE or GRACE.';
+'The owner adds colleagues of the tenant as collaborators while the lead is ACTIVE or GRACE.';
 
 create policy insert_manager on app.collaborators
 for insert to sales_manager
-with check (tenant_id = (select app.current_tenant_id()) and added_by = (select app.current_user_id()));
-comment on policy insert_manager on app.collaborators is 'Managers add collaborators to any lead of their tenant.';
+with check (
+    tenant_id = (select app.current_tenant_id())
+    and added_by = (select app.current_user_id())
+    and exists (
+        select from app.leads as l
+        where l.id = lead_id and l.tenant_id = (select app.current_tenant_id())
+    )
+    and exists (
+        select from app.users as u
+        where u.id = user_id and u.active
+    )
+);
+comment on policy insert_manager on app.collaborators is
+'Managers add colleagues of the tenant as collaborators to any lead of their tenant.';
 
 create policy delete_owner on app.collaborators
 for delete to sales_rep

@@ -139,6 +139,13 @@ with check (
         )
         or app_private.collaborator_role(lead_id) in ('ASSIST', 'NEGOTIATE')
     )
+    -- in the current cycle, between its registration and now (5 minutes of clock skew)
+    and exists (
+        select from app.leads as l
+        where
+            l.id = lead_id and l.assignment_id = assignment_id and occurred_at >= l.registered_at
+            and occurred_at <= (select app.now()) + interval '5 minutes'
+    )
 );
 comment on policy insert_worker on app.activities is
 'The owner and ASSIST/NEGOTIATE collaborators log activities while the lead is ACTIVE or GRACE.';

@@ -77,9 +77,13 @@ with check (
     and app.rep_can_read(lead_id)
     and exists (
         select from app.leads as l
-        where l.id = lead_id and l.owner_id = (select app.current_user_id())
+        where
+            l.id = lead_id and l.owner_id = (select app.current_user_id())
+            and l.assignment_id = assignment_id
     )
     and (state = 'PENDING' or (state = 'APPROVED' and reason like 'FFZ\_%'))
+    and start_at <= (select app.now())
+    and start_at >= (select app.now()) - interval '30 days'
 );
 comment on policy insert_owner on app.holds is
 'The owner adds holds while the lead is ACTIVE or GRACE; only FreshFoodz-caused holds are approved '
@@ -87,8 +91,20 @@ comment on policy insert_owner on app.holds is
 
 create policy insert_manager on app.holds
 for insert to sales_manager
-with check (tenant_id = (select app.current_tenant_id()) and requested_by = (select app.current_user_id()));
-comment on policy insert_manager on app.holds is 'Managers add holds to leads of their tenant.';
+with check (
+    tenant_id = (select app.current_tenant_id())
+    and requested_by = (select app.current_user_id())
+    and exists (
+        select from app.leads as l
+        where
+            l.id = lead_id and l.tenant_id = (select app.current_tenant_id())
+            and l.assignment_id = assignment_id
+    )
+    and start_at <= (select app.now())
+    and start_at >= (select app.now()) - interval '30 days'
+);
+comment on policy insert_manager on app.holds is
+'Managers add holds to the current cycle of leads of their tenant (start limits as in add_hold).';
 
 create policy update_owner on app.holds
 for update to sales_rep

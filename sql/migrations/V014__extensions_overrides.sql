@@ -98,7 +98,9 @@ with check (
     and app.rep_can_read(lead_id)
     and exists (
         select from app.leads as l
-        where l.id = lead_id and l.owner_id = (select app.current_user_id())
+        where
+            l.id = lead_id and l.owner_id = (select app.current_user_id())
+            and l.assignment_id = assignment_id
     )
 );
 comment on policy insert_owner on app.extension_requests is 'The owner asks for an extension while ACTIVE or GRACE.';
@@ -116,8 +118,20 @@ comment on policy select_tenant on app.protection_overrides is 'Managers, audito
 
 create policy insert_manager on app.protection_overrides
 for insert to sales_manager
-with check (tenant_id = (select app.current_tenant_id()) and created_by = (select app.current_user_id()));
-comment on policy insert_manager on app.protection_overrides is 'Managers override protection in their tenant.';
+with check (
+    tenant_id = (select app.current_tenant_id())
+    and created_by = (select app.current_user_id())
+    and exists (
+        select from app.leads as l
+        where
+            l.id = lead_id and l.tenant_id = (select app.current_tenant_id())
+            and l.assignment_id = assignment_id
+    )
+    and until > (select app.now())
+    and until <= (select app.now()) + interval '2 years'
+);
+comment on policy insert_manager on app.protection_overrides is
+'Managers override the current cycle of leads of their tenant, at most two years ahead.';
 
 grant select on app.extension_requests to sales_rep, sales_manager, auditor, tenant_admin;
 grant insert (tenant_id, lead_id, assignment_id, days, reason, state, requested_by, due_at)

@@ -67,7 +67,10 @@ as $$
     insert into app.notifications (tenant_id, user_id, kind, lead_id, subject, body, dedupe_key)
     select p_tenant_id, u.id, p_kind, p_lead_id, p_subject, p_body, p_dedupe_key
     from app.users as u
-    where u.id = p_user_id and u.tenant_id = p_tenant_id and u.active
+    where
+        u.id = p_user_id and u.tenant_id = p_tenant_id and u.active
+        -- a user's request may notify only their own tenant
+        and (app.current_tenant_id() is null or p_tenant_id = app.current_tenant_id())
     on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing
 $$;
 comment on function app_private.notify(uuid, uuid, text, uuid, text, text, text) is

@@ -75,36 +75,17 @@ left join lateral (
 comment on view app.lead_state_source is
 'The protection state every lead should have, recomputed from its sources (for the refresh functions).';
 
-create function app_private.refresh_lead_state(p_lead_id uuid) returns void
-language sql
+-- Recomputes the state of some leads. The leads are locked first (in id order, so two refreshes
+-- cannot deadlock), and the update runs as a second statement with a fresh snapshot: it sees every
+-- change committed by a transaction it had to wait for, so no concurrent change is lost.
+create function app_private.refresh_leads_state(p_lead_ids uuid[]) returns void
+language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
-    update app.leads as l
-    set
-        owner_id = s.owner_id,
-        assignment_id = s.assignment_id,
-        registered_at = s.registered_at,
-        anchor_at = s.anchor_at,
-        held_since_anchor = s.held_since_anchor,
-        held_since_registration = s.held_since_registration,
-        hold_start = s.hold_start,
-        hold_end = s.hold_end,
-        hold_reason = s.hold_reason,
-        extension_days = s.extension_days,
-        override_until = s.override_until
-    from app.lead_state_source as s
-    where s.lead_id = l.id and l.id = p_lead_id
-$$;
-comment on function app_private.refresh_lead_state(uuid) is 'Recomputes the protection state of one lead.';
-
-create function app_private.refresh_tenant_lead_state(p_tenant_id uuid) returns void
-language sql
-volatile
-security definer
-set search_path = ''
-as $$
+begin
+    perform from app.leads as l where l.id = any(p_lead_ids) order by l.id for update;
     update app.leads as l
     set
         owner_id = s.owner_id,
@@ -121,7 +102,7 @@ as $$
     from app.lead_state_source as s
     where
         s.lead_id = l.id
-        and l.tenant_id = p_tenant_id
+        and l.id = any(p_lead_ids)
         and (
             l.owner_id, l.assignment_id, l.registered_at, l.anchor_at, l.held_since_anchor,
             l.held_since_registration, l.hold_start, l.hold_end, l.hold_reason, l.extension_days,
@@ -130,11 +111,11 @@ as $$
             s.owner_id, s.assignment_id, s.registered_at, s.anchor_at, s.held_since_anchor,
             s.held_since_registration, s.hold_start, s.hold_end, s.hold_reason, s.extension_days,
             s.override_until
-        )
+        );
+end
 $$;
-comment on function app_private.refresh_tenant_lead_state(uuid) is
-'Recomputes the protection state of every lead of a tenant (after a change of activity kinds or '
-'hold caps); rows whose state does not change are not written.';
+comment on function app_private.refresh_leads_state(uuid[]) is
+'Recomputes the protection state of the given leads (locking them first); unchanged rows are not written.';
 
 -- Row triggers: the lead whose sources changed gets its state recomputed.
 create function app_private.tg_lead_source__refresh() returns trigger
@@ -143,11 +124,12 @@ security definer
 set search_path = ''
 as $$
 begin
-    if tg_op in ('UPDATE', 'DELETE') then
-        perform app_private.refresh_lead_state(old.lead_id);
-    end if;
-    if tg_op in ('INSERT', 'UPDATE') and (tg_op = 'INSERT' or new.lead_id is distinct from old.lead_id) then
-        perform app_private.refresh_lead_state(new.lead_id);
+    if tg_op = 'INSERT' then
+        perform app_private.refresh_leads_state(array[new.lead_id]);
+    elsif tg_op = 'DELETE' then
+        perform app_private.refresh_leads_state(array[old.lead_id]);
+    else
+        perform app_private.refresh_leads_state(array[old.lead_id, new.lead_id]);
     end if;
     return null;
 end
@@ -182,12 +164,15 @@ security definer
 set search_path = ''
 as $$
 begin
-    perform app_private.refresh_tenant_lead_state(new.tenant_id);
+    -- only leads with an activity of this kind can have a different anchor now
+    perform app_private.refresh_leads_state(array(
+        select distinct a.lead_id from app.activities as a where a.tenant_id = new.tenant_id and a.kind = new.kind
+    ));
     return null;
 end
 $$;
 comment on function app_private.tg_activity_kinds__refresh_leads() is
-'After a kind''s progress flag changes, recompute the anchors of the tenant''s leads.';
+'After a kind''s progress flag changes, recompute the anchors of the leads with such activities.';
 
 create trigger _200_refresh_lead_state
 after update of counts_as_progress on app.activity_kinds
@@ -200,7 +185,13 @@ security definer
 set search_path = ''
 as $$
 begin
-    perform app_private.refresh_tenant_lead_state(new.tenant_id);
+    -- only leads with an approved hold in their current cycle count capped hold time
+    perform app_private.refresh_leads_state(array(
+        select distinct h.lead_id
+        from app.holds as h
+        inner join app.leads as l on h.assignment_id = l.assignment_id
+        where h.tenant_id = new.tenant_id and h.state = 'APPROVED'
+    ));
     return null;
 end
 $$;

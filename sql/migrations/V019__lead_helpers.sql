@@ -52,9 +52,9 @@ language sql
 volatile
 security definer
 set search_path = ''
-as $$ select from app.leads as l where l.id = p_lead_id for update $$;
+as $$ select from app.leads as l where l.id = p_lead_id and l.tenant_id = app.current_tenant_id() for update $$;
 comment on function app_private.lock_lead(uuid) is
-'Locks a lead row, so concurrent claims and decisions on one lead happen one after the other.';
+'Locks a lead of the caller''s tenant, so concurrent decisions on one lead happen one after the other.';
 
 -- The lead as the caller sees it, locked, or FP305 (404): leads of other tenants and other reps'
 -- protected leads do not exist for the caller.
@@ -175,69 +175,8 @@ $$;
 comment on function app_private.close_assignment(uuid, text, timestamptz, boolean) is
 'Closes the open assignment of a lead, ends its approved holds and drops undecided requests.';
 
--- Release to the pool (SPEC 3.8): close the cycle, remove collaborators, audit, notify.
--- Used by the sweep job, by claim_lead for an expired lead and by expire_now.
-create function app_private.release_lead(
-    p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text default null
-) returns void
-language plpgsql
-volatile
-security definer
-set search_path = ''
-as $$
-declare
-    v_lead app.leads;
-    v_config app.protection_configs;
-    v_ended_at timestamptz;
-    v_assignment app.lead_assignments;
-    v_subject text;
-begin
-    select l.* into v_lead from app.leads as l where l.id = p_lead_id for update;
-    if v_lead.owner_id is null then
-        return;
-    end if;
-    select c.* into v_config from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
-    v_ended_at := case
-        when p_release_reason = 'EXPIRED' then
-            (select d.expires_at from app.lead_deadlines(v_lead, v_config, app.now()) as d)
-        else app.now()
-    end;
-    v_assignment := app_private.close_assignment(p_lead_id, p_release_reason, v_ended_at, p_as_system);
-    delete from app.collaborators where lead_id = p_lead_id;
-    update app.leads set released_at = app.now() where id = p_lead_id;
-
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.released', 'lead', p_lead_id, p_lead_id,
-        jsonb_build_object('owner_id', v_lead.owner_id, 'assignment_id', v_assignment.id),
-        jsonb_build_object('release_reason', p_release_reason, 'protection_ended_at', v_ended_at),
-        p_reason, p_as_system
-    );
-
-    v_subject := format('Leadschutz beendet: %s', v_lead.company_name);
-    perform app_private.notify(
-        v_lead.tenant_id, v_lead.owner_id, 'EXPIRED', p_lead_id, v_subject,
-        format(
-            'Der Leadschutz für %s ist am %s abgelaufen. Der Lead ist wieder im Pool.',
-            v_lead.company_name, to_char(v_ended_at at time zone v_config.timezone, 'DD.MM.YYYY')
-        ),
-        'EXPIRED:' || v_assignment.id
-    );
-    perform app_private.notify_roles(
-        v_lead.tenant_id,
-        array(select jsonb_array_elements_text(
-            app.effective_setting('lead.protection.notify.roles', v_lead.tenant_id, null, null)
-        )),
-        'EXPIRED', p_lead_id, v_subject,
-        format('Der Lead %s ist wieder im Pool.', v_lead.company_name),
-        'EXPIRED:' || v_assignment.id
-    );
-end
-$$;
-comment on function app_private.release_lead(uuid, text, boolean, text) is
-'Releases a lead to the pool: closes its cycle, removes collaborators, audits, notifies.';
-
 -- What registration needs to know about an existing lead with the same keys, whoever owns it.
-create function app_private.duplicate_of(p_tenant_id uuid, p_dup_key text, p_vat_key text)
+create function app_private.duplicate_of(p_dup_key text, p_vat_key text)
 returns table (lead_id uuid, owner_id uuid, status text, expires_at timestamptz)
 language sql
 stable
@@ -251,14 +190,14 @@ as $$
         (select d.expires_at from app.lead_deadlines(l, c, app.now()) as d)
     from app.leads as l
     inner join app.protection_configs as c on c.tenant_id = l.tenant_id
-    where l.tenant_id = p_tenant_id and (l.dup_key = p_dup_key or l.vat_key = p_vat_key)
+    where l.tenant_id = app.current_tenant_id() and (l.dup_key = p_dup_key or l.vat_key = p_vat_key)
     order by l.dup_key = p_dup_key desc
     limit 1
 $$;
-comment on function app_private.duplicate_of(uuid, text, text) is
-'The lead of the tenant with the same duplicate key or VAT id, with its status.';
+comment on function app_private.duplicate_of(text, text) is
+'The lead of the caller''s tenant with the same duplicate key or VAT id, with its status.';
 
-create function app_private.similar_leads(p_tenant_id uuid, p_name_key text, p_area text)
+create function app_private.similar_leads(p_name_key text, p_area text)
 returns table (
     id uuid, company_name text, postal_code text, city text, similarity real, owner_id uuid, status text
 )
@@ -275,7 +214,7 @@ as $$
     from app.leads as l
     inner join app.protection_configs as c on c.tenant_id = l.tenant_id
     where
-        l.tenant_id = p_tenant_id
+        l.tenant_id = app.current_tenant_id()
         -- % uses the trigram index (threshold 0.3 by default); the spec's threshold is 0.6
         and l.name_key operator(extensions.%) p_name_key
         and extensions.similarity(l.name_key, p_name_key) >= 0.6
@@ -283,48 +222,13 @@ as $$
     order by 5 desc, l.company_name
     limit 20
 $$;
-comment on function app_private.similar_leads(uuid, text, text) is
-'Leads of the tenant whose normalised name has trigram similarity >= 0.6, in the same postal area.';
-
--- For claims: when the user's own protection of this lead last ended by expiry.
-create function app_private.last_expiry_of(p_lead_id uuid, p_user_id uuid) returns timestamptz
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-    select max(a.protection_ended_at)
-    from app.lead_assignments as a
-    where a.lead_id = p_lead_id and a.owner_id = p_user_id and a.release_reason in ('EXPIRED', 'EXPIRED_NOW')
-$$;
-comment on function app_private.last_expiry_of(uuid, uuid) is
-'When the user''s protection of the lead last ended by expiry (claim cooldown).';
-
-create function app_private.acquisitions_since(p_user_id uuid, p_since timestamptz) returns integer
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-    select count(*)::integer
-    from app.lead_assignments as a
-    where a.owner_id = p_user_id and a.opened_at >= p_since and a.open_reason in ('REGISTERED', 'CLAIMED')
-$$;
-comment on function app_private.acquisitions_since(uuid, timestamptz) is
-'Registrations plus claims of a user since a time (claim quota).';
+comment on function app_private.similar_leads(text, text) is
+'Leads of the caller''s tenant whose normalised name has trigram similarity >= 0.6, in the same postal area.';
 
 grant execute on function
 app.require_role(text[]), app.check_text(text, text, integer, integer), app.format_day(timestamptz),
 app.lead_for_action(uuid), app.require_live(app.leads), app.require_owner_or_manager(app.leads),
 app_private.lock_lead(uuid)
 to sales_rep, sales_manager, auditor, tenant_admin;
-grant execute on function app_private.similar_leads(uuid, text, text) to auditor;
-grant execute on function
-app_private.open_assignment(uuid, uuid, timestamptz, text),
-app_private.close_assignment(uuid, text, timestamptz, boolean),
-app_private.release_lead(uuid, text, boolean, text),
-app_private.duplicate_of(uuid, text, text),
-app_private.similar_leads(uuid, text, text),
-app_private.last_expiry_of(uuid, uuid),
-app_private.acquisitions_since(uuid, timestamptz)
-to sales_rep, sales_manager, tenant_admin;
+grant execute on function app_private.duplicate_of(text, text), app_private.similar_leads(text, text)
+to sales_rep, sales_manager, auditor, tenant_admin;

@@ -45,7 +45,7 @@ begin
     v_vat_key := app.normalize_vat_id(register_lead.vat_id);
     if register_lead.vat_id is not null and (
         char_length(register_lead.vat_id) > 20 or register_lead.vat_id !~ '^[A-Za-z0-9 .-]+$'
-        or v_vat_key is null or v_vat_key !~ '^[A-Z]{2}[A-Z0-9]*[0-9][A-Z0-9]*$' or char_length(v_vat_key) > 15
+        or v_vat_key is null or v_vat_key !~ '^[A-Z]{2}[A-Z0-9]{2,13}$' or v_vat_key !~ '[0-9]'
     ) then
         perform app.raise_error('FP301', 400, 'vat_id must be a VAT id such as DE123456789.', 'vat_id');
     end if;
@@ -75,7 +75,6 @@ begin
         -- Someone registered this company first (maybe a moment ago, concurrently).
         select d.* into v_dup
         from app_private.duplicate_of(
-            app.current_tenant_id(),
             app.normalize_company_name(v_name) || '|' || app.normalize_postal_code(v_postal),
             v_vat_key
         ) as d;
@@ -102,7 +101,7 @@ begin
         btrim(register_lead.vat_id), btrim(register_lead.contact_name), btrim(register_lead.contact_email),
         btrim(register_lead.contact_phone)
     );
-    perform app_private.open_assignment(v_lead_id, app.current_user_id(), app.now(), 'REGISTERED');
+    perform app_private.acquire_lead(v_lead_id, 'REGISTERED');
     perform app_private.audit(
         app.current_tenant_id(), 'lead.registered', 'lead', v_lead_id, v_lead_id, null,
         jsonb_build_object('company_name', v_name, 'postal_code', v_postal, 'owner_id', app.current_user_id())
@@ -151,93 +150,130 @@ begin
         case when s.status in ('ACTIVE', 'GRACE') and app.current_web_role() = 'sales_rep'
             and s.owner_id is distinct from app.current_user_id()
             then 'PROTECTED' else s.status end
-    from app_private.similar_leads(app.current_tenant_id(), v_name_key, v_area) as s;
+    from app_private.similar_leads(v_name_key, v_area) as s;
 end
 $$;
 comment on function api.find_similar_leads(text, text) is
 'Leads with a similar name (trigram similarity >= 0.6) in the same postal area, to warn before '
 'registering. Other agents'' protected leads show status PROTECTED and no id.';
 
-create function app_private.lead_in_my_tenant(p_lead_id uuid) returns boolean
-language sql
-stable
+-- Starts the caller's protection of a lead: right after registering it, or claiming it from the
+-- pool. A definer function, so that it may write ownership, with every rule checked here.
+create function app_private.acquire_lead(p_lead_id uuid, p_open_reason text) returns void
+language plpgsql
+volatile
 security definer
 set search_path = ''
-as $$ select exists (select from app.leads as l where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()) $$;
-comment on function app_private.lead_in_my_tenant(uuid) is 'Whether a lead id belongs to the caller''s tenant.';
-grant execute on function app_private.lead_in_my_tenant(uuid) to sales_rep;
+as $$
+declare
+    v_me uuid := app.current_user_id();
+    v_lead app.leads;
+    v_config app.protection_configs;
+    v_status text;
+    v_last_expiry timestamptz;
+    v_quota integer;
+begin
+    if p_open_reason = 'REGISTERED' then
+        perform app.require_role(array['sales_rep', 'sales_manager']);
+    elsif p_open_reason = 'CLAIMED' then
+        perform app.require_role(array['sales_rep']);
+    else
+        raise exception 'acquire_lead: unknown reason %', p_open_reason using errcode = 'invalid_parameter_value';
+    end if;
+    select l.* into v_lead from app.leads as l
+    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
+    for update;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    select c.* into v_config from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
+
+    if p_open_reason = 'REGISTERED' then
+        -- only the registering user, for a lead that was never owned
+        if v_lead.created_by is distinct from v_me
+            or exists (select from app.lead_assignments as a where a.lead_id = v_lead.id) then
+            perform app.raise_error('FP102', 403, 'Only a new registration starts protection this way.', 'lead_id');
+        end if;
+    else
+        v_status := app.lead_status(v_lead, v_config, app.now());
+        if v_status in ('ACTIVE', 'GRACE') then
+            if v_lead.owner_id = v_me then
+                perform app.raise_error('FP304', 409, 'You already own this lead.', 'lead_id');
+            end if;
+            -- (also the answer when someone else claimed it a moment ago)
+            perform app.raise_error(
+                'FP306', 409, 'The lead is protected for another agent and cannot be claimed.', 'lead_id'
+            );
+        end if;
+
+        -- The previous owner may not let it lapse and claim it again for a fresh term.
+        v_last_expiry := coalesce(
+            (
+                select max(a.protection_ended_at) from app.lead_assignments as a
+                where a.lead_id = v_lead.id and a.owner_id = v_me and a.release_reason in ('EXPIRED', 'EXPIRED_NOW')
+            ),
+            case when v_lead.owner_id = v_me then
+                (select d.expires_at from app.lead_deadlines(v_lead, v_config, app.now()) as d)
+            end
+        );
+        if v_last_expiry + make_interval(days => v_config.cooldown_days) > app.now() then
+            perform app.raise_error(
+                'FP307', 422,
+                format(
+                    'Your protection of this lead ended recently; you can claim it again from %s.',
+                    app.format_day(v_last_expiry + make_interval(days => v_config.cooldown_days))
+                ),
+                'lead_id'
+            );
+        end if;
+
+        -- The quota counts registrations and claims; one claim per user at a time, so parallel
+        -- claims cannot all pass the count.
+        perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('freshplan.acquire:' || v_me, 0));
+        v_quota := (app.effective_setting(
+            'lead.claim.maxPerMonth', v_lead.tenant_id, app.current_org_id(), v_me
+        ))::integer;
+        if (
+            select count(*) from app.lead_assignments as a
+            where a.owner_id = v_me and a.open_reason in ('REGISTERED', 'CLAIMED')
+              and a.opened_at >= app.now() - interval '30 days'
+        ) >= v_quota then
+            perform app.raise_error(
+                'FP308', 422,
+                format('You have reached your limit of %s registrations and claims in 30 days.', v_quota),
+                'lead_id'
+            );
+        end if;
+
+        if v_lead.owner_id is not null then
+            -- Expired but not yet released by the job: release it now, exactly as the job would.
+            perform app_private.release_lead(v_lead.id, 'EXPIRED', true);
+        end if;
+    end if;
+
+    perform app_private.open_assignment(v_lead.id, v_me, app.now(), p_open_reason);
+    if p_open_reason = 'CLAIMED' then
+        perform app_private.write_audit(
+            v_lead.tenant_id, 'lead.claimed', 'lead', v_lead.id, v_lead.id,
+            jsonb_build_object('status', v_status), jsonb_build_object('owner_id', v_me), null, false
+        );
+    end if;
+end
+$$;
+comment on function app_private.acquire_lead(uuid, text) is
+'Starts the caller''s protection of a lead (REGISTERED right after registering it, or CLAIMED from the '
+'pool), checking the claim rules: not protected, cooldown, quota.';
+grant execute on function app_private.acquire_lead(uuid, text) to sales_rep, sales_manager;
 
 create function api.claim_lead(lead_id uuid) returns api.lead_protection
 language plpgsql
 volatile
 as $$
 #variable_conflict use_column
-declare
-    v_lead app.leads;
-    v_config app.protection_configs := app.my_protection_config();
-    v_status text;
-    v_last_expiry timestamptz;
-    v_quota integer;
 begin
     perform app.require_role(array['sales_rep']);
-    perform app_private.lock_lead(claim_lead.lead_id);
-    select l.* into v_lead from app.leads as l where l.id = claim_lead.lead_id;
-    if v_lead.id is null then
-        -- Invisible but in the tenant: someone else's protected lead (maybe claimed a moment ago).
-        if app_private.lead_in_my_tenant(claim_lead.lead_id) then
-            perform app.raise_error(
-                'FP306', 409, 'The lead is protected for another agent and cannot be claimed.', 'lead_id'
-            );
-        end if;
-        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
-    end if;
-    v_status := app.lead_status(v_lead, v_config, app.now());
-    if v_status in ('ACTIVE', 'GRACE') then
-        if v_lead.owner_id = app.current_user_id() then
-            perform app.raise_error('FP304', 409, 'You already own this lead.', 'lead_id');
-        end if;
-        perform app.raise_error('FP306', 409, 'The lead is protected for another agent and cannot be claimed.', 'lead_id');
-    end if;
-
-    -- The previous owner may not let it lapse and claim it again for a fresh term.
-    v_last_expiry := coalesce(
-        app_private.last_expiry_of(v_lead.id, app.current_user_id()),
-        case when v_lead.owner_id = app.current_user_id() then
-            (select d.expires_at from app.lead_deadlines(v_lead, v_config, app.now()) as d)
-        end
-    );
-    if v_last_expiry + make_interval(days => v_config.cooldown_days) > app.now() then
-        perform app.raise_error(
-            'FP307', 422,
-            format(
-                'Your protection of this lead ended recently; you can claim it again from %s.',
-                app.format_day(v_last_expiry + make_interval(days => v_config.cooldown_days))
-            ),
-            'lead_id'
-        );
-    end if;
-
-    v_quota := (app.effective_setting(
-        'lead.claim.maxPerMonth', app.current_tenant_id(), app.current_org_id(), app.current_user_id()
-    ))::integer;
-    if app_private.acquisitions_since(app.current_user_id(), app.now() - interval '30 days') >= v_quota then
-        perform app.raise_error(
-            'FP308', 422,
-            format('You have reached your limit of %s registrations and claims in 30 days.', v_quota),
-            'lead_id'
-        );
-    end if;
-
-    if v_lead.owner_id is not null then
-        -- Expired but not yet released by the job: release it now, exactly as the job would.
-        perform app_private.release_lead(v_lead.id, 'EXPIRED', true);
-    end if;
-    perform app_private.open_assignment(v_lead.id, app.current_user_id(), app.now(), 'CLAIMED');
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.claimed', 'lead', v_lead.id, v_lead.id,
-        jsonb_build_object('status', v_status), jsonb_build_object('owner_id', app.current_user_id())
-    );
-    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+    perform app_private.acquire_lead(claim_lead.lead_id, 'CLAIMED');
+    return (select p from api.lead_protection as p where p.lead_id = claim_lead.lead_id);
 end
 $$;
 comment on function api.claim_lead(uuid) is

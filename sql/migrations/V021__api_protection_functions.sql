@@ -277,6 +277,8 @@ begin
             'FP605', 409, format('The request was already %s.', lower(v_request.state)), 'request_id'
         );
     end if;
+    -- deciding cannot revive an expired lead (only a claim or an override can)
+    perform app.require_live(v_lead);
     update app.extension_requests as x
     set state = v_state, decided_by = app.current_user_id(), decided_at = app.now(),
         decision_note = decide_extension.note
@@ -334,77 +336,159 @@ comment on function api.override_protection(uuid, timestamptz, text) is
 'Keeps a lead ACTIVE until `until` whatever its progress (managers; also rescues an expired lead '
 'before its release).';
 
+-- Manager actions that change ownership: definer functions, so that they may write ownership, with
+-- every rule checked here; the api functions validate arguments and call them.
+create function app_private.expire_lead_now(p_lead_id uuid, p_reason text) returns void
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_lead app.leads;
+begin
+    perform app.require_role(array['sales_manager']);
+    select l.* into v_lead from app.leads as l
+    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
+    for update;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    if v_lead.owner_id is null then
+        perform app.raise_error('FP310', 409, 'The lead is already in the pool.', 'lead_id');
+    end if;
+    perform app_private.release_lead(v_lead.id, 'EXPIRED_NOW', false, p_reason);
+end
+$$;
+comment on function app_private.expire_lead_now(uuid, text) is 'Releases a lead now (managers of its tenant).';
+
+create function app_private.reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text) returns void
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_lead app.leads;
+begin
+    perform app.require_role(array['sales_manager', 'tenant_admin']);
+    select l.* into v_lead from app.leads as l
+    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
+    for update;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    if app.current_web_role() = 'tenant_admin' and v_lead.owner_id is not null then
+        perform app.raise_error('FP102', 403, 'Tenant admins assign pool leads only.', 'lead_id');
+    end if;
+    if not exists (
+        select from app.users as u
+        where u.id = p_new_owner_id and u.tenant_id = v_lead.tenant_id and u.role = 'sales_rep' and u.active
+    ) then
+        perform app.raise_error('FP704', 400, 'new_owner_id must be an active sales rep of your tenant.', 'new_owner_id');
+    end if;
+    if p_new_owner_id = v_lead.owner_id then
+        perform app.raise_error('FP704', 409, 'The lead already belongs to this rep.', 'new_owner_id');
+    end if;
+    if v_lead.owner_id is not null then
+        perform app_private.close_assignment(v_lead.id, 'TRANSFERRED', null, false);
+        -- Collaborators stay, except the new owner, who now owns the lead. (Pool leads have none.)
+        delete from app.collaborators as c where c.lead_id = v_lead.id and c.user_id = p_new_owner_id;
+    end if;
+    perform app_private.open_assignment(
+        v_lead.id, p_new_owner_id, app.now(), case when v_lead.owner_id is null then 'ASSIGNED' else 'TRANSFERRED' end
+    );
+    perform app_private.notify(
+        v_lead.tenant_id, p_new_owner_id, 'LEAD_ASSIGNED', v_lead.id,
+        format('Neuer Lead: %s', v_lead.company_name),
+        format('Ihnen wurde der Lead %s übertragen.', v_lead.company_name),
+        'LEAD_ASSIGNED:' || v_lead.id || ':' || app.now()
+    );
+    perform app_private.write_audit(
+        v_lead.tenant_id, 'lead.transferred', 'lead', v_lead.id, v_lead.id,
+        jsonb_build_object('owner_id', v_lead.owner_id), jsonb_build_object('owner_id', p_new_owner_id),
+        p_reason, false
+    );
+end
+$$;
+comment on function app_private.reassign_lead(uuid, uuid, text) is
+'Gives a lead to a rep with a fresh cycle (managers: any lead of the tenant; tenant admins: pool leads).';
+
+create function app_private.backdate_lead(p_lead_id uuid, p_registered_at timestamptz, p_reason text)
+returns void
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_lead app.leads;
+begin
+    perform app.require_role(array['sales_manager']);
+    select l.* into v_lead from app.leads as l
+    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
+    for update;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    if v_lead.owner_id is null then
+        perform app.raise_error('FP310', 409, 'The lead is in the pool; there is no registration to backdate.', 'lead_id');
+    end if;
+    if p_registered_at is null
+        or p_registered_at >= v_lead.registered_at
+        or p_registered_at > app.now()
+        or p_registered_at < v_lead.created_at - interval '365 days' then
+        perform app.raise_error(
+            'FP705', 422,
+            format(
+                'registered_at must be earlier than %s and not before %s.',
+                app.format_day(v_lead.registered_at), app.format_day(v_lead.created_at - interval '365 days')
+            ),
+            'registered_at'
+        );
+    end if;
+    update app.lead_assignments set registered_at = p_registered_at where id = v_lead.assignment_id;
+    perform app_private.write_audit(
+        v_lead.tenant_id, 'lead.registration_backdated', 'lead', v_lead.id, v_lead.id,
+        jsonb_build_object('registered_at', v_lead.registered_at), jsonb_build_object('registered_at', p_registered_at),
+        p_reason, false
+    );
+end
+$$;
+comment on function app_private.backdate_lead(uuid, timestamptz, text) is
+'Moves the registration of the current cycle earlier (managers of the lead''s tenant).';
+
+grant execute on function
+app_private.expire_lead_now(uuid, text),
+app_private.reassign_lead(uuid, uuid, text),
+app_private.backdate_lead(uuid, timestamptz, text)
+to sales_manager, tenant_admin;
+
 create function api.expire_now(lead_id uuid, reason text) returns api.lead_protection
 language plpgsql
 volatile
 as $$
 #variable_conflict use_column
-declare
-    v_lead app.leads;
-    v_reason text;
 begin
     perform app.require_role(array['sales_manager']);
-    v_reason := app.check_text(expire_now.reason, 'reason', 10, 2000);
-    v_lead := app.lead_for_action(expire_now.lead_id);
-    if v_lead.owner_id is null then
-        perform app.raise_error('FP310', 409, 'The lead is already in the pool.', 'lead_id');
-    end if;
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.expired_now', 'lead', v_lead.id, v_lead.id,
-        jsonb_build_object('owner_id', v_lead.owner_id), null, v_reason
-    );
-    perform app_private.release_lead(v_lead.id, 'EXPIRED_NOW', false, v_reason);
-    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+    perform app_private.expire_lead_now(expire_now.lead_id, app.check_text(expire_now.reason, 'reason', 10, 2000));
+    return (select p from api.lead_protection as p where p.lead_id = expire_now.lead_id);
 end
 $$;
-comment on function api.expire_now(
-    uuid, text
-) is 'Ends protection at once and releases the lead to the pool (managers).';
+comment on function api.expire_now(uuid, text) is
+'Ends protection at once and releases the lead to the pool (managers).';
 
 create function api.transfer_lead(lead_id uuid, new_owner_id uuid, reason text) returns api.lead_protection
 language plpgsql
 volatile
 as $$
 #variable_conflict use_column
-declare
-    v_lead app.leads;
-    v_reason text;
 begin
     perform app.require_role(array['sales_manager', 'tenant_admin']);
-    v_reason := app.check_text(transfer_lead.reason, 'reason', 10, 2000);
-    v_lead := app.lead_for_action(transfer_lead.lead_id);
-    if app.current_web_role() = 'tenant_admin' and v_lead.owner_id is not null then
-        perform app.raise_error('FP102', 403, 'Tenant admins assign pool leads only.', 'lead_id');
-    end if;
-    if not exists (
-        select from api.users as u where u.id = transfer_lead.new_owner_id and u.role = 'sales_rep'
-    ) then
-        perform app.raise_error('FP704', 400, 'new_owner_id must be an active sales rep of your tenant.', 'new_owner_id');
-    end if;
-    if transfer_lead.new_owner_id = v_lead.owner_id then
-        perform app.raise_error('FP704', 409, 'The lead already belongs to this rep.', 'new_owner_id');
-    end if;
-    if v_lead.owner_id is not null then
-        perform app_private.close_assignment(v_lead.id, 'TRANSFERRED', null, false);
-        -- Collaborators stay, except the new owner, who now owns the lead. (Pool leads have none.)
-        delete from app.collaborators as c where c.lead_id = v_lead.id and c.user_id = transfer_lead.new_owner_id;
-    end if;
-    perform app_private.open_assignment(
-        v_lead.id, transfer_lead.new_owner_id, app.now(),
-        case when v_lead.owner_id is null then 'ASSIGNED' else 'TRANSFERRED' end
+    perform app_private.reassign_lead(
+        transfer_lead.lead_id, transfer_lead.new_owner_id, app.check_text(transfer_lead.reason, 'reason', 10, 2000)
     );
-    perform app_private.notify(
-        v_lead.tenant_id, transfer_lead.new_owner_id, 'LEAD_ASSIGNED', v_lead.id,
-        format('Neuer Lead: %s', v_lead.company_name),
-        format('Ihnen wurde der Lead %s übertragen.', v_lead.company_name),
-        'LEAD_ASSIGNED:' || v_lead.id || ':' || app.now()
-    );
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.transferred', 'lead', v_lead.id, v_lead.id,
-        jsonb_build_object('owner_id', v_lead.owner_id),
-        jsonb_build_object('owner_id', transfer_lead.new_owner_id), v_reason
-    );
-    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+    return (select p from api.lead_protection as p where p.lead_id = transfer_lead.lead_id);
 end
 $$;
 comment on function api.transfer_lead(uuid, uuid, text) is
@@ -417,49 +501,17 @@ language plpgsql
 volatile
 as $$
 #variable_conflict use_column
-declare
-    v_lead app.leads;
-    v_reason text;
 begin
     perform app.require_role(array['sales_manager']);
-    v_reason := app.check_text(backdate_registration.reason, 'reason', 10, 2000);
-    v_lead := app.lead_for_action(backdate_registration.lead_id);
-    if v_lead.owner_id is null then
-        perform app.raise_error('FP310', 409, 'The lead is in the pool; there is no registration to backdate.', 'lead_id');
-    end if;
-    if backdate_registration.registered_at is null
-        or backdate_registration.registered_at >= v_lead.registered_at
-        or backdate_registration.registered_at > app.now()
-        or backdate_registration.registered_at < v_lead.created_at - interval '365 days' then
-        perform app.raise_error(
-            'FP705', 422,
-            format(
-                'registered_at must be earlier than %s and not before %s.',
-                app.format_day(v_lead.registered_at), app.format_day(v_lead.created_at - interval '365 days')
-            ),
-            'registered_at'
-        );
-    end if;
-    perform app_private.backdate_assignment(v_lead.assignment_id, backdate_registration.registered_at);
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.registration_backdated', 'lead', v_lead.id, v_lead.id,
-        jsonb_build_object('registered_at', v_lead.registered_at),
-        jsonb_build_object('registered_at', backdate_registration.registered_at), v_reason
+    perform app_private.backdate_lead(
+        backdate_registration.lead_id, backdate_registration.registered_at,
+        app.check_text(backdate_registration.reason, 'reason', 10, 2000)
     );
-    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+    return (select p from api.lead_protection as p where p.lead_id = backdate_registration.lead_id);
 end
 $$;
 comment on function api.backdate_registration(uuid, timestamptz, text) is
 'Moves the registration of the current cycle earlier (managers; at most 365 days before the lead was created).';
-
-create function app_private.backdate_assignment(p_assignment_id uuid, p_registered_at timestamptz) returns void
-language sql
-volatile
-security definer
-set search_path = ''
-as $$ update app.lead_assignments set registered_at = p_registered_at where id = p_assignment_id $$;
-comment on function app_private.backdate_assignment(uuid, timestamptz) is 'Sets registered_at of an assignment.';
-grant execute on function app_private.backdate_assignment(uuid, timestamptz) to sales_manager;
 
 grant execute on function
 api.add_hold(uuid, text, timestamptz, timestamptz, text),

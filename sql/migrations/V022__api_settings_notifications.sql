@@ -124,3 +124,30 @@ comment on function app_private.tg_users__audit() is 'Audits user creation and d
 create trigger _100_audit
 after insert or update of active on app.users
 for each row execute function app_private.tg_users__audit();
+
+-- Whoever writes a value (set_setting, or SQL by an admin or operator) meets the same rules.
+create function app.tg_settings_values__validate() returns trigger
+language plpgsql
+as $$
+declare
+    v_registry app.settings_registry;
+    v_error text;
+begin
+    select r.* into v_registry from app.settings_registry as r where r.key = new.key;
+    if not new.scope = any(v_registry.allowed_scopes) then
+        perform app.raise_error('FP202', 400, format('%s cannot be set at scope %s.', new.key, new.scope), 'scope');
+    end if;
+    v_error := app.json_schema_error(v_registry.json_schema, new.value, new.key);
+    if v_error is not null then
+        perform app.raise_error('FP203', 400, v_error || '.', 'value');
+    end if;
+    return new;
+end
+$$;
+comment on function app.tg_settings_values__validate() is
+'Validates a stored setting against its key''s schema and allowed scopes.';
+grant execute on function app.tg_settings_values__validate() to tenant_admin;
+
+create trigger _050_validate
+before insert or update on app.settings_values
+for each row execute function app.tg_settings_values__validate();

@@ -291,5 +291,3 @@ end
 $$;
 comment on function app_private.deliver_notices() is
 'Fans every undelivered protection notice out to its recipients and channels; wakes the mail worker.';
-
-grant execute on function app_private.deliver_notices() to sales_rep, sales_manager, tenant_admin;

@@ -70,7 +70,7 @@ comment on function app.notice_facts(app.leads, app.protection_configs, timestam
 'Company, owner and deadlines of a lead for a notice.';
 
 -- ------------------------------------------------------------ release (now also records the notice)
-create or replace function app_private.release_lead(
+create function app_private.release_lead(
     p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text default null
 ) returns void
 language plpgsql
@@ -91,13 +91,17 @@ begin
     end if;
     select c.* into v_config from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
     v_facts := app.notice_facts(v_lead, v_config, app.now());
-    v_ended_at := case when p_release_reason = 'EXPIRED' then (v_facts ->> 'expires_at')::timestamptz else app.now() end;
+    -- Protection ended at its deadline when it had already expired, else now (the claim cooldown
+    -- counts from here).
+    v_ended_at := least((v_facts ->> 'expires_at')::timestamptz, app.now());
     v_assignment := app_private.close_assignment(p_lead_id, p_release_reason, v_ended_at, p_as_system);
     delete from app.collaborators where lead_id = p_lead_id;
     update app.leads set released_at = app.now() where id = p_lead_id;
 
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.released', 'lead', p_lead_id, p_lead_id,
+    perform app_private.write_audit(
+        v_lead.tenant_id,
+        case when p_release_reason = 'EXPIRED_NOW' then 'lead.expired_now' else 'lead.released' end,
+        'lead', p_lead_id, p_lead_id,
         jsonb_build_object('owner_id', v_lead.owner_id, 'assignment_id', v_assignment.id),
         jsonb_build_object('release_reason', p_release_reason, 'protection_ended_at', v_ended_at),
         p_reason, p_as_system
@@ -111,6 +115,9 @@ begin
     perform app_private.deliver_notices();
 end
 $$;
+comment on function app_private.release_lead(uuid, text, boolean, text) is
+'Releases a lead to the pool (SPEC 3.8): closes its cycle, removes collaborators, audits once '
+'(lead.released by the system, or lead.expired_now by a manager) and sends the EXPIRED notices.';
 
 -- ------------------------------------------------------------ the sweep
 create function app_private.sweep_protection() returns jsonb
@@ -185,6 +192,19 @@ as $$
 declare
     v_closed integer;
 begin
+    -- Lock the leads first, in id order, as the api functions do (lead, then hold): no deadlock.
+    perform
+    from app.leads as l
+    where l.id in (
+        select h.lead_id
+        from app.holds as h
+        inner join app.protection_configs as c on h.tenant_id = c.tenant_id
+        where
+            h.state = 'APPROVED' and h.end_at is null
+            and h.start_at + make_interval(secs => 86400 * (c.hold_max_days ->> h.reason)::integer) <= app.now()
+    )
+    order by l.id
+    for update;
     with capped as (
         update app.holds as h
         set end_at = h.start_at + make_interval(secs => 86400 * (c.hold_max_days ->> h.reason)::integer)
@@ -216,6 +236,14 @@ as $$
 declare
     v_escalated integer;
 begin
+    perform
+    from app.leads as l
+    where l.id in (
+        select x.lead_id from app.extension_requests as x
+        where x.state = 'PENDING' and x.due_at <= app.now() and x.escalated_at is null
+    )
+    order by l.id
+    for update;
     with due as (
         update app.extension_requests as x
         set escalated_at = app.now()

@@ -1,7 +1,7 @@
 -- Catalog lints (SPEC 10.2): the security properties every object must have, checked for all
 -- objects at once so a new table, view or function cannot slip past them.
 begin;
-select plan(17);
+select plan(18);
 
 create temporary view our_schemas as
 select
@@ -182,6 +182,32 @@ select is_empty(
              where t.tgrelid = c.oid and t.tgfoid = 'app.tg_api_view__read_only'::regproc
          ) $$,
     'every api view refuses writes with a trigger (no 500 for PATCH on a join view)'
+);
+
+-- Definer functions run with the owner's rights; a web role may call only these, each of which
+-- checks the caller's tenant, role and relation itself (direct SQL is the threat model).
+select is_empty(
+    $$ select f.signature::text from our_functions as f, aclexplode(f.proacl) as a
+       where f.nspname = 'app_private'
+         and a.grantee in (select oid from pg_roles where rolname in
+             ('web_anon', 'sales_rep', 'sales_manager', 'auditor', 'tenant_admin'))
+         and f.signature not in (
+             'app_private.check_request()'::regprocedure,
+             'app_private.my_collaborations()'::regprocedure,
+             'app_private.collaborator_role(uuid)'::regprocedure,
+             'app_private.lock_lead(uuid)'::regprocedure,
+             'app_private.duplicate_of(text, text)'::regprocedure,
+             'app_private.similar_leads(text, text)'::regprocedure,
+             'app_private.audit(uuid, text, text, uuid, uuid, jsonb, jsonb, text)'::regprocedure,
+             'app_private.notify(uuid, uuid, text, uuid, text, text, text)'::regprocedure,
+             'app_private.notify_roles(uuid, text[], text, uuid, text, text, text)'::regprocedure,
+             'app_private.acquire_lead(uuid, text)'::regprocedure,
+             'app_private.expire_lead_now(uuid, text)'::regprocedure,
+             'app_private.reassign_lead(uuid, uuid, text)'::regprocedure,
+             'app_private.backdate_lead(uuid, timestamptz, text)'::regprocedure,
+             'app_private.job_health()'::regprocedure
+         ) $$,
+    'web roles may execute only the vetted app_private functions'
 );
 
 select * from finish();

@@ -48,12 +48,12 @@ select is(
     'exactly when grace ends: EXPIRED'
 );
 select is(
-    (tests.protection('rep@alpha.test', :'lead', '2026-03-21 09:00+00')).owner_id, null,
-    'an expired lead shows the rep no owner'
+    (tests.protection('rep@alpha.test', :'lead', '2026-03-21 09:00+00')).status, 'EXPIRED',
+    'the owner sees their lead EXPIRED'
 );
 select is(
-    (tests.protection('rep@alpha.test', :'lead', '2026-03-21 09:00+00')).expires_at, null,
-    '... and no deadlines'
+    (tests.protection('rep@alpha.test', :'lead', '2026-03-21 09:00+00')).expires_at,
+    '2026-03-21 09:00+00'::timestamptz, '... and when it expired'
 );
 
 -- The session time zone changes nothing.

