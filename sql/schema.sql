@@ -3848,35 +3848,43 @@ declare
     v_count integer;
 begin
     -- (data-modifying CTEs all run, whether or not the final select reads them)
-    with fanout as (
+    with pending as materialized (
+        -- settings are resolved once per notice, not once per candidate recipient
         select
-            n.id as notice_id, n.tenant_id, n.lead_id, n.kind, n.facts, u.id as user_id, u.email,
-            u.display_name,
-            case when u.id = (n.facts ->> 'owner_id')::uuid then 'owner' else u.role end as recipient_role,
+            n.id as notice_id, n.tenant_id, n.lead_id, n.kind, n.facts,
+            (n.facts ->> 'owner_id')::uuid as owner_id,
             app.effective_setting(
                 'lead.protection.reminder.channels', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
-            ) as channels
+            ) as channels,
+            case
+                when n.kind = 'ESCALATION' then array['tenant_admin']
+                when n.kind in ('REMINDER', 'EXPIRED') then array(select jsonb_array_elements_text(
+                    app.effective_setting(
+                        'lead.protection.notify.roles', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
+                    )
+                ))
+                else array[]::text[]
+            end as roles
         from app.protection_notices as n
-        cross join lateral (
-            select
-                case
-                    when n.kind = 'ESCALATION' then array['tenant_admin']
-                    when n.kind in ('REMINDER', 'EXPIRED') then array(select jsonb_array_elements_text(
-                        app.effective_setting(
-                            'lead.protection.notify.roles', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
-                        )
-                    ))
-                    else array[]::text[]
-                end as roles
-        ) as r
-        inner join app.users as u
-            on
-                n.tenant_id = u.tenant_id and u.active
-                and (
-                    (n.kind <> 'ESCALATION' and u.id = (n.facts ->> 'owner_id')::uuid)
-                    or u.role = any(r.roles)
-                )
         where n.delivered_at is null
+    ),
+
+    fanout as (
+        -- the owner (not for escalations) ...
+        select
+            p.notice_id, p.tenant_id, p.lead_id, p.kind, p.facts, p.channels, u.id as user_id, u.email,
+            u.display_name, 'owner' as recipient_role
+        from pending as p
+        inner join app.users as u on p.owner_id = u.id
+        where u.active and p.kind <> 'ESCALATION'
+        union all
+        -- ... and everybody else of the tenant with one of the roles
+        select
+            p.notice_id, p.tenant_id, p.lead_id, p.kind, p.facts, p.channels, u.id, u.email,
+            u.display_name, u.role
+        from pending as p
+        inner join app.users as u on p.tenant_id = u.tenant_id and u.role = any(p.roles)
+        where u.active and (p.kind = 'ESCALATION' or u.id is distinct from p.owner_id)
     ),
 
     in_app as (
@@ -4319,34 +4327,36 @@ CREATE FUNCTION app_private.refresh_leads_state(p_lead_ids uuid[]) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+    v_lead_id uuid;
 begin
     perform from app.leads as l where l.id = any(p_lead_ids) order by l.id for update;
-    update app.leads as l
-    set
-        owner_id = s.owner_id,
-        assignment_id = s.assignment_id,
-        registered_at = s.registered_at,
-        anchor_at = s.anchor_at,
-        held_since_anchor = s.held_since_anchor,
-        held_since_registration = s.held_since_registration,
-        hold_start = s.hold_start,
-        hold_end = s.hold_end,
-        hold_reason = s.hold_reason,
-        extension_days = s.extension_days,
-        override_until = s.override_until
-    from app.lead_state_source as s
-    where
-        s.lead_id = l.id
-        and l.id = any(p_lead_ids)
-        and (
-            l.owner_id, l.assignment_id, l.registered_at, l.anchor_at, l.held_since_anchor,
-            l.held_since_registration, l.hold_start, l.hold_end, l.hold_reason, l.extension_days,
-            l.override_until
-        ) is distinct from (
-            s.owner_id, s.assignment_id, s.registered_at, s.anchor_at, s.held_since_anchor,
-            s.held_since_registration, s.hold_start, s.hold_end, s.hold_reason, s.extension_days,
-            s.override_until
-        );
+    if cardinality(p_lead_ids) > 1000 then
+        -- many leads (a rule change): one set-based pass over the whole view
+        update app.leads as l
+        set
+            owner_id = s.owner_id, assignment_id = s.assignment_id, registered_at = s.registered_at,
+            anchor_at = s.anchor_at, held_since_anchor = s.held_since_anchor,
+            held_since_registration = s.held_since_registration, hold_start = s.hold_start,
+            hold_end = s.hold_end, hold_reason = s.hold_reason, extension_days = s.extension_days,
+            override_until = s.override_until
+        from app.lead_state_source as s
+        where s.lead_id = l.id and l.id = any(p_lead_ids);
+        return;
+    end if;
+    -- a few leads (every trigger): one lead at a time, so the view is evaluated for that lead only
+    -- (an `= any(array)` filter is not pushed into the view's lateral joins)
+    foreach v_lead_id in array p_lead_ids loop
+        update app.leads as l
+        set
+            owner_id = s.owner_id, assignment_id = s.assignment_id, registered_at = s.registered_at,
+            anchor_at = s.anchor_at, held_since_anchor = s.held_since_anchor,
+            held_since_registration = s.held_since_registration, hold_start = s.hold_start,
+            hold_end = s.hold_end, hold_reason = s.hold_reason, extension_days = s.extension_days,
+            override_until = s.override_until
+        from app.lead_state_source as s
+        where s.lead_id = v_lead_id and l.id = v_lead_id;
+    end loop;
 end
 $$;
 
@@ -4580,7 +4590,8 @@ begin
     -- GRACE). A lead past several deadlines gets only the latest notice; each once per cycle.
     with due as (
         select
-            l.id, l.tenant_id, l.assignment_id, l.anchor_at, app.notice_facts(l, c, v_now) as facts,
+            l.id, l.tenant_id, l.assignment_id, l.anchor_at,
+            l.assignment_id || '@' || extract(epoch from l.anchor_at) as cycle_key,
             case
                 when d.status = 'GRACE' then 'REMINDER'
                 when d.status = 'ACTIVE' and v_now < d.progress_due_at then 'WARNING'
@@ -4593,9 +4604,15 @@ begin
 
     inserted as (
         insert into app.protection_notices (tenant_id, lead_id, kind, cycle_key, facts)
-        select due.tenant_id, due.id, due.kind, due.assignment_id || '@' || extract(epoch from due.anchor_at), due.facts
+        select due.tenant_id, due.id, due.kind, due.cycle_key, app.notice_facts(l, c, v_now)
         from due
-        where due.kind is not null
+        inner join app.leads as l on due.id = l.id
+        inner join app.protection_configs as c on l.tenant_id = c.tenant_id
+        -- the facts are computed only for notices not recorded yet
+        where due.kind is not null and not exists (
+            select from app.protection_notices as n
+            where n.lead_id = due.id and n.kind = due.kind and n.cycle_key = due.cycle_key
+        )
         on conflict (lead_id, kind, cycle_key) do nothing
         returning kind
     )
@@ -4611,7 +4628,8 @@ begin
         select l.id
         from app.leads as l
         inner join app.protection_configs as c on l.tenant_id = c.tenant_id
-        where l.owner_id is not null and app.lead_status(l, c, v_now) = 'EXPIRED'
+        cross join lateral app.lead_deadlines(l, c, v_now) as d
+        where l.owner_id is not null and d.status = 'EXPIRED'
         for update of l skip locked
     loop
         perform app_private.release_lead(v_lead, 'EXPIRED', true);
@@ -6937,6 +6955,12 @@ CREATE INDEX users_org_tenant_idx ON app.users USING btree (org_id, tenant_id);
 --
 
 CREATE UNIQUE INDEX users_tenant_email_key ON app.users USING btree (tenant_id, lower(email));
+
+--
+-- Name: users_tenant_role_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX users_tenant_role_idx ON app.users USING btree (tenant_id, role) WHERE active;
 
 --
 -- Name: flyway_schema_history_s_idx; Type: INDEX; Schema: flyway; Owner: -

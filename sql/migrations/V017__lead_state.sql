@@ -84,34 +84,36 @@ volatile
 security definer
 set search_path = ''
 as $$
+declare
+    v_lead_id uuid;
 begin
     perform from app.leads as l where l.id = any(p_lead_ids) order by l.id for update;
-    update app.leads as l
-    set
-        owner_id = s.owner_id,
-        assignment_id = s.assignment_id,
-        registered_at = s.registered_at,
-        anchor_at = s.anchor_at,
-        held_since_anchor = s.held_since_anchor,
-        held_since_registration = s.held_since_registration,
-        hold_start = s.hold_start,
-        hold_end = s.hold_end,
-        hold_reason = s.hold_reason,
-        extension_days = s.extension_days,
-        override_until = s.override_until
-    from app.lead_state_source as s
-    where
-        s.lead_id = l.id
-        and l.id = any(p_lead_ids)
-        and (
-            l.owner_id, l.assignment_id, l.registered_at, l.anchor_at, l.held_since_anchor,
-            l.held_since_registration, l.hold_start, l.hold_end, l.hold_reason, l.extension_days,
-            l.override_until
-        ) is distinct from (
-            s.owner_id, s.assignment_id, s.registered_at, s.anchor_at, s.held_since_anchor,
-            s.held_since_registration, s.hold_start, s.hold_end, s.hold_reason, s.extension_days,
-            s.override_until
-        );
+    if cardinality(p_lead_ids) > 1000 then
+        -- many leads (a rule change): one set-based pass over the whole view
+        update app.leads as l
+        set
+            owner_id = s.owner_id, assignment_id = s.assignment_id, registered_at = s.registered_at,
+            anchor_at = s.anchor_at, held_since_anchor = s.held_since_anchor,
+            held_since_registration = s.held_since_registration, hold_start = s.hold_start,
+            hold_end = s.hold_end, hold_reason = s.hold_reason, extension_days = s.extension_days,
+            override_until = s.override_until
+        from app.lead_state_source as s
+        where s.lead_id = l.id and l.id = any(p_lead_ids);
+        return;
+    end if;
+    -- a few leads (every trigger): one lead at a time, so the view is evaluated for that lead only
+    -- (an `= any(array)` filter is not pushed into the view's lateral joins)
+    foreach v_lead_id in array p_lead_ids loop
+        update app.leads as l
+        set
+            owner_id = s.owner_id, assignment_id = s.assignment_id, registered_at = s.registered_at,
+            anchor_at = s.anchor_at, held_since_anchor = s.held_since_anchor,
+            held_since_registration = s.held_since_registration, hold_start = s.hold_start,
+            hold_end = s.hold_end, hold_reason = s.hold_reason, extension_days = s.extension_days,
+            override_until = s.override_until
+        from app.lead_state_source as s
+        where s.lead_id = v_lead_id and l.id = v_lead_id;
+    end loop;
 end
 $$;
 comment on function app_private.refresh_leads_state(uuid[]) is

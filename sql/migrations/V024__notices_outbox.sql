@@ -95,6 +95,7 @@ create unique index outbox_dedupe_key on app.outbox (dedupe_key);
 create index outbox_due_idx on app.outbox (next_attempt_at, id) where status = 'PENDING';
 create index outbox_tenant_status_idx on app.outbox (tenant_id, status);
 create index outbox_user_idx on app.outbox (user_id);
+create index users_tenant_role_idx on app.users (tenant_id, role) where active;
 
 alter table app.protection_notices enable row level security;
 alter table app.outbox enable row level security;
@@ -210,35 +211,43 @@ declare
     v_count integer;
 begin
     -- (data-modifying CTEs all run, whether or not the final select reads them)
-    with fanout as (
+    with pending as materialized (
+        -- settings are resolved once per notice, not once per candidate recipient
         select
-            n.id as notice_id, n.tenant_id, n.lead_id, n.kind, n.facts, u.id as user_id, u.email,
-            u.display_name,
-            case when u.id = (n.facts ->> 'owner_id')::uuid then 'owner' else u.role end as recipient_role,
+            n.id as notice_id, n.tenant_id, n.lead_id, n.kind, n.facts,
+            (n.facts ->> 'owner_id')::uuid as owner_id,
             app.effective_setting(
                 'lead.protection.reminder.channels', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
-            ) as channels
+            ) as channels,
+            case
+                when n.kind = 'ESCALATION' then array['tenant_admin']
+                when n.kind in ('REMINDER', 'EXPIRED') then array(select jsonb_array_elements_text(
+                    app.effective_setting(
+                        'lead.protection.notify.roles', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
+                    )
+                ))
+                else array[]::text[]
+            end as roles
         from app.protection_notices as n
-        cross join lateral (
-            select
-                case
-                    when n.kind = 'ESCALATION' then array['tenant_admin']
-                    when n.kind in ('REMINDER', 'EXPIRED') then array(select jsonb_array_elements_text(
-                        app.effective_setting(
-                            'lead.protection.notify.roles', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
-                        )
-                    ))
-                    else array[]::text[]
-                end as roles
-        ) as r
-        inner join app.users as u
-            on
-                n.tenant_id = u.tenant_id and u.active
-                and (
-                    (n.kind <> 'ESCALATION' and u.id = (n.facts ->> 'owner_id')::uuid)
-                    or u.role = any(r.roles)
-                )
         where n.delivered_at is null
+    ),
+
+    fanout as (
+        -- the owner (not for escalations) ...
+        select
+            p.notice_id, p.tenant_id, p.lead_id, p.kind, p.facts, p.channels, u.id as user_id, u.email,
+            u.display_name, 'owner' as recipient_role
+        from pending as p
+        inner join app.users as u on p.owner_id = u.id
+        where u.active and p.kind <> 'ESCALATION'
+        union all
+        -- ... and everybody else of the tenant with one of the roles
+        select
+            p.notice_id, p.tenant_id, p.lead_id, p.kind, p.facts, p.channels, u.id, u.email,
+            u.display_name, u.role
+        from pending as p
+        inner join app.users as u on p.tenant_id = u.tenant_id and u.role = any(p.roles)
+        where u.active and (p.kind = 'ESCALATION' or u.id is distinct from p.owner_id)
     ),
 
     in_app as (

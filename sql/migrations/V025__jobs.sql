@@ -137,7 +137,8 @@ begin
     -- GRACE). A lead past several deadlines gets only the latest notice; each once per cycle.
     with due as (
         select
-            l.id, l.tenant_id, l.assignment_id, l.anchor_at, app.notice_facts(l, c, v_now) as facts,
+            l.id, l.tenant_id, l.assignment_id, l.anchor_at,
+            l.assignment_id || '@' || extract(epoch from l.anchor_at) as cycle_key,
             case
                 when d.status = 'GRACE' then 'REMINDER'
                 when d.status = 'ACTIVE' and v_now < d.progress_due_at then 'WARNING'
@@ -150,9 +151,15 @@ begin
 
     inserted as (
         insert into app.protection_notices (tenant_id, lead_id, kind, cycle_key, facts)
-        select due.tenant_id, due.id, due.kind, due.assignment_id || '@' || extract(epoch from due.anchor_at), due.facts
+        select due.tenant_id, due.id, due.kind, due.cycle_key, app.notice_facts(l, c, v_now)
         from due
-        where due.kind is not null
+        inner join app.leads as l on due.id = l.id
+        inner join app.protection_configs as c on l.tenant_id = c.tenant_id
+        -- the facts are computed only for notices not recorded yet
+        where due.kind is not null and not exists (
+            select from app.protection_notices as n
+            where n.lead_id = due.id and n.kind = due.kind and n.cycle_key = due.cycle_key
+        )
         on conflict (lead_id, kind, cycle_key) do nothing
         returning kind
     )
@@ -168,7 +175,8 @@ begin
         select l.id
         from app.leads as l
         inner join app.protection_configs as c on l.tenant_id = c.tenant_id
-        where l.owner_id is not null and app.lead_status(l, c, v_now) = 'EXPIRED'
+        cross join lateral app.lead_deadlines(l, c, v_now) as d
+        where l.owner_id is not null and d.status = 'EXPIRED'
         for update of l skip locked
     loop
         perform app_private.release_lead(v_lead, 'EXPIRED', true);
