@@ -12,7 +12,7 @@
 -- app.protection_overrides (the engine stores override_until on the lead instead). So the view runs
 -- with its owner's rights (the superuser that creates it) and filters explicitly to what the
 -- calling rep owns: the caller's tenant and open assignments owned by the caller (JWT claims).
--- Like api.lead_protection, owner and deadlines are shown to a rep only while ACTIVE or GRACE.
+-- Like api.lead_protection, a rep sees owner and deadlines of their own leads in every status.
 \set ON_ERROR_STOP on
 \set QUIET on
 
@@ -21,18 +21,18 @@ with (security_invoker = false)
 as
 select
     l.id as lead_id,
-    case when s.shown then a.owner_id end as owner_id,
+    a.owner_id as owner_id,
     s.status,
-    coalesce(s.shown and h.clock_stopped, false) as clock_stopped,
-    case when s.shown then a.registered_at end as registered_at,
-    case when s.shown then anc.anchor_at end as last_progress_at,
-    case when s.shown then d.progress_due_at end as progress_due_at,
-    case when s.shown then d.warning_at end as warning_at,
-    case when s.shown then d.grace_until end as grace_until,
-    case when s.shown then d.term_end_at end as term_end_at,
-    case when s.shown then d.expires_at end as expires_at,
-    case when s.shown then ovr.until end as override_until,
-    case when s.shown then round(h.held_registration_s / 86400, 2) end as held_days
+    coalesce(h.clock_stopped, false) as clock_stopped,
+    a.registered_at as registered_at,
+    anc.anchor_at as last_progress_at,
+    d.progress_due_at as progress_due_at,
+    d.warning_at as warning_at,
+    d.grace_until as grace_until,
+    d.term_end_at as term_end_at,
+    d.expires_at as expires_at,
+    ovr.until as override_until,
+    round(h.held_registration_s / 86400, 2) as held_days
 from app.leads as l
 inner join app.lead_assignments as a on l.id = a.lead_id and a.closed_at is null
 cross join lateral (select app.now() as t) as clock
@@ -110,9 +110,7 @@ cross join lateral (
         ) as expires_at
 ) as d
 cross join lateral (
-    select
-        x.status,
-        x.status in ('ACTIVE', 'GRACE') or app.current_web_role() <> 'sales_rep' as shown
+    select x.status
     from (
         select case
             when clock.t >= d.expires_at then 'EXPIRED'

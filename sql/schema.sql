@@ -661,6 +661,88 @@ CREATE FUNCTION app.normalize_postal_code(p_postal_code text) RETURNS text
 COMMENT ON FUNCTION app.normalize_postal_code(p_postal_code text) IS 'Postal code without spaces and punctuation, upper case.';
 
 --
+-- Name: protection_deadlines(timestamp with time zone, timestamp with time zone, interval, interval, timestamp with time zone, timestamp with time zone, text, integer, timestamp with time zone, text, integer, integer, integer, integer, text, jsonb, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) RETURNS TABLE(progress_due_at timestamp with time zone, warning_at timestamp with time zone, grace_until timestamp with time zone, term_end_at timestamp with time zone, expires_at timestamp with time zone, status text, clock_stopped boolean, held_seconds numeric)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select
+        w.progress_due_at,
+        w.warning_at,
+        w.grace_until,
+        w.term_end_at,
+        w.expires_at,
+        case
+            when p_at >= w.expires_at then 'EXPIRED'
+            when p_at >= w.progress_due_at and not coalesce(p_override_until > p_at, false) then 'GRACE'
+            else 'ACTIVE'
+        end,
+        coalesce(p_hold_start <= p_at and p_at < h.hold_stop, false),
+        extract(epoch from h.held_registration)
+    from (
+        -- the latest hold stops counting at its end, its cap or now, whichever comes first
+        select
+            case when p_hold_start is not null then least(
+                coalesce(p_hold_end, 'infinity'),
+                p_hold_start + make_interval(
+                    secs => 86400 * coalesce((p_hold_max_days ->> p_hold_reason)::integer, 0)
+                )
+            ) end as hold_stop
+    ) as c
+    cross join lateral (
+        select
+            coalesce(p_held_since_anchor, '0') + make_interval(secs => case
+                when p_hold_start is null then 0
+                else greatest(0, extract(epoch from least(c.hold_stop, p_at) - greatest(p_hold_start, p_anchor_at)))
+            end) as held_anchor,
+            coalesce(p_held_since_registration, '0') + make_interval(secs => case
+                when p_hold_start is null then 0
+                else greatest(
+                    0, extract(epoch from least(c.hold_stop, p_at) - greatest(p_hold_start, p_registered_at))
+                )
+            end) as held_registration,
+            c.hold_stop
+    ) as h
+    cross join lateral (
+        select
+            ((p_anchor_at at time zone p_timezone)
+                + make_interval(days => p_progress_days)) at time zone p_timezone
+            + h.held_anchor as progress_due_at,
+            ((p_anchor_at at time zone p_timezone)
+                + make_interval(days => p_progress_days - p_warning_days))
+            at time zone p_timezone
+            + h.held_anchor as warning_at,
+            ((p_anchor_at at time zone p_timezone)
+                + make_interval(days => p_progress_days + p_grace_days))
+            at time zone p_timezone
+            + h.held_anchor as grace_until,
+            ((p_registered_at at time zone p_timezone)
+                + make_interval(months => p_base_months, days => coalesce(p_extension_days, 0)))
+            at time zone p_timezone
+            + h.held_registration as term_end_at
+    ) as d
+    cross join lateral (
+        select
+            d.progress_due_at,
+            d.warning_at,
+            d.grace_until,
+            d.term_end_at,
+            greatest(
+                case p_mode when 'LEAST' then least(d.grace_until, d.term_end_at) else d.grace_until end,
+                p_override_until
+            ) as expires_at
+    ) as w
+    where p_registered_at is not null
+$$;
+
+--
+-- Name: FUNCTION protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) IS 'Deadlines and status of one protection cycle at time p_at (SPEC 3.3); no row for pool leads.';
+
+--
 -- Name: leads; Type: TABLE; Schema: app; Owner: -
 --
 
@@ -924,27 +1006,6 @@ COMMENT ON COLUMN app.protection_configs.cooldown_days IS 'lead.claim.cooldownDa
 COMMENT ON COLUMN app.protection_configs.pseudonymize_after_days IS 'lead.gdpr.pseudonymizeAfterDays.';
 
 --
--- Name: lead_deadlines(app.leads, app.protection_configs, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
---
-
-CREATE FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) RETURNS TABLE(progress_due_at timestamp with time zone, warning_at timestamp with time zone, grace_until timestamp with time zone, term_end_at timestamp with time zone, expires_at timestamp with time zone, status text, clock_stopped boolean, held_seconds numeric)
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    select d.*
-    from app.protection_deadlines(
-        p_lead.registered_at, p_lead.anchor_at, p_lead.held_since_anchor, p_lead.held_since_registration,
-        p_lead.hold_start, p_lead.hold_end, p_lead.hold_reason, p_lead.extension_days,
-        p_lead.override_until, p_config, p_at
-    ) as d
-$$;
-
---
--- Name: FUNCTION lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) IS 'app.protection_deadlines for a lead row.';
-
---
 -- Name: lead_overview; Type: VIEW; Schema: app; Owner: -
 --
 
@@ -975,9 +1036,11 @@ CREATE VIEW app.lead_overview WITH (security_invoker='true') AS
     d.expires_at,
     round((d.held_seconds / (86400)::numeric), 2) AS held_days,
     COALESCE(d.clock_stopped, false) AS clock_stopped
-   FROM ((app.leads l
+   FROM (((app.leads l
      JOIN app.protection_configs c ON ((l.tenant_id = c.tenant_id)))
-     LEFT JOIN LATERAL app.lead_deadlines(l.*, c.*, app.now()) d(progress_due_at, warning_at, grace_until, term_end_at, expires_at, status, clock_stopped, held_seconds) ON (true));
+     CROSS JOIN ( SELECT app.now() AS t
+         LIMIT 1) clock)
+     LEFT JOIN LATERAL app.protection_deadlines(l.registered_at, l.anchor_at, l.held_since_anchor, l.held_since_registration, l.hold_start, l.hold_end, l.hold_reason, l.extension_days, l.override_until, c.timezone, c.progress_days, c.warning_days, c.grace_days, c.base_months, c.mode, c.hold_max_days, clock.t) d(progress_due_at, warning_at, grace_until, term_end_at, expires_at, status, clock_stopped, held_seconds) ON (true));
 
 --
 -- Name: VIEW lead_overview; Type: COMMENT; Schema: app; Owner: -
@@ -2989,6 +3052,28 @@ $$;
 COMMENT ON FUNCTION app.jwt_claims() IS 'The claims of the current request, as PostgREST (or the API service) set them; {} when none.';
 
 --
+-- Name: lead_deadlines(app.leads, app.protection_configs, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) RETURNS TABLE(progress_due_at timestamp with time zone, warning_at timestamp with time zone, grace_until timestamp with time zone, term_end_at timestamp with time zone, expires_at timestamp with time zone, status text, clock_stopped boolean, held_seconds numeric)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select d.*
+    from app.protection_deadlines(
+        p_lead.registered_at, p_lead.anchor_at, p_lead.held_since_anchor, p_lead.held_since_registration,
+        p_lead.hold_start, p_lead.hold_end, p_lead.hold_reason, p_lead.extension_days,
+        p_lead.override_until, p_config.timezone, p_config.progress_days, p_config.warning_days,
+        p_config.grace_days, p_config.base_months, p_config.mode, p_config.hold_max_days, p_at
+    ) as d
+$$;
+
+--
+-- Name: FUNCTION lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) IS 'app.protection_deadlines for a lead row.';
+
+--
 -- Name: lead_for_action(uuid); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -3145,88 +3230,6 @@ $$;
 --
 
 COMMENT ON FUNCTION app.notice_text(p_kind text, p_facts jsonb) IS 'German text of an in-app protection notice.';
-
---
--- Name: protection_deadlines(timestamp with time zone, timestamp with time zone, interval, interval, timestamp with time zone, timestamp with time zone, text, integer, timestamp with time zone, app.protection_configs, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
---
-
-CREATE FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) RETURNS TABLE(progress_due_at timestamp with time zone, warning_at timestamp with time zone, grace_until timestamp with time zone, term_end_at timestamp with time zone, expires_at timestamp with time zone, status text, clock_stopped boolean, held_seconds numeric)
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    select
-        w.progress_due_at,
-        w.warning_at,
-        w.grace_until,
-        w.term_end_at,
-        w.expires_at,
-        case
-            when p_at >= w.expires_at then 'EXPIRED'
-            when p_at >= w.progress_due_at and not coalesce(p_override_until > p_at, false) then 'GRACE'
-            else 'ACTIVE'
-        end,
-        coalesce(p_hold_start <= p_at and p_at < h.hold_stop, false),
-        extract(epoch from h.held_registration)
-    from (
-        -- the latest hold stops counting at its end, its cap or now, whichever comes first
-        select
-            case when p_hold_start is not null then least(
-                coalesce(p_hold_end, 'infinity'),
-                p_hold_start + make_interval(
-                    secs => 86400 * coalesce((p_config.hold_max_days ->> p_hold_reason)::integer, 0)
-                )
-            ) end as hold_stop
-    ) as c
-    cross join lateral (
-        select
-            coalesce(p_held_since_anchor, '0') + make_interval(secs => case
-                when p_hold_start is null then 0
-                else greatest(0, extract(epoch from least(c.hold_stop, p_at) - greatest(p_hold_start, p_anchor_at)))
-            end) as held_anchor,
-            coalesce(p_held_since_registration, '0') + make_interval(secs => case
-                when p_hold_start is null then 0
-                else greatest(
-                    0, extract(epoch from least(c.hold_stop, p_at) - greatest(p_hold_start, p_registered_at))
-                )
-            end) as held_registration,
-            c.hold_stop
-    ) as h
-    cross join lateral (
-        select
-            ((p_anchor_at at time zone p_config.timezone)
-                + make_interval(days => p_config.progress_days)) at time zone p_config.timezone
-            + h.held_anchor as progress_due_at,
-            ((p_anchor_at at time zone p_config.timezone)
-                + make_interval(days => p_config.progress_days - p_config.warning_days))
-            at time zone p_config.timezone
-            + h.held_anchor as warning_at,
-            ((p_anchor_at at time zone p_config.timezone)
-                + make_interval(days => p_config.progress_days + p_config.grace_days))
-            at time zone p_config.timezone
-            + h.held_anchor as grace_until,
-            ((p_registered_at at time zone p_config.timezone)
-                + make_interval(months => p_config.base_months, days => coalesce(p_extension_days, 0)))
-            at time zone p_config.timezone
-            + h.held_registration as term_end_at
-    ) as d
-    cross join lateral (
-        select
-            d.progress_due_at,
-            d.warning_at,
-            d.grace_until,
-            d.term_end_at,
-            greatest(
-                case p_config.mode when 'LEAST' then least(d.grace_until, d.term_end_at) else d.grace_until end,
-                p_override_until
-            ) as expires_at
-    ) as w
-    where p_registered_at is not null
-$$;
-
---
--- Name: FUNCTION protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) IS 'Deadlines and status of one protection cycle at time p_at (SPEC 3.3); no row for pool leads.';
 
 --
 -- Name: raise_error(text, integer, text, text, text); Type: FUNCTION; Schema: app; Owner: -
@@ -4598,7 +4601,11 @@ begin
             end as kind
         from app.leads as l
         inner join app.protection_configs as c on l.tenant_id = c.tenant_id
-        cross join lateral app.lead_deadlines(l, c, v_now) as d
+        cross join lateral app.protection_deadlines(
+        l.registered_at, l.anchor_at, l.held_since_anchor, l.held_since_registration, l.hold_start, l.hold_end,
+        l.hold_reason, l.extension_days, l.override_until, c.timezone, c.progress_days, c.warning_days,
+        c.grace_days, c.base_months, c.mode, c.hold_max_days, v_now
+    ) as d
         where l.owner_id is not null and d.warning_at <= v_now and d.status in ('ACTIVE', 'GRACE')
     ),
 
@@ -4628,7 +4635,11 @@ begin
         select l.id
         from app.leads as l
         inner join app.protection_configs as c on l.tenant_id = c.tenant_id
-        cross join lateral app.lead_deadlines(l, c, v_now) as d
+        cross join lateral app.protection_deadlines(
+        l.registered_at, l.anchor_at, l.held_since_anchor, l.held_since_registration, l.hold_start, l.hold_end,
+        l.hold_reason, l.extension_days, l.override_until, c.timezone, c.progress_days, c.warning_days,
+        c.grace_days, c.base_months, c.mode, c.hold_max_days, v_now
+    ) as d
         where l.owner_id is not null and d.status = 'EXPIRED'
         for update of l skip locked
     loop
@@ -8615,6 +8626,17 @@ GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO tenant_ad
 GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO svc_jobs;
 
 --
+-- Name: FUNCTION protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO auditor;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO tenant_admin;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO svc_jobs;
+
+--
 -- Name: TABLE leads; Type: ACL; Schema: app; Owner: -
 --
 
@@ -8674,17 +8696,6 @@ GRANT SELECT ON TABLE app.protection_configs TO sales_manager;
 GRANT SELECT ON TABLE app.protection_configs TO auditor;
 GRANT SELECT ON TABLE app.protection_configs TO tenant_admin;
 GRANT SELECT ON TABLE app.protection_configs TO svc_jobs;
-
---
--- Name: FUNCTION lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
---
-
-REVOKE ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO sales_rep;
-GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO sales_manager;
-GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO auditor;
-GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO tenant_admin;
-GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO svc_jobs;
 
 --
 -- Name: TABLE lead_overview; Type: ACL; Schema: app; Owner: -
@@ -9335,6 +9346,17 @@ GRANT ALL ON FUNCTION app.jwt_claims() TO svc_api;
 GRANT ALL ON FUNCTION app.jwt_claims() TO svc_jobs;
 
 --
+-- Name: FUNCTION lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO auditor;
+GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO tenant_admin;
+GRANT ALL ON FUNCTION app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO svc_jobs;
+
+--
 -- Name: FUNCTION lead_for_action(p_lead_id uuid); Type: ACL; Schema: app; Owner: -
 --
 
@@ -9397,17 +9419,6 @@ REVOKE ALL ON FUNCTION app.notice_subject(p_kind text, p_facts jsonb) FROM PUBLI
 --
 
 REVOKE ALL ON FUNCTION app.notice_text(p_kind text, p_facts jsonb) FROM PUBLIC;
-
---
--- Name: FUNCTION protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
---
-
-REVOKE ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) TO sales_rep;
-GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) TO sales_manager;
-GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) TO auditor;
-GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) TO tenant_admin;
-GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_config app.protection_configs, p_at timestamp with time zone) TO svc_jobs;
 
 --
 -- Name: FUNCTION raise_error(p_code text, p_status integer, p_message text, p_details text, p_hint text); Type: ACL; Schema: app; Owner: -

@@ -131,7 +131,9 @@ for each row execute function app_private.tg_settings__refresh_configs();
 select app_private.refresh_protection_configs(null);
 
 -- ------------------------------------------------------------ deadlines (SPEC 3.3)
--- Pure function of a lead's stored state, its tenant's configuration and the time p_at.
+-- Pure function of a lead's stored state, its tenant's configuration and the time p_at. Every
+-- argument is a plain value (no row types): the function is inlined into the calling query, and
+-- field access on a whole-row value would take the row apart again for every reference.
 -- Calendar steps ("N days", "N months") are taken on local wall-clock time in the tenant's zone;
 -- held time is absolute (seconds), so nothing depends on the session's TimeZone.
 -- The latest approved hold of the cycle is evaluated here, clipped to p_at and to its cap;
@@ -146,7 +148,13 @@ create function app.protection_deadlines(
     p_hold_reason text,
     p_extension_days integer,
     p_override_until timestamptz,
-    p_config app.protection_configs,
+    p_timezone text,
+    p_progress_days integer,
+    p_warning_days integer,
+    p_grace_days integer,
+    p_base_months integer,
+    p_mode text,
+    p_hold_max_days jsonb,
     p_at timestamptz
 )
 returns table (
@@ -182,7 +190,7 @@ as $$
             case when p_hold_start is not null then least(
                 coalesce(p_hold_end, 'infinity'),
                 p_hold_start + make_interval(
-                    secs => 86400 * coalesce((p_config.hold_max_days ->> p_hold_reason)::integer, 0)
+                    secs => 86400 * coalesce((p_hold_max_days ->> p_hold_reason)::integer, 0)
                 )
             ) end as hold_stop
     ) as c
@@ -202,20 +210,20 @@ as $$
     ) as h
     cross join lateral (
         select
-            ((p_anchor_at at time zone p_config.timezone)
-                + make_interval(days => p_config.progress_days)) at time zone p_config.timezone
+            ((p_anchor_at at time zone p_timezone)
+                + make_interval(days => p_progress_days)) at time zone p_timezone
             + h.held_anchor as progress_due_at,
-            ((p_anchor_at at time zone p_config.timezone)
-                + make_interval(days => p_config.progress_days - p_config.warning_days))
-            at time zone p_config.timezone
+            ((p_anchor_at at time zone p_timezone)
+                + make_interval(days => p_progress_days - p_warning_days))
+            at time zone p_timezone
             + h.held_anchor as warning_at,
-            ((p_anchor_at at time zone p_config.timezone)
-                + make_interval(days => p_config.progress_days + p_config.grace_days))
-            at time zone p_config.timezone
+            ((p_anchor_at at time zone p_timezone)
+                + make_interval(days => p_progress_days + p_grace_days))
+            at time zone p_timezone
             + h.held_anchor as grace_until,
-            ((p_registered_at at time zone p_config.timezone)
-                + make_interval(months => p_config.base_months, days => coalesce(p_extension_days, 0)))
-            at time zone p_config.timezone
+            ((p_registered_at at time zone p_timezone)
+                + make_interval(months => p_base_months, days => coalesce(p_extension_days, 0)))
+            at time zone p_timezone
             + h.held_registration as term_end_at
     ) as d
     cross join lateral (
@@ -225,7 +233,7 @@ as $$
             d.grace_until,
             d.term_end_at,
             greatest(
-                case p_config.mode when 'LEAST' then least(d.grace_until, d.term_end_at) else d.grace_until end,
+                case p_mode when 'LEAST' then least(d.grace_until, d.term_end_at) else d.grace_until end,
                 p_override_until
             ) as expires_at
     ) as w
@@ -233,11 +241,11 @@ as $$
 $$;
 comment on function app.protection_deadlines(
     timestamptz, timestamptz, interval, interval, timestamptz, timestamptz, text, integer, timestamptz,
-    app.protection_configs, timestamptz
+    text, integer, integer, integer, integer, text, jsonb, timestamptz
 ) is
 'Deadlines and status of one protection cycle at time p_at (SPEC 3.3); no row for pool leads.';
 
 grant execute on function app.protection_deadlines(
     timestamptz, timestamptz, interval, interval, timestamptz, timestamptz, text, integer, timestamptz,
-    app.protection_configs, timestamptz
+    text, integer, integer, integer, integer, text, jsonb, timestamptz
 ) to sales_rep, sales_manager, auditor, tenant_admin, svc_jobs;

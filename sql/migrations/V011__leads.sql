@@ -259,7 +259,8 @@ stable
 as $$ select c from app.protection_configs as c where c.tenant_id = app.current_tenant_id() $$;
 comment on function app.my_protection_config() is 'The protection configuration of the caller''s tenant.';
 
--- Deadlines of a lead row with its tenant's configuration, at time p_at.
+-- Deadlines of a lead row with its tenant's configuration, at time p_at (for single leads; queries
+-- over many leads call app.protection_deadlines with columns, which is much cheaper per row).
 create function app.lead_deadlines(p_lead app.leads, p_config app.protection_configs, p_at timestamptz)
 returns table (
     progress_due_at timestamptz,
@@ -279,7 +280,8 @@ as $$
     from app.protection_deadlines(
         p_lead.registered_at, p_lead.anchor_at, p_lead.held_since_anchor, p_lead.held_since_registration,
         p_lead.hold_start, p_lead.hold_end, p_lead.hold_reason, p_lead.extension_days,
-        p_lead.override_until, p_config, p_at
+        p_lead.override_until, p_config.timezone, p_config.progress_days, p_config.warning_days,
+        p_config.grace_days, p_config.base_months, p_config.mode, p_config.hold_max_days, p_at
     ) as d
 $$;
 comment on function app.lead_deadlines(app.leads, app.protection_configs, timestamptz) is

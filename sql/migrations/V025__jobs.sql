@@ -145,7 +145,11 @@ begin
             end as kind
         from app.leads as l
         inner join app.protection_configs as c on l.tenant_id = c.tenant_id
-        cross join lateral app.lead_deadlines(l, c, v_now) as d
+        cross join lateral app.protection_deadlines(
+        l.registered_at, l.anchor_at, l.held_since_anchor, l.held_since_registration, l.hold_start, l.hold_end,
+        l.hold_reason, l.extension_days, l.override_until, c.timezone, c.progress_days, c.warning_days,
+        c.grace_days, c.base_months, c.mode, c.hold_max_days, v_now
+    ) as d
         where l.owner_id is not null and d.warning_at <= v_now and d.status in ('ACTIVE', 'GRACE')
     ),
 
@@ -175,7 +179,11 @@ begin
         select l.id
         from app.leads as l
         inner join app.protection_configs as c on l.tenant_id = c.tenant_id
-        cross join lateral app.lead_deadlines(l, c, v_now) as d
+        cross join lateral app.protection_deadlines(
+        l.registered_at, l.anchor_at, l.held_since_anchor, l.held_since_registration, l.hold_start, l.hold_end,
+        l.hold_reason, l.extension_days, l.override_until, c.timezone, c.progress_days, c.warning_days,
+        c.grace_days, c.base_months, c.mode, c.hold_max_days, v_now
+    ) as d
         where l.owner_id is not null and d.status = 'EXPIRED'
         for update of l skip locked
     loop
