@@ -72,6 +72,19 @@ def test_pg_cron_runs_the_sweep_and_the_worker_mails_the_result(
         superuser, "select last_result from app.job_heartbeats where job_name = 'sweep'"
     )[0][0]
     assert result == {"warnings": 1, "reminders": 1, "released": 1}
+
+    # pg_cron's own log is purged after 14 days (the job runs as migrator, like the schedule).
+    query(
+        superuser,
+        "insert into cron.job_run_details (jobid, job_pid, database, username, command, status,"
+        " return_message, start_time, end_time) values (%s, 0, %s, 'migrator', 'select 1',"
+        " 'succeeded', 'old', now() - interval '15 days', now() - interval '15 days')",
+        [job_id, dbname],
+    )
+    purged = query(migrator, "select app_private.run_job('purge_cron_log')")[0][0]
+    assert purged["purged"] >= 1
+    old_rows = "select count(*) from cron.job_run_details where return_message = 'old'"
+    assert query(superuser, old_rows) == [(0,)]
     worker_for(dbname, smtp_server.url)
     wait_until(lambda: len(smtp_server.recorder.received()) == 5, 30, "the five mails of the sweep")
     recipients = sorted(rcpt[0] for rcpt, _ in smtp_server.recorder.received())
