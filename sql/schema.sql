@@ -3423,12 +3423,7 @@ begin
     else
         raise exception 'acquire_lead: unknown reason %', p_open_reason using errcode = 'invalid_parameter_value';
     end if;
-    select l.* into v_lead from app.leads as l
-    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
-    for update;
-    if v_lead.id is null then
-        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
-    end if;
+    v_lead := app_private.my_tenants_lead(p_lead_id);
     select c.* into v_config from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
 
     if p_open_reason = 'REGISTERED' then
@@ -3547,12 +3542,7 @@ declare
     v_lead app.leads;
 begin
     perform app.require_role(array['sales_manager']);
-    select l.* into v_lead from app.leads as l
-    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
-    for update;
-    if v_lead.id is null then
-        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
-    end if;
+    v_lead := app_private.my_tenants_lead(p_lead_id);
     if v_lead.owner_id is null then
         perform app.raise_error('FP310', 409, 'The lead is in the pool; there is no registration to backdate.', 'lead_id');
     end if;
@@ -4036,12 +4026,7 @@ declare
     v_lead app.leads;
 begin
     perform app.require_role(array['sales_manager']);
-    select l.* into v_lead from app.leads as l
-    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
-    for update;
-    if v_lead.id is null then
-        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
-    end if;
+    v_lead := app_private.my_tenants_lead(p_lead_id);
     if v_lead.owner_id is null then
         perform app.raise_error('FP310', 409, 'The lead is already in the pool.', 'lead_id');
     end if;
@@ -4109,6 +4094,33 @@ CREATE FUNCTION app_private.my_collaborations() RETURNS SETOF uuid
 --
 
 COMMENT ON FUNCTION app_private.my_collaborations() IS 'Leads the caller collaborates on.';
+
+--
+-- Name: my_tenants_lead(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.my_tenants_lead(p_lead_id uuid) RETURNS app.leads
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_lead app.leads;
+begin
+    select l.* into v_lead from app.leads as l
+    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
+    for update;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    return v_lead;
+end
+$$;
+
+--
+-- Name: FUNCTION my_tenants_lead(p_lead_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.my_tenants_lead(p_lead_id uuid) IS 'Locks and returns a lead of the caller''s tenant (whoever owns it), or raises FP305.';
 
 --
 -- Name: notify(uuid, uuid, text, uuid, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4276,12 +4288,7 @@ declare
     v_lead app.leads;
 begin
     perform app.require_role(array['sales_manager', 'tenant_admin']);
-    select l.* into v_lead from app.leads as l
-    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
-    for update;
-    if v_lead.id is null then
-        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
-    end if;
+    v_lead := app_private.my_tenants_lead(p_lead_id);
     if app.current_web_role() = 'tenant_admin' and v_lead.owner_id is not null then
         perform app.raise_error('FP102', 403, 'Tenant admins assign pool leads only.', 'lead_id');
     end if;
@@ -9612,6 +9619,12 @@ GRANT ALL ON FUNCTION app_private.my_collaborations() TO sales_rep;
 GRANT ALL ON FUNCTION app_private.my_collaborations() TO sales_manager;
 GRANT ALL ON FUNCTION app_private.my_collaborations() TO auditor;
 GRANT ALL ON FUNCTION app_private.my_collaborations() TO tenant_admin;
+
+--
+-- Name: FUNCTION my_tenants_lead(p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.my_tenants_lead(p_lead_id uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text); Type: ACL; Schema: app_private; Owner: -

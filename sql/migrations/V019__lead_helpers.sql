@@ -56,6 +56,29 @@ as $$ select from app.leads as l where l.id = p_lead_id and l.tenant_id = app.cu
 comment on function app_private.lock_lead(uuid) is
 'Locks a lead of the caller''s tenant, so concurrent decisions on one lead happen one after the other.';
 
+-- For the ownership-changing definer functions: a lead of the caller's tenant, locked, or FP305
+-- (404). Definer functions bypass RLS, so the tenant check is theirs to make; granted to nobody.
+create function app_private.my_tenants_lead(p_lead_id uuid) returns app.leads
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_lead app.leads;
+begin
+    select l.* into v_lead from app.leads as l
+    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
+    for update;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    return v_lead;
+end
+$$;
+comment on function app_private.my_tenants_lead(uuid) is
+'Locks and returns a lead of the caller''s tenant (whoever owns it), or raises FP305.';
+
 -- The lead as the caller sees it, locked, or FP305 (404): leads of other tenants and other reps'
 -- protected leads do not exist for the caller.
 create function app.lead_for_action(p_lead_id uuid) returns app.leads

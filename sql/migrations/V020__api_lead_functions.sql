@@ -180,12 +180,7 @@ begin
     else
         raise exception 'acquire_lead: unknown reason %', p_open_reason using errcode = 'invalid_parameter_value';
     end if;
-    select l.* into v_lead from app.leads as l
-    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
-    for update;
-    if v_lead.id is null then
-        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
-    end if;
+    v_lead := app_private.my_tenants_lead(p_lead_id);
     select c.* into v_config from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
 
     if p_open_reason = 'REGISTERED' then

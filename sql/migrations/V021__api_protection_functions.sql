@@ -348,12 +348,7 @@ declare
     v_lead app.leads;
 begin
     perform app.require_role(array['sales_manager']);
-    select l.* into v_lead from app.leads as l
-    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
-    for update;
-    if v_lead.id is null then
-        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
-    end if;
+    v_lead := app_private.my_tenants_lead(p_lead_id);
     if v_lead.owner_id is null then
         perform app.raise_error('FP310', 409, 'The lead is already in the pool.', 'lead_id');
     end if;
@@ -372,12 +367,7 @@ declare
     v_lead app.leads;
 begin
     perform app.require_role(array['sales_manager', 'tenant_admin']);
-    select l.* into v_lead from app.leads as l
-    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
-    for update;
-    if v_lead.id is null then
-        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
-    end if;
+    v_lead := app_private.my_tenants_lead(p_lead_id);
     if app.current_web_role() = 'tenant_admin' and v_lead.owner_id is not null then
         perform app.raise_error('FP102', 403, 'Tenant admins assign pool leads only.', 'lead_id');
     end if;
@@ -425,12 +415,7 @@ declare
     v_lead app.leads;
 begin
     perform app.require_role(array['sales_manager']);
-    select l.* into v_lead from app.leads as l
-    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
-    for update;
-    if v_lead.id is null then
-        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
-    end if;
+    v_lead := app_private.my_tenants_lead(p_lead_id);
     if v_lead.owner_id is null then
         perform app.raise_error('FP310', 409, 'The lead is in the pool; there is no registration to backdate.', 'lead_id');
     end if;
