@@ -19,6 +19,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.db import create_pool
+from api.feedback.routes import feedback_routes, limiters
 from api.health import health
 from api.logs import configure_logging
 from api.problems import problem_details_plugin
@@ -72,6 +73,37 @@ def request_context(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+# Sent with every response (SPEC 6 requires them on the public feedback surface; nothing else
+# here needs to be framed, cached, sniffed or to leak its URL either).
+SECURITY_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    ),
+}
+
+
+def security_headers(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return middleware
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     configure_logging(settings.log_level)
@@ -89,9 +121,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await pool.close()
 
     app = Litestar(
-        route_handlers=[health, PrometheusController],
+        route_handlers=[health, PrometheusController, *feedback_routes],
         lifespan=[lifespan],
-        state=State({"settings": settings, "pool": pool}),
+        state=State({"settings": settings, "pool": pool, "feedback_limiters": limiters(settings)}),
         middleware=[PrometheusConfig(app_name="freshplan", prefix="freshplan").middleware],
         plugins=[problem_details_plugin()],
         openapi_config=OpenAPIConfig(
@@ -104,5 +136,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     # Outermost, so that responses no route handled (404, 405) get an id and a log line too.
-    app.asgi_handler = request_context(app.asgi_handler)
+    app.asgi_handler = request_context(security_headers(app.asgi_handler))
     return app

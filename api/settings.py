@@ -7,6 +7,7 @@ variables already in the environment win.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,6 +46,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mail_max_attempts: int
     mail_retry_base_seconds: float
     worker_poll_seconds: float
+    feedback_rate_limit_ip: int
+    feedback_rate_limit_token: int
+    trusted_proxies: tuple[str, ...]
 
     def __repr__(self) -> str:  # never print the secret or the SMTP password
         return f"Settings(env={self.env!r}, database_url={self.database_url!r}, ...)"
@@ -84,6 +88,20 @@ def _float(env: Mapping[str, str], key: str, default: float, low: float, high: f
     if not low <= value <= high:
         raise SettingsError(f"{key} must be between {low} and {high}, got {value}")
     return value
+
+
+def _networks(env: Mapping[str, str], key: str) -> tuple[str, ...]:
+    """A comma-separated list of IP addresses or networks (CIDR), normalised."""
+    networks = []
+    for item in env.get(key, "").split(","):
+        if not item.strip():
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+        except ValueError:
+            message = f"{key}: {item.strip()!r} is not an IP address or network"
+            raise SettingsError(message) from None
+    return tuple(networks)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
@@ -153,4 +171,10 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
             env, "FRESHPLAN_MAIL_RETRY_BASE_SECONDS", 30.0, 0.01, 3600.0
         ),
         worker_poll_seconds=_float(env, "FRESHPLAN_WORKER_POLL_SECONDS", 5.0, 0.01, 300.0),
+        # Requests per minute on the public feedback endpoints, per client IP and per token.
+        feedback_rate_limit_ip=_int(env, "FRESHPLAN_FEEDBACK_RATE_LIMIT_IP", 30, 1, 1_000_000),
+        feedback_rate_limit_token=_int(
+            env, "FRESHPLAN_FEEDBACK_RATE_LIMIT_TOKEN", 10, 1, 1_000_000
+        ),
+        trusted_proxies=_networks(env, "FRESHPLAN_TRUSTED_PROXIES"),
     )

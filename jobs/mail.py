@@ -25,6 +25,8 @@ SUBJECTS = {
     "reminder": "Aufforderung zur Fortschrittsmeldung bis {grace_until} – {company_name}",
     "expired": "Leadschutz beendet – {company_name}",
     "escalation": "Verlängerungsantrag seit 48 Stunden unentschieden – {company_name}",
+    "feedback_invitation": "Ihre FreshFoodz-Probebox: Wie hat es Ihnen geschmeckt?",
+    "feedback_reminder": "Erinnerung: Ihr Feedback zur FreshFoodz-Probebox",
 }
 
 

@@ -110,6 +110,18 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA extensions;
 COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
 
 --
+-- Name: pgcrypto; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;
+
+--
+-- Name: EXTENSION pgcrypto; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
+
+--
 -- Name: similar_lead; Type: TYPE; Schema: app; Owner: -
 --
 
@@ -127,6 +139,30 @@ CREATE TYPE app.similar_lead AS (
 --
 
 COMMENT ON TYPE app.similar_lead IS 'A row of api.find_similar_leads.';
+
+--
+-- Name: test_phase_link; Type: TYPE; Schema: app; Owner: -
+--
+
+CREATE TYPE app.test_phase_link AS (
+	id uuid,
+	lead_id uuid,
+	box_id uuid,
+	stage text,
+	start_date date,
+	end_date date,
+	created_at timestamp with time zone,
+	feedback_token text,
+	feedback_link text,
+	feedback_link_expires_at timestamp with time zone,
+	feedback_max_submissions integer
+);
+
+--
+-- Name: TYPE test_phase_link; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TYPE app.test_phase_link IS 'A test phase with its new feedback token and link (the only time the raw token is shown).';
 
 --
 -- Name: now(); Type: FUNCTION; Schema: app; Owner: -
@@ -1198,6 +1234,311 @@ $$;
 COMMENT ON FUNCTION api.claim_lead(lead_id uuid) IS 'Takes a pool lead (unassigned, released, or expired and not yet released) and starts the caller''s protection. Refused during the previous owner''s cooldown (FP307) and beyond the monthly quota (FP308).';
 
 --
+-- Name: products; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.products (
+    tenant_id uuid NOT NULL,
+    sku text NOT NULL,
+    name text NOT NULL,
+    unit text NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    updated_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    CONSTRAINT products_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
+    CONSTRAINT products_sku_format CHECK ((sku ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'::text)),
+    CONSTRAINT products_unit_length CHECK (((char_length(unit) >= 1) AND (char_length(unit) <= 30)))
+);
+
+--
+-- Name: TABLE products; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.products IS 'Products a tenant sells (Cook&Fresh catalogue).';
+
+--
+-- Name: COLUMN products.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN products.sku; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.sku IS 'Article number.';
+
+--
+-- Name: COLUMN products.name; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.name IS 'Product name.';
+
+--
+-- Name: COLUMN products.unit; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.unit IS 'Sales unit, e.g. "Karton 6 x 1 kg".';
+
+--
+-- Name: COLUMN products.active; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.active IS 'False when no longer sold.';
+
+--
+-- Name: COLUMN products.updated_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.updated_at IS 'Last change.';
+
+--
+-- Name: sample_box_items; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.sample_box_items (
+    box_id uuid NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    sku text NOT NULL,
+    qty integer NOT NULL,
+    CONSTRAINT sample_box_items_qty_range CHECK (((qty >= 1) AND (qty <= 1000)))
+);
+
+--
+-- Name: TABLE sample_box_items; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.sample_box_items IS 'The products in a sample box (each product once).';
+
+--
+-- Name: COLUMN sample_box_items.box_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sample_box_items.box_id IS 'Box.';
+
+--
+-- Name: COLUMN sample_box_items.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sample_box_items.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN sample_box_items.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sample_box_items.lead_id IS 'Lead of the box (for row-level security).';
+
+--
+-- Name: COLUMN sample_box_items.sku; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sample_box_items.sku IS 'Article number (app.products of the tenant).';
+
+--
+-- Name: COLUMN sample_box_items.qty; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sample_box_items.qty IS 'Number of sales units, 1 to 1000.';
+
+--
+-- Name: sample_boxes; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.sample_boxes (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    configured_by uuid,
+    configured_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    notes text,
+    CONSTRAINT sample_boxes_notes_length CHECK ((char_length(notes) <= 2000))
+);
+
+--
+-- Name: TABLE sample_boxes; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.sample_boxes IS 'A box of product samples put together for a lead.';
+
+--
+-- Name: COLUMN sample_boxes.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sample_boxes.id IS 'Box id.';
+
+--
+-- Name: COLUMN sample_boxes.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sample_boxes.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN sample_boxes.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sample_boxes.lead_id IS 'Lead the box is for.';
+
+--
+-- Name: COLUMN sample_boxes.configured_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sample_boxes.configured_by IS 'Who put it together.';
+
+--
+-- Name: COLUMN sample_boxes.configured_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sample_boxes.configured_at IS 'When.';
+
+--
+-- Name: COLUMN sample_boxes.notes; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sample_boxes.notes IS 'Free text (delivery, special wishes).';
+
+--
+-- Name: sample_boxes; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.sample_boxes WITH (security_invoker='true') AS
+ SELECT b.id,
+    b.lead_id,
+    b.configured_by,
+    b.configured_at,
+    b.notes,
+    COALESCE(i.items, '[]'::jsonb) AS items
+   FROM (app.sample_boxes b
+     LEFT JOIN LATERAL ( SELECT jsonb_agg(jsonb_build_object('sku', si.sku, 'name', p.name, 'unit', p.unit, 'qty', si.qty) ORDER BY si.sku) AS items
+           FROM (app.sample_box_items si
+             JOIN app.products p ON (((si.tenant_id = p.tenant_id) AND (si.sku = p.sku))))
+          WHERE (si.box_id = b.id)) i ON (true));
+
+--
+-- Name: VIEW sample_boxes; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.sample_boxes IS 'Sample boxes of leads the caller may read in full.';
+
+--
+-- Name: COLUMN sample_boxes.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sample_boxes.id IS 'Box id.';
+
+--
+-- Name: COLUMN sample_boxes.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sample_boxes.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN sample_boxes.configured_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sample_boxes.configured_by IS 'Who put it together.';
+
+--
+-- Name: COLUMN sample_boxes.configured_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sample_boxes.configured_at IS 'When.';
+
+--
+-- Name: COLUMN sample_boxes.notes; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sample_boxes.notes IS 'Free text.';
+
+--
+-- Name: COLUMN sample_boxes.items; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sample_boxes.items IS 'Products: [{sku, name, unit, qty}], by SKU.';
+
+--
+-- Name: create_sample_box(uuid, jsonb, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.create_sample_box(lead_id uuid, items jsonb, notes text DEFAULT NULL::text) RETURNS api.sample_boxes
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads := app.lead_for_sample_write(create_sample_box.lead_id);
+    v_box_id uuid := gen_random_uuid();
+    v_item record;
+    v_field text;
+begin
+    if create_sample_box.items is null or jsonb_typeof(create_sample_box.items) <> 'array'
+        or jsonb_array_length(create_sample_box.items) = 0 then
+        perform app.raise_error(
+            'FP901', 400, 'items must be a non-empty array of {"sku", "qty"} objects.', 'items'
+        );
+    end if;
+    if jsonb_array_length(create_sample_box.items) > 50 then
+        perform app.raise_error('FP901', 400, 'A sample box holds at most 50 products.', 'items');
+    end if;
+    if char_length(create_sample_box.notes) > 2000 then
+        perform app.raise_error('FP301', 400, 'notes must have at most 2000 characters.', 'notes');
+    end if;
+    for v_item in
+        select e.value, e.ordinality - 1 as i from jsonb_array_elements(create_sample_box.items) with ordinality as e
+    loop
+        v_field := format('items[%s]', v_item.i);
+        if jsonb_typeof(v_item.value) <> 'object' or exists (
+            select from jsonb_object_keys(v_item.value) as k where k not in ('sku', 'qty')
+        ) then
+            perform app.raise_error('FP901', 400, v_field || ' must be an object with sku and qty only.', v_field);
+        end if;
+        if jsonb_typeof(v_item.value -> 'sku') is distinct from 'string' then
+            perform app.raise_error('FP901', 400, v_field || '.sku must be a text.', v_field || '.sku');
+        end if;
+        if jsonb_typeof(v_item.value -> 'qty') is distinct from 'number'
+            or (v_item.value ->> 'qty')::numeric not between 1 and 1000
+            or (v_item.value ->> 'qty')::numeric <> trunc((v_item.value ->> 'qty')::numeric) then
+            perform app.raise_error(
+                'FP901', 400, v_field || '.qty must be a whole number from 1 to 1000.', v_field || '.qty'
+            );
+        end if;
+        if not exists (
+            select from app.products as p
+            where p.tenant_id = v_lead.tenant_id and p.sku = v_item.value ->> 'sku' and p.active
+        ) then
+            perform app.raise_error(
+                'FP902', 400, format('%s is not an active product of your tenant.', v_item.value ->> 'sku'),
+                v_field || '.sku', 'See api.products.'
+            );
+        end if;
+        if exists (
+            select from jsonb_array_elements(create_sample_box.items) with ordinality as o
+            where o.value ->> 'sku' = v_item.value ->> 'sku' and o.ordinality - 1 < v_item.i
+        ) then
+            perform app.raise_error(
+                'FP901', 400, format('%s is listed twice.', v_item.value ->> 'sku'), v_field || '.sku'
+            );
+        end if;
+    end loop;
+
+    insert into app.sample_boxes (id, tenant_id, lead_id, configured_by, notes)
+    values (v_box_id, v_lead.tenant_id, v_lead.id, app.current_user_id(), nullif(btrim(create_sample_box.notes), ''));
+    insert into app.sample_box_items (box_id, tenant_id, lead_id, sku, qty)
+    select v_box_id, v_lead.tenant_id, v_lead.id, e.value ->> 'sku', (e.value ->> 'qty')::integer
+    from jsonb_array_elements(create_sample_box.items) as e;
+    perform app_private.audit(
+        v_lead.tenant_id, 'sample_box.created', 'sample_box', v_box_id, v_lead.id, null,
+        jsonb_build_object('items', create_sample_box.items, 'notes', create_sample_box.notes)
+    );
+    return (select b from api.sample_boxes as b where b.id = v_box_id);
+end
+$$;
+
+--
+-- Name: FUNCTION create_sample_box(lead_id uuid, items jsonb, notes text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.create_sample_box(lead_id uuid, items jsonb, notes text) IS 'Puts together a sample box for a lead (owner of an ACTIVE/GRACE lead, or a manager). items: [{"sku": "CF-1001", "qty": 2}, ...], 1 to 50 active products of the tenant, each once.';
+
+--
 -- Name: users; Type: TABLE; Schema: app; Owner: -
 --
 
@@ -2095,6 +2436,379 @@ $$;
 COMMENT ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) IS 'Logs an activity (owner or ASSIST/NEGOTIATE collaborator, lead ACTIVE or GRACE). A qualifying kind renews protection; occurred_at must lie between registration and now.';
 
 --
+-- Name: feedback_submissions; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.feedback_submissions (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    phase_id uuid NOT NULL,
+    token_id uuid NOT NULL,
+    contact_name text,
+    contact_role text,
+    comment text,
+    received_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    CONSTRAINT feedback_submissions_comment_length CHECK ((char_length(comment) <= 2000)),
+    CONSTRAINT feedback_submissions_contact_name_length CHECK (((char_length(contact_name) >= 1) AND (char_length(contact_name) <= 200))),
+    CONSTRAINT feedback_submissions_contact_role_known CHECK ((contact_role = ANY (ARRAY['CHEF'::text, 'BUYER'::text, 'GM'::text, 'OTHER'::text])))
+);
+
+--
+-- Name: TABLE feedback_submissions; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.feedback_submissions IS 'One submission of the public feedback form (its product rows are in product_feedback).';
+
+--
+-- Name: COLUMN feedback_submissions.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.feedback_submissions.id IS 'Submission id.';
+
+--
+-- Name: COLUMN feedback_submissions.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.feedback_submissions.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN feedback_submissions.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.feedback_submissions.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN feedback_submissions.phase_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.feedback_submissions.phase_id IS 'Test phase.';
+
+--
+-- Name: COLUMN feedback_submissions.token_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.feedback_submissions.token_id IS 'The feedback link used.';
+
+--
+-- Name: COLUMN feedback_submissions.contact_name; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.feedback_submissions.contact_name IS 'Who filled in the form (as they wrote it).';
+
+--
+-- Name: COLUMN feedback_submissions.contact_role; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.feedback_submissions.contact_role IS 'CHEF, BUYER, GM or OTHER.';
+
+--
+-- Name: COLUMN feedback_submissions.comment; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.feedback_submissions.comment IS 'Overall comment.';
+
+--
+-- Name: COLUMN feedback_submissions.received_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.feedback_submissions.received_at IS 'When it arrived.';
+
+--
+-- Name: product_feedback; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.product_feedback (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    phase_id uuid NOT NULL,
+    submission_id uuid,
+    sku text NOT NULL,
+    rating integer NOT NULL,
+    comment text,
+    would_reorder boolean,
+    contact_name text,
+    contact_role text,
+    source text NOT NULL,
+    received_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    recorded_by uuid,
+    CONSTRAINT product_feedback_comment_length CHECK ((char_length(comment) <= 2000)),
+    CONSTRAINT product_feedback_contact_name_length CHECK (((char_length(contact_name) >= 1) AND (char_length(contact_name) <= 200))),
+    CONSTRAINT product_feedback_contact_role_known CHECK ((contact_role = ANY (ARRAY['CHEF'::text, 'BUYER'::text, 'GM'::text, 'OTHER'::text]))),
+    CONSTRAINT product_feedback_form_has_submission CHECK (((source = 'FORM'::text) = (submission_id IS NOT NULL))),
+    CONSTRAINT product_feedback_rating_range CHECK (((rating >= 1) AND (rating <= 5))),
+    CONSTRAINT product_feedback_source_known CHECK ((source = ANY (ARRAY['EMAIL'::text, 'FORM'::text, 'PHONE'::text, 'VISIT'::text])))
+);
+
+--
+-- Name: TABLE product_feedback; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.product_feedback IS 'Customer feedback on one product of a test phase: from the feedback form (FORM) or recorded by the rep.';
+
+--
+-- Name: COLUMN product_feedback.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.product_feedback.id IS 'Feedback id.';
+
+--
+-- Name: COLUMN product_feedback.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.product_feedback.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN product_feedback.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.product_feedback.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN product_feedback.phase_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.product_feedback.phase_id IS 'Test phase.';
+
+--
+-- Name: COLUMN product_feedback.submission_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.product_feedback.submission_id IS 'The form submission it came with (source FORM only).';
+
+--
+-- Name: COLUMN product_feedback.sku; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.product_feedback.sku IS 'Article number (a product of the phase''s box).';
+
+--
+-- Name: COLUMN product_feedback.rating; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.product_feedback.rating IS 'Rating, 1 (poor) to 5 (excellent) stars.';
+
+--
+-- Name: COLUMN product_feedback.comment; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.product_feedback.comment IS 'Comment on the product.';
+
+--
+-- Name: COLUMN product_feedback.would_reorder; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.product_feedback.would_reorder IS 'Whether the customer would reorder; null: no answer.';
+
+--
+-- Name: COLUMN product_feedback.contact_name; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.product_feedback.contact_name IS 'Who gave the feedback.';
+
+--
+-- Name: COLUMN product_feedback.contact_role; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.product_feedback.contact_role IS 'CHEF, BUYER, GM or OTHER.';
+
+--
+-- Name: COLUMN product_feedback.source; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.product_feedback.source IS 'EMAIL, FORM (the public link), PHONE or VISIT.';
+
+--
+-- Name: COLUMN product_feedback.received_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.product_feedback.received_at IS 'When it was given.';
+
+--
+-- Name: COLUMN product_feedback.recorded_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.product_feedback.recorded_by IS 'The user who recorded it; null for the form.';
+
+--
+-- Name: product_feedback; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.product_feedback WITH (security_invoker='true') AS
+ SELECT f.id,
+    f.phase_id,
+    f.lead_id,
+    f.sku,
+    f.rating,
+    f.comment,
+    f.would_reorder,
+    f.contact_name,
+    f.contact_role,
+    f.source,
+    f.received_at,
+    f.recorded_by,
+    f.submission_id,
+    s.comment AS submission_comment
+   FROM (app.product_feedback f
+     LEFT JOIN app.feedback_submissions s ON ((f.submission_id = s.id)));
+
+--
+-- Name: VIEW product_feedback; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.product_feedback IS 'Customer feedback per product of test phases, of leads the caller may read in full.';
+
+--
+-- Name: COLUMN product_feedback.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.product_feedback.id IS 'Feedback id.';
+
+--
+-- Name: COLUMN product_feedback.phase_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.product_feedback.phase_id IS 'Test phase.';
+
+--
+-- Name: COLUMN product_feedback.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.product_feedback.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN product_feedback.sku; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.product_feedback.sku IS 'Article number.';
+
+--
+-- Name: COLUMN product_feedback.rating; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.product_feedback.rating IS '1 to 5 stars.';
+
+--
+-- Name: COLUMN product_feedback.comment; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.product_feedback.comment IS 'Comment on the product.';
+
+--
+-- Name: COLUMN product_feedback.would_reorder; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.product_feedback.would_reorder IS 'Would reorder (null: no answer).';
+
+--
+-- Name: COLUMN product_feedback.contact_name; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.product_feedback.contact_name IS 'Who gave it.';
+
+--
+-- Name: COLUMN product_feedback.contact_role; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.product_feedback.contact_role IS 'CHEF, BUYER, GM or OTHER.';
+
+--
+-- Name: COLUMN product_feedback.source; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.product_feedback.source IS 'EMAIL, FORM, PHONE or VISIT.';
+
+--
+-- Name: COLUMN product_feedback.received_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.product_feedback.received_at IS 'When it was given.';
+
+--
+-- Name: COLUMN product_feedback.recorded_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.product_feedback.recorded_by IS 'Who recorded it (null: the form).';
+
+--
+-- Name: COLUMN product_feedback.submission_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.product_feedback.submission_id IS 'The form submission (FORM only).';
+
+--
+-- Name: COLUMN product_feedback.submission_comment; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.product_feedback.submission_comment IS 'The overall comment of that submission.';
+
+--
+-- Name: log_feedback(uuid, text, integer, text, text, boolean, text, text, timestamp with time zone); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text DEFAULT NULL::text, source text DEFAULT NULL::text, would_reorder boolean DEFAULT NULL::boolean, contact_name text DEFAULT NULL::text, contact_role text DEFAULT NULL::text, received_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS api.product_feedback
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_phase app.test_phases := app.visible_phase(log_feedback.phase_id);
+    v_lead app.leads := app.lead_for_sample_write(v_phase.lead_id);
+    v_at timestamptz := coalesce(log_feedback.received_at, app.now());
+    v_id uuid;
+begin
+    perform app.require_box_product(v_phase, log_feedback.sku);
+    if log_feedback.source is null or log_feedback.source not in ('EMAIL', 'PHONE', 'VISIT') then
+        perform app.raise_error(
+            'FP908', 400, 'source must be EMAIL, PHONE or VISIT (FORM is the feedback link''s).', 'source'
+        );
+    end if;
+    if log_feedback.rating is null or log_feedback.rating not between 1 and 5 then
+        perform app.raise_error('FP908', 400, 'rating must be a whole number from 1 to 5.', 'rating');
+    end if;
+    if char_length(log_feedback.comment) > 2000 then
+        perform app.raise_error('FP301', 400, 'comment must have at most 2000 characters.', 'comment');
+    end if;
+    if log_feedback.contact_name is not null then
+        perform app.check_text(log_feedback.contact_name, 'contact_name', 1, 200);
+    end if;
+    if log_feedback.contact_role not in ('CHEF', 'BUYER', 'GM', 'OTHER') then
+        perform app.raise_error('FP908', 400, 'contact_role must be CHEF, BUYER, GM or OTHER.', 'contact_role');
+    end if;
+    if v_at < v_phase.created_at or v_at > app.now() + interval '5 minutes' then
+        perform app.raise_error(
+            'FP402', 422, 'received_at must lie between the start of the test phase and now.', 'received_at'
+        );
+    end if;
+
+    insert into app.product_feedback (
+        tenant_id, lead_id, phase_id, sku, rating, comment, would_reorder, contact_name, contact_role, source,
+        received_at, recorded_by
+    )
+    values (
+        v_lead.tenant_id, v_lead.id, v_phase.id, log_feedback.sku, log_feedback.rating, log_feedback.comment,
+        log_feedback.would_reorder, btrim(log_feedback.contact_name), log_feedback.contact_role, log_feedback.source,
+        v_at, app.current_user_id()
+    )
+    returning id into v_id;
+    perform app_private.audit(
+        v_lead.tenant_id, 'feedback.logged', 'product_feedback', v_id, v_lead.id, null,
+        jsonb_build_object(
+            'phase_id', v_phase.id, 'sku', log_feedback.sku, 'rating', log_feedback.rating,
+            'source', log_feedback.source, 'would_reorder', log_feedback.would_reorder
+        )
+    );
+    return (select f from api.product_feedback as f where f.id = v_id);
+end
+$$;
+
+--
+-- Name: FUNCTION log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) IS 'Records customer feedback on one product of a test phase that came by e-mail, phone or visit (source EMAIL, PHONE or VISIT; the feedback link records FORM itself). rating: 1 to 5.';
+
+--
 -- Name: mark_notification_read(uuid); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -2159,6 +2873,257 @@ $$;
 --
 
 COMMENT ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) IS 'Keeps a lead ACTIVE until `until` whatever its progress (managers; also rescues an expired lead before its release).';
+
+--
+-- Name: test_results; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.test_results (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    phase_id uuid NOT NULL,
+    sku text NOT NULL,
+    outcome text NOT NULL,
+    sell_through numeric(5,2),
+    waste_delta numeric(5,2),
+    notes text,
+    recorded_by uuid,
+    recorded_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    CONSTRAINT test_results_notes_length CHECK ((char_length(notes) <= 2000)),
+    CONSTRAINT test_results_outcome_known CHECK ((outcome = ANY (ARRAY['SUCCESS'::text, 'MIXED'::text, 'FAIL'::text]))),
+    CONSTRAINT test_results_sell_through_range CHECK (((sell_through >= (0)::numeric) AND (sell_through <= (100)::numeric))),
+    CONSTRAINT test_results_waste_delta_range CHECK (((waste_delta >= ('-100'::integer)::numeric) AND (waste_delta <= (100)::numeric)))
+);
+
+--
+-- Name: TABLE test_results; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.test_results IS 'The result of a test phase per product (one row per product; recording again replaces it).';
+
+--
+-- Name: COLUMN test_results.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.id IS 'Result id.';
+
+--
+-- Name: COLUMN test_results.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN test_results.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN test_results.phase_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.phase_id IS 'Test phase.';
+
+--
+-- Name: COLUMN test_results.sku; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.sku IS 'Article number (a product of the phase''s box).';
+
+--
+-- Name: COLUMN test_results.outcome; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.outcome IS 'SUCCESS, MIXED or FAIL.';
+
+--
+-- Name: COLUMN test_results.sell_through; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.sell_through IS 'Share sold to guests, in percent (0 to 100).';
+
+--
+-- Name: COLUMN test_results.waste_delta; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.waste_delta IS 'Change of waste against before, in percentage points (-100 to 100).';
+
+--
+-- Name: COLUMN test_results.notes; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.notes IS 'Free text.';
+
+--
+-- Name: COLUMN test_results.recorded_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.recorded_by IS 'Who recorded it.';
+
+--
+-- Name: COLUMN test_results.recorded_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.recorded_at IS 'When it was recorded (last).';
+
+--
+-- Name: test_results; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.test_results WITH (security_invoker='true') AS
+ SELECT r.id,
+    r.phase_id,
+    r.lead_id,
+    r.sku,
+    r.outcome,
+    r.sell_through,
+    r.waste_delta,
+    r.notes,
+    r.recorded_by,
+    r.recorded_at
+   FROM app.test_results r;
+
+--
+-- Name: VIEW test_results; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.test_results IS 'Results of test phases per product, of leads the caller may read in full.';
+
+--
+-- Name: COLUMN test_results.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.id IS 'Result id.';
+
+--
+-- Name: COLUMN test_results.phase_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.phase_id IS 'Test phase.';
+
+--
+-- Name: COLUMN test_results.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN test_results.sku; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.sku IS 'Article number.';
+
+--
+-- Name: COLUMN test_results.outcome; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.outcome IS 'SUCCESS, MIXED or FAIL.';
+
+--
+-- Name: COLUMN test_results.sell_through; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.sell_through IS 'Share sold, percent.';
+
+--
+-- Name: COLUMN test_results.waste_delta; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.waste_delta IS 'Change of waste, percentage points.';
+
+--
+-- Name: COLUMN test_results.notes; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.notes IS 'Free text.';
+
+--
+-- Name: COLUMN test_results.recorded_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.recorded_by IS 'Who recorded it.';
+
+--
+-- Name: COLUMN test_results.recorded_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.recorded_at IS 'When.';
+
+--
+-- Name: record_test_result(uuid, text, text, numeric, numeric, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric DEFAULT NULL::numeric, waste_delta numeric DEFAULT NULL::numeric, notes text DEFAULT NULL::text) RETURNS api.test_results
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_phase app.test_phases := app.visible_phase(record_test_result.phase_id);
+    v_lead app.leads := app.lead_for_sample_write(v_phase.lead_id);
+    v_before app.test_results;
+    v_id uuid;
+begin
+    perform app.require_box_product(v_phase, record_test_result.sku);
+    if record_test_result.outcome is null
+        or record_test_result.outcome not in ('SUCCESS', 'MIXED', 'FAIL') then
+        perform app.raise_error('FP908', 400, 'outcome must be SUCCESS, MIXED or FAIL.', 'outcome');
+    end if;
+    if record_test_result.sell_through not between 0 and 100 then
+        perform app.raise_error('FP908', 400, 'sell_through must be a percentage from 0 to 100.', 'sell_through');
+    end if;
+    if record_test_result.waste_delta not between -100 and 100 then
+        perform app.raise_error(
+            'FP908', 400, 'waste_delta must be in percentage points from -100 to 100.', 'waste_delta'
+        );
+    end if;
+    if char_length(record_test_result.notes) > 2000 then
+        perform app.raise_error('FP301', 400, 'notes must have at most 2000 characters.', 'notes');
+    end if;
+
+    select r.* into v_before from app.test_results as r
+    where r.phase_id = v_phase.id and r.sku = record_test_result.sku;
+    if v_before.id is null then
+        insert into app.test_results (
+            tenant_id, lead_id, phase_id, sku, outcome, sell_through, waste_delta, notes, recorded_by
+        )
+        values (
+            v_lead.tenant_id, v_lead.id, v_phase.id, record_test_result.sku, record_test_result.outcome,
+            record_test_result.sell_through, record_test_result.waste_delta, record_test_result.notes,
+            app.current_user_id()
+        )
+        returning id into v_id;
+    else
+        update app.test_results as r
+        set
+            outcome = record_test_result.outcome,
+            sell_through = record_test_result.sell_through,
+            waste_delta = record_test_result.waste_delta,
+            notes = record_test_result.notes,
+            recorded_by = app.current_user_id(),
+            recorded_at = app.now()
+        where r.id = v_before.id
+        returning r.id into v_id;
+    end if;
+    perform app_private.audit(
+        v_lead.tenant_id, 'test_result.recorded', 'test_result', v_id, v_lead.id,
+        case when v_before.id is not null then to_jsonb(v_before) - 'tenant_id' end,
+        jsonb_build_object(
+            'phase_id', v_phase.id, 'sku', record_test_result.sku, 'outcome', record_test_result.outcome,
+            'sell_through', record_test_result.sell_through, 'waste_delta', record_test_result.waste_delta,
+            'notes', record_test_result.notes
+        )
+    );
+    return (select r from api.test_results as r where r.id = v_id);
+end
+$$;
+
+--
+-- Name: FUNCTION record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) IS 'Records the result of a test phase for one product of its box (recording again replaces it): outcome SUCCESS, MIXED or FAIL, sell_through in percent, waste_delta in percentage points.';
 
 --
 -- Name: lead_details; Type: TABLE; Schema: app; Owner: -
@@ -2556,6 +3521,360 @@ $$;
 COMMENT ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) IS 'The owner asks for 1-90 more days (mode LEAST only; FP601 in GREATEST). A manager decides within 48 hours.';
 
 --
+-- Name: feedback_link_state(timestamp with time zone, timestamp with time zone, integer, integer, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    select case
+        when p_expires_at is null then 'NONE'
+        when p_revoked_at is not null then 'REVOKED'
+        when p_submissions >= p_max_submissions then 'EXHAUSTED'
+        when p_at >= p_expires_at then 'EXPIRED'
+        else 'ACTIVE'
+    end
+$$;
+
+--
+-- Name: FUNCTION feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone) IS 'NONE, REVOKED, EXHAUSTED, EXPIRED or ACTIVE: whether a feedback link accepts submissions at a moment.';
+
+--
+-- Name: test_phases; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.test_phases (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    box_id uuid NOT NULL,
+    stage text NOT NULL,
+    start_date date NOT NULL,
+    end_date date,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    CONSTRAINT test_phases_dates_ordered CHECK ((end_date >= start_date)),
+    CONSTRAINT test_phases_stage_known CHECK ((stage = ANY (ARRAY['SAMPLE'::text, 'TRIAL'::text, 'PRODUCTION_CANDIDATE'::text])))
+);
+
+--
+-- Name: TABLE test_phases; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.test_phases IS 'A test of a sample box at the customer: sample, trial or production candidate.';
+
+--
+-- Name: COLUMN test_phases.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.id IS 'Phase id.';
+
+--
+-- Name: COLUMN test_phases.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN test_phases.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.lead_id IS 'Lead (the box''s).';
+
+--
+-- Name: COLUMN test_phases.box_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.box_id IS 'Sample box tested.';
+
+--
+-- Name: COLUMN test_phases.stage; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.stage IS 'SAMPLE, TRIAL or PRODUCTION_CANDIDATE.';
+
+--
+-- Name: COLUMN test_phases.start_date; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.start_date IS 'First day.';
+
+--
+-- Name: COLUMN test_phases.end_date; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.end_date IS 'Last day; null while open-ended.';
+
+--
+-- Name: COLUMN test_phases.created_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.created_by IS 'Who started it.';
+
+--
+-- Name: COLUMN test_phases.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.created_at IS 'When it was started.';
+
+--
+-- Name: feedback_tokens; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.feedback_tokens (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    phase_id uuid NOT NULL,
+    token_hash bytea NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    revoked_at timestamp with time zone,
+    submissions integer DEFAULT 0 NOT NULL,
+    max_submissions integer NOT NULL,
+    CONSTRAINT feedback_tokens_hash_length CHECK ((octet_length(token_hash) = 32)),
+    CONSTRAINT feedback_tokens_max_submissions_range CHECK (((max_submissions >= 1) AND (max_submissions <= 50))),
+    CONSTRAINT feedback_tokens_submissions_range CHECK (((submissions >= 0) AND (submissions <= max_submissions)))
+);
+
+--
+-- Name: TABLE feedback_tokens; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.feedback_tokens IS 'Feedback links of test phases: the SHA-256 of the token, its expiry, revocation and submission count.';
+
+--
+-- Name: COLUMN feedback_tokens.id; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.id IS 'Token id (never the token).';
+
+--
+-- Name: COLUMN feedback_tokens.tenant_id; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN feedback_tokens.lead_id; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN feedback_tokens.phase_id; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.phase_id IS 'Test phase the link collects feedback for.';
+
+--
+-- Name: COLUMN feedback_tokens.token_hash; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.token_hash IS 'SHA-256 of the raw token (32 bytes).';
+
+--
+-- Name: COLUMN feedback_tokens.created_by; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.created_by IS 'Who issued it.';
+
+--
+-- Name: COLUMN feedback_tokens.created_at; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.created_at IS 'When it was issued.';
+
+--
+-- Name: COLUMN feedback_tokens.expires_at; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.expires_at IS 'Unusable from then on.';
+
+--
+-- Name: COLUMN feedback_tokens.revoked_at; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.revoked_at IS 'When it was revoked (or replaced by rotation).';
+
+--
+-- Name: COLUMN feedback_tokens.submissions; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.submissions IS 'Submissions accepted so far.';
+
+--
+-- Name: COLUMN feedback_tokens.max_submissions; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.max_submissions IS 'Submissions it accepts in total.';
+
+--
+-- Name: test_phases; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.test_phases WITH (security_invoker='true') AS
+ SELECT ph.id,
+    ph.lead_id,
+    ph.box_id,
+    ph.stage,
+    ph.start_date,
+    ph.end_date,
+    ph.created_by,
+    ph.created_at,
+    app.feedback_link_state(t.expires_at, t.revoked_at, t.submissions, t.max_submissions, clock.t) AS feedback_link_state,
+    t.created_at AS feedback_link_issued_at,
+    t.expires_at AS feedback_link_expires_at,
+    t.submissions AS feedback_submissions,
+    t.max_submissions AS feedback_max_submissions
+   FROM ((app.test_phases ph
+     CROSS JOIN ( SELECT app.now() AS t
+         LIMIT 1) clock)
+     LEFT JOIN LATERAL ( SELECT ft.created_at,
+            ft.expires_at,
+            ft.revoked_at,
+            ft.submissions,
+            ft.max_submissions
+           FROM app_private.feedback_tokens ft
+          WHERE (ft.phase_id = ph.id)
+          ORDER BY (ft.revoked_at IS NULL) DESC, ft.created_at DESC, ft.id DESC
+         LIMIT 1) t ON (true));
+
+--
+-- Name: VIEW test_phases; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.test_phases IS 'Test phases of leads the caller may read in full, with the state of their latest feedback link.';
+
+--
+-- Name: COLUMN test_phases.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.id IS 'Phase id.';
+
+--
+-- Name: COLUMN test_phases.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN test_phases.box_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.box_id IS 'Sample box tested.';
+
+--
+-- Name: COLUMN test_phases.stage; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.stage IS 'SAMPLE, TRIAL or PRODUCTION_CANDIDATE.';
+
+--
+-- Name: COLUMN test_phases.start_date; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.start_date IS 'First day.';
+
+--
+-- Name: COLUMN test_phases.end_date; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.end_date IS 'Last day (null: open-ended).';
+
+--
+-- Name: COLUMN test_phases.created_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.created_by IS 'Who started it.';
+
+--
+-- Name: COLUMN test_phases.created_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.created_at IS 'When.';
+
+--
+-- Name: COLUMN test_phases.feedback_link_state; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.feedback_link_state IS 'ACTIVE, EXPIRED, REVOKED, EXHAUSTED, or NONE (no link issued).';
+
+--
+-- Name: COLUMN test_phases.feedback_link_issued_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.feedback_link_issued_at IS 'When the current link was issued.';
+
+--
+-- Name: COLUMN test_phases.feedback_link_expires_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.feedback_link_expires_at IS 'When the current link expires.';
+
+--
+-- Name: COLUMN test_phases.feedback_submissions; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.feedback_submissions IS 'Submissions through the current link.';
+
+--
+-- Name: COLUMN test_phases.feedback_max_submissions; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.feedback_max_submissions IS 'Submissions the current link accepts.';
+
+--
+-- Name: revoke_feedback_token(uuid); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.revoke_feedback_token(phase_id uuid) RETURNS api.test_phases
+    LANGUAGE plpgsql
+    AS $$
+declare
+    v_phase app.test_phases := app.visible_phase(revoke_feedback_token.phase_id);
+begin
+    perform app.lead_for_sample_write(v_phase.lead_id);
+    perform app_private.revoke_feedback_token(v_phase.id);
+    return (select ph from api.test_phases as ph where ph.id = v_phase.id);
+end
+$$;
+
+--
+-- Name: FUNCTION revoke_feedback_token(phase_id uuid); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.revoke_feedback_token(phase_id uuid) IS 'Revokes the feedback link of a test phase (FP909 when it has no usable link); pending mails are cancelled.';
+
+--
+-- Name: rotate_feedback_token(uuid); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.rotate_feedback_token(phase_id uuid) RETURNS app.test_phase_link
+    LANGUAGE plpgsql
+    AS $$
+declare
+    v_phase app.test_phases := app.visible_phase(rotate_feedback_token.phase_id);
+    v_token text;
+begin
+    perform app.lead_for_sample_write(v_phase.lead_id);
+    -- two statements: the second must see the link the first issued
+    v_token := app_private.issue_feedback_token(v_phase.id, 'feedback_link.rotated');
+    return app.phase_link(v_phase.id, v_token);
+end
+$$;
+
+--
+-- Name: FUNCTION rotate_feedback_token(phase_id uuid); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.rotate_feedback_token(phase_id uuid) IS 'Replaces the feedback link of a test phase: the old link stops working at once, the new one is shown once and mailed to the contact again.';
+
+--
 -- Name: activity_kinds; Type: VIEW; Schema: api; Owner: -
 --
 
@@ -2705,6 +4024,64 @@ $$;
 --
 
 COMMENT ON FUNCTION api.set_setting(key text, scope text, value jsonb, target_id uuid) IS 'Stores a setting for the tenant, an organisation or a user (tenant admins); validated against the key''s schema and allowed scopes (400 naming the key and rule). A null value removes it. Returns the stored value. Deadlines follow at once.';
+
+--
+-- Name: start_test_phase(uuid, text, date, date); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.start_test_phase(box_id uuid, stage text, start_date date, end_date date DEFAULT NULL::date) RETURNS app.test_phase_link
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_box app.sample_boxes;
+    v_lead app.leads;
+    v_phase_id uuid := gen_random_uuid();
+    v_token text;
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    select b.* into v_box from app.sample_boxes as b where b.id = start_test_phase.box_id;
+    if v_box.id is null then
+        perform app.raise_error('FP903', 404, 'The sample box does not exist.', 'box_id');
+    end if;
+    v_lead := app.lead_for_sample_write(v_box.lead_id);
+    if start_test_phase.stage is null
+        or start_test_phase.stage not in ('SAMPLE', 'TRIAL', 'PRODUCTION_CANDIDATE') then
+        perform app.raise_error('FP905', 400, 'stage must be SAMPLE, TRIAL or PRODUCTION_CANDIDATE.', 'stage');
+    end if;
+    if start_test_phase.start_date is null then
+        perform app.raise_error('FP301', 400, 'start_date is required.', 'start_date');
+    end if;
+    if start_test_phase.end_date < start_test_phase.start_date then
+        perform app.raise_error(
+            'FP906', 400,
+            format('end_date must not be before start_date (%s).', start_test_phase.start_date), 'end_date'
+        );
+    end if;
+
+    insert into app.test_phases (id, tenant_id, lead_id, box_id, stage, start_date, end_date, created_by)
+    values (
+        v_phase_id, v_lead.tenant_id, v_lead.id, v_box.id, start_test_phase.stage, start_test_phase.start_date,
+        start_test_phase.end_date, app.current_user_id()
+    );
+    perform app_private.audit(
+        v_lead.tenant_id, 'test_phase.started', 'test_phase', v_phase_id, v_lead.id, null,
+        jsonb_build_object(
+            'box_id', v_box.id, 'stage', start_test_phase.stage, 'start_date', start_test_phase.start_date,
+            'end_date', start_test_phase.end_date
+        )
+    );
+    -- two statements: the second must see the link the first issued
+    v_token := app_private.issue_feedback_token(v_phase_id, 'feedback_link.issued');
+    return app.phase_link(v_phase_id, v_token);
+end
+$$;
+
+--
+-- Name: FUNCTION start_test_phase(box_id uuid, stage text, start_date date, end_date date); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date date, end_date date) IS 'Starts a test phase of a sample box (stage SAMPLE, TRIAL or PRODUCTION_CANDIDATE) and issues its feedback link. The answer holds the raw token and link: they are shown this once. The invitation mail goes to the lead''s contact e-mail, with one reminder after sample.feedback.reminderDays without feedback.';
 
 --
 -- Name: transfer_lead(uuid, uuid, text); Type: FUNCTION; Schema: api; Owner: -
@@ -2889,6 +4266,24 @@ $$;
 --
 
 COMMENT ON FUNCTION app.effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid) IS 'The value of a setting for a tenant, org and user: user > org > tenant > global > default, combined by the key''s merge strategy.';
+
+--
+-- Name: feedback_link(text); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.feedback_link(p_token text) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    select
+        rtrim(app.effective_setting('sample.feedback.linkBase', null, null, null) #>> '{}', '/')
+        || '/feedback/' || p_token
+$$;
+
+--
+-- Name: FUNCTION feedback_link(p_token text); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.feedback_link(p_token text) IS 'The public feedback page of a raw token: <sample.feedback.linkBase>/feedback/<token>.';
 
 --
 -- Name: format_day(timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
@@ -3099,6 +4494,30 @@ $$;
 COMMENT ON FUNCTION app.lead_for_action(p_lead_id uuid) IS 'Locks and returns a lead visible to the caller, or raises FP305.';
 
 --
+-- Name: lead_for_sample_write(uuid); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.lead_for_sample_write(p_lead_id uuid) RETURNS app.leads
+    LANGUAGE plpgsql
+    AS $$
+declare
+    v_lead app.leads;
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    v_lead := app.lead_for_action(p_lead_id);
+    perform app.require_owner_or_manager(v_lead);
+    perform app.require_live(v_lead);
+    return v_lead;
+end
+$$;
+
+--
+-- Name: FUNCTION lead_for_sample_write(p_lead_id uuid); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.lead_for_sample_write(p_lead_id uuid) IS 'Locks and returns a lead whose samples the caller may change (owner of a live lead, or a manager).';
+
+--
 -- Name: lead_status(app.leads, app.protection_configs, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -3232,6 +4651,26 @@ $$;
 COMMENT ON FUNCTION app.notice_text(p_kind text, p_facts jsonb) IS 'German text of an in-app protection notice.';
 
 --
+-- Name: phase_link(uuid, text); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.phase_link(p_phase_id uuid, p_token text) RETURNS app.test_phase_link
+    LANGUAGE sql STABLE
+    AS $$
+    select
+        ph.id, ph.lead_id, ph.box_id, ph.stage, ph.start_date, ph.end_date, ph.created_at,
+        p_token, app.feedback_link(p_token), ph.feedback_link_expires_at, ph.feedback_max_submissions
+    from api.test_phases as ph
+    where ph.id = p_phase_id
+$$;
+
+--
+-- Name: FUNCTION phase_link(p_phase_id uuid, p_token text); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.phase_link(p_phase_id uuid, p_token text) IS 'The test phase row with a raw token and its link.';
+
+--
 -- Name: raise_error(text, integer, text, text, text); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -3277,6 +4716,54 @@ $$;
 --
 
 COMMENT ON FUNCTION app.rep_can_read(p_lead_id uuid) IS 'True when the calling rep owns or collaborates on the lead and it is ACTIVE or GRACE.';
+
+--
+-- Name: rep_owns_live_lead(uuid); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.rep_owns_live_lead(p_lead_id uuid) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    select exists (
+        select
+        from app.leads as l
+        where
+            l.id = p_lead_id
+            and l.owner_id = app.current_user_id()
+            and app.lead_status(l, app.my_protection_config(), app.now()) in ('ACTIVE', 'GRACE')
+    )
+$$;
+
+--
+-- Name: FUNCTION rep_owns_live_lead(p_lead_id uuid); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.rep_owns_live_lead(p_lead_id uuid) IS 'True when the calling rep owns the lead and its protection is ACTIVE or GRACE.';
+
+--
+-- Name: require_box_product(app.test_phases, text); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.require_box_product(p_phase app.test_phases, p_sku text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+    if p_sku is null or not exists (
+        select from app.sample_box_items as i where i.box_id = p_phase.box_id and i.sku = p_sku
+    ) then
+        perform app.raise_error(
+            'FP907', 422, format('%s is not a product of this test phase''s sample box.', coalesce(p_sku, 'null')),
+            'sku'
+        );
+    end if;
+end
+$$;
+
+--
+-- Name: FUNCTION require_box_product(p_phase app.test_phases, p_sku text); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.require_box_product(p_phase app.test_phases, p_sku text) IS 'Raises FP907 (422) unless the SKU is in the sample box of the phase.';
 
 --
 -- Name: require_live(app.leads); Type: FUNCTION; Schema: app; Owner: -
@@ -3399,6 +4886,30 @@ $$;
 --
 
 COMMENT ON FUNCTION app.tg_settings_values__validate() IS 'Validates a stored setting against its key''s schema and allowed scopes.';
+
+--
+-- Name: visible_phase(uuid); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.visible_phase(p_phase_id uuid) RETURNS app.test_phases
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+    v_phase app.test_phases;
+begin
+    select ph.* into v_phase from app.test_phases as ph where ph.id = p_phase_id;
+    if v_phase.id is null then
+        perform app.raise_error('FP904', 404, 'The test phase does not exist.', 'phase_id');
+    end if;
+    return v_phase;
+end
+$$;
+
+--
+-- Name: FUNCTION visible_phase(p_phase_id uuid); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.visible_phase(p_phase_id uuid) IS 'A test phase the caller may read, or FP904 (404).';
 
 --
 -- Name: acquire_lead(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4041,6 +5552,139 @@ $$;
 COMMENT ON FUNCTION app_private.expire_lead_now(p_lead_id uuid, p_reason text) IS 'Releases a lead now (managers of its tenant).';
 
 --
+-- Name: feedback_form(bytea); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.feedback_form(p_token_hash bytea) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select jsonb_build_object(
+        'company_name', l.company_name,
+        'city', l.city,
+        'stage', ph.stage,
+        'start_date', ph.start_date,
+        'end_date', ph.end_date,
+        'expires_at', t.expires_at,
+        'submissions_left', t.max_submissions - t.submissions,
+        'products', (
+            select coalesce(jsonb_agg(jsonb_build_object('sku', i.sku, 'name', p.name, 'unit', p.unit)
+                order by p.name, i.sku), '[]')
+            from app.sample_box_items as i
+            inner join app.products as p on i.tenant_id = p.tenant_id and i.sku = p.sku
+            where i.box_id = ph.box_id
+        )
+    )
+    from app_private.feedback_tokens as t
+    inner join app.test_phases as ph on t.phase_id = ph.id
+    inner join app.leads as l on t.lead_id = l.id
+    where
+        t.token_hash = p_token_hash
+        and app.feedback_link_state(t.expires_at, t.revoked_at, t.submissions, t.max_submissions, app.now()) = 'ACTIVE'
+$$;
+
+--
+-- Name: FUNCTION feedback_form(p_token_hash bytea); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.feedback_form(p_token_hash bytea) IS 'The feedback page''s content for a usable token (by its SHA-256), or null for any unusable one.';
+
+--
+-- Name: issue_feedback_token(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.issue_feedback_token(p_phase_id uuid, p_action text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_phase app.test_phases := app_private.phase_for_sample_write(p_phase_id);
+    v_now timestamptz := app.now();
+    v_lead app.leads;
+    v_email text;
+    v_contact text;
+    v_raw text;
+    v_token app_private.feedback_tokens;
+    v_days integer;
+    v_reminder_days integer;
+    v_payload jsonb;
+    v_timezone text;
+begin
+    if p_action not in ('feedback_link.issued', 'feedback_link.rotated') then
+        raise exception 'unknown action %', p_action using errcode = 'invalid_parameter_value';
+    end if;
+    select l.* into v_lead from app.leads as l where l.id = v_phase.lead_id;
+    select c.timezone into v_timezone from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
+    perform app_private.retire_feedback_tokens(p_phase_id);
+
+    v_days := (app.effective_setting('sample.feedback.tokenDays', v_lead.tenant_id, app.current_org_id(), null) #>> '{}')::integer;
+    v_reminder_days := (
+        app.effective_setting('sample.feedback.reminderDays', v_lead.tenant_id, app.current_org_id(), null) #>> '{}'
+    )::integer;
+    -- 32 random bytes, URL-safe base64 without padding: 43 characters
+    v_raw := rtrim(translate(encode(extensions.gen_random_bytes(32), 'base64'), '+/', '-_'), '=');
+    insert into app_private.feedback_tokens (
+        tenant_id, lead_id, phase_id, token_hash, created_by, created_at, expires_at, max_submissions
+    )
+    values (
+        v_lead.tenant_id, v_lead.id, v_phase.id, extensions.digest(v_raw, 'sha256'), app.current_user_id(), v_now,
+        -- whole days in the tenant's time zone, whatever the session's
+        ((v_now at time zone v_timezone) + make_interval(days => v_days)) at time zone v_timezone,
+        (app.effective_setting('sample.feedback.maxSubmissions', v_lead.tenant_id, app.current_org_id(), null) #>> '{}')::integer
+    )
+    returning * into v_token;
+
+    select d.contact_email, d.contact_name into v_email, v_contact
+    from app.lead_details as d where d.lead_id = v_lead.id;
+    -- no mail to a pseudonymised address (its hash has no @)
+    if v_email like '%@%' then
+        v_payload := jsonb_build_object(
+            'company_name', v_lead.company_name,
+            'contact_name', v_contact,
+            'recipient_name', coalesce(v_contact, ''),
+            'stage', v_phase.stage,
+            'link', app.feedback_link(v_raw),
+            'expires_at', v_token.expires_at,
+            'timezone', v_timezone,
+            'sender_name', (select u.display_name from app.users as u where u.id = app.current_user_id()),
+            'products', (
+                select jsonb_agg(p.name order by p.name)
+                from app.sample_box_items as i
+                inner join app.products as p on i.tenant_id = p.tenant_id and i.sku = p.sku
+                where i.box_id = v_phase.box_id
+            )
+        );
+        insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key)
+        values (v_lead.tenant_id, v_email, 'feedback_invitation', v_payload, 'feedback_invitation:' || v_token.id);
+        -- one reminder, if the link still works by then; cancelled when feedback arrives
+        if v_reminder_days < v_days then
+            insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key, next_attempt_at)
+            values (
+                v_lead.tenant_id, v_email, 'feedback_reminder', v_payload, 'feedback_reminder:' || v_token.id,
+                pg_catalog.now() + make_interval(days => v_reminder_days)
+            );
+        end if;
+    end if;
+
+    perform app_private.write_audit(
+        v_lead.tenant_id, p_action, 'test_phase', v_phase.id, v_lead.id, null,
+        jsonb_build_object(
+            'token_id', v_token.id, 'expires_at', v_token.expires_at, 'max_submissions', v_token.max_submissions,
+            'invitation_to', case when v_email like '%@%' then v_email end
+        ),
+        null, false
+    );
+    return v_raw;
+end
+$$;
+
+--
+-- Name: FUNCTION issue_feedback_token(p_phase_id uuid, p_action text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.issue_feedback_token(p_phase_id uuid, p_action text) IS 'Issues a feedback link for a test phase the caller may change (revoking the previous one), queues the invitation and reminder mails, audits; returns the raw token, which is stored nowhere.';
+
+--
 -- Name: job_health(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -4191,6 +5835,44 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text) IS 'Starts a protection cycle for an owner (the unique index refuses a second open one).';
+
+--
+-- Name: phase_for_sample_write(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.phase_for_sample_write(p_phase_id uuid) RETURNS app.test_phases
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_phase app.test_phases;
+    v_lead app.leads;
+begin
+    select ph.* into v_phase from app.test_phases as ph
+    where ph.id = p_phase_id and ph.tenant_id = app.current_tenant_id();
+    if v_phase.id is null then
+        perform app.raise_error('FP904', 404, 'The test phase does not exist.', 'phase_id');
+    end if;
+    -- lead before phase before token: the order every sample and feedback path locks in
+    select l.* into v_lead from app.leads as l where l.id = v_phase.lead_id for update;
+    select ph.* into v_phase from app.test_phases as ph where ph.id = p_phase_id for update;
+    if app.current_web_role() = 'sales_manager' then
+        return v_phase;
+    end if;
+    if app.current_web_role() = 'sales_rep' and v_lead.owner_id = app.current_user_id()
+        and app.lead_status(v_lead, app.my_protection_config(), app.now()) in ('ACTIVE', 'GRACE') then
+        return v_phase;
+    end if;
+    perform app.raise_error('FP102', 403, 'Only the owner of the lead or a manager may do this.', 'phase_id');
+    return null;
+end
+$$;
+
+--
+-- Name: FUNCTION phase_for_sample_write(p_phase_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.phase_for_sample_write(p_phase_id uuid) IS 'Locks and returns a test phase the caller may change (manager, or owner of the live lead); FP904/FP102.';
 
 --
 -- Name: pseudonymize_released_leads(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4504,6 +6186,69 @@ $$;
 COMMENT ON FUNCTION app_private.report_stale_jobs() IS 'Notifies every tenant''s admins (once a day) while a job is stale.';
 
 --
+-- Name: retire_feedback_tokens(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.retire_feedback_tokens(p_phase_id uuid) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_now timestamptz := app.now();
+    v_usable integer;
+begin
+    with retired as (
+        update app_private.feedback_tokens as t
+        set revoked_at = v_now
+        where t.phase_id = p_phase_id and t.revoked_at is null
+        returning t.id, app.feedback_link_state(t.expires_at, null, t.submissions, t.max_submissions, v_now) as state
+    ),
+    cancelled as (
+        update app.outbox as o
+        set status = 'CANCELLED'
+        from retired as r
+        where
+            o.dedupe_key in ('feedback_invitation:' || r.id, 'feedback_reminder:' || r.id)
+            and o.status = 'PENDING'
+    )
+    select count(*) filter (where r.state = 'ACTIVE') into v_usable from retired as r;
+    return v_usable;
+end
+$$;
+
+--
+-- Name: FUNCTION retire_feedback_tokens(p_phase_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.retire_feedback_tokens(p_phase_id uuid) IS 'Revokes the phase''s unrevoked feedback links and cancels their pending mails; returns how many were usable.';
+
+--
+-- Name: revoke_feedback_token(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.revoke_feedback_token(p_phase_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_phase app.test_phases := app_private.phase_for_sample_write(p_phase_id);
+begin
+    if app_private.retire_feedback_tokens(v_phase.id) = 0 then
+        perform app.raise_error('FP909', 409, 'The test phase has no usable feedback link to revoke.', 'phase_id');
+    end if;
+    perform app_private.write_audit(
+        v_phase.tenant_id, 'feedback_link.revoked', 'test_phase', v_phase.id, v_phase.lead_id, null, null, null, false
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION revoke_feedback_token(p_phase_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.revoke_feedback_token(p_phase_id uuid) IS 'Revokes the usable feedback link of a test phase the caller may change and cancels its mails; FP909 if none.';
+
+--
 -- Name: run_job(text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -4580,6 +6325,148 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) IS 'Leads of the caller''s tenant whose normalised name has trigram similarity >= 0.6, in the same postal area.';
+
+--
+-- Name: submit_feedback(bytea, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.submit_feedback(p_token_hash bytea, p_submission jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_now timestamptz := app.now();
+    v_token app_private.feedback_tokens;
+    v_lead app.leads;
+    v_phase app.test_phases;
+    v_first boolean;
+    v_submission_id uuid := gen_random_uuid();
+    v_item record;
+    v_count integer;
+    v_status text;
+    v_contact text := btrim(p_submission #>> '{contact,name}');
+    v_role text := p_submission #>> '{contact,role}';
+begin
+    select t.* into v_token from app_private.feedback_tokens as t where t.token_hash = p_token_hash;
+    if v_token.id is not null then
+        select l.* into v_lead from app.leads as l where l.id = v_token.lead_id for update;
+        select ph.* into v_phase from app.test_phases as ph where ph.id = v_token.phase_id for update;
+        -- counted only while usable; a concurrent submission waits for the row and re-checks
+        update app_private.feedback_tokens as t
+        set submissions = t.submissions + 1
+        where
+            t.id = v_token.id and t.revoked_at is null and t.expires_at > v_now
+            and t.submissions < t.max_submissions
+        returning t.* into v_token;
+    end if;
+    if v_token.id is null then
+        return jsonb_build_object('accepted', false);
+    end if;
+
+    if jsonb_typeof(p_submission -> 'items') is distinct from 'array' then
+        perform app.raise_error('FP911', 422, 'items fehlt.', 'items');
+    end if;
+    for v_item in
+        select e.value, e.ordinality - 1 as i from jsonb_array_elements(p_submission -> 'items') with ordinality as e
+    loop
+        if not exists (
+            select from app.sample_box_items as b where b.box_id = v_phase.box_id and b.sku = v_item.value ->> 'sku'
+        ) then
+            perform app.raise_error(
+                'FP911', 422, 'Dieses Produkt gehört nicht zur Probebox.', format('items[%s].sku', v_item.i)
+            );
+        end if;
+        if exists (
+            select from jsonb_array_elements(p_submission -> 'items') with ordinality as o
+            where o.value ->> 'sku' = v_item.value ->> 'sku' and o.ordinality - 1 < v_item.i
+        ) then
+            perform app.raise_error(
+                'FP911', 422, 'Dieses Produkt wurde zweimal bewertet.', format('items[%s].sku', v_item.i)
+            );
+        end if;
+    end loop;
+
+    v_first := not exists (select from app.feedback_submissions as s where s.phase_id = v_phase.id);
+    insert into app.feedback_submissions (id, tenant_id, lead_id, phase_id, token_id, contact_name, contact_role, comment)
+    values (
+        v_submission_id, v_lead.tenant_id, v_lead.id, v_phase.id, v_token.id, nullif(v_contact, ''), v_role,
+        nullif(btrim(p_submission ->> 'comment'), '')
+    );
+    insert into app.product_feedback (
+        tenant_id, lead_id, phase_id, submission_id, sku, rating, comment, would_reorder, contact_name,
+        contact_role, source, received_at
+    )
+    select
+        v_lead.tenant_id, v_lead.id, v_phase.id, v_submission_id, e.value ->> 'sku', (e.value ->> 'rating')::integer,
+        nullif(btrim(e.value ->> 'comment'), ''), (e.value ->> 'would_reorder')::boolean, nullif(v_contact, ''),
+        v_role, 'FORM', v_now
+    from jsonb_array_elements(p_submission -> 'items') as e;
+    get diagnostics v_count = row_count;
+
+    if v_first then
+        v_status := app.lead_status(
+            v_lead, (select c from app.protection_configs as c where c.tenant_id = v_lead.tenant_id), v_now
+        );
+        if v_status in ('ACTIVE', 'GRACE') then
+            -- a qualifying activity of the current protection cycle (a lead that already expired is
+            -- not revived by it: its managers are told instead)
+            insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at, note)
+            values (
+                v_lead.tenant_id, v_lead.id, v_lead.assignment_id, 'SAMPLE_FEEDBACK', v_now,
+                format(
+                    'Kundenfeedback über den Feedback-Link (%s): %s Produkt(e) bewertet%s.',
+                    v_phase.stage, v_count,
+                    case when v_contact <> '' then format(', von %s (%s)', v_contact, coalesce(v_role, 'OTHER')) else '' end
+                )
+            );
+            perform app_private.notify(
+                v_lead.tenant_id, v_lead.owner_id, 'FEEDBACK_RECEIVED', v_lead.id,
+                format('Kundenfeedback zu %s', v_lead.company_name),
+                format(
+                    '%s hat über den Feedback-Link %s Produkt(e) der Probebox bewertet. Die Aktivität '
+                    'SAMPLE_FEEDBACK wurde eingetragen und zählt als Fortschritt.',
+                    v_lead.company_name, v_count
+                ),
+                'feedback:' || v_phase.id
+            );
+        else
+            perform app_private.notify_roles(
+                v_lead.tenant_id, array['sales_manager'], 'FEEDBACK_RECEIVED', v_lead.id,
+                format('Kundenfeedback zu %s', v_lead.company_name),
+                format(
+                    '%s hat über den Feedback-Link %s Produkt(e) bewertet. Der Lead ist %s; es wurde keine '
+                    'Aktivität eingetragen.',
+                    v_lead.company_name, v_count, v_status
+                ),
+                'feedback:' || v_phase.id
+            );
+        end if;
+    end if;
+    -- feedback arrived through this link: its reminder is no longer wanted
+    update app.outbox as o set status = 'CANCELLED'
+    where o.dedupe_key = 'feedback_reminder:' || v_token.id and o.status = 'PENDING';
+
+    perform app_private.write_audit(
+        v_lead.tenant_id, 'feedback.submitted', 'feedback_submission', v_submission_id, v_lead.id, null,
+        jsonb_build_object(
+            'phase_id', v_phase.id, 'token_id', v_token.id, 'items', v_count, 'first', v_first,
+            'submissions', v_token.submissions
+        ),
+        null, true
+    );
+    return jsonb_build_object(
+        'accepted', true,
+        'submission_id', v_submission_id,
+        'submissions_left', v_token.max_submissions - v_token.submissions
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION submit_feedback(p_token_hash bytea, p_submission jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.submit_feedback(p_token_hash bytea, p_submission jsonb) IS 'Stores one feedback form submission for a usable token (by its SHA-256), counting it atomically; {"accepted": false} for any unusable token.';
 
 --
 -- Name: sweep_protection(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4733,6 +6620,28 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.tg_lead_source__refresh() IS 'After a change to a lead''s assignments, activities, holds, extensions or overrides, recompute its state.';
+
+--
+-- Name: tg_outbox__forget_link(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_outbox__forget_link() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    if new.status <> 'PENDING' and new.payload ? 'link' then
+        new.payload := new.payload - 'link';
+    end if;
+    return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_outbox__forget_link(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_outbox__forget_link() IS 'Removes the feedback link from a message once it is sent, parked or cancelled.';
 
 --
 -- Name: tg_protection_configs__refresh_leads(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -5393,7 +7302,7 @@ CREATE TABLE app.outbox (
     sent_at timestamp with time zone,
     CONSTRAINT outbox_last_error_length CHECK ((char_length(last_error) <= 2000)),
     CONSTRAINT outbox_sent_consistent CHECK (((status = 'SENT'::text) = (sent_at IS NOT NULL))),
-    CONSTRAINT outbox_status_known CHECK ((status = ANY (ARRAY['PENDING'::text, 'SENT'::text, 'PARKED'::text]))),
+    CONSTRAINT outbox_status_known CHECK ((status = ANY (ARRAY['PENDING'::text, 'SENT'::text, 'PARKED'::text, 'CANCELLED'::text]))),
     CONSTRAINT outbox_template_format CHECK ((template ~ '^[a-z_]{1,40}$'::text)),
     CONSTRAINT outbox_to_address_length CHECK ((char_length(to_address) <= 254))
 );
@@ -5438,7 +7347,7 @@ COMMENT ON COLUMN app.outbox.template IS 'Template name in jobs/templates (warni
 -- Name: COLUMN outbox.payload; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.outbox.payload IS 'Template values.';
+COMMENT ON COLUMN app.outbox.payload IS 'Template values. A feedback link (key "link") is kept only while the message is PENDING.';
 
 --
 -- Name: COLUMN outbox.dedupe_key; Type: COMMENT; Schema: app; Owner: -
@@ -5450,7 +7359,7 @@ COMMENT ON COLUMN app.outbox.dedupe_key IS 'One message per event and recipient.
 -- Name: COLUMN outbox.status; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.outbox.status IS 'PENDING, SENT or PARKED (gave up; see last_error).';
+COMMENT ON COLUMN app.outbox.status IS 'PENDING, SENT, PARKED (gave up; see last_error) or CANCELLED (no longer wanted).';
 
 --
 -- Name: COLUMN outbox.attempts; Type: COMMENT; Schema: app; Owner: -
@@ -5526,7 +7435,7 @@ COMMENT ON COLUMN api.outbox.template IS 'Kind of mail.';
 -- Name: COLUMN outbox.status; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.outbox.status IS 'PENDING, SENT or PARKED.';
+COMMENT ON COLUMN api.outbox.status IS 'PENDING, SENT, PARKED or CANCELLED.';
 
 --
 -- Name: COLUMN outbox.attempts; Type: COMMENT; Schema: api; Owner: -
@@ -5557,64 +7466,6 @@ COMMENT ON COLUMN api.outbox.created_at IS 'Queued at.';
 --
 
 COMMENT ON COLUMN api.outbox.sent_at IS 'Accepted by the SMTP server at.';
-
---
--- Name: products; Type: TABLE; Schema: app; Owner: -
---
-
-CREATE TABLE app.products (
-    tenant_id uuid NOT NULL,
-    sku text NOT NULL,
-    name text NOT NULL,
-    unit text NOT NULL,
-    active boolean DEFAULT true NOT NULL,
-    updated_at timestamp with time zone DEFAULT app.now() NOT NULL,
-    CONSTRAINT products_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
-    CONSTRAINT products_sku_format CHECK ((sku ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'::text)),
-    CONSTRAINT products_unit_length CHECK (((char_length(unit) >= 1) AND (char_length(unit) <= 30)))
-);
-
---
--- Name: TABLE products; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON TABLE app.products IS 'Products a tenant sells (Cook&Fresh catalogue).';
-
---
--- Name: COLUMN products.tenant_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.products.tenant_id IS 'Tenant.';
-
---
--- Name: COLUMN products.sku; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.products.sku IS 'Article number.';
-
---
--- Name: COLUMN products.name; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.products.name IS 'Product name.';
-
---
--- Name: COLUMN products.unit; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.products.unit IS 'Sales unit, e.g. "Karton 6 x 1 kg".';
-
---
--- Name: COLUMN products.active; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.products.active IS 'False when no longer sold.';
-
---
--- Name: COLUMN products.updated_at; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.products.updated_at IS 'Last change.';
 
 --
 -- Name: products; Type: VIEW; Schema: api; Owner: -
@@ -6473,6 +8324,13 @@ ALTER TABLE ONLY app.extension_requests
     ADD CONSTRAINT extension_requests_pkey PRIMARY KEY (id);
 
 --
+-- Name: feedback_submissions feedback_submissions_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.feedback_submissions
+    ADD CONSTRAINT feedback_submissions_pkey PRIMARY KEY (id);
+
+--
 -- Name: holds holds_no_overlap; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -6550,6 +8408,13 @@ ALTER TABLE ONLY app.outbox
     ADD CONSTRAINT outbox_pkey PRIMARY KEY (id);
 
 --
+-- Name: product_feedback product_feedback_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.product_feedback
+    ADD CONSTRAINT product_feedback_pkey PRIMARY KEY (id);
+
+--
 -- Name: products products_pkey; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -6576,6 +8441,20 @@ ALTER TABLE ONLY app.protection_notices
 
 ALTER TABLE ONLY app.protection_overrides
     ADD CONSTRAINT protection_overrides_pkey PRIMARY KEY (id);
+
+--
+-- Name: sample_box_items sample_box_items_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.sample_box_items
+    ADD CONSTRAINT sample_box_items_pkey PRIMARY KEY (box_id, sku);
+
+--
+-- Name: sample_boxes sample_boxes_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.sample_boxes
+    ADD CONSTRAINT sample_boxes_pkey PRIMARY KEY (id);
 
 --
 -- Name: settings_registry settings_registry_pkey; Type: CONSTRAINT; Schema: app; Owner: -
@@ -6606,6 +8485,20 @@ ALTER TABLE ONLY app.tenants
     ADD CONSTRAINT tenants_slug_key UNIQUE (slug);
 
 --
+-- Name: test_phases test_phases_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.test_phases
+    ADD CONSTRAINT test_phases_pkey PRIMARY KEY (id);
+
+--
+-- Name: test_results test_results_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.test_results
+    ADD CONSTRAINT test_results_pkey PRIMARY KEY (id);
+
+--
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -6618,6 +8511,13 @@ ALTER TABLE ONLY app.users
 
 ALTER TABLE ONLY app.worker_heartbeats
     ADD CONSTRAINT worker_heartbeats_pkey PRIMARY KEY (worker_id);
+
+--
+-- Name: feedback_tokens feedback_tokens_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.feedback_tokens
+    ADD CONSTRAINT feedback_tokens_pkey PRIMARY KEY (id);
 
 --
 -- Name: flyway_schema_history flyway_schema_history_pk; Type: CONSTRAINT; Schema: flyway; Owner: -
@@ -6727,6 +8627,30 @@ CREATE INDEX extension_requests_requested_by_idx ON app.extension_requests USING
 --
 
 CREATE INDEX extension_requests_tenant_idx ON app.extension_requests USING btree (tenant_id);
+
+--
+-- Name: feedback_submissions_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX feedback_submissions_lead_idx ON app.feedback_submissions USING btree (lead_id);
+
+--
+-- Name: feedback_submissions_phase_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX feedback_submissions_phase_idx ON app.feedback_submissions USING btree (phase_id, received_at);
+
+--
+-- Name: feedback_submissions_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX feedback_submissions_tenant_idx ON app.feedback_submissions USING btree (tenant_id);
+
+--
+-- Name: feedback_submissions_token_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX feedback_submissions_token_idx ON app.feedback_submissions USING btree (token_id);
 
 --
 -- Name: holds_assignment_idx; Type: INDEX; Schema: app; Owner: -
@@ -6897,6 +8821,36 @@ CREATE INDEX outbox_tenant_status_idx ON app.outbox USING btree (tenant_id, stat
 CREATE INDEX outbox_user_idx ON app.outbox USING btree (user_id);
 
 --
+-- Name: product_feedback_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX product_feedback_lead_idx ON app.product_feedback USING btree (lead_id);
+
+--
+-- Name: product_feedback_phase_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX product_feedback_phase_idx ON app.product_feedback USING btree (phase_id, received_at);
+
+--
+-- Name: product_feedback_product_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX product_feedback_product_idx ON app.product_feedback USING btree (tenant_id, sku);
+
+--
+-- Name: product_feedback_recorded_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX product_feedback_recorded_by_idx ON app.product_feedback USING btree (recorded_by);
+
+--
+-- Name: product_feedback_submission_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX product_feedback_submission_idx ON app.product_feedback USING btree (submission_id);
+
+--
 -- Name: protection_notices_once_key; Type: INDEX; Schema: app; Owner: -
 --
 
@@ -6939,6 +8893,36 @@ CREATE INDEX protection_overrides_lead_idx ON app.protection_overrides USING btr
 CREATE INDEX protection_overrides_tenant_idx ON app.protection_overrides USING btree (tenant_id);
 
 --
+-- Name: sample_box_items_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX sample_box_items_lead_idx ON app.sample_box_items USING btree (lead_id);
+
+--
+-- Name: sample_box_items_product_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX sample_box_items_product_idx ON app.sample_box_items USING btree (tenant_id, sku);
+
+--
+-- Name: sample_boxes_configured_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX sample_boxes_configured_by_idx ON app.sample_boxes USING btree (configured_by);
+
+--
+-- Name: sample_boxes_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX sample_boxes_lead_idx ON app.sample_boxes USING btree (lead_id);
+
+--
+-- Name: sample_boxes_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX sample_boxes_tenant_idx ON app.sample_boxes USING btree (tenant_id);
+
+--
 -- Name: settings_values_key_scope_target_key; Type: INDEX; Schema: app; Owner: -
 --
 
@@ -6955,6 +8939,54 @@ CREATE INDEX settings_values_tenant_idx ON app.settings_values USING btree (tena
 --
 
 CREATE INDEX settings_values_updated_by_idx ON app.settings_values USING btree (updated_by);
+
+--
+-- Name: test_phases_box_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX test_phases_box_idx ON app.test_phases USING btree (box_id);
+
+--
+-- Name: test_phases_created_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX test_phases_created_by_idx ON app.test_phases USING btree (created_by);
+
+--
+-- Name: test_phases_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX test_phases_lead_idx ON app.test_phases USING btree (lead_id);
+
+--
+-- Name: test_phases_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX test_phases_tenant_idx ON app.test_phases USING btree (tenant_id);
+
+--
+-- Name: test_results_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX test_results_lead_idx ON app.test_results USING btree (lead_id);
+
+--
+-- Name: test_results_phase_sku_key; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE UNIQUE INDEX test_results_phase_sku_key ON app.test_results USING btree (phase_id, sku);
+
+--
+-- Name: test_results_recorded_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX test_results_recorded_by_idx ON app.test_results USING btree (recorded_by);
+
+--
+-- Name: test_results_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX test_results_tenant_idx ON app.test_results USING btree (tenant_id, sku);
 
 --
 -- Name: users_email_idx; Type: INDEX; Schema: app; Owner: -
@@ -6979,6 +9011,36 @@ CREATE UNIQUE INDEX users_tenant_email_key ON app.users USING btree (tenant_id, 
 --
 
 CREATE INDEX users_tenant_role_idx ON app.users USING btree (tenant_id, role) WHERE active;
+
+--
+-- Name: feedback_tokens_created_by_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX feedback_tokens_created_by_idx ON app_private.feedback_tokens USING btree (created_by);
+
+--
+-- Name: feedback_tokens_hash_key; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE UNIQUE INDEX feedback_tokens_hash_key ON app_private.feedback_tokens USING btree (token_hash);
+
+--
+-- Name: feedback_tokens_lead_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX feedback_tokens_lead_idx ON app_private.feedback_tokens USING btree (lead_id);
+
+--
+-- Name: feedback_tokens_phase_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX feedback_tokens_phase_idx ON app_private.feedback_tokens USING btree (phase_id, created_at DESC);
+
+--
+-- Name: feedback_tokens_tenant_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX feedback_tokens_tenant_idx ON app_private.feedback_tokens USING btree (tenant_id);
 
 --
 -- Name: flyway_schema_history_s_idx; Type: INDEX; Schema: flyway; Owner: -
@@ -7053,16 +9115,40 @@ CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.notif
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.outbox FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
+-- Name: product_feedback _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.product_feedback FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
 -- Name: products _100_read_only; Type: TRIGGER; Schema: api; Owner: -
 --
 
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.products FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
+-- Name: sample_boxes _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.sample_boxes FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
 -- Name: settings_effective _100_read_only; Type: TRIGGER; Schema: api; Owner: -
 --
 
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.settings_effective FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: test_phases _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.test_phases FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: test_results _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.test_results FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
 -- Name: user_accounts _100_read_only; Type: TRIGGER; Schema: api; Owner: -
@@ -7099,6 +9185,12 @@ CREATE TRIGGER _100_audit AFTER INSERT OR UPDATE OF active ON app.users FOR EACH
 --
 
 CREATE TRIGGER _100_create_config AFTER INSERT ON app.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__create_config();
+
+--
+-- Name: outbox _100_forget_link; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _100_forget_link BEFORE UPDATE OF status ON app.outbox FOR EACH ROW EXECUTE FUNCTION app_private.tg_outbox__forget_link();
 
 --
 -- Name: settings_registry _100_refresh_configs; Type: TRIGGER; Schema: app; Owner: -
@@ -7286,6 +9378,34 @@ ALTER TABLE ONLY app.extension_requests
     ADD CONSTRAINT extension_requests_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
+-- Name: feedback_submissions feedback_submissions_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.feedback_submissions
+    ADD CONSTRAINT feedback_submissions_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: feedback_submissions feedback_submissions_phase_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.feedback_submissions
+    ADD CONSTRAINT feedback_submissions_phase_id_fkey FOREIGN KEY (phase_id) REFERENCES app.test_phases(id) ON DELETE CASCADE;
+
+--
+-- Name: feedback_submissions feedback_submissions_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.feedback_submissions
+    ADD CONSTRAINT feedback_submissions_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: feedback_submissions feedback_submissions_token_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.feedback_submissions
+    ADD CONSTRAINT feedback_submissions_token_id_fkey FOREIGN KEY (token_id) REFERENCES app_private.feedback_tokens(id) ON DELETE CASCADE;
+
+--
 -- Name: holds holds_assignment_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -7440,6 +9560,48 @@ ALTER TABLE ONLY app.outbox
     ADD CONSTRAINT outbox_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE SET NULL;
 
 --
+-- Name: product_feedback product_feedback_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.product_feedback
+    ADD CONSTRAINT product_feedback_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: product_feedback product_feedback_phase_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.product_feedback
+    ADD CONSTRAINT product_feedback_phase_id_fkey FOREIGN KEY (phase_id) REFERENCES app.test_phases(id) ON DELETE CASCADE;
+
+--
+-- Name: product_feedback product_feedback_product_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.product_feedback
+    ADD CONSTRAINT product_feedback_product_fkey FOREIGN KEY (tenant_id, sku) REFERENCES app.products(tenant_id, sku) ON DELETE RESTRICT;
+
+--
+-- Name: product_feedback product_feedback_recorded_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.product_feedback
+    ADD CONSTRAINT product_feedback_recorded_by_fkey FOREIGN KEY (recorded_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: product_feedback product_feedback_submission_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.product_feedback
+    ADD CONSTRAINT product_feedback_submission_id_fkey FOREIGN KEY (submission_id) REFERENCES app.feedback_submissions(id) ON DELETE CASCADE;
+
+--
+-- Name: product_feedback product_feedback_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.product_feedback
+    ADD CONSTRAINT product_feedback_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
 -- Name: products products_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -7496,6 +9658,55 @@ ALTER TABLE ONLY app.protection_overrides
     ADD CONSTRAINT protection_overrides_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
+-- Name: sample_box_items sample_box_items_box_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.sample_box_items
+    ADD CONSTRAINT sample_box_items_box_id_fkey FOREIGN KEY (box_id) REFERENCES app.sample_boxes(id) ON DELETE CASCADE;
+
+--
+-- Name: sample_box_items sample_box_items_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.sample_box_items
+    ADD CONSTRAINT sample_box_items_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: sample_box_items sample_box_items_product_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.sample_box_items
+    ADD CONSTRAINT sample_box_items_product_fkey FOREIGN KEY (tenant_id, sku) REFERENCES app.products(tenant_id, sku) ON DELETE RESTRICT;
+
+--
+-- Name: sample_box_items sample_box_items_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.sample_box_items
+    ADD CONSTRAINT sample_box_items_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: sample_boxes sample_boxes_configured_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.sample_boxes
+    ADD CONSTRAINT sample_boxes_configured_by_fkey FOREIGN KEY (configured_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: sample_boxes sample_boxes_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.sample_boxes
+    ADD CONSTRAINT sample_boxes_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: sample_boxes sample_boxes_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.sample_boxes
+    ADD CONSTRAINT sample_boxes_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
 -- Name: settings_values settings_values_key_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -7517,6 +9728,69 @@ ALTER TABLE ONLY app.settings_values
     ADD CONSTRAINT settings_values_updated_by_fkey FOREIGN KEY (updated_by) REFERENCES app.users(id) ON DELETE SET NULL;
 
 --
+-- Name: test_phases test_phases_box_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.test_phases
+    ADD CONSTRAINT test_phases_box_id_fkey FOREIGN KEY (box_id) REFERENCES app.sample_boxes(id) ON DELETE CASCADE;
+
+--
+-- Name: test_phases test_phases_created_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.test_phases
+    ADD CONSTRAINT test_phases_created_by_fkey FOREIGN KEY (created_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: test_phases test_phases_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.test_phases
+    ADD CONSTRAINT test_phases_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: test_phases test_phases_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.test_phases
+    ADD CONSTRAINT test_phases_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: test_results test_results_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.test_results
+    ADD CONSTRAINT test_results_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: test_results test_results_phase_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.test_results
+    ADD CONSTRAINT test_results_phase_id_fkey FOREIGN KEY (phase_id) REFERENCES app.test_phases(id) ON DELETE CASCADE;
+
+--
+-- Name: test_results test_results_product_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.test_results
+    ADD CONSTRAINT test_results_product_fkey FOREIGN KEY (tenant_id, sku) REFERENCES app.products(tenant_id, sku) ON DELETE RESTRICT;
+
+--
+-- Name: test_results test_results_recorded_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.test_results
+    ADD CONSTRAINT test_results_recorded_by_fkey FOREIGN KEY (recorded_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: test_results test_results_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.test_results
+    ADD CONSTRAINT test_results_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
 -- Name: users users_org_in_tenant_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -7529,6 +9803,34 @@ ALTER TABLE ONLY app.users
 
 ALTER TABLE ONLY app.users
     ADD CONSTRAINT users_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: feedback_tokens feedback_tokens_created_by_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.feedback_tokens
+    ADD CONSTRAINT feedback_tokens_created_by_fkey FOREIGN KEY (created_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: feedback_tokens feedback_tokens_lead_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.feedback_tokens
+    ADD CONSTRAINT feedback_tokens_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: feedback_tokens feedback_tokens_phase_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.feedback_tokens
+    ADD CONSTRAINT feedback_tokens_phase_id_fkey FOREIGN KEY (phase_id) REFERENCES app.test_phases(id) ON DELETE CASCADE;
+
+--
+-- Name: feedback_tokens feedback_tokens_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.feedback_tokens
+    ADD CONSTRAINT feedback_tokens_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
 -- Name: activities; Type: ROW SECURITY; Schema: app; Owner: -
@@ -7611,6 +9913,12 @@ COMMENT ON POLICY delete_owner ON app.collaborators IS 'The owner removes collab
 ALTER TABLE app.extension_requests ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: feedback_submissions; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.feedback_submissions ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: holds; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
@@ -7671,6 +9979,18 @@ CREATE POLICY insert_manager ON app.holds FOR INSERT TO sales_manager WITH CHECK
 COMMENT ON POLICY insert_manager ON app.holds IS 'Managers add holds to the current cycle of leads of their tenant (start limits as in add_hold).';
 
 --
+-- Name: product_feedback insert_manager; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_manager ON app.product_feedback FOR INSERT TO sales_manager WITH CHECK ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY insert_manager ON product_feedback; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_manager ON app.product_feedback IS 'Managers write the samples of every lead of their tenant.';
+
+--
 -- Name: protection_overrides insert_manager; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -7683,6 +10003,54 @@ CREATE POLICY insert_manager ON app.protection_overrides FOR INSERT TO sales_man
 --
 
 COMMENT ON POLICY insert_manager ON app.protection_overrides IS 'Managers override the current cycle of leads of their tenant, at most two years ahead.';
+
+--
+-- Name: sample_box_items insert_manager; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_manager ON app.sample_box_items FOR INSERT TO sales_manager WITH CHECK ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY insert_manager ON sample_box_items; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_manager ON app.sample_box_items IS 'Managers write the samples of every lead of their tenant.';
+
+--
+-- Name: sample_boxes insert_manager; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_manager ON app.sample_boxes FOR INSERT TO sales_manager WITH CHECK ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY insert_manager ON sample_boxes; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_manager ON app.sample_boxes IS 'Managers write the samples of every lead of their tenant.';
+
+--
+-- Name: test_phases insert_manager; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_manager ON app.test_phases FOR INSERT TO sales_manager WITH CHECK ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY insert_manager ON test_phases; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_manager ON app.test_phases IS 'Managers write the samples of every lead of their tenant.';
+
+--
+-- Name: test_results insert_manager; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_manager ON app.test_results FOR INSERT TO sales_manager WITH CHECK ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY insert_manager ON test_results; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_manager ON app.test_results IS 'Managers write the samples of every lead of their tenant.';
 
 --
 -- Name: lead_details insert_own; Type: POLICY; Schema: app; Owner: -
@@ -7755,6 +10123,66 @@ CREATE POLICY insert_owner ON app.holds FOR INSERT TO sales_rep WITH CHECK (((te
 COMMENT ON POLICY insert_owner ON app.holds IS 'The owner adds holds while the lead is ACTIVE or GRACE; only FreshFoodz-caused holds are approved on creation, the others wait for a manager.';
 
 --
+-- Name: product_feedback insert_owner; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_owner ON app.product_feedback FOR INSERT TO sales_rep WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_owns_live_lead(lead_id)));
+
+--
+-- Name: POLICY insert_owner ON product_feedback; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_owner ON app.product_feedback IS 'The owner writes the samples of their lead while it is ACTIVE or GRACE.';
+
+--
+-- Name: sample_box_items insert_owner; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_owner ON app.sample_box_items FOR INSERT TO sales_rep WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_owns_live_lead(lead_id)));
+
+--
+-- Name: POLICY insert_owner ON sample_box_items; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_owner ON app.sample_box_items IS 'The owner writes the samples of their lead while it is ACTIVE or GRACE.';
+
+--
+-- Name: sample_boxes insert_owner; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_owner ON app.sample_boxes FOR INSERT TO sales_rep WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_owns_live_lead(lead_id)));
+
+--
+-- Name: POLICY insert_owner ON sample_boxes; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_owner ON app.sample_boxes IS 'The owner writes the samples of their lead while it is ACTIVE or GRACE.';
+
+--
+-- Name: test_phases insert_owner; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_owner ON app.test_phases FOR INSERT TO sales_rep WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_owns_live_lead(lead_id)));
+
+--
+-- Name: POLICY insert_owner ON test_phases; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_owner ON app.test_phases IS 'The owner writes the samples of their lead while it is ACTIVE or GRACE.';
+
+--
+-- Name: test_results insert_owner; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY insert_owner ON app.test_results FOR INSERT TO sales_rep WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_owns_live_lead(lead_id)));
+
+--
+-- Name: POLICY insert_owner ON test_results; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY insert_owner ON app.test_results IS 'The owner writes the samples of their lead while it is ACTIVE or GRACE.';
+
+--
 -- Name: activities insert_worker; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -7813,6 +10241,12 @@ ALTER TABLE app.orgs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.outbox ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: product_feedback; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.product_feedback ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: products; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
@@ -7835,6 +10269,18 @@ ALTER TABLE app.protection_notices ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app.protection_overrides ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sample_box_items; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.sample_box_items ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sample_boxes; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.sample_boxes ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: job_heartbeats select_admin; Type: POLICY; Schema: app; Owner: -
@@ -7969,6 +10415,18 @@ CREATE POLICY select_readable ON app.extension_requests FOR SELECT TO sales_rep 
 COMMENT ON POLICY select_readable ON app.extension_requests IS 'A rep reads requests of leads they may read in full.';
 
 --
+-- Name: feedback_submissions select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.feedback_submissions FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON feedback_submissions; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.feedback_submissions IS 'Owners and collaborators read the samples of leads that are ACTIVE or GRACE.';
+
+--
 -- Name: holds select_readable; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -8003,6 +10461,66 @@ CREATE POLICY select_readable ON app.lead_details FOR SELECT TO sales_rep USING 
 --
 
 COMMENT ON POLICY select_readable ON app.lead_details IS 'A rep reads contact data of leads they own or collaborate on while ACTIVE or GRACE.';
+
+--
+-- Name: product_feedback select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.product_feedback FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON product_feedback; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.product_feedback IS 'Owners and collaborators read the samples of leads that are ACTIVE or GRACE.';
+
+--
+-- Name: sample_box_items select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.sample_box_items FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON sample_box_items; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.sample_box_items IS 'Owners and collaborators read the samples of leads that are ACTIVE or GRACE.';
+
+--
+-- Name: sample_boxes select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.sample_boxes FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON sample_boxes; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.sample_boxes IS 'Owners and collaborators read the samples of leads that are ACTIVE or GRACE.';
+
+--
+-- Name: test_phases select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.test_phases FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON test_phases; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.test_phases IS 'Owners and collaborators read the samples of leads that are ACTIVE or GRACE.';
+
+--
+-- Name: test_results select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.test_results FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON test_results; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.test_results IS 'Owners and collaborators read the samples of leads that are ACTIVE or GRACE.';
 
 --
 -- Name: activities select_tenant; Type: POLICY; Schema: app; Owner: -
@@ -8065,6 +10583,18 @@ CREATE POLICY select_tenant ON app.extension_requests FOR SELECT TO sales_manage
 COMMENT ON POLICY select_tenant ON app.extension_requests IS 'Managers, auditors and admins read all requests.';
 
 --
+-- Name: feedback_submissions select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.feedback_submissions FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON feedback_submissions; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.feedback_submissions IS 'Managers, auditors and admins read the samples of their tenant.';
+
+--
 -- Name: holds select_tenant; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -8125,6 +10655,18 @@ CREATE POLICY select_tenant ON app.orgs FOR SELECT TO sales_rep, sales_manager, 
 COMMENT ON POLICY select_tenant ON app.orgs IS 'A user sees the organisations of their tenant.';
 
 --
+-- Name: product_feedback select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.product_feedback FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON product_feedback; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.product_feedback IS 'Managers, auditors and admins read the samples of their tenant.';
+
+--
 -- Name: products select_tenant; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -8173,6 +10715,30 @@ CREATE POLICY select_tenant ON app.protection_overrides FOR SELECT TO sales_mana
 COMMENT ON POLICY select_tenant ON app.protection_overrides IS 'Managers, auditors and admins read overrides.';
 
 --
+-- Name: sample_box_items select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.sample_box_items FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON sample_box_items; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.sample_box_items IS 'Managers, auditors and admins read the samples of their tenant.';
+
+--
+-- Name: sample_boxes select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.sample_boxes FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON sample_boxes; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.sample_boxes IS 'Managers, auditors and admins read the samples of their tenant.';
+
+--
 -- Name: settings_values select_tenant; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -8183,6 +10749,30 @@ CREATE POLICY select_tenant ON app.settings_values FOR SELECT TO sales_manager, 
 --
 
 COMMENT ON POLICY select_tenant ON app.settings_values IS 'Managers, auditors and admins read global values and every value of their tenant.';
+
+--
+-- Name: test_phases select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.test_phases FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON test_phases; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.test_phases IS 'Managers, auditors and admins read the samples of their tenant.';
+
+--
+-- Name: test_results select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.test_results FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON test_results; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.test_results IS 'Managers, auditors and admins read the samples of their tenant.';
 
 --
 -- Name: users select_tenant; Type: POLICY; Schema: app; Owner: -
@@ -8237,6 +10827,18 @@ ALTER TABLE app.settings_values ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app.tenants ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: test_phases; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.test_phases ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: test_results; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.test_results ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: activity_kinds update_admin; Type: POLICY; Schema: app; Owner: -
@@ -8299,6 +10901,18 @@ CREATE POLICY update_manager ON app.holds FOR UPDATE TO sales_manager USING ((te
 COMMENT ON POLICY update_manager ON app.holds IS 'Managers end and decide holds of their tenant.';
 
 --
+-- Name: test_results update_manager; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY update_manager ON app.test_results FOR UPDATE TO sales_manager USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY update_manager ON test_results; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY update_manager ON app.test_results IS 'Managers write the samples of every lead of their tenant.';
+
+--
 -- Name: notifications update_own; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -8323,6 +10937,18 @@ CREATE POLICY update_owner ON app.holds FOR UPDATE TO sales_rep USING (((tenant_
 --
 
 COMMENT ON POLICY update_owner ON app.holds IS 'The owner ends holds of their lead while it is ACTIVE or GRACE.';
+
+--
+-- Name: test_results update_owner; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY update_owner ON app.test_results FOR UPDATE TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_owns_live_lead(lead_id))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_owns_live_lead(lead_id)));
+
+--
+-- Name: POLICY update_owner ON test_results; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY update_owner ON app.test_results IS 'The owner writes the samples of their lead while it is ACTIVE or GRACE.';
 
 --
 -- Name: users; Type: ROW SECURITY; Schema: app; Owner: -
@@ -8359,6 +10985,36 @@ COMMENT ON POLICY worker_all ON app.worker_heartbeats IS 'Workers write their ow
 --
 
 ALTER TABLE app.worker_heartbeats ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: feedback_tokens; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.feedback_tokens ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: feedback_tokens select_readable; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY select_readable ON app_private.feedback_tokens FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON feedback_tokens; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app_private.feedback_tokens IS 'Owners and collaborators read the samples of leads that are ACTIVE or GRACE.';
+
+--
+-- Name: feedback_tokens select_tenant; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY select_tenant ON app_private.feedback_tokens FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON feedback_tokens; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app_private.feedback_tokens IS 'Managers, auditors and admins read the samples of their tenant.';
 
 --
 -- Name: SCHEMA api; Type: ACL; Schema: -; Owner: -
@@ -8423,6 +11079,16 @@ GRANT ALL ON TYPE app.similar_lead TO sales_rep;
 GRANT ALL ON TYPE app.similar_lead TO sales_manager;
 GRANT ALL ON TYPE app.similar_lead TO auditor;
 GRANT ALL ON TYPE app.similar_lead TO tenant_admin;
+
+--
+-- Name: TYPE test_phase_link; Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON TYPE app.test_phase_link FROM PUBLIC;
+GRANT ALL ON TYPE app.test_phase_link TO sales_rep;
+GRANT ALL ON TYPE app.test_phase_link TO sales_manager;
+GRANT ALL ON TYPE app.test_phase_link TO auditor;
+GRANT ALL ON TYPE app.test_phase_link TO tenant_admin;
 
 --
 -- Name: FUNCTION now(); Type: ACL; Schema: app; Owner: -
@@ -8743,6 +11409,122 @@ GRANT ALL ON FUNCTION api.claim_lead(lead_id uuid) TO auditor;
 GRANT ALL ON FUNCTION api.claim_lead(lead_id uuid) TO tenant_admin;
 
 --
+-- Name: TABLE products; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.products TO sales_rep;
+GRANT SELECT ON TABLE app.products TO sales_manager;
+GRANT SELECT ON TABLE app.products TO auditor;
+GRANT SELECT ON TABLE app.products TO tenant_admin;
+
+--
+-- Name: TABLE sample_box_items; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.sample_box_items TO sales_rep;
+GRANT SELECT ON TABLE app.sample_box_items TO sales_manager;
+GRANT SELECT ON TABLE app.sample_box_items TO auditor;
+GRANT SELECT ON TABLE app.sample_box_items TO tenant_admin;
+
+--
+-- Name: COLUMN sample_box_items.box_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(box_id) ON TABLE app.sample_box_items TO sales_rep;
+GRANT INSERT(box_id) ON TABLE app.sample_box_items TO sales_manager;
+
+--
+-- Name: COLUMN sample_box_items.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.sample_box_items TO sales_rep;
+GRANT INSERT(tenant_id) ON TABLE app.sample_box_items TO sales_manager;
+
+--
+-- Name: COLUMN sample_box_items.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.sample_box_items TO sales_rep;
+GRANT INSERT(lead_id) ON TABLE app.sample_box_items TO sales_manager;
+
+--
+-- Name: COLUMN sample_box_items.sku; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(sku) ON TABLE app.sample_box_items TO sales_rep;
+GRANT INSERT(sku) ON TABLE app.sample_box_items TO sales_manager;
+
+--
+-- Name: COLUMN sample_box_items.qty; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(qty) ON TABLE app.sample_box_items TO sales_rep;
+GRANT INSERT(qty) ON TABLE app.sample_box_items TO sales_manager;
+
+--
+-- Name: TABLE sample_boxes; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.sample_boxes TO sales_rep;
+GRANT SELECT ON TABLE app.sample_boxes TO sales_manager;
+GRANT SELECT ON TABLE app.sample_boxes TO auditor;
+GRANT SELECT ON TABLE app.sample_boxes TO tenant_admin;
+
+--
+-- Name: COLUMN sample_boxes.id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(id) ON TABLE app.sample_boxes TO sales_rep;
+GRANT INSERT(id) ON TABLE app.sample_boxes TO sales_manager;
+
+--
+-- Name: COLUMN sample_boxes.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.sample_boxes TO sales_rep;
+GRANT INSERT(tenant_id) ON TABLE app.sample_boxes TO sales_manager;
+
+--
+-- Name: COLUMN sample_boxes.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.sample_boxes TO sales_rep;
+GRANT INSERT(lead_id) ON TABLE app.sample_boxes TO sales_manager;
+
+--
+-- Name: COLUMN sample_boxes.configured_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(configured_by) ON TABLE app.sample_boxes TO sales_rep;
+GRANT INSERT(configured_by) ON TABLE app.sample_boxes TO sales_manager;
+
+--
+-- Name: COLUMN sample_boxes.notes; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(notes) ON TABLE app.sample_boxes TO sales_rep;
+GRANT INSERT(notes) ON TABLE app.sample_boxes TO sales_manager;
+
+--
+-- Name: TABLE sample_boxes; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.sample_boxes TO sales_rep;
+GRANT SELECT ON TABLE api.sample_boxes TO sales_manager;
+GRANT SELECT ON TABLE api.sample_boxes TO auditor;
+GRANT SELECT ON TABLE api.sample_boxes TO tenant_admin;
+
+--
+-- Name: FUNCTION create_sample_box(lead_id uuid, items jsonb, notes text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.create_sample_box(lead_id uuid, items jsonb, notes text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.create_sample_box(lead_id uuid, items jsonb, notes text) TO sales_rep;
+GRANT ALL ON FUNCTION api.create_sample_box(lead_id uuid, items jsonb, notes text) TO sales_manager;
+GRANT ALL ON FUNCTION api.create_sample_box(lead_id uuid, items jsonb, notes text) TO auditor;
+GRANT ALL ON FUNCTION api.create_sample_box(lead_id uuid, items jsonb, notes text) TO tenant_admin;
+
+--
 -- Name: TABLE users; Type: ACL; Schema: app; Owner: -
 --
 
@@ -9059,6 +11841,127 @@ GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at time
 GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO tenant_admin;
 
 --
+-- Name: TABLE feedback_submissions; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.feedback_submissions TO sales_rep;
+GRANT SELECT ON TABLE app.feedback_submissions TO sales_manager;
+GRANT SELECT ON TABLE app.feedback_submissions TO auditor;
+GRANT SELECT ON TABLE app.feedback_submissions TO tenant_admin;
+
+--
+-- Name: TABLE product_feedback; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.product_feedback TO sales_rep;
+GRANT SELECT ON TABLE app.product_feedback TO sales_manager;
+GRANT SELECT ON TABLE app.product_feedback TO auditor;
+GRANT SELECT ON TABLE app.product_feedback TO tenant_admin;
+
+--
+-- Name: COLUMN product_feedback.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.product_feedback TO sales_rep;
+GRANT INSERT(tenant_id) ON TABLE app.product_feedback TO sales_manager;
+
+--
+-- Name: COLUMN product_feedback.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.product_feedback TO sales_rep;
+GRANT INSERT(lead_id) ON TABLE app.product_feedback TO sales_manager;
+
+--
+-- Name: COLUMN product_feedback.phase_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(phase_id) ON TABLE app.product_feedback TO sales_rep;
+GRANT INSERT(phase_id) ON TABLE app.product_feedback TO sales_manager;
+
+--
+-- Name: COLUMN product_feedback.sku; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(sku) ON TABLE app.product_feedback TO sales_rep;
+GRANT INSERT(sku) ON TABLE app.product_feedback TO sales_manager;
+
+--
+-- Name: COLUMN product_feedback.rating; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(rating) ON TABLE app.product_feedback TO sales_rep;
+GRANT INSERT(rating) ON TABLE app.product_feedback TO sales_manager;
+
+--
+-- Name: COLUMN product_feedback.comment; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(comment) ON TABLE app.product_feedback TO sales_rep;
+GRANT INSERT(comment) ON TABLE app.product_feedback TO sales_manager;
+
+--
+-- Name: COLUMN product_feedback.would_reorder; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(would_reorder) ON TABLE app.product_feedback TO sales_rep;
+GRANT INSERT(would_reorder) ON TABLE app.product_feedback TO sales_manager;
+
+--
+-- Name: COLUMN product_feedback.contact_name; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(contact_name) ON TABLE app.product_feedback TO sales_rep;
+GRANT INSERT(contact_name) ON TABLE app.product_feedback TO sales_manager;
+
+--
+-- Name: COLUMN product_feedback.contact_role; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(contact_role) ON TABLE app.product_feedback TO sales_rep;
+GRANT INSERT(contact_role) ON TABLE app.product_feedback TO sales_manager;
+
+--
+-- Name: COLUMN product_feedback.source; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(source) ON TABLE app.product_feedback TO sales_rep;
+GRANT INSERT(source) ON TABLE app.product_feedback TO sales_manager;
+
+--
+-- Name: COLUMN product_feedback.received_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(received_at) ON TABLE app.product_feedback TO sales_rep;
+GRANT INSERT(received_at) ON TABLE app.product_feedback TO sales_manager;
+
+--
+-- Name: COLUMN product_feedback.recorded_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(recorded_by) ON TABLE app.product_feedback TO sales_rep;
+GRANT INSERT(recorded_by) ON TABLE app.product_feedback TO sales_manager;
+
+--
+-- Name: TABLE product_feedback; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.product_feedback TO sales_rep;
+GRANT SELECT ON TABLE api.product_feedback TO sales_manager;
+GRANT SELECT ON TABLE api.product_feedback TO auditor;
+GRANT SELECT ON TABLE api.product_feedback TO tenant_admin;
+
+--
+-- Name: FUNCTION log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO auditor;
+GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO tenant_admin;
+
+--
 -- Name: FUNCTION mark_notification_read(notification_id uuid); Type: ACL; Schema: api; Owner: -
 --
 
@@ -9077,6 +11980,104 @@ GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with
 GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO sales_manager;
 GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO auditor;
 GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO tenant_admin;
+
+--
+-- Name: TABLE test_results; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.test_results TO sales_rep;
+GRANT SELECT ON TABLE app.test_results TO sales_manager;
+GRANT SELECT ON TABLE app.test_results TO auditor;
+GRANT SELECT ON TABLE app.test_results TO tenant_admin;
+
+--
+-- Name: COLUMN test_results.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(tenant_id) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(lead_id) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.phase_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(phase_id) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(phase_id) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.sku; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(sku) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(sku) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.outcome; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(outcome),UPDATE(outcome) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(outcome),UPDATE(outcome) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.sell_through; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(sell_through),UPDATE(sell_through) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(sell_through),UPDATE(sell_through) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.waste_delta; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(waste_delta),UPDATE(waste_delta) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(waste_delta),UPDATE(waste_delta) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.notes; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(notes),UPDATE(notes) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(notes),UPDATE(notes) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.recorded_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(recorded_by),UPDATE(recorded_by) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(recorded_by),UPDATE(recorded_by) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.recorded_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(recorded_at) ON TABLE app.test_results TO sales_rep;
+GRANT UPDATE(recorded_at) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: TABLE test_results; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.test_results TO sales_rep;
+GRANT SELECT ON TABLE api.test_results TO sales_manager;
+GRANT SELECT ON TABLE api.test_results TO auditor;
+GRANT SELECT ON TABLE api.test_results TO tenant_admin;
+
+--
+-- Name: FUNCTION record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO sales_rep;
+GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO sales_manager;
+GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO auditor;
+GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO tenant_admin;
 
 --
 -- Name: TABLE lead_details; Type: ACL; Schema: app; Owner: -
@@ -9190,6 +12191,201 @@ GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason t
 GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO tenant_admin;
 
 --
+-- Name: FUNCTION feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION app.feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION app.feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone) TO auditor;
+GRANT ALL ON FUNCTION app.feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone) TO tenant_admin;
+GRANT ALL ON FUNCTION app.feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone) TO svc_api;
+
+--
+-- Name: TABLE test_phases; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.test_phases TO sales_rep;
+GRANT SELECT ON TABLE app.test_phases TO sales_manager;
+GRANT SELECT ON TABLE app.test_phases TO auditor;
+GRANT SELECT ON TABLE app.test_phases TO tenant_admin;
+
+--
+-- Name: COLUMN test_phases.id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(id) ON TABLE app.test_phases TO sales_rep;
+GRANT INSERT(id) ON TABLE app.test_phases TO sales_manager;
+
+--
+-- Name: COLUMN test_phases.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.test_phases TO sales_rep;
+GRANT INSERT(tenant_id) ON TABLE app.test_phases TO sales_manager;
+
+--
+-- Name: COLUMN test_phases.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.test_phases TO sales_rep;
+GRANT INSERT(lead_id) ON TABLE app.test_phases TO sales_manager;
+
+--
+-- Name: COLUMN test_phases.box_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(box_id) ON TABLE app.test_phases TO sales_rep;
+GRANT INSERT(box_id) ON TABLE app.test_phases TO sales_manager;
+
+--
+-- Name: COLUMN test_phases.stage; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(stage) ON TABLE app.test_phases TO sales_rep;
+GRANT INSERT(stage) ON TABLE app.test_phases TO sales_manager;
+
+--
+-- Name: COLUMN test_phases.start_date; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(start_date) ON TABLE app.test_phases TO sales_rep;
+GRANT INSERT(start_date) ON TABLE app.test_phases TO sales_manager;
+
+--
+-- Name: COLUMN test_phases.end_date; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(end_date) ON TABLE app.test_phases TO sales_rep;
+GRANT INSERT(end_date) ON TABLE app.test_phases TO sales_manager;
+
+--
+-- Name: COLUMN test_phases.created_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(created_by) ON TABLE app.test_phases TO sales_rep;
+GRANT INSERT(created_by) ON TABLE app.test_phases TO sales_manager;
+
+--
+-- Name: COLUMN feedback_tokens.id; Type: ACL; Schema: app_private; Owner: -
+--
+
+GRANT SELECT(id) ON TABLE app_private.feedback_tokens TO sales_rep;
+GRANT SELECT(id) ON TABLE app_private.feedback_tokens TO sales_manager;
+GRANT SELECT(id) ON TABLE app_private.feedback_tokens TO auditor;
+GRANT SELECT(id) ON TABLE app_private.feedback_tokens TO tenant_admin;
+
+--
+-- Name: COLUMN feedback_tokens.tenant_id; Type: ACL; Schema: app_private; Owner: -
+--
+
+GRANT SELECT(tenant_id) ON TABLE app_private.feedback_tokens TO sales_rep;
+GRANT SELECT(tenant_id) ON TABLE app_private.feedback_tokens TO sales_manager;
+GRANT SELECT(tenant_id) ON TABLE app_private.feedback_tokens TO auditor;
+GRANT SELECT(tenant_id) ON TABLE app_private.feedback_tokens TO tenant_admin;
+
+--
+-- Name: COLUMN feedback_tokens.lead_id; Type: ACL; Schema: app_private; Owner: -
+--
+
+GRANT SELECT(lead_id) ON TABLE app_private.feedback_tokens TO sales_rep;
+GRANT SELECT(lead_id) ON TABLE app_private.feedback_tokens TO sales_manager;
+GRANT SELECT(lead_id) ON TABLE app_private.feedback_tokens TO auditor;
+GRANT SELECT(lead_id) ON TABLE app_private.feedback_tokens TO tenant_admin;
+
+--
+-- Name: COLUMN feedback_tokens.phase_id; Type: ACL; Schema: app_private; Owner: -
+--
+
+GRANT SELECT(phase_id) ON TABLE app_private.feedback_tokens TO sales_rep;
+GRANT SELECT(phase_id) ON TABLE app_private.feedback_tokens TO sales_manager;
+GRANT SELECT(phase_id) ON TABLE app_private.feedback_tokens TO auditor;
+GRANT SELECT(phase_id) ON TABLE app_private.feedback_tokens TO tenant_admin;
+
+--
+-- Name: COLUMN feedback_tokens.created_by; Type: ACL; Schema: app_private; Owner: -
+--
+
+GRANT SELECT(created_by) ON TABLE app_private.feedback_tokens TO sales_rep;
+GRANT SELECT(created_by) ON TABLE app_private.feedback_tokens TO sales_manager;
+GRANT SELECT(created_by) ON TABLE app_private.feedback_tokens TO auditor;
+GRANT SELECT(created_by) ON TABLE app_private.feedback_tokens TO tenant_admin;
+
+--
+-- Name: COLUMN feedback_tokens.created_at; Type: ACL; Schema: app_private; Owner: -
+--
+
+GRANT SELECT(created_at) ON TABLE app_private.feedback_tokens TO sales_rep;
+GRANT SELECT(created_at) ON TABLE app_private.feedback_tokens TO sales_manager;
+GRANT SELECT(created_at) ON TABLE app_private.feedback_tokens TO auditor;
+GRANT SELECT(created_at) ON TABLE app_private.feedback_tokens TO tenant_admin;
+
+--
+-- Name: COLUMN feedback_tokens.expires_at; Type: ACL; Schema: app_private; Owner: -
+--
+
+GRANT SELECT(expires_at) ON TABLE app_private.feedback_tokens TO sales_rep;
+GRANT SELECT(expires_at) ON TABLE app_private.feedback_tokens TO sales_manager;
+GRANT SELECT(expires_at) ON TABLE app_private.feedback_tokens TO auditor;
+GRANT SELECT(expires_at) ON TABLE app_private.feedback_tokens TO tenant_admin;
+
+--
+-- Name: COLUMN feedback_tokens.revoked_at; Type: ACL; Schema: app_private; Owner: -
+--
+
+GRANT SELECT(revoked_at) ON TABLE app_private.feedback_tokens TO sales_rep;
+GRANT SELECT(revoked_at) ON TABLE app_private.feedback_tokens TO sales_manager;
+GRANT SELECT(revoked_at) ON TABLE app_private.feedback_tokens TO auditor;
+GRANT SELECT(revoked_at) ON TABLE app_private.feedback_tokens TO tenant_admin;
+
+--
+-- Name: COLUMN feedback_tokens.submissions; Type: ACL; Schema: app_private; Owner: -
+--
+
+GRANT SELECT(submissions) ON TABLE app_private.feedback_tokens TO sales_rep;
+GRANT SELECT(submissions) ON TABLE app_private.feedback_tokens TO sales_manager;
+GRANT SELECT(submissions) ON TABLE app_private.feedback_tokens TO auditor;
+GRANT SELECT(submissions) ON TABLE app_private.feedback_tokens TO tenant_admin;
+
+--
+-- Name: COLUMN feedback_tokens.max_submissions; Type: ACL; Schema: app_private; Owner: -
+--
+
+GRANT SELECT(max_submissions) ON TABLE app_private.feedback_tokens TO sales_rep;
+GRANT SELECT(max_submissions) ON TABLE app_private.feedback_tokens TO sales_manager;
+GRANT SELECT(max_submissions) ON TABLE app_private.feedback_tokens TO auditor;
+GRANT SELECT(max_submissions) ON TABLE app_private.feedback_tokens TO tenant_admin;
+
+--
+-- Name: TABLE test_phases; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.test_phases TO sales_rep;
+GRANT SELECT ON TABLE api.test_phases TO sales_manager;
+GRANT SELECT ON TABLE api.test_phases TO auditor;
+GRANT SELECT ON TABLE api.test_phases TO tenant_admin;
+
+--
+-- Name: FUNCTION revoke_feedback_token(phase_id uuid); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.revoke_feedback_token(phase_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.revoke_feedback_token(phase_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION api.revoke_feedback_token(phase_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION api.revoke_feedback_token(phase_id uuid) TO auditor;
+GRANT ALL ON FUNCTION api.revoke_feedback_token(phase_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION rotate_feedback_token(phase_id uuid); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO auditor;
+GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO tenant_admin;
+
+--
 -- Name: TABLE activity_kinds; Type: ACL; Schema: api; Owner: -
 --
 
@@ -9217,6 +12413,16 @@ GRANT ALL ON FUNCTION api.set_setting(key text, scope text, value jsonb, target_
 GRANT ALL ON FUNCTION api.set_setting(key text, scope text, value jsonb, target_id uuid) TO sales_manager;
 GRANT ALL ON FUNCTION api.set_setting(key text, scope text, value jsonb, target_id uuid) TO auditor;
 GRANT ALL ON FUNCTION api.set_setting(key text, scope text, value jsonb, target_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION start_test_phase(box_id uuid, stage text, start_date date, end_date date); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date date, end_date date) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date date, end_date date) TO sales_rep;
+GRANT ALL ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date date, end_date date) TO sales_manager;
+GRANT ALL ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date date, end_date date) TO auditor;
+GRANT ALL ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date date, end_date date) TO tenant_admin;
 
 --
 -- Name: FUNCTION transfer_lead(lead_id uuid, new_owner_id uuid, reason text); Type: ACL; Schema: api; Owner: -
@@ -9308,6 +12514,14 @@ GRANT ALL ON FUNCTION app.effective_setting(p_key text, p_tenant_id uuid, p_org_
 GRANT ALL ON FUNCTION app.effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid) TO svc_jobs;
 
 --
+-- Name: FUNCTION feedback_link(p_token text); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.feedback_link(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.feedback_link(p_token text) TO sales_rep;
+GRANT ALL ON FUNCTION app.feedback_link(p_token text) TO sales_manager;
+
+--
 -- Name: FUNCTION format_day(p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
 --
 
@@ -9374,6 +12588,16 @@ GRANT ALL ON FUNCTION app.lead_for_action(p_lead_id uuid) TO auditor;
 GRANT ALL ON FUNCTION app.lead_for_action(p_lead_id uuid) TO tenant_admin;
 
 --
+-- Name: FUNCTION lead_for_sample_write(p_lead_id uuid); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.lead_for_sample_write(p_lead_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.lead_for_sample_write(p_lead_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION app.lead_for_sample_write(p_lead_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION app.lead_for_sample_write(p_lead_id uuid) TO auditor;
+GRANT ALL ON FUNCTION app.lead_for_sample_write(p_lead_id uuid) TO tenant_admin;
+
+--
 -- Name: FUNCTION lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
 --
 
@@ -9428,6 +12652,16 @@ REVOKE ALL ON FUNCTION app.notice_subject(p_kind text, p_facts jsonb) FROM PUBLI
 REVOKE ALL ON FUNCTION app.notice_text(p_kind text, p_facts jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION phase_link(p_phase_id uuid, p_token text); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.phase_link(p_phase_id uuid, p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.phase_link(p_phase_id uuid, p_token text) TO sales_rep;
+GRANT ALL ON FUNCTION app.phase_link(p_phase_id uuid, p_token text) TO sales_manager;
+GRANT ALL ON FUNCTION app.phase_link(p_phase_id uuid, p_token text) TO auditor;
+GRANT ALL ON FUNCTION app.phase_link(p_phase_id uuid, p_token text) TO tenant_admin;
+
+--
 -- Name: FUNCTION raise_error(p_code text, p_status integer, p_message text, p_details text, p_hint text); Type: ACL; Schema: app; Owner: -
 --
 
@@ -9445,6 +12679,23 @@ GRANT ALL ON FUNCTION app.raise_error(p_code text, p_status integer, p_message t
 
 REVOKE ALL ON FUNCTION app.rep_can_read(p_lead_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.rep_can_read(p_lead_id uuid) TO sales_rep;
+
+--
+-- Name: FUNCTION rep_owns_live_lead(p_lead_id uuid); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.rep_owns_live_lead(p_lead_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.rep_owns_live_lead(p_lead_id uuid) TO sales_rep;
+
+--
+-- Name: FUNCTION require_box_product(p_phase app.test_phases, p_sku text); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.require_box_product(p_phase app.test_phases, p_sku text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.require_box_product(p_phase app.test_phases, p_sku text) TO sales_rep;
+GRANT ALL ON FUNCTION app.require_box_product(p_phase app.test_phases, p_sku text) TO sales_manager;
+GRANT ALL ON FUNCTION app.require_box_product(p_phase app.test_phases, p_sku text) TO auditor;
+GRANT ALL ON FUNCTION app.require_box_product(p_phase app.test_phases, p_sku text) TO tenant_admin;
 
 --
 -- Name: FUNCTION require_live(p_lead app.leads); Type: ACL; Schema: app; Owner: -
@@ -9492,6 +12743,16 @@ GRANT ALL ON FUNCTION app.tg_api_view__read_only() TO tenant_admin;
 
 REVOKE ALL ON FUNCTION app.tg_settings_values__validate() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.tg_settings_values__validate() TO tenant_admin;
+
+--
+-- Name: FUNCTION visible_phase(p_phase_id uuid); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.visible_phase(p_phase_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.visible_phase(p_phase_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION app.visible_phase(p_phase_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION app.visible_phase(p_phase_id uuid) TO auditor;
+GRANT ALL ON FUNCTION app.visible_phase(p_phase_id uuid) TO tenant_admin;
 
 --
 -- Name: FUNCTION acquire_lead(p_lead_id uuid, p_open_reason text); Type: ACL; Schema: app_private; Owner: -
@@ -9593,6 +12854,21 @@ GRANT ALL ON FUNCTION app_private.expire_lead_now(p_lead_id uuid, p_reason text)
 GRANT ALL ON FUNCTION app_private.expire_lead_now(p_lead_id uuid, p_reason text) TO tenant_admin;
 
 --
+-- Name: FUNCTION feedback_form(p_token_hash bytea); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.feedback_form(p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.feedback_form(p_token_hash bytea) TO svc_api;
+
+--
+-- Name: FUNCTION issue_feedback_token(p_phase_id uuid, p_action text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.issue_feedback_token(p_phase_id uuid, p_action text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.issue_feedback_token(p_phase_id uuid, p_action text) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.issue_feedback_token(p_phase_id uuid, p_action text) TO sales_manager;
+
+--
 -- Name: FUNCTION job_health(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -9657,6 +12933,12 @@ GRANT ALL ON FUNCTION app_private.notify_roles(p_tenant_id uuid, p_roles text[],
 REVOKE ALL ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uuid, p_registered_at timestamp with time zone, p_open_reason text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION phase_for_sample_write(p_phase_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.phase_for_sample_write(p_phase_id uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION pseudonymize_released_leads(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -9701,6 +12983,20 @@ REVOKE ALL ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason
 REVOKE ALL ON FUNCTION app_private.report_stale_jobs() FROM PUBLIC;
 
 --
+-- Name: FUNCTION retire_feedback_tokens(p_phase_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.retire_feedback_tokens(p_phase_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION revoke_feedback_token(p_phase_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.revoke_feedback_token(p_phase_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.revoke_feedback_token(p_phase_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.revoke_feedback_token(p_phase_id uuid) TO sales_manager;
+
+--
 -- Name: FUNCTION run_job(p_job text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -9715,6 +13011,13 @@ GRANT ALL ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) TO
 GRANT ALL ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) TO sales_manager;
 GRANT ALL ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) TO auditor;
 GRANT ALL ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) TO tenant_admin;
+
+--
+-- Name: FUNCTION submit_feedback(p_token_hash bytea, p_submission jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.submit_feedback(p_token_hash bytea, p_submission jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.submit_feedback(p_token_hash bytea, p_submission jsonb) TO svc_api;
 
 --
 -- Name: FUNCTION sweep_protection(); Type: ACL; Schema: app_private; Owner: -
@@ -9739,6 +13042,12 @@ REVOKE ALL ON FUNCTION app_private.tg_audit_log__refuse_change() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_lead_source__refresh() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_outbox__forget_link(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_outbox__forget_link() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_protection_configs__refresh_leads(); Type: ACL; Schema: app_private; Owner: -
@@ -9848,53 +13157,90 @@ GRANT SELECT ON TABLE api.notifications TO tenant_admin;
 -- Name: TABLE outbox; Type: ACL; Schema: app; Owner: -
 --
 
-GRANT SELECT ON TABLE app.outbox TO tenant_admin;
 GRANT SELECT ON TABLE app.outbox TO svc_jobs;
+
+--
+-- Name: COLUMN outbox.id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(id) ON TABLE app.outbox TO tenant_admin;
+
+--
+-- Name: COLUMN outbox.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(tenant_id) ON TABLE app.outbox TO tenant_admin;
+
+--
+-- Name: COLUMN outbox.user_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(user_id) ON TABLE app.outbox TO tenant_admin;
+
+--
+-- Name: COLUMN outbox.to_address; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(to_address) ON TABLE app.outbox TO tenant_admin;
+
+--
+-- Name: COLUMN outbox.template; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(template) ON TABLE app.outbox TO tenant_admin;
+
+--
+-- Name: COLUMN outbox.dedupe_key; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(dedupe_key) ON TABLE app.outbox TO tenant_admin;
 
 --
 -- Name: COLUMN outbox.status; Type: ACL; Schema: app; Owner: -
 --
 
 GRANT UPDATE(status) ON TABLE app.outbox TO svc_jobs;
+GRANT SELECT(status) ON TABLE app.outbox TO tenant_admin;
 
 --
 -- Name: COLUMN outbox.attempts; Type: ACL; Schema: app; Owner: -
 --
 
 GRANT UPDATE(attempts) ON TABLE app.outbox TO svc_jobs;
+GRANT SELECT(attempts) ON TABLE app.outbox TO tenant_admin;
 
 --
 -- Name: COLUMN outbox.next_attempt_at; Type: ACL; Schema: app; Owner: -
 --
 
 GRANT UPDATE(next_attempt_at) ON TABLE app.outbox TO svc_jobs;
+GRANT SELECT(next_attempt_at) ON TABLE app.outbox TO tenant_admin;
 
 --
 -- Name: COLUMN outbox.last_error; Type: ACL; Schema: app; Owner: -
 --
 
 GRANT UPDATE(last_error) ON TABLE app.outbox TO svc_jobs;
+GRANT SELECT(last_error) ON TABLE app.outbox TO tenant_admin;
+
+--
+-- Name: COLUMN outbox.created_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(created_at) ON TABLE app.outbox TO tenant_admin;
 
 --
 -- Name: COLUMN outbox.sent_at; Type: ACL; Schema: app; Owner: -
 --
 
 GRANT UPDATE(sent_at) ON TABLE app.outbox TO svc_jobs;
+GRANT SELECT(sent_at) ON TABLE app.outbox TO tenant_admin;
 
 --
 -- Name: TABLE outbox; Type: ACL; Schema: api; Owner: -
 --
 
 GRANT SELECT ON TABLE api.outbox TO tenant_admin;
-
---
--- Name: TABLE products; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.products TO sales_rep;
-GRANT SELECT ON TABLE app.products TO sales_manager;
-GRANT SELECT ON TABLE app.products TO auditor;
-GRANT SELECT ON TABLE app.products TO tenant_admin;
 
 --
 -- Name: TABLE products; Type: ACL; Schema: api; Owner: -

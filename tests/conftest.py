@@ -195,6 +195,7 @@ def api_for(cluster: Cluster, tmp_path: Path) -> Iterator[Callable[..., Service]
             str(ROOT / ".venv/bin/uvicorn"),
             "--factory",
             "api.app:create_app",
+            "--no-proxy-headers",
             "--host",
             "127.0.0.1",
             "--port",

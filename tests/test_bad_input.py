@@ -27,6 +27,9 @@ from tests.conftest import (
 HOTEL = "40000000-0000-4000-8000-000000000002"  # rep1's lead with an open hold (demo seed)
 GASTHOF = "40000000-0000-4000-8000-000000000001"  # rep1's ACTIVE lead
 HOLD = "70000000-0000-4000-8000-000000000001"
+BOX = "80000000-0000-4000-8000-000000000001"  # Gasthof's sample box: CF-1001, CF-1002, CF-3001
+PHASE = "81000000-0000-4000-8000-000000000001"
+NOWHERE = "00000000-0000-4000-8000-000000000000"
 REP2 = "30000000-0000-4000-8000-000000000005"
 LONG = "x" * 10_000
 TABLES = (
@@ -42,6 +45,12 @@ TABLES = (
     "audit_log",
     "notifications",
     "users",
+    "sample_boxes",
+    "sample_box_items",
+    "test_phases",
+    "test_results",
+    "product_feedback",
+    "feedback_submissions",
 )
 
 
@@ -359,6 +368,130 @@ CASES: list[tuple[str, str, dict[str, Any], int, str]] = [
         "FP111",
     ),
     ("admin", "deactivate_user", {"user_id": None}, 404, "FP116"),
+    # samples
+    ("rep1", "create_sample_box", {"lead_id": GASTHOF, "items": []}, 400, "FP901"),
+    ("rep1", "create_sample_box", {"lead_id": GASTHOF, "items": "CF-1001"}, 400, "FP901"),
+    (
+        "rep1",
+        "create_sample_box",
+        {"lead_id": GASTHOF, "items": [{"sku": "CF-1001", "qty": 0}]},
+        400,
+        "FP901",
+    ),
+    (
+        "rep1",
+        "create_sample_box",
+        {"lead_id": GASTHOF, "items": [{"sku": "NOPE", "qty": 1}]},
+        400,
+        "FP902",
+    ),
+    (
+        "rep1",
+        "create_sample_box",
+        {"lead_id": GASTHOF, "items": [{"sku": "CF-1001", "qty": 1}], "notes": LONG},
+        400,
+        "FP301",
+    ),
+    (
+        "rep1",
+        "create_sample_box",
+        {"lead_id": NOWHERE, "items": [{"sku": "CF-1001", "qty": 1}]},
+        404,
+        "FP305",
+    ),
+    (
+        "rep1",
+        "start_test_phase",
+        {"box_id": BOX, "stage": "TASTING", "start_date": "2026-12-01"},
+        400,
+        "FP905",
+    ),
+    (
+        "rep1",
+        "start_test_phase",
+        {"box_id": BOX, "stage": "TRIAL", "start_date": "2026-12-01", "end_date": "2026-11-30"},
+        400,
+        "FP906",
+    ),
+    (
+        "rep1",
+        "start_test_phase",
+        {"box_id": NOWHERE, "stage": "TRIAL", "start_date": "2026-12-01"},
+        404,
+        "FP903",
+    ),
+    (
+        "rep1",
+        "start_test_phase",
+        {"box_id": BOX, "stage": "TRIAL", "start_date": "soon"},
+        400,
+        "22007",
+    ),
+    (
+        "rep1",
+        "record_test_result",
+        {"phase_id": PHASE, "sku": "CF-1001", "outcome": "GOOD"},
+        400,
+        "FP908",
+    ),
+    (
+        "rep1",
+        "record_test_result",
+        {"phase_id": PHASE, "sku": "CF-1001", "outcome": "MIXED", "sell_through": 101},
+        400,
+        "FP908",
+    ),
+    (
+        "rep1",
+        "record_test_result",
+        {"phase_id": PHASE, "sku": "CF-2001", "outcome": "FAIL"},
+        422,
+        "FP907",
+    ),
+    (
+        "rep1",
+        "record_test_result",
+        {"phase_id": NOWHERE, "sku": "CF-1001", "outcome": "FAIL"},
+        404,
+        "FP904",
+    ),
+    (
+        "rep1",
+        "log_feedback",
+        {"phase_id": PHASE, "sku": "CF-1001", "rating": 6, "source": "PHONE"},
+        400,
+        "FP908",
+    ),
+    (
+        "rep1",
+        "log_feedback",
+        {"phase_id": PHASE, "sku": "CF-1001", "rating": 4, "source": "FORM"},
+        400,
+        "FP908",
+    ),
+    (
+        "rep1",
+        "log_feedback",
+        {"phase_id": PHASE, "sku": "CF-1001", "rating": 4, "source": "VISIT", "comment": LONG},
+        400,
+        "FP301",
+    ),
+    (
+        "rep1",
+        "log_feedback",
+        {
+            "phase_id": PHASE,
+            "sku": "CF-1001",
+            "rating": 4,
+            "source": "VISIT",
+            "received_at": "2099-01-01T00:00:00Z",
+        },
+        422,
+        "FP402",
+    ),
+    ("rep1", "rotate_feedback_token", {"phase_id": NOWHERE}, 404, "FP904"),
+    ("rep1", "revoke_feedback_token", {"phase_id": NOWHERE}, 404, "FP904"),
+    ("manager", "revoke_feedback_token", {"phase_id": "not-a-uuid"}, 400, "22P02"),
 ]
 WHO = {
     "rep1": "rep1@freshfoodz.example",

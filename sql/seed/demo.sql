@@ -164,4 +164,48 @@ values (
 )
 on conflict do nothing;
 
+-- A sample box with a running test phase for Gasthof Zum Adler, with a fixed demo feedback link
+-- (local demo data only: real links are random and shown once). Every seed run makes it usable again.
+insert into app.sample_boxes (id, tenant_id, lead_id, configured_by, configured_at, notes)
+values (
+    '80000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000001',
+    '40000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-000000000004', now() - interval '6 days',
+    'Lieferung Dienstag, Küche ab 9 Uhr besetzt'
+)
+on conflict (id) do nothing;
+
+insert into app.sample_box_items (box_id, tenant_id, lead_id, sku, qty)
+select
+    '80000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000001',
+    '40000000-0000-4000-8000-000000000001', x.sku, x.qty
+from (values ('CF-1001', 2), ('CF-1002', 1), ('CF-3001', 1)) as x (sku, qty)
+on conflict do nothing;
+
+insert into app.test_phases (id, tenant_id, lead_id, box_id, stage, start_date, end_date, created_by, created_at)
+values (
+    '81000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000001',
+    '40000000-0000-4000-8000-000000000001', '80000000-0000-4000-8000-000000000001', 'SAMPLE',
+    current_date - 5, current_date + 9, '30000000-0000-4000-8000-000000000004', now() - interval '5 days'
+)
+on conflict (id) do nothing;
+
+insert into app_private.feedback_tokens (
+    id, tenant_id, lead_id, phase_id, token_hash, created_by, created_at, expires_at, max_submissions
+)
+values (
+    '82000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000001',
+    '40000000-0000-4000-8000-000000000001', '81000000-0000-4000-8000-000000000001',
+    extensions.digest('demo-feedback-link-Gasthof-Zum-Adler-000001', 'sha256'),
+    '30000000-0000-4000-8000-000000000004', now() - interval '5 days', now() + interval '25 days', 50
+)
+on conflict (id) do update set expires_at = excluded.expires_at, revoked_at = null, submissions = 0;
+
+insert into app.test_results (tenant_id, lead_id, phase_id, sku, outcome, sell_through, waste_delta, notes, recorded_by)
+values (
+    '10000000-0000-4000-8000-000000000001', '40000000-0000-4000-8000-000000000001',
+    '81000000-0000-4000-8000-000000000001', 'CF-3001', 'SUCCESS', 85, -10,
+    'Als Tagesdessert ausverkauft', '30000000-0000-4000-8000-000000000004'
+)
+on conflict do nothing;
+
 commit;

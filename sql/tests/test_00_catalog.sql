@@ -205,7 +205,9 @@ select is_empty(
              'app_private.expire_lead_now(uuid, text)'::regprocedure,
              'app_private.reassign_lead(uuid, uuid, text)'::regprocedure,
              'app_private.backdate_lead(uuid, timestamptz, text)'::regprocedure,
-             'app_private.job_health()'::regprocedure
+             'app_private.job_health()'::regprocedure,
+             'app_private.issue_feedback_token(uuid, text)'::regprocedure,
+             'app_private.revoke_feedback_token(uuid)'::regprocedure
          ) $$,
     'web roles may execute only the vetted app_private functions'
 );

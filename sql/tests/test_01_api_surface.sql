@@ -8,7 +8,7 @@ select views_are(
     array[
         'users', 'user_accounts', 'leads', 'lead_protection', 'lead_pool', 'activities', 'activity_kinds',
         'holds', 'collaborators', 'extension_requests', 'audit_log', 'notifications', 'products',
-        'settings_effective', 'outbox'
+        'settings_effective', 'outbox', 'sample_boxes', 'test_phases', 'test_results', 'product_feedback'
     ],
     'api exposes exactly the contracted views'
 );
@@ -19,7 +19,9 @@ select functions_are(
         'whoami', 'create_user', 'deactivate_user', 'register_lead', 'find_similar_leads', 'claim_lead',
         'log_activity', 'add_hold', 'end_hold', 'decide_hold', 'add_collaborator', 'remove_collaborator',
         'request_extension', 'decide_extension', 'override_protection', 'expire_now', 'transfer_lead',
-        'backdate_registration', 'set_setting', 'mark_notification_read', 'set_activity_kind'
+        'backdate_registration', 'set_setting', 'mark_notification_read', 'set_activity_kind',
+        'create_sample_box', 'start_test_phase', 'record_test_result', 'log_feedback', 'rotate_feedback_token',
+        'revoke_feedback_token'
     ],
     'api exposes exactly the contracted functions'
 );

@@ -51,6 +51,24 @@ insert into app.outbox (tenant_id, user_id, to_address, template, payload, dedup
 select tenant_id, id, email, 'warning', '{}', 'fixture:' || id from app.users where email in ('rep@alpha.test', 'rep@beta.test');
 insert into app.products (tenant_id, sku, name, unit)
 select id, upper(slug) || '-1', 'Produkt', 'Stück' from app.tenants;
+-- Every lead has a sample box with its tenant's product, a test phase with a usable link, a
+-- result and a feedback row.
+insert into app.sample_boxes (tenant_id, lead_id, configured_at)
+select tenant_id, id, '2026-01-11 09:00+00' from app.leads;
+insert into app.sample_box_items (box_id, tenant_id, lead_id, sku, qty)
+select b.id, b.tenant_id, b.lead_id, upper(t.slug) || '-1', 1
+from app.sample_boxes as b inner join app.tenants as t on b.tenant_id = t.id;
+insert into app.test_phases (tenant_id, lead_id, box_id, stage, start_date, created_at)
+select tenant_id, lead_id, id, 'SAMPLE', '2026-01-12', '2026-01-12 09:00+00' from app.sample_boxes;
+insert into app.test_results (tenant_id, lead_id, phase_id, sku, outcome)
+select p.tenant_id, p.lead_id, p.id, i.sku, 'SUCCESS'
+from app.test_phases as p inner join app.sample_box_items as i on p.box_id = i.box_id;
+insert into app.product_feedback (tenant_id, lead_id, phase_id, sku, rating, source, received_at)
+select p.tenant_id, p.lead_id, p.id, i.sku, 4, 'PHONE', '2026-01-13 09:00+00'
+from app.test_phases as p inner join app.sample_box_items as i on p.box_id = i.box_id;
+insert into app_private.feedback_tokens (tenant_id, lead_id, phase_id, token_hash, created_at, expires_at, max_submissions)
+select tenant_id, lead_id, id, extensions.digest(id::text, 'sha256'), '2026-01-12 09:00+00', '2026-02-11 09:00+00', 5
+from app.test_phases;
 
 -- Who acts for each role (all in tenant alpha); anon acts without a token.
 create temporary table actors (role text primary key, email text);
@@ -119,7 +137,17 @@ insert into probes values
 ('api.set_setting', 'select count(*) from api.set_setting(''lead.protection.progressDays'', ''tenant'', ''30'') where %L is not null'),
 ('api.mark_notification_read', 'select count(*) from api.mark_notification_read(coalesce((select n.id from api.notifications as n where %L = ''self'' limit 1), nullif(%1$L, ''self'')::uuid))'),
 ('api.set_activity_kind', 'select count(*) from api.set_activity_kind(''NOTE'', true) where %L is not null'),
-('api.outbox', 'select count(*) from api.outbox where template = ''warning'' and (%L = ''self'' or to_address = %1$L)');
+('api.outbox', 'select count(*) from api.outbox where template = ''warning'' and (%L = ''self'' or to_address = %1$L)'),
+('api.sample_boxes', 'select count(*) from api.sample_boxes where lead_id = %L'),
+('api.test_phases', 'select count(*) from api.test_phases where lead_id = %L and feedback_link_state = ''ACTIVE'''),
+('api.test_results', 'select count(*) from api.test_results where lead_id = %L'),
+('api.product_feedback', 'select count(*) from api.product_feedback where lead_id = %L'),
+('api.create_sample_box', 'select count(*) from api.create_sample_box(%L, ''[{"sku": "ALPHA-1", "qty": 2}]'')'),
+('api.start_test_phase', 'select count(*) from api.start_test_phase(tests.box_of(%L), ''TRIAL'', ''2026-01-21'') where feedback_token is not null'),
+('api.rotate_feedback_token', 'select count(*) from api.rotate_feedback_token(tests.phase_of(%L)) where feedback_token is not null'),
+('api.revoke_feedback_token', 'select count(*) from api.revoke_feedback_token(tests.phase_of(%L)) where feedback_link_state = ''REVOKED'''),
+('api.record_test_result', 'select count(*) from api.record_test_result(tests.phase_of(%L), ''ALPHA-1'', ''MIXED'')'),
+('api.log_feedback', 'select count(*) from api.log_feedback(tests.phase_of(%L), ''ALPHA-1'', 5, null, ''VISIT'')');
 
 -- The expectations: object, relation, then one column per role.
 create temporary table matrix (
@@ -178,7 +206,7 @@ insert into matrix values
 ('api.notifications', 'tenant_user', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
 ('api.products', 'tenant_product', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.products', 'other_tenant_product', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
-('api.settings_effective', 'self', 'sqlstate 42501', 'rows 15', 'rows 15', 'rows 15', 'rows 15'),
+('api.settings_effective', 'self', 'sqlstate 42501', 'rows 16', 'rows 16', 'rows 16', 'rows 16'),
 -- registration and claims
 ('api.register_lead', 'new', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.find_similar_leads', 'new', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
@@ -241,7 +269,58 @@ insert into matrix values
 ('api.mark_notification_read', 'self', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.mark_notification_read', 'tenant_notification', 'sqlstate 42501', 'FP806 404', 'FP806 404', 'FP806 404', 'FP806 404'),
 ('api.outbox', 'self', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'rows 1'),
-('api.outbox', 'other_tenant_mail', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'rows 0');
+('api.outbox', 'other_tenant_mail', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'rows 0'),
+-- samples and feedback links: the owner of a live lead or a manager writes; readers of the lead read
+('api.sample_boxes', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.sample_boxes', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.sample_boxes', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.sample_boxes', 'pool', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.sample_boxes', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.test_phases', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.test_phases', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.test_phases', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.test_phases', 'pool', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.test_phases', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.test_results', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.test_results', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.test_results', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.test_results', 'pool', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.test_results', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.product_feedback', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.product_feedback', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.product_feedback', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.product_feedback', 'pool', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.product_feedback', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.create_sample_box', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.create_sample_box', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.create_sample_box', 'other', 'sqlstate 42501', 'FP305 404', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.create_sample_box', 'pool', 'sqlstate 42501', 'FP102 403', 'FP310 409', 'FP102 403', 'FP102 403'),
+('api.create_sample_box', 'other_tenant', 'sqlstate 42501', 'FP305 404', 'FP305 404', 'FP102 403', 'FP102 403'),
+('api.start_test_phase', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.start_test_phase', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.start_test_phase', 'other', 'sqlstate 42501', 'FP903 404', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.start_test_phase', 'pool', 'sqlstate 42501', 'FP903 404', 'FP310 409', 'FP102 403', 'FP102 403'),
+('api.start_test_phase', 'other_tenant', 'sqlstate 42501', 'FP903 404', 'FP903 404', 'FP102 403', 'FP102 403'),
+('api.rotate_feedback_token', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.rotate_feedback_token', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.rotate_feedback_token', 'other', 'sqlstate 42501', 'FP904 404', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.rotate_feedback_token', 'pool', 'sqlstate 42501', 'FP904 404', 'FP310 409', 'FP102 403', 'FP102 403'),
+('api.rotate_feedback_token', 'other_tenant', 'sqlstate 42501', 'FP904 404', 'FP904 404', 'FP904 404', 'FP904 404'),
+('api.revoke_feedback_token', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.revoke_feedback_token', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.revoke_feedback_token', 'other', 'sqlstate 42501', 'FP904 404', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.revoke_feedback_token', 'pool', 'sqlstate 42501', 'FP904 404', 'FP310 409', 'FP102 403', 'FP102 403'),
+('api.revoke_feedback_token', 'other_tenant', 'sqlstate 42501', 'FP904 404', 'FP904 404', 'FP904 404', 'FP904 404'),
+('api.record_test_result', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.record_test_result', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.record_test_result', 'other', 'sqlstate 42501', 'FP904 404', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.record_test_result', 'pool', 'sqlstate 42501', 'FP904 404', 'FP310 409', 'FP102 403', 'FP102 403'),
+('api.record_test_result', 'other_tenant', 'sqlstate 42501', 'FP904 404', 'FP904 404', 'FP904 404', 'FP904 404'),
+('api.log_feedback', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.log_feedback', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.log_feedback', 'other', 'sqlstate 42501', 'FP904 404', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.log_feedback', 'pool', 'sqlstate 42501', 'FP904 404', 'FP310 409', 'FP102 403', 'FP102 403'),
+('api.log_feedback', 'other_tenant', 'sqlstate 42501', 'FP904 404', 'FP904 404', 'FP904 404', 'FP904 404');
 
 create temporary table expectations as
 select m.object, m.relation, e.role, e.expected

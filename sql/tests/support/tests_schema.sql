@@ -232,3 +232,18 @@ security definer
 as $$ select x.id from app.extension_requests as x where x.lead_id = p_lead_id order by x.requested_at limit 1 $$;
 
 grant execute on all functions in schema tests to public;
+
+-- The first sample box and test phase of a lead, whoever asks (for the authorization matrix).
+create function tests.box_of(p_lead_id uuid) returns uuid
+language sql
+stable
+security definer
+as $$ select b.id from app.sample_boxes as b where b.lead_id = p_lead_id order by b.configured_at, b.id limit 1 $$;
+
+create function tests.phase_of(p_lead_id uuid) returns uuid
+language sql
+stable
+security definer
+as $$ select p.id from app.test_phases as p where p.lead_id = p_lead_id order by p.created_at, p.id limit 1 $$;
+
+grant execute on all functions in schema tests to public;

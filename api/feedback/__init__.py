@@ -1,0 +1,1 @@
+"""The public customer feedback link (SPEC 6): the page, the prefill JSON and the submission."""
