@@ -124,7 +124,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[health, PrometheusController, *feedback_routes],
         lifespan=[lifespan],
         state=State({"settings": settings, "pool": pool, "feedback_limiters": limiters(settings)}),
-        middleware=[PrometheusConfig(app_name="freshplan", prefix="freshplan").middleware],
+        middleware=[
+            # group_path: label by route template, never by the concrete path (which may hold a
+            # feedback token, and would make one series per token)
+            PrometheusConfig(app_name="freshplan", prefix="freshplan", group_path=True).middleware
+        ],
         plugins=[problem_details_plugin()],
         openapi_config=OpenAPIConfig(
             title="FreshPlan service API",

@@ -5656,12 +5656,14 @@ begin
         );
         insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key)
         values (v_lead.tenant_id, v_email, 'feedback_invitation', v_payload, 'feedback_invitation:' || v_token.id);
-        -- one reminder, if the link still works by then; cancelled when feedback arrives
-        if v_reminder_days < v_days then
+        -- one reminder, if the link still works by then and nobody has answered yet; cancelled when
+        -- feedback arrives
+        if v_reminder_days < v_days
+            and not exists (select from app.feedback_submissions as s where s.phase_id = v_phase.id) then
             insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key, next_attempt_at)
             values (
                 v_lead.tenant_id, v_email, 'feedback_reminder', v_payload, 'feedback_reminder:' || v_token.id,
-                pg_catalog.now() + make_interval(days => v_reminder_days)
+                v_now + make_interval(days => v_reminder_days)
             );
         end if;
     end if;
@@ -6347,7 +6349,11 @@ declare
     v_contact text := btrim(p_submission #>> '{contact,name}');
     v_role text := p_submission #>> '{contact,role}';
 begin
-    select t.* into v_token from app_private.feedback_tokens as t where t.token_hash = p_token_hash;
+    -- unknown and unusable tokens cost the same single lookup (and take no locks)
+    select t.* into v_token from app_private.feedback_tokens as t
+    where
+        t.token_hash = p_token_hash
+        and app.feedback_link_state(t.expires_at, t.revoked_at, t.submissions, t.max_submissions, v_now) = 'ACTIVE';
     if v_token.id is not null then
         select l.* into v_lead from app.leads as l where l.id = v_token.lead_id for update;
         select ph.* into v_phase from app.test_phases as ph where ph.id = v_token.phase_id for update;

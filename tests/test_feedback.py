@@ -148,6 +148,9 @@ def test_token_lifecycle(feedback: Feedback) -> None:
     assert "Kartoffelgratin" in page.text
     assert "Panna Cotta" not in page.text  # not in this box
 
+    metrics = httpx.get(feedback.url("/metrics"), timeout=30).text
+    assert 'path="/feedback/{token}"' in metrics
+    assert token not in metrics  # labels carry the route, never the link
     prefill = httpx.get(feedback.url(f"/api/feedback/{token}"), timeout=30).json()
     assert prefill["company_name"] == "Gasthof Zum Adler"
     assert [p["sku"] for p in prefill["products"]] == ["CF-1002", "CF-1001"]  # by name
@@ -533,4 +536,20 @@ def test_invitation_and_reminder_mails(
             second["feedback_token"]
         )
         == -1
+    )
+    # a new link for a phase that already has feedback gets an invitation, but no reminder
+    feedback.rep.ok("rotate_feedback_token", {"phase_id": second["id"]})
+    assert feedback.sql(
+        "select template from app.outbox where status = 'PENDING' and template like 'feedback%%'"
+    ) in ([("feedback_invitation",)], [])
+    assert (
+        feedback.scalar("select count(*) from app.outbox where template = 'feedback_invitation'")
+        == 3
+    )
+    assert (
+        feedback.scalar(
+            "select count(*) from app.outbox where template = 'feedback_reminder'"
+            " and status = 'PENDING'"
+        )
+        == 0
     )

@@ -36,12 +36,15 @@ def test_the_limiter_allows_the_budget_per_window_and_says_how_long_to_wait() ->
     assert limiter.hit("a") > 0
 
 
-def test_the_limiter_forgets_the_least_recent_keys_beyond_its_size() -> None:
-    limiter = SlidingWindowLimiter(1, clock=lambda: 0.0, max_keys=2)
+def test_a_full_limiter_forgets_idle_keys_but_never_a_counting_one() -> None:
+    now = [0.0]
+    limiter = SlidingWindowLimiter(1, window=60, clock=lambda: now[0], max_keys=2)
     assert limiter.hit("a") == 0
     assert limiter.hit("b") == 0
-    assert limiter.hit("c") == 0  # "a" is forgotten
-    assert limiter.hit("a") == 0
+    assert limiter.hit("c") == 60  # both budgets still count: no room, refused
+    assert limiter.hit("a") > 0  # and "a" was not forgotten
+    now[0] = 61.0
+    assert limiter.hit("c") == 0  # idle keys make room
     assert limiter.hit("c") > 0
 
 
@@ -66,3 +69,9 @@ def test_the_client_is_the_peer_unless_the_peer_is_a_trusted_proxy() -> None:
     spoofed = "192.0.2.99, 198.51.100.1, 10.9.9.9"
     assert client_ip(request_from("10.1.2.3", spoofed), trusted) == "198.51.100.1"
     assert client_ip(request_from("10.1.2.3"), trusted) == "10.1.2.3"
+
+
+def test_an_ipv6_client_is_its_64_network() -> None:
+    one = client_ip(request_from("2001:db8:1:2::1"), ())
+    assert one == client_ip(request_from("2001:db8:1:2:ffff::9"), ()) == "2001:db8:1:2::/64"
+    assert client_ip(request_from("2001:db8:1:3::1"), ()) != one

@@ -15,7 +15,7 @@ WINDOW_SECONDS = 60.0
 
 
 class SlidingWindowLimiter:
-    """At most `limit` hits per key in any `window` seconds; remembers at most `max_keys` keys."""
+    """At most `limit` hits per key in any `window` seconds, for at most `max_keys` keys at once."""
 
     def __init__(
         self,
@@ -35,9 +35,10 @@ class SlidingWindowLimiter:
         now = self.clock()
         hits = self._hits.get(key)
         if hits is None:
+            if len(self._hits) >= self.max_keys and not self._forget_idle(now):
+                # full of keys still counting: refusing is safer than forgetting a budget
+                return max(1, math.ceil(self.window))
             hits = self._hits[key] = deque()
-            if len(self._hits) > self.max_keys:  # forget the least recently seen key
-                self._hits.popitem(last=False)
         else:
             self._hits.move_to_end(key)
         while hits and hits[0] <= now - self.window:
@@ -46,3 +47,10 @@ class SlidingWindowLimiter:
             return max(1, math.ceil(hits[0] + self.window - now))
         hits.append(now)
         return 0
+
+    def _forget_idle(self, now: float) -> bool:
+        """Drops keys without hits in the window (least recently seen first); True if any went."""
+        idle = [k for k, hits in self._hits.items() if not hits or hits[-1] <= now - self.window]
+        for key in idle:
+            del self._hits[key]
+        return bool(idle)

@@ -197,12 +197,14 @@ begin
         );
         insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key)
         values (v_lead.tenant_id, v_email, 'feedback_invitation', v_payload, 'feedback_invitation:' || v_token.id);
-        -- one reminder, if the link still works by then; cancelled when feedback arrives
-        if v_reminder_days < v_days then
+        -- one reminder, if the link still works by then and nobody has answered yet; cancelled when
+        -- feedback arrives
+        if v_reminder_days < v_days
+            and not exists (select from app.feedback_submissions as s where s.phase_id = v_phase.id) then
             insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key, next_attempt_at)
             values (
                 v_lead.tenant_id, v_email, 'feedback_reminder', v_payload, 'feedback_reminder:' || v_token.id,
-                pg_catalog.now() + make_interval(days => v_reminder_days)
+                v_now + make_interval(days => v_reminder_days)
             );
         end if;
     end if;

@@ -62,7 +62,11 @@ declare
     v_contact text := btrim(p_submission #>> '{contact,name}');
     v_role text := p_submission #>> '{contact,role}';
 begin
-    select t.* into v_token from app_private.feedback_tokens as t where t.token_hash = p_token_hash;
+    -- unknown and unusable tokens cost the same single lookup (and take no locks)
+    select t.* into v_token from app_private.feedback_tokens as t
+    where
+        t.token_hash = p_token_hash
+        and app.feedback_link_state(t.expires_at, t.revoked_at, t.submissions, t.max_submissions, v_now) = 'ACTIVE';
     if v_token.id is not null then
         select l.* into v_lead from app.leads as l where l.id = v_token.lead_id for update;
         select ph.* into v_phase from app.test_phases as ph where ph.id = v_token.phase_id for update;
