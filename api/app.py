@@ -130,6 +130,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PrometheusConfig(app_name="freshplan", prefix="freshplan", group_path=True).middleware
         ],
         plugins=[problem_details_plugin()],
+        # configure_logging() above owns the handlers (JSON lines); Litestar's default config
+        # would replace them with its plain-text format at startup
+        logging_config=None,
         openapi_config=OpenAPIConfig(
             title="FreshPlan service API",
             version="1",

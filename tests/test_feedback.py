@@ -220,6 +220,15 @@ def test_token_lifecycle(feedback: Feedback) -> None:
     assert feedback.submit(fresh["feedback_token"]).status_code == 410
     assert httpx.get(fresh["feedback_link"], timeout=30).status_code == 410
 
+    # the service logged every request as a JSON line, and never a token
+    log = feedback.api.log()
+    for secret in (token, rotated["feedback_token"], fresh["feedback_token"]):
+        assert secret not in log
+    requests = [json.loads(line) for line in log.splitlines() if '"event": "request"' in line]
+    paths = {entry["path"] for entry in requests}
+    assert {"/feedback/***", "/api/feedback/***"} <= paths
+    assert all(entry["request_id"] for entry in requests)
+
 
 def test_unusable_tokens_are_indistinguishable(feedback: Feedback) -> None:
     tokens = {"unknown": secrets.token_urlsafe(32)}
