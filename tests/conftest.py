@@ -21,6 +21,7 @@ import httpx
 import psycopg
 import pytest
 
+from tests.feedback_support import Feedback, start_feedback
 from tests.smtp import SmtpServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -347,3 +348,15 @@ def run_freshplan(cluster: Cluster, dbname: str, *args: str) -> subprocess.Compl
         check=False,
         timeout=60,
     )
+
+
+@pytest.fixture
+def feedback(
+    cluster: Cluster,
+    seeded_database: str,
+    postgrest: Service,
+    api_for: Callable[..., Service],
+    token_for: Callable[..., str],
+) -> Feedback:
+    """A seeded database behind PostgREST and the feedback service (no rate limits in the way)."""
+    return start_feedback(cluster, seeded_database, postgrest, api_for, token_for)

@@ -9,98 +9,18 @@ import secrets
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
-import psycopg
-import pytest
 
-from tests.api_client import Api
 from tests.conftest import Cluster, Service, wait_until
+from tests.feedback_support import ADLER, Feedback, start_feedback
 from tests.smtp import SmtpServer
 
-ADLER = "40000000-0000-4000-8000-000000000001"  # ACTIVE demo lead of rep1
-REP1 = "30000000-0000-4000-8000-000000000004"
 GONE_TITLE = "Dieser Link ist ungültig oder abgelaufen."
 # Headers that differ between any two requests, whatever the token.
 PER_REQUEST_HEADERS = {"date", "x-request-id"}
-
-
-@dataclass
-class Feedback:
-    cluster: Cluster
-    database: str
-    api: Service
-    rep: Api
-    manager: Api
-
-    def sql(self, query: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        with psycopg.connect(self.cluster.conninfo(self.database), autocommit=True) as conn:
-            cursor = conn.execute(query, params or [])
-            return cursor.fetchall() if cursor.description else []
-
-    def scalar(self, query: str, params: list[Any] | None = None) -> Any:
-        return self.sql(query, params)[0][0]
-
-    def start_phase(
-        self, lead_id: str = ADLER, skus: tuple[str, ...] = ("CF-1001", "CF-1002")
-    ) -> Any:
-        box = self.rep.ok(
-            "create_sample_box",
-            {"lead_id": lead_id, "items": [{"sku": sku, "qty": 1} for sku in skus]},
-        )
-        return self.rep.ok(
-            "start_test_phase", {"box_id": box["id"], "stage": "SAMPLE", "start_date": "2026-11-20"}
-        )
-
-    def url(self, path: str) -> str:
-        return f"{self.api.url}{path}"
-
-    def submit(self, token: str, body: Any = None, **kwargs: Any) -> httpx.Response:
-        if body is None:
-            body = {"items": [{"sku": "CF-1001", "rating": 4}]}
-        return httpx.post(self.url(f"/api/feedback/{token}"), json=body, timeout=30, **kwargs)
-
-
-def start_feedback(
-    cluster: Cluster,
-    database: str,
-    postgrest: Service,
-    api_for: Callable[..., Service],
-    token_for: Callable[..., str],
-    **api_env: str,
-) -> Feedback:
-    limits = {
-        "FRESHPLAN_FEEDBACK_RATE_LIMIT_IP": "100000",
-        "FRESHPLAN_FEEDBACK_RATE_LIMIT_TOKEN": "100000",
-    }
-    api = api_for(database, **(limits | api_env))
-    feedback = Feedback(
-        cluster,
-        database,
-        api,
-        Api(postgrest.url, token_for("rep1@freshfoodz.example")),
-        Api(postgrest.url, token_for("manager@freshfoodz.example")),
-    )
-    feedback.sql(
-        "insert into app.settings_values (key, scope, value) values"
-        " ('sample.feedback.linkBase', 'global', to_jsonb(%s::text))",
-        [api.url],
-    )
-    return feedback
-
-
-@pytest.fixture
-def feedback(
-    cluster: Cluster,
-    seeded_database: str,
-    postgrest: Service,
-    api_for: Callable[..., Service],
-    token_for: Callable[..., str],
-) -> Feedback:
-    return start_feedback(cluster, seeded_database, postgrest, api_for, token_for)
 
 
 def stored_counts(feedback: Feedback) -> tuple[int, int, int]:

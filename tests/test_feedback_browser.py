@@ -5,14 +5,14 @@ Screenshots go to $FRESHPLAN_TEST_ARTIFACTS (test-artifacts/ by default)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
-from tests.conftest import ROOT, Cluster, Service
-from tests.test_feedback import Feedback, start_feedback
+from tests.conftest import ROOT
+from tests.feedback_support import Feedback
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE: ViewportSize = {"width": 360, "height": 740}
@@ -31,17 +31,6 @@ def artifacts() -> Path:
     directory = Path(os.environ.get("FRESHPLAN_TEST_ARTIFACTS", ROOT / "test-artifacts"))
     directory.mkdir(parents=True, exist_ok=True)
     return directory
-
-
-@pytest.fixture
-def feedback(
-    cluster: Cluster,
-    seeded_database: str,
-    postgrest: Service,
-    api_for: Callable[..., Service],
-    token_for: Callable[..., str],
-) -> Feedback:
-    return start_feedback(cluster, seeded_database, postgrest, api_for, token_for)
 
 
 def assert_fits_the_phone(page: Page) -> None:
