@@ -5910,6 +5910,38 @@ begin
         where d.lead_id = due.id
     ),
 
+    -- who gave feedback is personal data too; a link to a released lead stops working
+    submissions as (
+        update app.feedback_submissions as s
+        set contact_name = 'ANONYMIZED'
+        from due
+        where s.lead_id = due.id and s.contact_name is not null
+    ),
+
+    product_feedback as (
+        update app.product_feedback as f
+        set contact_name = 'ANONYMIZED'
+        from due
+        where f.lead_id = due.id and f.contact_name is not null
+    ),
+
+    links as (
+        update app_private.feedback_tokens as t
+        set revoked_at = app.now()
+        from due
+        where t.lead_id = due.id and t.revoked_at is null
+        returning t.id
+    ),
+
+    mails as (
+        update app.outbox as o
+        set status = 'CANCELLED'
+        from links
+        where
+            o.dedupe_key in ('feedback_invitation:' || links.id, 'feedback_reminder:' || links.id)
+            and o.status = 'PENDING'
+    ),
+
     marked as (
         update app.leads as l
         set pseudonymized_at = app.now()
@@ -5931,7 +5963,7 @@ $$;
 -- Name: FUNCTION pseudonymize_released_leads(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.pseudonymize_released_leads() IS 'Pseudonymises contact data of leads released longer than lead.gdpr.pseudonymizeAfterDays ago.';
+COMMENT ON FUNCTION app_private.pseudonymize_released_leads() IS 'Pseudonymises contact data of leads released longer than lead.gdpr.pseudonymizeAfterDays ago, with the names in their feedback, and revokes their feedback links.';
 
 --
 -- Name: purge_cron_log(); Type: FUNCTION; Schema: app_private; Owner: -

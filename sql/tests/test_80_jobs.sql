@@ -1,7 +1,7 @@
 -- The scheduled rules (SPEC 3.8): the sweep at exact boundaries, idempotence, catching up after
 -- missed runs, release, channels, GDPR, escalation, hold caps, heartbeats and staleness.
 begin;
-select plan(64);
+select plan(67);
 
 select tests.create_tenant('alpha');
 select tests.create_user('admin@alpha.test', 'tenant_admin', 'alpha');
@@ -143,6 +143,19 @@ select is((select count(*)::int from app.outbox where payload ->> 'lead_id' = :'
 select tests.register_lead('rep@alpha.test', 'Hotel Privat', '2026-01-10 09:00+00') as g \gset
 update app.lead_details set contact_email = 'Chef@Privat.example', contact_phone = '+49 30 1', notes = 'secret',
     contact_name = 'Herr Privat' where lead_id = :'g';
+insert into app.products (tenant_id, sku, name, unit) select tenant_id, 'P-1', 'Probe', 'Stück' from app.leads where id = :'g';
+insert into app.sample_boxes (tenant_id, lead_id) select tenant_id, id from app.leads where id = :'g';
+insert into app.sample_box_items (box_id, tenant_id, lead_id, sku, qty)
+select id, tenant_id, lead_id, 'P-1', 1 from app.sample_boxes where lead_id = :'g';
+insert into app.test_phases (tenant_id, lead_id, box_id, stage, start_date)
+select tenant_id, lead_id, id, 'SAMPLE', '2026-01-12' from app.sample_boxes where lead_id = :'g';
+insert into app_private.feedback_tokens (tenant_id, lead_id, phase_id, token_hash, expires_at, max_submissions)
+select tenant_id, lead_id, id, sha256('gdpr'), '2026-12-31 00:00+00', 5 from app.test_phases where lead_id = :'g';
+insert into app.product_feedback (tenant_id, lead_id, phase_id, sku, rating, source, contact_name, received_at)
+select tenant_id, lead_id, id, 'P-1', 4, 'PHONE', 'Frau Koch', '2026-01-13 09:00+00' from app.test_phases where lead_id = :'g';
+insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key)
+select tenant_id, 'chef@privat.example', 'feedback_reminder', '{"link": "x"}', 'feedback_reminder:' || id
+from app_private.feedback_tokens where lead_id = :'g';
 select is(pg_temp.sweep_at('2026-03-21 09:00+00') ->> 'released', '1', 'the lead is released');
 select tests.freeze_time('2026-05-20 08:59:59+00');
 select is(app_private.run_job('gdpr') ->> 'pseudonymized', '0', '60 days after release minus a second: kept');
@@ -152,6 +165,14 @@ select is(
     (select row(contact_name, contact_email, contact_phone, notes)::text from app.lead_details where lead_id = :'g'),
     row('ANONYMIZED', encode(sha256('chef@privat.example'), 'hex'), null::text, null::text)::text,
     'e-mail hashed, phone and notes cleared, name ANONYMIZED'
+);
+select is(
+    (select contact_name from app.product_feedback where lead_id = :'g'), 'ANONYMIZED', 'the feedback giver''s name too'
+);
+select isnt((select revoked_at from app_private.feedback_tokens where lead_id = :'g'), null, 'its feedback link is revoked');
+select is(
+    (select status || ':' || (payload ? 'link') from app.outbox where to_address = 'chef@privat.example'),
+    'CANCELLED:false', 'and the pending reminder cancelled'
 );
 select is(
     tests.act('helper@alpha.test', '2026-05-21 09:00+00', $$ select api.register_lead('Hotel Privat', '10115', 'Berlin') $$),
