@@ -2448,6 +2448,7 @@ CREATE TABLE app.feedback_submissions (
     contact_name text,
     contact_role text,
     comment text,
+    submission_key uuid,
     received_at timestamp with time zone DEFAULT app.now() NOT NULL,
     CONSTRAINT feedback_submissions_comment_length CHECK ((char_length(comment) <= 2000)),
     CONSTRAINT feedback_submissions_contact_name_length CHECK (((char_length(contact_name) >= 1) AND (char_length(contact_name) <= 200))),
@@ -2507,6 +2508,12 @@ COMMENT ON COLUMN app.feedback_submissions.contact_role IS 'CHEF, BUYER, GM or O
 --
 
 COMMENT ON COLUMN app.feedback_submissions.comment IS 'Overall comment.';
+
+--
+-- Name: COLUMN feedback_submissions.submission_key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.feedback_submissions.submission_key IS 'The form''s one-time key: the same form posted again (reload, double tap) is stored once.';
 
 --
 -- Name: COLUMN feedback_submissions.received_at; Type: COMMENT; Schema: app; Owner: -
@@ -5609,12 +5616,16 @@ declare
     v_reminder_days integer;
     v_payload jsonb;
     v_timezone text;
+    v_from timestamptz;
 begin
     if p_action not in ('feedback_link.issued', 'feedback_link.rotated') then
         raise exception 'unknown action %', p_action using errcode = 'invalid_parameter_value';
     end if;
     select l.* into v_lead from app.leads as l where l.id = v_phase.lead_id;
     select c.timezone into v_timezone from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
+    -- the phase starts at 8 o'clock on its first day: the invitation goes out then (or now, if that
+    -- has passed), and the link's days and the reminder count from then
+    v_from := greatest(v_now, (v_phase.start_date + time '08:00') at time zone v_timezone);
     perform app_private.retire_feedback_tokens(p_phase_id);
 
     v_days := (app.effective_setting('sample.feedback.tokenDays', v_lead.tenant_id, app.current_org_id(), null) #>> '{}')::integer;
@@ -5629,7 +5640,7 @@ begin
     values (
         v_lead.tenant_id, v_lead.id, v_phase.id, extensions.digest(v_raw, 'sha256'), app.current_user_id(), v_now,
         -- whole days in the tenant's time zone, whatever the session's
-        ((v_now at time zone v_timezone) + make_interval(days => v_days)) at time zone v_timezone,
+        ((v_from at time zone v_timezone) + make_interval(days => v_days)) at time zone v_timezone,
         (app.effective_setting('sample.feedback.maxSubmissions', v_lead.tenant_id, app.current_org_id(), null) #>> '{}')::integer
     )
     returning * into v_token;
@@ -5654,8 +5665,10 @@ begin
                 where i.box_id = v_phase.box_id
             )
         );
-        insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key)
-        values (v_lead.tenant_id, v_email, 'feedback_invitation', v_payload, 'feedback_invitation:' || v_token.id);
+        insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key, next_attempt_at)
+        values (
+            v_lead.tenant_id, v_email, 'feedback_invitation', v_payload, 'feedback_invitation:' || v_token.id, v_from
+        );
         -- one reminder, if the link still works by then and nobody has answered yet; cancelled when
         -- feedback arrives
         if v_reminder_days < v_days
@@ -5663,7 +5676,7 @@ begin
             insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key, next_attempt_at)
             values (
                 v_lead.tenant_id, v_email, 'feedback_reminder', v_payload, 'feedback_reminder:' || v_token.id,
-                v_now + make_interval(days => v_reminder_days)
+                ((v_from at time zone v_timezone) + make_interval(days => v_reminder_days)) at time zone v_timezone
             );
         end if;
     end if;
@@ -5684,7 +5697,7 @@ $$;
 -- Name: FUNCTION issue_feedback_token(p_phase_id uuid, p_action text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.issue_feedback_token(p_phase_id uuid, p_action text) IS 'Issues a feedback link for a test phase the caller may change (revoking the previous one), queues the invitation and reminder mails, audits; returns the raw token, which is stored nowhere.';
+COMMENT ON FUNCTION app_private.issue_feedback_token(p_phase_id uuid, p_action text) IS 'Issues a feedback link for a test phase the caller may change (revoking the previous one), queues the invitation and reminder mails (which hold the link only while pending), audits; returns the raw token.';
 
 --
 -- Name: job_health(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -6188,6 +6201,29 @@ $$;
 COMMENT ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) IS 'Releases a lead to the pool (SPEC 3.8): closes its cycle, removes collaborators, audits once (lead.released by the system, or lead.expired_now by a manager) and sends the EXPIRED notices.';
 
 --
+-- Name: repeated_submission(bytea, uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.repeated_submission(p_token_hash bytea, p_key uuid) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select jsonb_build_object(
+        'accepted', true, 'submission_id', s.id, 'submissions_left', t.max_submissions - t.submissions,
+        'repeated', true
+    )
+    from app_private.feedback_tokens as t
+    inner join app.feedback_submissions as s on t.id = s.token_id
+    where t.token_hash = p_token_hash and s.submission_key = p_key
+$$;
+
+--
+-- Name: FUNCTION repeated_submission(p_token_hash bytea, p_key uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.repeated_submission(p_token_hash bytea, p_key uuid) IS 'For a repeated form post: the first answer given to that submission key through that link, or null.';
+
+--
 -- Name: report_stale_jobs(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -6380,7 +6416,14 @@ declare
     v_status text;
     v_contact text := btrim(p_submission #>> '{contact,name}');
     v_role text := p_submission #>> '{contact,role}';
+    v_key uuid := (p_submission ->> 'submission_key')::uuid;
+    v_repeat jsonb;
 begin
+    -- a form posted again (reload, double tap) gets the first answer, even if that used the link up
+    v_repeat := app_private.repeated_submission(p_token_hash, v_key);
+    if v_repeat is not null then
+        return v_repeat;
+    end if;
     -- unknown and unusable tokens cost the same single lookup (and take no locks)
     select t.* into v_token from app_private.feedback_tokens as t
     where
@@ -6389,6 +6432,11 @@ begin
     if v_token.id is not null then
         select l.* into v_lead from app.leads as l where l.id = v_token.lead_id for update;
         select ph.* into v_phase from app.test_phases as ph where ph.id = v_token.phase_id for update;
+        -- the same form may have been stored while this one waited for the locks
+        v_repeat := app_private.repeated_submission(p_token_hash, v_key);
+        if v_repeat is not null then
+            return v_repeat;
+        end if;
         -- counted only while usable; a concurrent submission waits for the row and re-checks
         update app_private.feedback_tokens as t
         set submissions = t.submissions + 1
@@ -6425,10 +6473,12 @@ begin
     end loop;
 
     v_first := not exists (select from app.feedback_submissions as s where s.phase_id = v_phase.id);
-    insert into app.feedback_submissions (id, tenant_id, lead_id, phase_id, token_id, contact_name, contact_role, comment)
+    insert into app.feedback_submissions (
+        id, tenant_id, lead_id, phase_id, token_id, contact_name, contact_role, comment, submission_key
+    )
     values (
         v_submission_id, v_lead.tenant_id, v_lead.id, v_phase.id, v_token.id, nullif(v_contact, ''), v_role,
-        nullif(btrim(p_submission ->> 'comment'), '')
+        nullif(btrim(p_submission ->> 'comment'), ''), v_key
     );
     insert into app.product_feedback (
         tenant_id, lead_id, phase_id, submission_id, sku, rating, comment, would_reorder, contact_name,
@@ -8685,10 +8735,10 @@ CREATE INDEX feedback_submissions_phase_idx ON app.feedback_submissions USING bt
 CREATE INDEX feedback_submissions_tenant_idx ON app.feedback_submissions USING btree (tenant_id);
 
 --
--- Name: feedback_submissions_token_idx; Type: INDEX; Schema: app; Owner: -
+-- Name: feedback_submissions_token_key; Type: INDEX; Schema: app; Owner: -
 --
 
-CREATE INDEX feedback_submissions_token_idx ON app.feedback_submissions USING btree (token_id);
+CREATE UNIQUE INDEX feedback_submissions_token_key ON app.feedback_submissions USING btree (token_id, submission_key);
 
 --
 -- Name: holds_assignment_idx; Type: INDEX; Schema: app; Owner: -
@@ -13013,6 +13063,12 @@ REVOKE ALL ON FUNCTION app_private.refresh_protection_configs(p_tenant_id uuid) 
 --
 
 REVOKE ALL ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION repeated_submission(p_token_hash bytea, p_key uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.repeated_submission(p_token_hash bytea, p_key uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION report_stale_jobs(); Type: ACL; Schema: app_private; Owner: -

@@ -35,14 +35,17 @@ class Feedback:
         return self.sql(query, params)[0][0]
 
     def start_phase(
-        self, lead_id: str = ADLER, skus: tuple[str, ...] = ("CF-1001", "CF-1002")
+        self,
+        lead_id: str = ADLER,
+        skus: tuple[str, ...] = ("CF-1001", "CF-1002"),
+        start_date: str = "2026-11-20",
     ) -> Any:
         box = self.rep.ok(
             "create_sample_box",
             {"lead_id": lead_id, "items": [{"sku": sku, "qty": 1} for sku in skus]},
         )
         return self.rep.ok(
-            "start_test_phase", {"box_id": box["id"], "stage": "SAMPLE", "start_date": "2026-11-20"}
+            "start_test_phase", {"box_id": box["id"], "stage": "SAMPLE", "start_date": start_date}
         )
 
     def url(self, path: str) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -294,10 +296,15 @@ def test_malformed_oversized_and_foreign_bodies(feedback: Feedback) -> None:
     assert stored_counts(feedback) == (0, 0, 0)
 
 
-def test_the_form_post_renders_the_thank_you_page_and_inline_errors(feedback: Feedback) -> None:
-    token = feedback.start_phase()["feedback_token"]
+def test_the_form_post_shows_inline_errors_then_redirects_to_the_thank_you_page(
+    feedback: Feedback,
+) -> None:
+    token = feedback.start_phase(skus=("CF-1001", "CF-1002", "CF-3001"))["feedback_token"]
     url = feedback.url(f"/api/feedback/{token}")
     html = {"Accept": "text/html"}
+    page = httpx.get(feedback.url(f"/feedback/{token}"), headers=html).text
+    key = re.search(r'name="submission_key" value="([0-9a-f-]{36})"', page)
+    assert key is not None
     invalid = httpx.post(
         url,
         data={"items-0-sku": "CF-1002", "items-0-comment": "<b>lecker</b>", "contact_name": "Karl"},
@@ -307,27 +314,87 @@ def test_the_form_post_renders_the_thank_you_page_and_inline_errors(feedback: Fe
     assert "Bitte vergeben Sie 1 bis 5 Sterne." in invalid.text
     assert "&lt;b&gt;lecker&lt;/b&gt;" in invalid.text  # kept, and escaped
     assert 'value="Karl"' in invalid.text
-    assert stored_counts(feedback) == (0, 0, 0)
-
-    thanks = httpx.post(
+    for rating in ("\u00b2", "\u0663", "05", "5.0", "0"):  # superscript two, Arabic-Indic three
+        odd = httpx.post(
+            url, data={"items-0-sku": "CF-1002", "items-0-rating": rating}, headers=html
+        )
+        assert odd.status_code == 422, rating
+    odd = httpx.post(
         url,
         data={
             "items-0-sku": "CF-1002",
-            "items-0-rating": "5",
-            "items-0-would_reorder": "ja",
-            "items-1-sku": "CF-1001",
-            "items-1-rating": "",
-            "contact_role": "GM",
-            "comment": "Top",
+            "items-0-rating": "3",
+            "items-0-would_reorder": "vielleicht",
         },
         headers=html,
     )
-    assert thanks.status_code == 200, thanks.text
+    assert odd.status_code == 422
+    assert "Bitte wählen Sie Ja, Nein oder keine Angabe." in odd.text
+    # a SKU outside the box (only by tampering): the error lands at that product on the page
+    outside = httpx.post(
+        url,
+        data={"items-1-sku": "CF-1002", "items-2-sku": "CF-2001", "items-2-rating": "4"},
+        headers=html,
+    )
+    assert outside.status_code == 422
+    assert 'id="items-2-rating-error"' in outside.text
+    assert stored_counts(feedback) == (0, 0, 0)
+
+    # line breaks arrive as CRLF but count once, as in the browser's maxlength
+    comment = ("Gut.\r\n" * 400)[:2000]
+    form = {
+        "submission_key": key.group(1),
+        "items-0-sku": "CF-1002",
+        "items-0-rating": "5",
+        "items-0-would_reorder": "ja",
+        "items-1-sku": "CF-1001",
+        "items-1-rating": "",
+        "contact_role": "GM",
+        "comment": comment,
+    }
+    sent = httpx.post(url, data=form, headers=html)
+    assert sent.status_code == 303, sent.text
+    assert sent.headers["location"] == "/feedback/danke?noch=4"
+    thanks = httpx.get(feedback.url(sent.headers["location"]), headers=html)
+    assert thanks.status_code == 200
     assert "Vielen Dank für Ihr Feedback!" in thanks.text
     assert "noch 4 Rückmeldungen möglich" in thanks.text
+    # the same form again (reload before the redirect, a double tap): stored once, same answer
+    again = httpx.post(url, data=form, headers=html)
+    assert (again.status_code, again.headers["location"]) == (303, "/feedback/danke?noch=4")
     assert feedback.sql(
         "select sku, rating, would_reorder, contact_role from app.product_feedback"
     ) == [("CF-1002", 5, True, "GM")]
+    assert (
+        feedback.scalar("select comment from app.feedback_submissions")
+        == comment.replace("\r\n", "\n").strip()
+    )
+    assert stored_counts(feedback) == (1, 1, 1)
+
+
+def test_browsers_get_pages_not_json(feedback: Feedback) -> None:
+    token = feedback.start_phase()["feedback_token"]
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    landed = httpx.get(feedback.url(f"/api/feedback/{token}"), headers=html)
+    assert (landed.status_code, landed.headers["location"]) == (303, f"/feedback/{token}")
+    url = feedback.url(f"/api/feedback/{token}")
+    large = httpx.post(url, data={"comment": "x" * 17_000}, headers=html)
+    assert large.status_code == 413
+    assert large.headers["content-type"].startswith("text/html")
+    assert "Die Nachricht ist zu groß." in large.text
+    foreign = httpx.post(url, content=b"x", headers={**html, "Content-Type": "text/plain"})
+    assert foreign.status_code == 415
+    assert foreign.headers["content-type"].startswith("text/html")
+
+
+def test_double_taps_through_the_json_api_are_stored_once(feedback: Feedback) -> None:
+    token = feedback.start_phase()["feedback_token"]
+    body = {"items": [{"sku": "CF-1001", "rating": 4}], "submission_key": str(uuid.uuid4())}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: feedback.submit(token, body), range(4)))
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["submission_id"] for a in answers}) == 1
+    assert stored_counts(feedback) == (1, 1, 1)
 
 
 def test_security_headers_on_every_feedback_answer(feedback: Feedback) -> None:
@@ -482,3 +549,18 @@ def test_invitation_and_reminder_mails(
         )
         == 0
     )
+
+    # a phase that starts later: the invitation goes out at 8 o'clock (Berlin) on its first day,
+    # and the reminder and the link's 30 days count from then
+    later = feedback.start_phase(lead["id"], start_date="2027-02-01")
+    assert later["feedback_link_expires_at"] == "2027-03-03T07:00:00+00:00"
+    due = feedback.sql(
+        "select template, next_attempt_at from app.outbox o join app_private.feedback_tokens t"
+        " on o.dedupe_key in ('feedback_invitation:' || t.id, 'feedback_reminder:' || t.id)"
+        " where t.token_hash = sha256(%s::bytea) order by 2",
+        [later["feedback_token"].encode()],
+    )
+    assert [(template, at.isoformat()) for template, at in due] == [
+        ("feedback_invitation", "2027-02-01T07:00:00+00:00"),
+        ("feedback_reminder", "2027-02-06T07:00:00+00:00"),
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -21,6 +22,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.enums import MediaType
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.response import Redirect
 
 from api.db import Pool
 from api.feedback.client import client_ip
@@ -28,6 +30,7 @@ from api.feedback.ratelimit import SlidingWindowLimiter
 from api.feedback.schemas import (
     FieldError,
     InvalidSubmissionError,
+    PostedSubmission,
     Submission,
     decode_json,
     from_form,
@@ -99,10 +102,23 @@ def _gone(request: AnyRequest) -> Response[str]:
     raise problem(410, "FP910", GONE)
 
 
-def _check_rate(request: AnyRequest, token: str) -> Response[str] | None:
+def _refuse(
+    request: AnyRequest, status: int, code: str, title: str, detail: str = ""
+) -> Response[str]:
+    """A refusal: a page with the sentence for a browser, else a problem (raised)."""
+    if _wants_html(request):
+        return _page("message.html", status, title=title, text=detail or title)
+    raise problem(status, code, title, detail)
+
+
+def _limit(request: AnyRequest, digest: bytes | None) -> Response[str] | None:
+    """Per client address always; per link only for a well-formed token, keyed by its hash (junk
+    paths neither fill the limiter nor cost a real link its budget)."""
     settings: Settings = request.app.state.settings
     rate: dict[str, SlidingWindowLimiter] = request.app.state.feedback_limiters
-    wait = rate["ip"].hit(client_ip(request, settings.trusted_proxies)) or rate["token"].hit(token)
+    wait = rate["ip"].hit(client_ip(request, settings.trusted_proxies))
+    if not wait and digest is not None:
+        wait = rate["token"].hit(digest.hex())
     if not wait:
         return None
     title = "Zu viele Anfragen. Bitte versuchen Sie es in einer Minute erneut."
@@ -140,8 +156,17 @@ async def _store(pool: Pool, digest: bytes, submission: Submission, request_id: 
             error = _field_error(exc)
             if error is None:
                 raise
-            raise InvalidSubmissionError([error], error.message) from None
+            raise DatabaseFieldError(error.field, error.message) from None
     return row["result"] if row else {"accepted": False}
+
+
+class DatabaseFieldError(Exception):
+    """A rule only the database can check (a SKU outside the box), naming the submission's field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
 
 
 def _field_error(exc: psycopg.Error) -> FieldError | None:
@@ -185,51 +210,44 @@ async def feedback_css() -> Response[bytes]:
     return Response(_CSS, media_type="text/css; charset=utf-8")
 
 
+@get("/feedback/danke", media_type=MediaType.HTML, include_in_schema=False)
+async def feedback_thanks(noch: str = "") -> Response[str]:
+    """The thank-you page a form post redirects to (so a reload does not post again)."""
+    left = int(noch) if re.fullmatch(r"[0-9]{1,2}", noch) else None
+    return _page("thanks.html", submissions_left=left)
+
+
 @get("/feedback/{token:str}", media_type=MediaType.HTML, summary="The customer feedback page")
 async def feedback_page(request: AnyRequest, token: str) -> Response[str]:
     """The feedback form (German, mobile first, works without JavaScript)."""
-    limited = _check_rate(request, token)
+    digest = token_hash(token)
+    limited = _limit(request, digest)
     if limited:
         return limited
-    digest = token_hash(token)
     form = await _load_form(request.app.state.pool, digest) if digest else None
     if form is None:
         return _gone(request)
-    return _page("form.html", form=form, token=token, values={}, errors={})
+    return _page(
+        "form.html", form=form, token=token, values={}, errors={}, submission_key=uuid.uuid4()
+    )
 
 
 @get("/api/feedback/{token:str}", summary="Prefill data of the feedback page")
-async def feedback_prefill(request: AnyRequest, token: str) -> FeedbackForm | Response[str]:
-    """The company, the products of the box and the submissions left; 410 for an unusable link."""
-    limited = _check_rate(request, token)
-    if limited:
-        return limited
+async def feedback_prefill(
+    request: AnyRequest, token: str
+) -> FeedbackForm | Response[str] | Redirect:
+    """The company, the products of the box and the submissions left; 410 for an unusable link.
+    A browser that lands here (say, from a shared address) is sent to the page."""
     digest = token_hash(token)
-    form = await _load_form(request.app.state.pool, digest) if digest else None
+    limited = _limit(request, digest)
+    if limited or digest is None:
+        return limited or _gone(request)
+    if _wants_html(request):
+        return Redirect(f"/feedback/{token}", status_code=303)
+    form = await _load_form(request.app.state.pool, digest)
     if form is None:
         return _gone(request)
     return msgspec.convert(form, FeedbackForm)
-
-
-def _content_type(request: AnyRequest) -> str:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in ("application/json", _FORM):
-        raise problem(
-            415,
-            "FP914",
-            "Bitte senden Sie JSON oder ein Formular.",
-            "Content-Type must be application/json or application/x-www-form-urlencoded.",
-        )
-    return content_type
-
-
-async def _body(request: AnyRequest) -> bytes:
-    try:
-        return await request.body()
-    except RequestEntityTooLarge:
-        raise problem(
-            413, "FP913", "Die Nachricht ist zu groß.", f"The body exceeds {MAX_BODY_BYTES} bytes."
-        ) from None
 
 
 def _parse_form(body: bytes) -> dict[str, str]:
@@ -261,6 +279,7 @@ async def _refused(
     form = await _load_form(request.app.state.pool, digest)
     if form is None:
         return _gone(request)
+    key = fields.get("submission_key", "")
     return _page(
         "form.html",
         422,
@@ -268,7 +287,46 @@ async def _refused(
         token=token,
         values=_form_values(fields),
         errors=_form_errors(invalid.errors),
+        # nothing was stored: the same key may be used again
+        submission_key=key if re.fullmatch(r"[0-9a-f-]{36}", key) else uuid.uuid4(),
     )
+
+
+async def _read(request: AnyRequest) -> tuple[str, bytes] | Response[str]:
+    """The content type and body of a submission, or the refusal (415, 413)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ("application/json", _FORM):
+        return _refuse(
+            request,
+            415,
+            "FP914",
+            "Bitte senden Sie JSON oder ein Formular.",
+            "Content-Type must be application/json or application/x-www-form-urlencoded.",
+        )
+    try:
+        return content_type, await request.body()
+    except RequestEntityTooLarge:
+        return _refuse(
+            request,
+            413,
+            "FP913",
+            "Die Nachricht ist zu groß.",
+            f"Höchstens {MAX_BODY_BYTES} Bytes.",
+        )
+
+
+def _answer(
+    result: dict[str, Any], request: AnyRequest, form: bool
+) -> Received | Response[str] | Redirect:
+    if not result.get("accepted"):
+        return _gone(request)
+    if form:  # post, redirect, get: reloading the thank-you page does not post again
+        return Redirect(
+            "/feedback/danke",
+            query_params={"noch": str(result["submissions_left"])},
+            status_code=303,
+        )
+    return Received("received", str(result["submission_id"]), int(result["submissions_left"]))
 
 
 @post(
@@ -277,30 +335,35 @@ async def _refused(
     status_code=201,
     summary="Submit feedback (JSON or form-encoded)",
 )
-async def feedback_submit(request: AnyRequest, token: str) -> Received | Response[str]:
-    """Stores one submission. JSON gets 201 JSON; a form post gets the thank-you page."""
-    limited = _check_rate(request, token)
+async def feedback_submit(request: AnyRequest, token: str) -> Received | Response[str] | Redirect:
+    """Stores one submission. JSON gets 201 JSON; a form post is sent on to the thank-you page."""
     digest = token_hash(token)
-    if limited or digest is None:
-        return limited or _gone(request)
-    is_form = _content_type(request) == _FORM
-    body = await _body(request)
-    fields: dict[str, str] | None = None
+    refused = _limit(request, digest)
+    if refused or digest is None:
+        return refused or _gone(request)
+    read = await _read(request)
+    if isinstance(read, Response):
+        return read
+    content_type, body = read
+    fields: dict[str, str] | None = {} if content_type == _FORM else None
+    posted = PostedSubmission(Submission(items=[]))  # replaced before the database can complain
     try:
-        if is_form:
-            fields = {}
+        if fields is not None:
             fields = _parse_form(body)
-        submission = from_form(fields) if fields is not None else decode_json(body)
+            posted = from_form(fields)
+        else:
+            posted = PostedSubmission(decode_json(body))
         result = await _store(
-            request.app.state.pool, digest, submission, request.scope["state"]["request_id"]
+            request.app.state.pool, digest, posted.submission, request.scope["state"]["request_id"]
         )
     except InvalidSubmissionError as invalid:
         return await _refused(request, digest, token, fields, invalid)
-    if not result.get("accepted"):
-        return _gone(request)
-    if is_form:
-        return _page("thanks.html", submissions_left=result["submissions_left"])
-    return Received("received", str(result["submission_id"]), int(result["submissions_left"]))
+    except DatabaseFieldError as error:
+        field = FieldError(posted.page_field(error.field), error.message)
+        return await _refused(
+            request, digest, token, fields, InvalidSubmissionError([field], error.message)
+        )
+    return _answer(result, request, form=fields is not None)
 
 
-feedback_routes = [feedback_css, feedback_page, feedback_prefill, feedback_submit]
+feedback_routes = [feedback_css, feedback_thanks, feedback_page, feedback_prefill, feedback_submit]

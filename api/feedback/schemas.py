@@ -7,6 +7,7 @@ A form post is turned into the same structure first, so both encodings share one
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
@@ -37,6 +38,9 @@ class Submission(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     items: Annotated[list[Item], msgspec.Meta(min_length=1, max_length=MAX_ITEMS)]
     contact: Contact | None = None
     comment: Comment | None = None
+    # A one-time key (the page puts one in its form): a submission posted again with the same
+    # key through the same link is stored once and answered like the first time.
+    submission_key: uuid.UUID | None = None
 
 
 class FieldError(msgspec.Struct):
@@ -62,6 +66,7 @@ _MESSAGES = {
     "items": f"Bitte bewerten Sie mindestens ein und höchstens {MAX_ITEMS} Produkte.",
     "sku": "Dieses Produkt ist nicht Teil der Probebox.",
     "would_reorder": "Bitte wählen Sie Ja, Nein oder keine Angabe.",
+    "submission_key": "Bitte laden Sie die Seite neu und senden Sie das Formular noch einmal.",
 }
 _AT = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 _FIELD_IN_MESSAGE = re.compile(r"field `(?P<name>[^`]+)`")
@@ -94,11 +99,36 @@ def decode_json(body: bytes) -> Submission:
 
 
 def _text(form: Mapping[str, str], key: str) -> str | None:
-    value = form.get(key, "").strip()
+    # browsers send line breaks as CRLF, but count them as one character against maxlength
+    value = form.get(key, "").replace("\r\n", "\n").strip()
     return value or None
 
 
-def from_form(form: Mapping[str, str]) -> Submission:
+def _page_field(form_indexes: Sequence[int], field: str) -> str:
+    """A field path of the submission (items[0].sku) as the page's (items[3].sku): products the
+    customer left untouched are not in the submission, so the numbering differs."""
+    match = re.fullmatch(r"items\[(\d+)\](.*)", field)
+    if not match or int(match.group(1)) >= len(form_indexes):
+        return field
+    return f"items[{form_indexes[int(match.group(1))]}]{match.group(2)}"
+
+
+class PostedSubmission(msgspec.Struct, frozen=True):
+    """A validated submission, and where each of its items sits on the page (form posts; a JSON
+    body has no page, and its field paths stay as they are)."""
+
+    submission: Submission
+    form_indexes: list[int] = msgspec.field(default_factory=list)
+
+    def page_field(self, field: str) -> str:
+        return _page_field(self.form_indexes, field)
+
+
+_RATINGS = {str(n): n for n in range(1, 6)}
+_REORDER = {"": None, "ja": True, "nein": False}
+
+
+def from_form(form: Mapping[str, str]) -> PostedSubmission:
     """The page's form fields (items-N-sku, items-N-rating, ...) as a Submission.
 
     A product the customer left completely untouched is not part of the submission; one with a
@@ -106,38 +136,42 @@ def from_form(form: Mapping[str, str]) -> Submission:
     """
     errors: list[FieldError] = []
     items: list[dict[str, Any]] = []
+    indexes: list[int] = []
     for index in range(MAX_ITEMS):
         sku = _text(form, f"items-{index}-sku")
         if sku is None:
             continue
         rating = _text(form, f"items-{index}-rating")
         comment = _text(form, f"items-{index}-comment")
-        reorder = _text(form, f"items-{index}-would_reorder")
-        if rating is None and comment is None and reorder is None:
+        reorder = _text(form, f"items-{index}-would_reorder") or ""
+        if rating is None and comment is None and not reorder:
             continue
-        item: dict[str, Any] = {"sku": sku, "comment": comment}
-        item["would_reorder"] = {"ja": True, "nein": False}.get(reorder or "")
-        if rating is None or not rating.isdigit():
+        if rating not in _RATINGS:
             errors.append(FieldError(f"items[{index}].rating", german_message("rating")))
-        else:
-            item["rating"] = int(rating)
-        items.append(item)
-    contact = {"name": _text(form, "contact_name"), "role": _text(form, "contact_role")}
-    data = {"items": items, "contact": contact, "comment": _text(form, "comment")}
+        if reorder not in _REORDER:
+            field = f"items[{index}].would_reorder"
+            errors.append(FieldError(field, german_message(field)))
+        items.append(
+            {
+                "sku": sku,
+                "rating": _RATINGS.get(rating or ""),
+                "comment": comment,
+                "would_reorder": _REORDER.get(reorder),
+            }
+        )
+        indexes.append(index)
     if errors:
-        raise InvalidSubmissionError(errors, "rating missing")
+        raise InvalidSubmissionError(errors, "; ".join(f"{e.field}: invalid" for e in errors))
+    data = {
+        "items": items,
+        "contact": {"name": _text(form, "contact_name"), "role": _text(form, "contact_role")},
+        "comment": _text(form, "comment"),
+        "submission_key": _text(form, "submission_key"),
+    }
     try:
-        return msgspec.convert(data, type=Submission)
+        return PostedSubmission(msgspec.convert(data, type=Submission), indexes)
     except msgspec.ValidationError as exc:
-        field = _field_of(exc)
-        # items[i] of the converted list is not the form's index i when products were skipped
-        match = re.match(r"items\[(\d+)\](.*)", field)
-        if match:
-            sku = items[int(match.group(1))]["sku"]
-            index = next(
-                i for i in range(MAX_ITEMS) if form.get(f"items-{i}-sku", "").strip() == sku
-            )
-            field = f"items[{index}]{match.group(2)}"
+        field = _page_field(indexes, _field_of(exc))
         raise InvalidSubmissionError([FieldError(field, german_message(field))], str(exc)) from None
 
 

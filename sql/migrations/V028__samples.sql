@@ -177,6 +177,7 @@ create table app.feedback_submissions (
     contact_name text,
     contact_role text,
     comment text,
+    submission_key uuid,
     received_at timestamptz not null default app.now(),
     constraint feedback_submissions_contact_name_length check (char_length(contact_name) between 1 and 200),
     constraint feedback_submissions_contact_role_known check (contact_role in ('CHEF', 'BUYER', 'GM', 'OTHER')),
@@ -193,10 +194,12 @@ comment on column app.feedback_submissions.contact_name is 'Who filled in the fo
 comment on column app.feedback_submissions.contact_role is 'CHEF, BUYER, GM or OTHER.';
 comment on column app.feedback_submissions.comment is 'Overall comment.';
 comment on column app.feedback_submissions.received_at is 'When it arrived.';
+comment on column app.feedback_submissions.submission_key is
+'The form''s one-time key: the same form posted again (reload, double tap) is stored once.';
 create index feedback_submissions_phase_idx on app.feedback_submissions (phase_id, received_at);
 create index feedback_submissions_lead_idx on app.feedback_submissions (lead_id);
 create index feedback_submissions_tenant_idx on app.feedback_submissions (tenant_id);
-create index feedback_submissions_token_idx on app.feedback_submissions (token_id);
+create unique index feedback_submissions_token_key on app.feedback_submissions (token_id, submission_key);
 
 create table app.product_feedback (
     id uuid primary key default gen_random_uuid(),

@@ -150,12 +150,16 @@ declare
     v_reminder_days integer;
     v_payload jsonb;
     v_timezone text;
+    v_from timestamptz;
 begin
     if p_action not in ('feedback_link.issued', 'feedback_link.rotated') then
         raise exception 'unknown action %', p_action using errcode = 'invalid_parameter_value';
     end if;
     select l.* into v_lead from app.leads as l where l.id = v_phase.lead_id;
     select c.timezone into v_timezone from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
+    -- the phase starts at 8 o'clock on its first day: the invitation goes out then (or now, if that
+    -- has passed), and the link's days and the reminder count from then
+    v_from := greatest(v_now, (v_phase.start_date + time '08:00') at time zone v_timezone);
     perform app_private.retire_feedback_tokens(p_phase_id);
 
     v_days := (app.effective_setting('sample.feedback.tokenDays', v_lead.tenant_id, app.current_org_id(), null) #>> '{}')::integer;
@@ -170,7 +174,7 @@ begin
     values (
         v_lead.tenant_id, v_lead.id, v_phase.id, extensions.digest(v_raw, 'sha256'), app.current_user_id(), v_now,
         -- whole days in the tenant's time zone, whatever the session's
-        ((v_now at time zone v_timezone) + make_interval(days => v_days)) at time zone v_timezone,
+        ((v_from at time zone v_timezone) + make_interval(days => v_days)) at time zone v_timezone,
         (app.effective_setting('sample.feedback.maxSubmissions', v_lead.tenant_id, app.current_org_id(), null) #>> '{}')::integer
     )
     returning * into v_token;
@@ -195,8 +199,10 @@ begin
                 where i.box_id = v_phase.box_id
             )
         );
-        insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key)
-        values (v_lead.tenant_id, v_email, 'feedback_invitation', v_payload, 'feedback_invitation:' || v_token.id);
+        insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key, next_attempt_at)
+        values (
+            v_lead.tenant_id, v_email, 'feedback_invitation', v_payload, 'feedback_invitation:' || v_token.id, v_from
+        );
         -- one reminder, if the link still works by then and nobody has answered yet; cancelled when
         -- feedback arrives
         if v_reminder_days < v_days
@@ -204,7 +210,7 @@ begin
             insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key, next_attempt_at)
             values (
                 v_lead.tenant_id, v_email, 'feedback_reminder', v_payload, 'feedback_reminder:' || v_token.id,
-                v_now + make_interval(days => v_reminder_days)
+                ((v_from at time zone v_timezone) + make_interval(days => v_reminder_days)) at time zone v_timezone
             );
         end if;
     end if;
@@ -222,7 +228,7 @@ end
 $$;
 comment on function app_private.issue_feedback_token(uuid, text) is
 'Issues a feedback link for a test phase the caller may change (revoking the previous one), queues the '
-'invitation and reminder mails, audits; returns the raw token, which is stored nowhere.';
+'invitation and reminder mails (which hold the link only while pending), audits; returns the raw token.';
 
 create function app_private.revoke_feedback_token(p_phase_id uuid) returns void
 language plpgsql

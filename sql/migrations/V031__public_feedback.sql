@@ -37,6 +37,24 @@ $$;
 comment on function app_private.feedback_form(bytea) is
 'The feedback page''s content for a usable token (by its SHA-256), or null for any unusable one.';
 
+-- The answer already given to a submission with this one-time key through this link, if any.
+create function app_private.repeated_submission(p_token_hash bytea, p_key uuid) returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select jsonb_build_object(
+        'accepted', true, 'submission_id', s.id, 'submissions_left', t.max_submissions - t.submissions,
+        'repeated', true
+    )
+    from app_private.feedback_tokens as t
+    inner join app.feedback_submissions as s on t.id = s.token_id
+    where t.token_hash = p_token_hash and s.submission_key = p_key
+$$;
+comment on function app_private.repeated_submission(bytea, uuid) is
+'For a repeated form post: the first answer given to that submission key through that link, or null.';
+
 -- One submission, in the caller's transaction: the token is counted atomically (the lead, then the
 -- phase, then the token are locked, in the order every sample path uses), the product rows are
 -- stored with source FORM, and the phase's first submission logs a SAMPLE_FEEDBACK activity (which
@@ -61,7 +79,14 @@ declare
     v_status text;
     v_contact text := btrim(p_submission #>> '{contact,name}');
     v_role text := p_submission #>> '{contact,role}';
+    v_key uuid := (p_submission ->> 'submission_key')::uuid;
+    v_repeat jsonb;
 begin
+    -- a form posted again (reload, double tap) gets the first answer, even if that used the link up
+    v_repeat := app_private.repeated_submission(p_token_hash, v_key);
+    if v_repeat is not null then
+        return v_repeat;
+    end if;
     -- unknown and unusable tokens cost the same single lookup (and take no locks)
     select t.* into v_token from app_private.feedback_tokens as t
     where
@@ -70,6 +95,11 @@ begin
     if v_token.id is not null then
         select l.* into v_lead from app.leads as l where l.id = v_token.lead_id for update;
         select ph.* into v_phase from app.test_phases as ph where ph.id = v_token.phase_id for update;
+        -- the same form may have been stored while this one waited for the locks
+        v_repeat := app_private.repeated_submission(p_token_hash, v_key);
+        if v_repeat is not null then
+            return v_repeat;
+        end if;
         -- counted only while usable; a concurrent submission waits for the row and re-checks
         update app_private.feedback_tokens as t
         set submissions = t.submissions + 1
@@ -106,10 +136,12 @@ begin
     end loop;
 
     v_first := not exists (select from app.feedback_submissions as s where s.phase_id = v_phase.id);
-    insert into app.feedback_submissions (id, tenant_id, lead_id, phase_id, token_id, contact_name, contact_role, comment)
+    insert into app.feedback_submissions (
+        id, tenant_id, lead_id, phase_id, token_id, contact_name, contact_role, comment, submission_key
+    )
     values (
         v_submission_id, v_lead.tenant_id, v_lead.id, v_phase.id, v_token.id, nullif(v_contact, ''), v_role,
-        nullif(btrim(p_submission ->> 'comment'), '')
+        nullif(btrim(p_submission ->> 'comment'), ''), v_key
     );
     insert into app.product_feedback (
         tenant_id, lead_id, phase_id, submission_id, sku, rating, comment, would_reorder, contact_name,
