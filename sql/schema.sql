@@ -6449,8 +6449,12 @@ begin
         return jsonb_build_object('accepted', false);
     end if;
 
-    if jsonb_typeof(p_submission -> 'items') is distinct from 'array' then
-        perform app.raise_error('FP911', 422, 'items fehlt.', 'items');
+    -- the service validates first; the rules hold here too, whoever calls
+    if jsonb_typeof(p_submission -> 'items') is distinct from 'array'
+        or jsonb_array_length(p_submission -> 'items') not between 1 and 50 then
+        perform app.raise_error(
+            'FP911', 422, 'Bitte bewerten Sie mindestens ein und höchstens 50 Produkte.', 'items'
+        );
     end if;
     for v_item in
         select e.value, e.ordinality - 1 as i from jsonb_array_elements(p_submission -> 'items') with ordinality as e

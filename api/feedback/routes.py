@@ -89,26 +89,36 @@ def _page(template: str, status: int = 200, **context: Any) -> Response[str]:
     return Response(html, status_code=status, media_type=MediaType.HTML)
 
 
-def _gone(request: AnyRequest) -> Response[str]:
-    """The one answer for every unusable token (no token-dependent detail, no instance)."""
-    if _wants_html(request):
-        return _page(
-            "message.html",
-            410,
-            title=GONE,
-            text="Bitte wenden Sie sich an Ihre Ansprechpartnerin bzw. Ihren Ansprechpartner "
-            "bei FreshFoodz, wenn Sie uns Feedback geben möchten.",
-        )
-    raise problem(410, "FP910", GONE)
-
-
 def _refuse(
-    request: AnyRequest, status: int, code: str, title: str, detail: str = ""
+    request: AnyRequest,
+    status: int,
+    code: str,
+    title: str,
+    detail: str = "",
+    *,
+    page_text: str = "",
+    headers: dict[str, str] | None = None,
 ) -> Response[str]:
     """A refusal: a page with the sentence for a browser, else a problem (raised)."""
     if _wants_html(request):
-        return _page("message.html", status, title=title, text=detail or title)
-    raise problem(status, code, title, detail)
+        response = _page("message.html", status, title=title, text=page_text or detail or title)
+        response.headers.update(headers or {})
+        return response
+    exc = problem(status, code, title, detail)
+    exc.headers = headers
+    raise exc
+
+
+def _gone(request: AnyRequest) -> Response[str]:
+    """The one answer for every unusable token (no token-dependent detail, no instance)."""
+    return _refuse(
+        request,
+        410,
+        "FP910",
+        GONE,
+        page_text="Bitte wenden Sie sich an Ihre Ansprechpartnerin bzw. Ihren Ansprechpartner "
+        "bei FreshFoodz, wenn Sie uns Feedback geben möchten.",
+    )
 
 
 def _limit(request: AnyRequest, digest: bytes | None) -> Response[str] | None:
@@ -121,14 +131,13 @@ def _limit(request: AnyRequest, digest: bytes | None) -> Response[str] | None:
         wait = rate["token"].hit(digest.hex())
     if not wait:
         return None
-    title = "Zu viele Anfragen. Bitte versuchen Sie es in einer Minute erneut."
-    if _wants_html(request):
-        response = _page("message.html", 429, title="Zu viele Anfragen", text=title)
-        response.headers["Retry-After"] = str(wait)
-        return response
-    exc = problem(429, "FP912", title)
-    exc.headers = {"Retry-After": str(wait)}
-    raise exc
+    return _refuse(
+        request,
+        429,
+        "FP912",
+        "Zu viele Anfragen. Bitte versuchen Sie es in einer Minute erneut.",
+        headers={"Retry-After": str(wait)},
+    )
 
 
 async def _load_form(pool: Pool, digest: bytes) -> dict[str, Any] | None:

@@ -3,7 +3,7 @@
 -- public submission (counted, first one is a qualifying activity unless the lead expired), the
 -- feedback form, visibility, test results and feedback logged by the rep.
 begin;
-select plan(129);
+select plan(130);
 -- Timestamps below are compared as text in UTC.
 set local timezone = 'UTC';
 
@@ -474,6 +474,10 @@ select tests.raises(
     format('select app_private.submit_feedback(decode(%L, ''hex''), %L)', :'h5',
         '{"items": [{"sku": "CF-1001", "rating": 4}, {"sku": "CF-1001", "rating": 2}]}'),
     'FP911 422', 'a product rated twice is refused'
+);
+select tests.raises(
+    format('select app_private.submit_feedback(decode(%L, ''hex''), %L)', :'h5', '{"items": []}'),
+    'FP911 422', 'a submission without products is refused'
 );
 select is(
     (select array[t.submissions, (select count(*)::int from app.feedback_submissions as s where s.phase_id = :'phase')]
