@@ -1,6 +1,12 @@
--- Database roles (SPEC 2.2). Roles are cluster-wide, so every statement is idempotent.
+-- Roles.
+-- Baseline (first release). Structure only: tables, constraints, indexes, policies, grants and
+-- the few functions that policies and column defaults use. Frozen once on main: change it with a
+-- new V file. Views and functions live in the R__ files.
+
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
+
+-- Database roles (SPEC 2.2). Roles are cluster-wide, so every statement is idempotent.
 
 do $$
 declare

@@ -1,6 +1,12 @@
--- Schemas and deny-by-default privileges (SPEC 2.3).
+-- Schemas, deny-by-default privileges and extensions.
+-- Baseline (first release). Structure only: tables, constraints, indexes, policies, grants and
+-- the few functions that policies and column defaults use. Frozen once on main: change it with a
+-- new V file. Views and functions live in the R__ files.
+
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
+
+-- Schemas and deny-by-default privileges (SPEC 2.3).
 
 -- Nobody gets anything implicitly: not on the database, not in public, not on new functions.
 revoke all on schema public from public;
@@ -35,3 +41,8 @@ grant usage on schema app, api to sales_rep, sales_manager, auditor, tenant_admi
 grant usage on schema app_private to svc_api, svc_jobs;
 grant usage on schema extensions to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
 grant usage on schema reporting to reporting_reader;
+
+-- Extensions for duplicate detection (pg_trgm) and the hold overlap constraint (btree_gist).
+
+create extension if not exists pg_trgm with schema extensions;
+create extension if not exists btree_gist with schema extensions;

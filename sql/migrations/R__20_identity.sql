@@ -1,8 +1,83 @@
--- The api surface for identity: api.users, api.user_accounts, whoami, create_user, deactivate_user.
+-- The request check, tokens, and the api of users.
+-- Repeatable (Flyway re-applies this file after the V files whenever its text changes; R__ files
+-- run in name order, so a file may use what an earlier one defines). Every definition here is
+-- the current text of its object: edit it in place. A view whose columns change is dropped and
+-- recreated here, a function whose signature changes is dropped here first.
+
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
 
-create view api.users
+-- Tenants, organisations, users; identity from the JWT claims; the PostgREST pre-request check.
+
+-- ---------------------------------------------------------------- request check
+create or replace function app_private.check_request() returns void
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+    v_claims jsonb := coalesce(
+        nullif(pg_catalog.current_setting('request.jwt.claims', true), ''), '{}'
+    )::jsonb;
+    v_uuid constant text := '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$';
+begin
+    -- No token: the request runs as web_anon, which can read nothing.
+    if v_claims ->> 'role' is null or v_claims ->> 'role' = 'web_anon' then
+        return;
+    end if;
+    if not (
+        coalesce(v_claims ->> 'sub', '') ~ v_uuid
+        and coalesce(v_claims ->> 'tenant_id', '') ~ v_uuid
+        and coalesce(v_claims ->> 'org_id', '') ~ v_uuid
+        and exists (
+            select
+            from app.users as u
+            where
+                u.id = (v_claims ->> 'sub')::uuid
+                and u.tenant_id = (v_claims ->> 'tenant_id')::uuid
+                and u.org_id = (v_claims ->> 'org_id')::uuid
+                and u.role = v_claims ->> 'role'
+                and u.active
+        )
+    ) then
+        perform app.raise_error(
+            'FP101', 401, 'Your session is no longer valid. Please sign in again.',
+            'The token does not belong to an active user with this tenant, organisation and role.'
+        );
+    end if;
+end
+$$;
+comment on function app_private.check_request() is
+'PostgREST db-pre-request (and the API service before user calls): rejects tokens whose sub '
+'is not an active user of that tenant, organisation and role, so deactivation acts at once.';
+grant execute on function app_private.check_request() to
+web_anon, sales_rep, sales_manager, auditor, tenant_admin, svc_api;
+
+-- The `freshplan token` command: claims for an active user, looked up by e-mail.
+create or replace function app_private.token_claims(p_email text, p_tenant_slug text default null)
+returns table (sub uuid, role text, tenant_id uuid, org_id uuid, tenant_slug text)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select u.id, u.role, u.tenant_id, u.org_id, t.slug
+    from app.users as u
+    inner join app.tenants as t on u.tenant_id = t.id
+    where
+        lower(u.email) = lower(p_email)
+        and u.active
+        and (p_tenant_slug is null or t.slug = p_tenant_slug)
+    order by t.slug
+$$;
+comment on function app_private.token_claims(text, text) is
+'Claims for minting a token for an active user (the freshplan token command).';
+grant execute on function app_private.token_claims(text, text) to svc_api;
+
+-- The api surface for identity: api.users, api.user_accounts, whoami, create_user, deactivate_user.
+
+create or replace view api.users
 with (security_invoker = true)
 as
 select
@@ -20,7 +95,7 @@ comment on column api.users.role is 'sales_rep, sales_manager, auditor or tenant
 comment on column api.users.org_id is 'Organisation inside the tenant.';
 grant select on api.users to sales_rep, sales_manager, auditor, tenant_admin;
 
-create view api.user_accounts
+create or replace view api.user_accounts
 with (security_invoker = true)
 as
 select
@@ -45,7 +120,7 @@ comment on column api.user_accounts.created_at is 'When the user was created.';
 comment on column api.user_accounts.deactivated_at is 'When the user was deactivated, or null.';
 grant select on api.user_accounts to sales_manager, auditor, tenant_admin;
 
-create function api.whoami() returns api.users
+create or replace function api.whoami() returns api.users
 language sql
 stable
 as $$
@@ -54,7 +129,7 @@ $$;
 comment on function api.whoami() is 'The calling user.';
 grant execute on function api.whoami() to sales_rep, sales_manager, auditor, tenant_admin;
 
-create function api.create_user(email text, display_name text, role text, org_id uuid)
+create or replace function api.create_user(email text, display_name text, role text, org_id uuid)
 returns api.users
 language plpgsql
 volatile
@@ -112,7 +187,7 @@ comment on function api.create_user(text, text, text, uuid) is
 grant execute on function api.create_user(text, text, text, uuid) to
 sales_rep, sales_manager, auditor, tenant_admin;
 
-create function api.deactivate_user(user_id uuid) returns void
+create or replace function api.deactivate_user(user_id uuid) returns void
 language plpgsql
 volatile
 as $$
@@ -140,3 +215,32 @@ comment on function api.deactivate_user(uuid) is
 'Deactivates a user of the caller''s tenant (tenant admins only); their tokens stop working at once.';
 grant execute on function api.deactivate_user(uuid) to
 sales_rep, sales_manager, auditor, tenant_admin;
+
+-- api functions for settings and notifications; user administration gets audited.
+
+-- User administration is audited like every other decision.
+create or replace function app_private.tg_users__audit() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+    if tg_op = 'INSERT' then
+        perform app_private.audit(
+            new.tenant_id, 'user.created', 'user', new.id, null, null,
+            jsonb_build_object('email', new.email, 'role', new.role, 'org_id', new.org_id)
+        );
+    elsif old.active and not new.active then
+        perform app_private.audit(
+            new.tenant_id, 'user.deactivated', 'user', new.id, null,
+            jsonb_build_object('active', true), jsonb_build_object('active', false)
+        );
+    end if;
+    return null;
+end
+$$;
+comment on function app_private.tg_users__audit() is 'Audits user creation and deactivation.';
+
+create or replace trigger _100_audit
+after insert or update of active on app.users
+for each row execute function app_private.tg_users__audit();

@@ -1,11 +1,50 @@
--- Sample boxes, test phases, test results and product feedback (SPEC 6), with the feedback link
--- tokens. The owner of a live lead and managers write (through the api functions); collaborators
--- read; managers, auditors and admins read the tenant; nobody else sees anything.
+-- Products, sample boxes, test phases, results, feedback links and customer feedback.
+-- Baseline (first release). Structure only: tables, constraints, indexes, policies, grants and
+-- the few functions that policies and column defaults use. Frozen once on main: change it with a
+-- new V file. Views and functions live in the R__ files.
+
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
 
+-- The product catalogue (filled by demo data now, by the Xentral sync later).
+
+create table app.products (
+    tenant_id uuid not null references app.tenants (id) on delete cascade,
+    sku text not null,
+    name text not null,
+    unit text not null,
+    active boolean not null default true,
+    updated_at timestamptz not null default app.now(),
+    primary key (tenant_id, sku),
+    constraint products_sku_format check (sku ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'),
+    constraint products_name_length check (char_length(name) between 1 and 200),
+    constraint products_unit_length check (char_length(unit) between 1 and 30)
+);
+comment on table app.products is 'Products a tenant sells (Cook&Fresh catalogue).';
+comment on column app.products.tenant_id is 'Tenant.';
+comment on column app.products.sku is 'Article number.';
+comment on column app.products.name is 'Product name.';
+comment on column app.products.unit is 'Sales unit, e.g. "Karton 6 x 1 kg".';
+comment on column app.products.active is 'False when no longer sold.';
+comment on column app.products.updated_at is 'Last change.';
+
+alter table app.products enable row level security;
+create policy select_tenant on app.products
+for select to sales_rep, sales_manager, auditor, tenant_admin
+using (tenant_id = (select app.current_tenant_id()));
+comment on policy select_tenant on app.products is 'Everybody reads the catalogue of their tenant.';
+grant select on app.products to sales_rep, sales_manager, auditor, tenant_admin;
+
+-- Sample boxes, test phases, test results and product feedback (SPEC 6), with the feedback link
+-- tokens. The owner of a live lead and managers write (through the api functions); collaborators
+-- read; managers, auditors and admins read the tenant; nobody else sees anything.
+
 -- Random bytes for the feedback tokens (trusted extension, so the migrator may create it).
 create extension if not exists pgcrypto with schema extensions;
+-- Row-level policies call this function, so it is structure and lives here; its body calls the
+-- protection rules, which live in a repeatable file that runs after every V file. Its body is
+-- therefore checked when it first runs (and by plpgsql_check in the catalog test), not here.
+set local check_function_bodies = off;
 
 -- A rep owns the lead and its protection is ACTIVE or GRACE: the condition for writing samples.
 create function app.rep_owns_live_lead(p_lead_id uuid) returns boolean
@@ -21,6 +60,8 @@ as $$
             and app.lead_status(l, app.my_protection_config(), app.now()) in ('ACTIVE', 'GRACE')
     )
 $$;
+
+set local check_function_bodies = on;
 comment on function app.rep_owns_live_lead(uuid) is
 'True when the calling rep owns the lead and its protection is ACTIVE or GRACE.';
 grant execute on function app.rep_owns_live_lead(uuid) to sales_rep;
@@ -346,183 +387,49 @@ grant insert (
     received_at, recorded_by
 ) on app.product_feedback to sales_rep, sales_manager;
 
--- The state of a feedback link at a moment (one place for the rule).
-create function app.feedback_link_state(
-    p_expires_at timestamptz, p_revoked_at timestamptz, p_submissions integer, p_max_submissions integer,
-    p_at timestamptz
-) returns text
-language sql
-immutable
-as $$
-    select case
-        when p_expires_at is null then 'NONE'
-        when p_revoked_at is not null then 'REVOKED'
-        when p_submissions >= p_max_submissions then 'EXHAUSTED'
-        when p_at >= p_expires_at then 'EXPIRED'
-        else 'ACTIVE'
-    end
-$$;
-comment on function app.feedback_link_state(timestamptz, timestamptz, integer, integer, timestamptz) is
-'NONE, REVOKED, EXHAUSTED, EXPIRED or ACTIVE: whether a feedback link accepts submissions at a moment.';
-grant execute on function app.feedback_link_state(timestamptz, timestamptz, integer, integer, timestamptz)
-to sales_rep, sales_manager, auditor, tenant_admin, svc_api;
+-- Feedback links of test phases: issuing (32 random bytes, only the SHA-256 stored), revoking,
+-- and the invitation and reminder mails through the outbox (SPEC 6).
 
--- ------------------------------------------------------------ api views
-create view api.sample_boxes
-with (security_invoker = true)
-as
-select
-    b.id,
-    b.lead_id,
-    b.configured_by,
-    b.configured_at,
-    b.notes,
-    coalesce(i.items, '[]') as items
-from app.sample_boxes as b
-left join lateral (
-    select
-        jsonb_agg(
-            jsonb_build_object('sku', si.sku, 'name', p.name, 'unit', p.unit, 'qty', si.qty) order by si.sku
-        ) as items
-    from app.sample_box_items as si
-    inner join app.products as p on si.tenant_id = p.tenant_id and si.sku = p.sku
-    where si.box_id = b.id
-) as i on true;
-comment on view api.sample_boxes is 'Sample boxes of leads the caller may read in full.';
-comment on column api.sample_boxes.id is 'Box id.';
-comment on column api.sample_boxes.lead_id is 'Lead.';
-comment on column api.sample_boxes.configured_by is 'Who put it together.';
-comment on column api.sample_boxes.configured_at is 'When.';
-comment on column api.sample_boxes.notes is 'Free text.';
-comment on column api.sample_boxes.items is 'Products: [{sku, name, unit, qty}], by SKU.';
+insert into app.settings_registry (key, allowed_scopes, default_value, json_schema, merge_strategy, description)
+values (
+    'sample.feedback.linkBase', '{global}', '"http://127.0.0.1:8000"',
+    '{"type": "string", "minLength": 8, "maxLength": 200}', 'replace',
+    'Public address of the feedback service; links are <linkBase>/feedback/<token>. Set by operators.'
+);
 
-create view api.test_phases
-with (security_invoker = true)
-as
-select
-    ph.id,
-    ph.lead_id,
-    ph.box_id,
-    ph.stage,
-    ph.start_date,
-    ph.end_date,
-    ph.created_by,
-    ph.created_at,
-    app.feedback_link_state(t.expires_at, t.revoked_at, t.submissions, t.max_submissions, clock.t)
-        as feedback_link_state,
-    t.created_at as feedback_link_issued_at,
-    t.expires_at as feedback_link_expires_at,
-    t.submissions as feedback_submissions,
-    t.max_submissions as feedback_max_submissions
-from app.test_phases as ph
-cross join (select app.now() as t limit 1) as clock  -- noqa: ST05, AM09
-left join lateral (
-    select
-        ft.created_at,
-        ft.expires_at,
-        ft.revoked_at,
-        ft.submissions,
-        ft.max_submissions
-    from app_private.feedback_tokens as ft
-    where ft.phase_id = ph.id
-    -- the unrevoked link is the current one (issuing a link revokes the others)
-    order by ft.revoked_at is null desc, ft.created_at desc, ft.id desc
-    limit 1
-) as t on true;
-comment on view api.test_phases is
-'Test phases of leads the caller may read in full, with the state of their latest feedback link.';
-comment on column api.test_phases.id is 'Phase id.';
-comment on column api.test_phases.lead_id is 'Lead.';
-comment on column api.test_phases.box_id is 'Sample box tested.';
-comment on column api.test_phases.stage is 'SAMPLE, TRIAL or PRODUCTION_CANDIDATE.';
-comment on column api.test_phases.start_date is 'First day.';
-comment on column api.test_phases.end_date is 'Last day (null: open-ended).';
-comment on column api.test_phases.created_by is 'Who started it.';
-comment on column api.test_phases.created_at is 'When.';
-comment on column api.test_phases.feedback_link_state is
-'ACTIVE, EXPIRED, REVOKED, EXHAUSTED, or NONE (no link issued).';
-comment on column api.test_phases.feedback_link_issued_at is 'When the current link was issued.';
-comment on column api.test_phases.feedback_link_expires_at is 'When the current link expires.';
-comment on column api.test_phases.feedback_submissions is 'Submissions through the current link.';
-comment on column api.test_phases.feedback_max_submissions is 'Submissions the current link accepts.';
+-- Mail that is no longer wanted (a revoked link's invitation, a reminder after feedback arrived).
+alter table app.outbox drop constraint outbox_status_known;
+alter table app.outbox add constraint outbox_status_known
+check (status in ('PENDING', 'SENT', 'PARKED', 'CANCELLED'));
+comment on column app.outbox.status is
+'PENDING, SENT, PARKED (gave up; see last_error) or CANCELLED (no longer wanted).';
+comment on column app.outbox.payload is
+'Template values. A feedback link (key "link") is kept only while the message is PENDING.';
 
-create view api.test_results
-with (security_invoker = true)
-as
-select
-    r.id,
-    r.phase_id,
-    r.lead_id,
-    r.sku,
-    r.outcome,
-    r.sell_through,
-    r.waste_delta,
-    r.notes,
-    r.recorded_by,
-    r.recorded_at
-from app.test_results as r;
-comment on view api.test_results is 'Results of test phases per product, of leads the caller may read in full.';
-comment on column api.test_results.id is 'Result id.';
-comment on column api.test_results.phase_id is 'Test phase.';
-comment on column api.test_results.lead_id is 'Lead.';
-comment on column api.test_results.sku is 'Article number.';
-comment on column api.test_results.outcome is 'SUCCESS, MIXED or FAIL.';
-comment on column api.test_results.sell_through is 'Share sold, percent.';
-comment on column api.test_results.waste_delta is 'Change of waste, percentage points.';
-comment on column api.test_results.notes is 'Free text.';
-comment on column api.test_results.recorded_by is 'Who recorded it.';
-comment on column api.test_results.recorded_at is 'When.';
+-- Payload columns of app.outbox are for the worker only: admins see the queue through api.outbox.
+revoke select on app.outbox from tenant_admin;
+grant select (
+    id, tenant_id, user_id, to_address, template, dedupe_key, status, attempts, next_attempt_at, last_error,
+    created_at, sent_at
+) on app.outbox to tenant_admin;
 
-create view api.product_feedback
-with (security_invoker = true)
-as
-select
-    f.id,
-    f.phase_id,
-    f.lead_id,
-    f.sku,
-    f.rating,
-    f.comment,
-    f.would_reorder,
-    f.contact_name,
-    f.contact_role,
-    f.source,
-    f.received_at,
-    f.recorded_by,
-    f.submission_id,
-    s.comment as submission_comment
-from app.product_feedback as f
-left join app.feedback_submissions as s on f.submission_id = s.id;
-comment on view api.product_feedback is
-'Customer feedback per product of test phases, of leads the caller may read in full.';
-comment on column api.product_feedback.id is 'Feedback id.';
-comment on column api.product_feedback.phase_id is 'Test phase.';
-comment on column api.product_feedback.lead_id is 'Lead.';
-comment on column api.product_feedback.sku is 'Article number.';
-comment on column api.product_feedback.rating is '1 to 5 stars.';
-comment on column api.product_feedback.comment is 'Comment on the product.';
-comment on column api.product_feedback.would_reorder is 'Would reorder (null: no answer).';
-comment on column api.product_feedback.contact_name is 'Who gave it.';
-comment on column api.product_feedback.contact_role is 'CHEF, BUYER, GM or OTHER.';
-comment on column api.product_feedback.source is 'EMAIL, FORM, PHONE or VISIT.';
-comment on column api.product_feedback.received_at is 'When it was given.';
-comment on column api.product_feedback.recorded_by is 'Who recorded it (null: the form).';
-comment on column api.product_feedback.submission_id is 'The form submission (FORM only).';
-comment on column api.product_feedback.submission_comment is 'The overall comment of that submission.';
+-- The api functions of samples and test phases (SPEC 6): the owner of a live lead or a manager
+-- writes; every change is audited.
 
-grant select on api.sample_boxes, api.test_phases, api.test_results, api.product_feedback
-to sales_rep, sales_manager, auditor, tenant_admin;
-
-do $$
-declare
-    v_view text;
-begin
-    foreach v_view in array array['api.sample_boxes', 'api.test_phases', 'api.test_results', 'api.product_feedback'] loop
-        execute format(
-            'create trigger _100_read_only instead of insert or update or delete on %s '
-            'for each row execute function app.tg_api_view__read_only()',
-            v_view
-        );
-    end loop;
-end
-$$;
+-- What start_test_phase and rotate_feedback_token return: the phase with the link, shown once.
+create type app.test_phase_link as (
+    id uuid,
+    lead_id uuid,
+    box_id uuid,
+    stage text,
+    start_date date,
+    end_date date,
+    created_at timestamptz,
+    feedback_token text,
+    feedback_link text,
+    feedback_link_expires_at timestamptz,
+    feedback_max_submissions integer
+);
+comment on type app.test_phase_link is
+'A test phase with its new feedback token and link (the only time the raw token is shown).';
+grant usage on type app.test_phase_link to sales_rep, sales_manager, auditor, tenant_admin;

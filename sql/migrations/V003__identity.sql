@@ -1,6 +1,50 @@
--- Tenants, organisations, users; identity from the JWT claims; the PostgREST pre-request check.
+-- The clock, tenants, organisations, users, the identity helpers that policies use, and the audit log.
+-- Baseline (first release). Structure only: tables, constraints, indexes, policies, grants and
+-- the few functions that policies and column defaults use. Frozen once on main: change it with a
+-- new V file. Views and functions live in the R__ files.
+
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
+
+-- The one place every rule reads the clock from, so tests can fix time.
+
+create table app.clock_override (
+    singleton boolean primary key default true,
+    fixed_at timestamptz not null,
+    constraint clock_override_single_row check (singleton)
+);
+
+comment on table app.clock_override is
+'At most one row. When present, app.now() returns fixed_at instead of the transaction time. '
+'Only the owner (tests, operators) can write it; runtime roles can only read it.';
+comment on column app.clock_override.singleton is 'Always true: keeps the table to one row.';
+comment on column app.clock_override.fixed_at is 'The time app.now() reports while the row exists.';
+
+alter table app.clock_override enable row level security;
+
+create policy select_all on app.clock_override
+for select to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs
+using (true);
+comment on policy select_all on app.clock_override is
+'Every runtime role reads the override, because app.now() runs with its privileges.';
+
+grant select on app.clock_override to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
+
+create function app.now() returns timestamptz
+language sql
+stable
+parallel safe
+as $$
+    select coalesce((select o.fixed_at from app.clock_override as o), pg_catalog.now())
+$$;
+
+comment on function app.now() is
+'Current time for every rule: the transaction time, or app.clock_override.fixed_at when set.';
+
+grant execute on function app.now() to
+sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
+
+-- Tenants, organisations, users; identity from the JWT claims; the PostgREST pre-request check.
 
 -- ---------------------------------------------------------------- identity helpers
 create function app.jwt_claims() returns jsonb
@@ -43,10 +87,15 @@ as $$ select app.jwt_claims() ->> 'role' $$;
 comment on function app.current_web_role() is
 'The calling user''s web role (JWT role): sales_rep, sales_manager, auditor or tenant_admin.';
 
-grant execute on function
-app.jwt_claims(), app.current_user_id(), app.current_tenant_id(), app.current_org_id(),
-app.current_web_role()
-to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
+grant execute on function app.jwt_claims() to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
+
+grant execute on function app.current_user_id() to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
+
+grant execute on function app.current_tenant_id() to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
+
+grant execute on function app.current_org_id() to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
+
+grant execute on function app.current_web_role() to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
 
 -- ---------------------------------------------------------------- tables
 create table app.tenants (
@@ -157,70 +206,57 @@ grant select on app.users to sales_manager, auditor, tenant_admin;
 grant insert (tenant_id, org_id, email, display_name, role) on app.users to tenant_admin;
 grant update (display_name, active, deactivated_at) on app.users to tenant_admin;
 
--- ---------------------------------------------------------------- request check
-create function app_private.check_request() returns void
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-declare
-    v_claims jsonb := coalesce(
-        nullif(pg_catalog.current_setting('request.jwt.claims', true), ''), '{}'
-    )::jsonb;
-    v_uuid constant text := '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$';
-begin
-    -- No token: the request runs as web_anon, which can read nothing.
-    if v_claims ->> 'role' is null or v_claims ->> 'role' = 'web_anon' then
-        return;
-    end if;
-    if not (
-        coalesce(v_claims ->> 'sub', '') ~ v_uuid
-        and coalesce(v_claims ->> 'tenant_id', '') ~ v_uuid
-        and coalesce(v_claims ->> 'org_id', '') ~ v_uuid
-        and exists (
-            select
-            from app.users as u
-            where
-                u.id = (v_claims ->> 'sub')::uuid
-                and u.tenant_id = (v_claims ->> 'tenant_id')::uuid
-                and u.org_id = (v_claims ->> 'org_id')::uuid
-                and u.role = v_claims ->> 'role'
-                and u.active
-        )
-    ) then
-        perform app.raise_error(
-            'FP101', 401, 'Your session is no longer valid. Please sign in again.',
-            'The token does not belong to an active user with this tenant, organisation and role.'
-        );
-    end if;
-end
-$$;
-comment on function app_private.check_request() is
-'PostgREST db-pre-request (and the API service before user calls): rejects tokens whose sub '
-'is not an active user of that tenant, organisation and role, so deactivation acts at once.';
-
 grant usage on schema app_private to web_anon, sales_rep, sales_manager, auditor, tenant_admin;
-grant execute on function app_private.check_request() to
-web_anon, sales_rep, sales_manager, auditor, tenant_admin, svc_api;
 
--- The `freshplan token` command: claims for an active user, looked up by e-mail.
-create function app_private.token_claims(p_email text, p_tenant_slug text default null)
-returns table (sub uuid, role text, tenant_id uuid, org_id uuid, tenant_slug text)
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-    select u.id, u.role, u.tenant_id, u.org_id, t.slug
-    from app.users as u
-    inner join app.tenants as t on u.tenant_id = t.id
-    where
-        lower(u.email) = lower(p_email)
-        and u.active
-        and (p_tenant_slug is null or t.slug = p_tenant_slug)
-    order by t.slug
-$$;
-comment on function app_private.token_claims(text, text) is
-'Claims for minting a token for an active user (the freshplan token command).';
-grant execute on function app_private.token_claims(text, text) to svc_api;
+-- The append-only audit log (SPEC 3.9).
+
+create table app.audit_log (
+    id bigint generated always as identity primary key,
+    tenant_id uuid not null references app.tenants (id) on delete cascade,
+    occurred_at timestamptz not null default app.now(),
+    actor_id uuid references app.users (id) on delete set null,
+    actor_role text,
+    action text not null,
+    entity_type text not null,
+    entity_id uuid,
+    lead_id uuid,
+    before jsonb,
+    after jsonb,
+    reason text,
+    request_id text,
+    constraint audit_log_action_format check (action ~ '^[a-z_]+\.[a-z_]+$'),
+    constraint audit_log_reason_length check (char_length(reason) <= 2000),
+    constraint audit_log_request_id_length check (char_length(request_id) <= 200)
+);
+comment on table app.audit_log is
+'Append-only record of every protection decision and settings change. No runtime role may '
+'update or delete a row (no privilege, and a trigger refuses it even for the owner).';
+comment on column app.audit_log.id is 'Monotonic id: the order rows were written.';
+comment on column app.audit_log.tenant_id is 'Tenant the entry belongs to.';
+comment on column app.audit_log.occurred_at is 'When the change happened (app.now()).';
+comment on column app.audit_log.actor_id is 'The user who acted; null when the system (a job) acted.';
+comment on column app.audit_log.actor_role is 'The actor''s web role at the time, or null for the system.';
+comment on column app.audit_log.action is 'What happened, e.g. lead.registered, lead.hold_added, settings.changed.';
+comment on column app.audit_log.entity_type is 'Kind of entity changed: lead, hold, extension_request, setting, ...';
+comment on column app.audit_log.entity_id is 'Id of the entity changed (null for settings).';
+comment on column app.audit_log.lead_id is
+'The lead concerned, for visibility (a rep sees entries of leads they read).';
+comment on column app.audit_log.before is 'State before the change (JSON), or null.';
+comment on column app.audit_log.after is 'State after the change (JSON), or null.';
+comment on column app.audit_log.reason is 'Reason given by the actor, where the action requires one.';
+comment on column app.audit_log.request_id is 'X-Request-Id of the HTTP request that caused it, when known.';
+
+create index audit_log_tenant_time_idx on app.audit_log (tenant_id, occurred_at desc);
+create index audit_log_lead_idx on app.audit_log (lead_id, id) where lead_id is not null;
+create index audit_log_actor_idx on app.audit_log (actor_id) where actor_id is not null;
+
+alter table app.audit_log enable row level security;
+-- Row visibility for reps depends on leads (defined later); managers, auditors and admins
+-- read the whole tenant. The rep policy is added with the lead tables.
+create policy select_tenant on app.audit_log
+for select to sales_manager, auditor, tenant_admin
+using (tenant_id = (select app.current_tenant_id()));
+comment on policy select_tenant on app.audit_log is
+'Managers, auditors and admins read every entry of their tenant.';
+
+grant select on app.audit_log to sales_rep, sales_manager, auditor, tenant_admin;

@@ -1,7 +1,13 @@
--- The settings registry (SPEC 3.2): keys with type, allowed scopes, default, JSON schema and merge
--- strategy; values per scope; resolution user > org > tenant > global > default.
+-- The settings registry and values, and the per-tenant protection configuration.
+-- Baseline (first release). Structure only: tables, constraints, indexes, policies, grants and
+-- the few functions that policies and column defaults use. Frozen once on main: change it with a
+-- new V file. Views and functions live in the R__ files.
+
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
+
+-- The settings registry (SPEC 3.2): keys with type, allowed scopes, default, JSON schema and merge
+-- strategy; values per scope; resolution user > org > tenant > global > default.
 
 create table app.settings_registry (
     key text primary key,
@@ -116,154 +122,6 @@ grant insert (key, scope, tenant_id, target_id, value, updated_by) on app.settin
 grant update (value, updated_by, updated_at) on app.settings_values to tenant_admin;
 grant delete on app.settings_values to tenant_admin;
 
--- ------------------------------------------------------------ validation
--- A small, strict subset of JSON Schema: type, enum, minimum, maximum, minLength, maxLength,
--- items, uniqueItems, propertyNames, additionalProperties, format "iana-timezone".
--- Returns the first violation as a sentence naming the path, or null when the value is valid.
-create function app.json_schema_error(p_schema jsonb, p_value jsonb, p_path text default 'value')
-returns text
-language plpgsql
-stable
-as $$
-declare
-    v_type text := p_schema ->> 'type';
-    v_actual text := jsonb_typeof(p_value);
-    v_item record;
-    v_error text;
-begin
-    if v_type is not null then
-        if v_type = 'integer' then
-            if v_actual <> 'number' or p_value::text::numeric <> trunc(p_value::text::numeric) then
-                return format('%s must be a whole number', p_path);
-            end if;
-        elsif v_actual is distinct from v_type then
-            return format('%s must be of type %s', p_path, v_type);
-        end if;
-    end if;
-    if p_schema ? 'enum' and not (p_schema -> 'enum') @> jsonb_build_array(p_value) then
-        return format('%s must be one of %s', p_path, p_schema -> 'enum');
-    end if;
-    if v_actual = 'number' then
-        if p_schema ? 'minimum' and p_value::text::numeric < (p_schema ->> 'minimum')::numeric then
-            return format('%s must be at least %s', p_path, p_schema ->> 'minimum');
-        end if;
-        if p_schema ? 'maximum' and p_value::text::numeric > (p_schema ->> 'maximum')::numeric then
-            return format('%s must be at most %s', p_path, p_schema ->> 'maximum');
-        end if;
-    end if;
-    if v_actual = 'string' then
-        if p_schema ? 'minLength' and char_length(p_value #>> '{}') < (p_schema ->> 'minLength')::int then
-            return format('%s must have at least %s characters', p_path, p_schema ->> 'minLength');
-        end if;
-        if p_schema ? 'maxLength' and char_length(p_value #>> '{}') > (p_schema ->> 'maxLength')::int then
-            return format('%s must have at most %s characters', p_path, p_schema ->> 'maxLength');
-        end if;
-        if p_schema ->> 'format' = 'iana-timezone'
-            and not exists (select from pg_catalog.pg_timezone_names where name = p_value #>> '{}') then
-            return format('%s must be an IANA time zone name such as Europe/Berlin', p_path);
-        end if;
-    end if;
-    if v_actual = 'array' then
-        if (p_schema -> 'uniqueItems')::boolean
-            and jsonb_array_length(p_value) <> (select count(distinct e) from jsonb_array_elements(p_value) as e) then
-            return format('%s must not repeat items', p_path);
-        end if;
-        if p_schema ? 'items' then
-            for v_item in select e.value, e.ordinality from jsonb_array_elements(p_value) with ordinality as e loop
-                v_error := app.json_schema_error(
-                    p_schema -> 'items', v_item.value, format('%s[%s]', p_path, v_item.ordinality - 1)
-                );
-                if v_error is not null then
-                    return v_error;
-                end if;
-            end loop;
-        end if;
-    end if;
-    if v_actual = 'object' then
-        for v_item in select e.key, e.value from jsonb_each(p_value) as e order by e.key loop
-            if p_schema ? 'propertyNames' then
-                v_error := app.json_schema_error(
-                    p_schema -> 'propertyNames', to_jsonb(v_item.key), format('key %s of %s', v_item.key, p_path)
-                );
-                if v_error is not null then
-                    return v_error;
-                end if;
-            end if;
-            if p_schema ? 'additionalProperties' then
-                v_error := app.json_schema_error(
-                    p_schema -> 'additionalProperties', v_item.value, format('%s.%s', p_path, v_item.key)
-                );
-                if v_error is not null then
-                    return v_error;
-                end if;
-            end if;
-        end loop;
-    end if;
-    return null;
-end
-$$;
-comment on function app.json_schema_error(jsonb, jsonb, text) is
-'First violation of a value against a settings schema (a JSON Schema subset), or null.';
-
--- ------------------------------------------------------------ resolution
-create function app.effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid)
-returns jsonb
-language sql
-stable
-as $$
-    with v as (
-        select
-            (array_agg(sv.value) filter (where sv.scope = 'global'))[1] as global_value,
-            (array_agg(sv.value) filter (where sv.scope = 'tenant'))[1] as tenant_value,
-            (array_agg(sv.value) filter (where sv.scope = 'org'))[1] as org_value,
-            (array_agg(sv.value) filter (where sv.scope = 'user'))[1] as user_value
-        from app.settings_values as sv
-        where
-            sv.key = p_key
-            and (
-                sv.scope = 'global'
-                or (sv.scope = 'tenant' and sv.target_id = p_tenant_id)
-                or (sv.scope = 'org' and sv.target_id = p_org_id and sv.tenant_id = p_tenant_id)
-                or (sv.scope = 'user' and sv.target_id = p_user_id and sv.tenant_id = p_tenant_id)
-            )
-    )
-    select
-        case r.merge_strategy
-            when 'merge' then
-                r.default_value || coalesce(v.global_value, '{}') || coalesce(v.tenant_value, '{}')
-                || coalesce(v.org_value, '{}') || coalesce(v.user_value, '{}')
-            when 'append' then (
-                select coalesce(jsonb_agg(x.item order by x.first_position), '[]')
-                from (
-                    select e.item, min(e.position) as first_position
-                    from (
-                        select base.item, base.position
-                        from jsonb_array_elements(coalesce(v.tenant_value, v.global_value, r.default_value))
-                            with ordinality as base (item, position)
-                        union all
-                        select o.item, 1000 + o.position
-                        from jsonb_array_elements(coalesce(v.org_value, '[]')) with ordinality as o (item, position)
-                        union all
-                        select u.item, 2000 + u.position
-                        from jsonb_array_elements(coalesce(v.user_value, '[]')) with ordinality as u (item, position)
-                    ) as e
-                    group by e.item
-                ) as x
-            )
-            else coalesce(v.user_value, v.org_value, v.tenant_value, v.global_value, r.default_value)
-        end
-    from app.settings_registry as r
-    cross join v
-    where r.key = p_key
-$$;
-comment on function app.effective_setting(text, uuid, uuid, uuid) is
-'The value of a setting for a tenant, org and user: user > org > tenant > global > default, '
-'combined by the key''s merge strategy.';
-
-grant execute on function app.json_schema_error(jsonb, jsonb, text) to tenant_admin;
-grant execute on function app.effective_setting(text, uuid, uuid, uuid)
-to sales_rep, sales_manager, auditor, tenant_admin, svc_jobs;
-
 -- ------------------------------------------------------------ the keys of SPEC 3.2
 insert into app.settings_registry (key, allowed_scopes, default_value, json_schema, merge_strategy, description)
 values
@@ -350,3 +208,46 @@ values
     '{"type": "integer", "minimum": 1, "maximum": 30}', 'replace',
     'Days without feedback after which the customer is reminded once.'
 );
+
+-- Per-tenant protection settings, resolved once per tenant so every deadline is a cheap join,
+-- and the deadline formulas of SPEC 3.3 as one pure function.
+
+-- One row per tenant, rewritten by triggers whenever a setting that feeds it changes, so a
+-- settings change moves every deadline at once and no read resolves settings per lead.
+create table app.protection_configs (
+    tenant_id uuid primary key references app.tenants (id) on delete cascade,
+    base_months integer not null,
+    progress_days integer not null,
+    grace_days integer not null,
+    warning_days integer not null,
+    mode text not null,
+    timezone text not null,
+    hold_max_days jsonb not null,
+    cooldown_days integer not null,
+    pseudonymize_after_days integer not null,
+    constraint protection_configs_mode_known check (mode in ('GREATEST', 'LEAST'))
+);
+comment on table app.protection_configs is
+'Effective protection settings per tenant (derived from the settings registry by triggers; '
+'never edited directly).';
+comment on column app.protection_configs.tenant_id is 'Tenant.';
+comment on column app.protection_configs.base_months is 'lead.protection.baseMonths.';
+comment on column app.protection_configs.progress_days is 'lead.protection.progressDays.';
+comment on column app.protection_configs.grace_days is 'lead.protection.graceDays.';
+comment on column app.protection_configs.warning_days is 'lead.protection.warningDays.';
+comment on column app.protection_configs.mode is 'lead.protection.mode: GREATEST or LEAST.';
+comment on column app.protection_configs.timezone is 'tenant.timezone: IANA zone of calendar arithmetic.';
+comment on column app.protection_configs.hold_max_days is 'lead.protection.hold.maxDays: reason -> days.';
+comment on column app.protection_configs.cooldown_days is 'lead.claim.cooldownDays.';
+comment on column app.protection_configs.pseudonymize_after_days is 'lead.gdpr.pseudonymizeAfterDays.';
+
+alter table app.protection_configs enable row level security;
+create policy select_tenant on app.protection_configs
+for select to sales_rep, sales_manager, auditor, tenant_admin
+using (tenant_id = (select app.current_tenant_id()));
+comment on policy select_tenant on app.protection_configs is 'Users read their tenant''s configuration.';
+create policy select_all on app.protection_configs
+for select to svc_jobs
+using (true);
+comment on policy select_all on app.protection_configs is 'Jobs work across tenants.';
+grant select on app.protection_configs to sales_rep, sales_manager, auditor, tenant_admin, svc_jobs;

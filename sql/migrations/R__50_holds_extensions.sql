@@ -1,8 +1,84 @@
--- api functions for stop-the-clock holds, extensions and manager actions (SPEC 3.4-3.6).
+-- Stop-the-clock holds and extension requests.
+-- Repeatable (Flyway re-applies this file after the V files whenever its text changes; R__ files
+-- run in name order, so a file may use what an earlier one defines). Every definition here is
+-- the current text of its object: edit it in place. A view whose columns change is dropped and
+-- recreated here, a function whose signature changes is dropped here first.
+
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
 
-create function api.add_hold(
+-- The api views of SPEC 4.1 (leads and everything around them).
+
+create or replace view api.holds
+with (security_invoker = true)
+as
+select
+    h.id,
+    h.lead_id,
+    h.reason,
+    h.note,
+    h.start_at,
+    h.end_at,
+    h.state,
+    h.requested_by,
+    h.decided_by,
+    h.decided_at,
+    h.decision_note,
+    h.created_at
+from app.holds as h;
+comment on view api.holds is 'Stop-the-clock holds of leads the caller may read in full.';
+comment on column api.holds.id is 'Hold id.';
+comment on column api.holds.lead_id is 'Lead.';
+comment on column api.holds.reason is
+'FFZ_PRICE_APPROVAL, FFZ_SAMPLE_DELAY, FFZ_SUPPLY_ISSUE, CUSTOMER_BLOCKED, OTHER.';
+comment on column api.holds.note is 'Explanation.';
+comment on column api.holds.start_at is 'Start.';
+comment on column api.holds.end_at is 'End (exclusive); null while open.';
+comment on column api.holds.state is 'PENDING, APPROVED or REJECTED.';
+comment on column api.holds.requested_by is 'Who asked for it.';
+comment on column api.holds.decided_by is 'Who decided.';
+comment on column api.holds.decided_at is 'When it was decided.';
+comment on column api.holds.decision_note is 'Note of the decision.';
+comment on column api.holds.created_at is 'When it was requested.';
+
+grant select on api.holds to sales_rep, sales_manager, auditor, tenant_admin;
+
+create or replace view api.extension_requests
+with (security_invoker = true)
+as
+select
+    x.id,
+    x.lead_id,
+    x.days,
+    x.reason,
+    x.state,
+    x.requested_by,
+    x.requested_at,
+    x.decided_by,
+    x.decided_at,
+    x.decision_note,
+    x.due_at,
+    x.escalated_at
+from app.extension_requests as x;
+comment on view api.extension_requests is 'Extension requests of leads the caller may read in full.';
+comment on column api.extension_requests.id is 'Request id.';
+comment on column api.extension_requests.lead_id is 'Lead.';
+comment on column api.extension_requests.days is 'Days requested.';
+comment on column api.extension_requests.reason is 'Why.';
+comment on column api.extension_requests.state is 'PENDING, APPROVED or REJECTED.';
+comment on column api.extension_requests.requested_by is 'Owner who asked.';
+comment on column api.extension_requests.requested_at is 'When.';
+comment on column api.extension_requests.decided_by is 'Manager who decided.';
+comment on column api.extension_requests.decided_at is 'When it was decided.';
+comment on column api.extension_requests.decision_note is 'Note of the decision.';
+comment on column api.extension_requests.due_at is 'Decision due; escalated to admins after.';
+comment on column api.extension_requests.escalated_at is 'When it was escalated.';
+
+grant select on api.extension_requests to sales_rep, sales_manager, auditor, tenant_admin;
+
+-- api functions for stop-the-clock holds, extensions and manager actions (SPEC 3.4-3.6).
+
+create or replace function api.add_hold(
     lead_id uuid, reason text, start_at timestamptz default null, end_at timestamptz default null,
     note text default null
 ) returns api.holds
@@ -102,8 +178,10 @@ comment on function api.add_hold(uuid, text, timestamptz, timestamptz, text) is
 'Stops the clock (owner or manager, lead ACTIVE or GRACE). FreshFoodz reasons and managers'' holds '
 'are approved at once; CUSTOMER_BLOCKED and OTHER wait for a manager. Overlaps are refused (FP515).';
 
+grant execute on function api.add_hold(uuid, text, timestamptz, timestamptz, text) to sales_rep, sales_manager, auditor, tenant_admin;
+
 -- The hold as the caller sees it, with its lead locked; FP516 (404) when invisible.
-create function app.hold_for_action(p_hold_id uuid) returns app.holds
+create or replace function app.hold_for_action(p_hold_id uuid) returns app.holds
 language plpgsql
 volatile
 as $$
@@ -124,7 +202,7 @@ comment on function app.hold_for_action(
 ) is 'Returns a hold visible to the caller with its lead locked, or raises FP516.';
 grant execute on function app.hold_for_action(uuid) to sales_rep, sales_manager, auditor, tenant_admin;
 
-create function api.end_hold(hold_id uuid) returns api.holds
+create or replace function api.end_hold(hold_id uuid) returns api.holds
 language plpgsql
 volatile
 as $$
@@ -156,7 +234,9 @@ end
 $$;
 comment on function api.end_hold(uuid) is 'Ends a running hold now (owner or manager): the clock runs again.';
 
-create function api.decide_hold(hold_id uuid, approve boolean, note text default null) returns api.holds
+grant execute on function api.end_hold(uuid) to sales_rep, sales_manager, auditor, tenant_admin;
+
+create or replace function api.decide_hold(hold_id uuid, approve boolean, note text default null) returns api.holds
 language plpgsql
 volatile
 as $$
@@ -197,7 +277,9 @@ $$;
 comment on function api.decide_hold(uuid, boolean, text) is
 'Approves or rejects a pending hold (managers). An approved hold counts from its start_at.';
 
-create function api.request_extension(lead_id uuid, days integer, reason text) returns api.extension_requests
+grant execute on function api.decide_hold(uuid, boolean, text) to sales_rep, sales_manager, auditor, tenant_admin;
+
+create or replace function api.request_extension(lead_id uuid, days integer, reason text) returns api.extension_requests
 language plpgsql
 volatile
 as $$
@@ -248,7 +330,9 @@ $$;
 comment on function api.request_extension(uuid, integer, text) is
 'The owner asks for 1-90 more days (mode LEAST only; FP601 in GREATEST). A manager decides within 48 hours.';
 
-create function api.decide_extension(request_id uuid, approve boolean, note text default null)
+grant execute on function api.request_extension(uuid, integer, text) to sales_rep, sales_manager, auditor, tenant_admin;
+
+create or replace function api.decide_extension(request_id uuid, approve boolean, note text default null)
 returns api.extension_requests
 language plpgsql
 volatile
@@ -300,212 +384,4 @@ $$;
 comment on function api.decide_extension(uuid, boolean, text) is
 'Approves or rejects an extension request (managers); approved days extend term_end_at.';
 
-create function api.override_protection(lead_id uuid, until timestamptz, reason text)
-returns api.lead_protection
-language plpgsql
-volatile
-as $$
-#variable_conflict use_column
-declare
-    v_lead app.leads;
-    v_reason text;
-    v_id uuid;
-begin
-    perform app.require_role(array['sales_manager']);
-    v_reason := app.check_text(override_protection.reason, 'reason', 10, 2000);
-    v_lead := app.lead_for_action(override_protection.lead_id);
-    if v_lead.owner_id is null then
-        perform app.raise_error('FP310', 409, 'The lead is in the pool; assign it with transfer_lead.', 'lead_id');
-    end if;
-    if override_protection.until is null or override_protection.until <= app.now()
-        or override_protection.until > app.now() + interval '2 years' then
-        perform app.raise_error('FP703', 400, 'until must lie in the future (at most two years ahead).', 'until');
-    end if;
-    insert into app.protection_overrides (tenant_id, lead_id, assignment_id, until, reason, created_by)
-    values (v_lead.tenant_id, v_lead.id, v_lead.assignment_id, override_protection.until, v_reason, app.current_user_id())
-    returning id into v_id;
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.override', 'lead', v_lead.id, v_lead.id,
-        jsonb_build_object('override_until', v_lead.override_until),
-        jsonb_build_object('override_until', override_protection.until), v_reason
-    );
-    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
-end
-$$;
-comment on function api.override_protection(uuid, timestamptz, text) is
-'Keeps a lead ACTIVE until `until` whatever its progress (managers; also rescues an expired lead '
-'before its release).';
-
--- Manager actions that change ownership: definer functions, so that they may write ownership, with
--- every rule checked here; the api functions validate arguments and call them.
-create function app_private.expire_lead_now(p_lead_id uuid, p_reason text) returns void
-language plpgsql
-volatile
-security definer
-set search_path = ''
-as $$
-declare
-    v_lead app.leads;
-begin
-    perform app.require_role(array['sales_manager']);
-    v_lead := app_private.my_tenants_lead(p_lead_id);
-    if v_lead.owner_id is null then
-        perform app.raise_error('FP310', 409, 'The lead is already in the pool.', 'lead_id');
-    end if;
-    perform app_private.release_lead(v_lead.id, 'EXPIRED_NOW', false, p_reason);
-end
-$$;
-comment on function app_private.expire_lead_now(uuid, text) is 'Releases a lead now (managers of its tenant).';
-
-create function app_private.reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text) returns void
-language plpgsql
-volatile
-security definer
-set search_path = ''
-as $$
-declare
-    v_lead app.leads;
-begin
-    perform app.require_role(array['sales_manager', 'tenant_admin']);
-    v_lead := app_private.my_tenants_lead(p_lead_id);
-    if app.current_web_role() = 'tenant_admin' and v_lead.owner_id is not null then
-        perform app.raise_error('FP102', 403, 'Tenant admins assign pool leads only.', 'lead_id');
-    end if;
-    if not exists (
-        select from app.users as u
-        where u.id = p_new_owner_id and u.tenant_id = v_lead.tenant_id and u.role = 'sales_rep' and u.active
-    ) then
-        perform app.raise_error('FP704', 400, 'new_owner_id must be an active sales rep of your tenant.', 'new_owner_id');
-    end if;
-    if p_new_owner_id = v_lead.owner_id then
-        perform app.raise_error('FP704', 409, 'The lead already belongs to this rep.', 'new_owner_id');
-    end if;
-    if v_lead.owner_id is not null then
-        perform app_private.close_assignment(v_lead.id, 'TRANSFERRED', null, false);
-        -- Collaborators stay, except the new owner, who now owns the lead. (Pool leads have none.)
-        delete from app.collaborators as c where c.lead_id = v_lead.id and c.user_id = p_new_owner_id;
-    end if;
-    perform app_private.open_assignment(
-        v_lead.id, p_new_owner_id, app.now(), case when v_lead.owner_id is null then 'ASSIGNED' else 'TRANSFERRED' end
-    );
-    perform app_private.notify(
-        v_lead.tenant_id, p_new_owner_id, 'LEAD_ASSIGNED', v_lead.id,
-        format('Neuer Lead: %s', v_lead.company_name),
-        format('Ihnen wurde der Lead %s übertragen.', v_lead.company_name),
-        'LEAD_ASSIGNED:' || v_lead.id || ':' || app.now()
-    );
-    perform app_private.write_audit(
-        v_lead.tenant_id, 'lead.transferred', 'lead', v_lead.id, v_lead.id,
-        jsonb_build_object('owner_id', v_lead.owner_id), jsonb_build_object('owner_id', p_new_owner_id),
-        p_reason, false
-    );
-end
-$$;
-comment on function app_private.reassign_lead(uuid, uuid, text) is
-'Gives a lead to a rep with a fresh cycle (managers: any lead of the tenant; tenant admins: pool leads).';
-
-create function app_private.backdate_lead(p_lead_id uuid, p_registered_at timestamptz, p_reason text)
-returns void
-language plpgsql
-volatile
-security definer
-set search_path = ''
-as $$
-declare
-    v_lead app.leads;
-begin
-    perform app.require_role(array['sales_manager']);
-    v_lead := app_private.my_tenants_lead(p_lead_id);
-    if v_lead.owner_id is null then
-        perform app.raise_error('FP310', 409, 'The lead is in the pool; there is no registration to backdate.', 'lead_id');
-    end if;
-    if p_registered_at is null
-        or p_registered_at >= v_lead.registered_at
-        or p_registered_at > app.now()
-        or p_registered_at < v_lead.created_at - interval '365 days' then
-        perform app.raise_error(
-            'FP705', 422,
-            format(
-                'registered_at must be earlier than %s and not before %s.',
-                app.format_day(v_lead.registered_at), app.format_day(v_lead.created_at - interval '365 days')
-            ),
-            'registered_at'
-        );
-    end if;
-    update app.lead_assignments set registered_at = p_registered_at where id = v_lead.assignment_id;
-    perform app_private.write_audit(
-        v_lead.tenant_id, 'lead.registration_backdated', 'lead', v_lead.id, v_lead.id,
-        jsonb_build_object('registered_at', v_lead.registered_at), jsonb_build_object('registered_at', p_registered_at),
-        p_reason, false
-    );
-end
-$$;
-comment on function app_private.backdate_lead(uuid, timestamptz, text) is
-'Moves the registration of the current cycle earlier (managers of the lead''s tenant).';
-
-grant execute on function
-app_private.expire_lead_now(uuid, text),
-app_private.reassign_lead(uuid, uuid, text),
-app_private.backdate_lead(uuid, timestamptz, text)
-to sales_manager, tenant_admin;
-
-create function api.expire_now(lead_id uuid, reason text) returns api.lead_protection
-language plpgsql
-volatile
-as $$
-#variable_conflict use_column
-begin
-    perform app.require_role(array['sales_manager']);
-    perform app_private.expire_lead_now(expire_now.lead_id, app.check_text(expire_now.reason, 'reason', 10, 2000));
-    return (select p from api.lead_protection as p where p.lead_id = expire_now.lead_id);
-end
-$$;
-comment on function api.expire_now(uuid, text) is
-'Ends protection at once and releases the lead to the pool (managers).';
-
-create function api.transfer_lead(lead_id uuid, new_owner_id uuid, reason text) returns api.lead_protection
-language plpgsql
-volatile
-as $$
-#variable_conflict use_column
-begin
-    perform app.require_role(array['sales_manager', 'tenant_admin']);
-    perform app_private.reassign_lead(
-        transfer_lead.lead_id, transfer_lead.new_owner_id, app.check_text(transfer_lead.reason, 'reason', 10, 2000)
-    );
-    return (select p from api.lead_protection as p where p.lead_id = transfer_lead.lead_id);
-end
-$$;
-comment on function api.transfer_lead(uuid, uuid, text) is
-'Gives a lead to another rep with a fresh protection cycle (managers; tenant admins for pool leads). '
-'Collaborators are kept unless the new owner was one.';
-
-create function api.backdate_registration(lead_id uuid, registered_at timestamptz, reason text)
-returns api.lead_protection
-language plpgsql
-volatile
-as $$
-#variable_conflict use_column
-begin
-    perform app.require_role(array['sales_manager']);
-    perform app_private.backdate_lead(
-        backdate_registration.lead_id, backdate_registration.registered_at,
-        app.check_text(backdate_registration.reason, 'reason', 10, 2000)
-    );
-    return (select p from api.lead_protection as p where p.lead_id = backdate_registration.lead_id);
-end
-$$;
-comment on function api.backdate_registration(uuid, timestamptz, text) is
-'Moves the registration of the current cycle earlier (managers; at most 365 days before the lead was created).';
-
-grant execute on function
-api.add_hold(uuid, text, timestamptz, timestamptz, text),
-api.end_hold(uuid),
-api.decide_hold(uuid, boolean, text),
-api.request_extension(uuid, integer, text),
-api.decide_extension(uuid, boolean, text),
-api.override_protection(uuid, timestamptz, text),
-api.expire_now(uuid, text),
-api.transfer_lead(uuid, uuid, text),
-api.backdate_registration(uuid, timestamptz, text)
-to sales_rep, sales_manager, auditor, tenant_admin;
+grant execute on function api.decide_extension(uuid, boolean, text) to sales_rep, sales_manager, auditor, tenant_admin;

@@ -1,0 +1,752 @@
+-- Notifications, protection notices, the outbox view and the scheduled jobs.
+-- Repeatable (Flyway re-applies this file after the V files whenever its text changes; R__ files
+-- run in name order, so a file may use what an earlier one defines). Every definition here is
+-- the current text of its object: edit it in place. A view whose columns change is dropped and
+-- recreated here, a function whose signature changes is dropped here first.
+
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
+-- In-app notifications (rows; mail delivery comes with the outbox).
+
+-- Notices are written by the rules, never by callers directly.
+create or replace function app_private.notify(
+    p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text,
+    p_dedupe_key text default null
+) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    insert into app.notifications (tenant_id, user_id, kind, lead_id, subject, body, dedupe_key)
+    select p_tenant_id, u.id, p_kind, p_lead_id, p_subject, p_body, p_dedupe_key
+    from app.users as u
+    where
+        u.id = p_user_id and u.tenant_id = p_tenant_id and u.active
+        -- a user's request may notify only their own tenant
+        and (app.current_tenant_id() is null or p_tenant_id = app.current_tenant_id())
+    on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing
+$$;
+comment on function app_private.notify(uuid, uuid, text, uuid, text, text, text) is
+'Creates a notification for an active user of the tenant (once per dedupe key).';
+
+grant execute on function app_private.notify(uuid, uuid, text, uuid, text, text, text) to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
+
+-- Every active user of the tenant with one of the roles.
+create or replace function app_private.notify_roles(
+    p_tenant_id uuid, p_roles text[], p_kind text, p_lead_id uuid, p_subject text, p_body text,
+    p_dedupe_key text default null
+) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    select app_private.notify(p_tenant_id, u.id, p_kind, p_lead_id, p_subject, p_body, p_dedupe_key)
+    from app.users as u
+    where u.tenant_id = p_tenant_id and u.role = any(p_roles) and u.active
+$$;
+comment on function app_private.notify_roles(uuid, text[], text, uuid, text, text, text) is
+'Notifies every active user of the tenant who has one of the roles.';
+
+grant execute on function app_private.notify_roles(uuid, text[], text, uuid, text, text, text) to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
+
+-- api functions for settings and notifications; user administration gets audited.
+
+create or replace function api.mark_notification_read(notification_id uuid) returns void
+language plpgsql
+volatile
+as $$
+#variable_conflict use_column
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager', 'auditor', 'tenant_admin']);
+    update app.notifications as n
+    set read_at = coalesce(n.read_at, app.now())
+    where n.id = mark_notification_read.notification_id;
+    if not found then
+        perform app.raise_error('FP806', 404, 'The notification does not exist.', 'notification_id');
+    end if;
+end
+$$;
+comment on function api.mark_notification_read(uuid) is 'Marks one of the caller''s notifications read.';
+
+grant execute on function api.mark_notification_read(uuid) to sales_rep, sales_manager, auditor, tenant_admin;
+
+-- Protection notices (SPEC 3.8) and the mail outbox. A notice is recorded once per lead, kind and
+-- protection cycle; delivering it fans out to recipients and channels (INAPP and TASK rows in
+-- app.notifications, EMAIL messages in app.outbox for the mail worker in jobs/).
+
+create or replace view api.notifications
+with (security_invoker = true)
+as
+select
+    n.id,
+    n.user_id,
+    n.kind,
+    n.lead_id,
+    n.created_at,
+    n.read_at,
+    n.subject,
+    n.body,
+    n.channel
+from app.notifications as n;
+comment on view api.notifications is 'The caller''s own notifications.';
+comment on column api.notifications.id is 'Notification id.';
+comment on column api.notifications.user_id is 'Recipient (the caller).';
+comment on column api.notifications.kind is 'WARNING, REMINDER, EXPIRED, ESCALATION, HOLD_PENDING, ...';
+comment on column api.notifications.lead_id is 'Lead concerned.';
+comment on column api.notifications.created_at is 'When.';
+comment on column api.notifications.read_at is 'When it was marked read.';
+comment on column api.notifications.subject is 'Subject.';
+comment on column api.notifications.body is 'Text.';
+
+grant select on api.notifications to sales_rep, sales_manager, auditor, tenant_admin;
+comment on column api.notifications.channel is 'INAPP or TASK.';
+
+create or replace view api.outbox
+with (security_invoker = true)
+as
+select
+    o.id,
+    o.to_address,
+    o.template,
+    o.status,
+    o.attempts,
+    o.next_attempt_at,
+    o.last_error,
+    o.created_at,
+    o.sent_at
+from app.outbox as o;
+comment on view api.outbox is 'The tenant''s outgoing mail (tenant admins): parked messages show their error.';
+comment on column api.outbox.id is 'Message id.';
+comment on column api.outbox.to_address is 'Recipient.';
+comment on column api.outbox.template is 'Kind of mail.';
+comment on column api.outbox.attempts is 'Delivery attempts.';
+comment on column api.outbox.next_attempt_at is 'Next attempt not before.';
+comment on column api.outbox.last_error is 'Last delivery error.';
+comment on column api.outbox.created_at is 'Queued at.';
+comment on column api.outbox.sent_at is 'Accepted by the SMTP server at.';
+grant select on api.outbox to tenant_admin;
+comment on column api.outbox.status is 'PENDING, SENT, PARKED or CANCELLED.';
+
+-- German subject and text of in-app notices (mails use the templates in jobs/templates).
+create or replace function app.notice_subject(p_kind text, p_facts jsonb) returns text
+language sql
+immutable
+as $$
+    select case p_kind
+        when 'WARNING' then 'Leadschutz: Fortschritt bald fällig – '
+        when 'REMINDER' then 'Aufforderung zur Fortschrittsmeldung – '
+        when 'EXPIRED' then 'Leadschutz beendet – '
+        when 'ESCALATION' then 'Verlängerungsantrag unentschieden – '
+        else 'Hinweis – '
+    end || coalesce(p_facts ->> 'company_name', '')
+$$;
+comment on function app.notice_subject(text, jsonb) is 'German subject of a protection notice.';
+
+create or replace function app.format_german_date(p_at text, p_timezone text) returns text
+language sql
+immutable
+as $$ select to_char(p_at::timestamptz at time zone p_timezone, 'DD.MM.YYYY') $$;
+comment on function app.format_german_date(text, text) is 'A timestamp as a German date (TT.MM.JJJJ) in a time zone.';
+
+create or replace function app.notice_text(p_kind text, p_facts jsonb) returns text
+language sql
+immutable
+as $$
+    select case p_kind
+        when 'WARNING' then format(
+            'Für %s ist bis zum %s ein Fortschritt (z. B. ein qualifiziertes Gespräch) nötig, damit der '
+            || 'Leadschutz bestehen bleibt.',
+            p_facts ->> 'company_name', app.format_german_date(p_facts ->> 'progress_due_at', p_facts ->> 'timezone')
+        )
+        when 'REMINDER' then format(
+            'Für %s wurde seit dem letzten Fortschritt keine Aktivität gemeldet. Bitte melden Sie den Stand '
+            || 'bis zum %s in Textform; danach endet der Leadschutz.',
+            p_facts ->> 'company_name', app.format_german_date(p_facts ->> 'grace_until', p_facts ->> 'timezone')
+        )
+        when 'EXPIRED' then format(
+            'Der Leadschutz für %s ist am %s abgelaufen. Der Lead ist wieder im Pool.',
+            p_facts ->> 'company_name', app.format_german_date(p_facts ->> 'expires_at', p_facts ->> 'timezone')
+        )
+        when 'ESCALATION' then format(
+            'Über den Verlängerungsantrag für %s (%s Tage) wurde seit 48 Stunden nicht entschieden.',
+            p_facts ->> 'company_name', p_facts ->> 'days'
+        )
+    end
+$$;
+comment on function app.notice_text(text, jsonb) is 'German text of an in-app protection notice.';
+
+-- ------------------------------------------------------------ fan-out
+-- Delivers every undelivered notice: to the owner and (REMINDER, EXPIRED) the users with the
+-- notify roles, or (ESCALATION) the tenant admins; on the channels of the owner's organisation.
+-- Idempotent: notifications and mails carry a dedupe key per notice and recipient.
+create or replace function app_private.deliver_notices() returns integer
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_count integer;
+begin
+    -- (data-modifying CTEs all run, whether or not the final select reads them)
+    with pending as materialized (
+        -- settings are resolved once per notice, not once per candidate recipient
+        select
+            n.id as notice_id, n.tenant_id, n.lead_id, n.kind, n.facts,
+            (n.facts ->> 'owner_id')::uuid as owner_id,
+            app.effective_setting(
+                'lead.protection.reminder.channels', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
+            ) as channels,
+            case
+                when n.kind = 'ESCALATION' then array['tenant_admin']
+                when n.kind in ('REMINDER', 'EXPIRED') then array(select jsonb_array_elements_text(
+                    app.effective_setting(
+                        'lead.protection.notify.roles', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
+                    )
+                ))
+                else array[]::text[]
+            end as roles
+        from app.protection_notices as n
+        where n.delivered_at is null
+    ),
+
+    fanout as (
+        -- the owner (not for escalations) ...
+        select
+            p.notice_id, p.tenant_id, p.lead_id, p.kind, p.facts, p.channels, u.id as user_id, u.email,
+            u.display_name, 'owner' as recipient_role
+        from pending as p
+        inner join app.users as u on p.owner_id = u.id
+        where u.active and p.kind <> 'ESCALATION'
+        union all
+        -- ... and everybody else of the tenant with one of the roles
+        select
+            p.notice_id, p.tenant_id, p.lead_id, p.kind, p.facts, p.channels, u.id, u.email,
+            u.display_name, u.role
+        from pending as p
+        inner join app.users as u on p.tenant_id = u.tenant_id and u.role = any(p.roles)
+        where u.active and (p.kind = 'ESCALATION' or u.id is distinct from p.owner_id)
+    ),
+
+    in_app as (
+        insert into app.notifications (tenant_id, user_id, kind, lead_id, subject, body, dedupe_key, channel)
+        select
+            f.tenant_id, f.user_id, f.kind, f.lead_id,
+            app.notice_subject(f.kind, f.facts),
+            app.notice_text(f.kind, f.facts),
+            'notice:' || f.notice_id || ':' || c.channel,
+            c.channel
+        from fanout as f
+        -- a task is for the owner of a lead still to work on; anyone else gets TASK as INAPP
+        cross join lateral (
+            select distinct
+                case
+                    when ch.value = 'TASK' and (f.recipient_role <> 'owner' or f.kind = 'EXPIRED') then 'INAPP'
+                    else ch.value
+                end as channel
+            from jsonb_array_elements_text(f.channels) as ch
+            where ch.value in ('INAPP', 'TASK')
+        ) as c
+        on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing
+        returning 1
+    ),
+
+    mail as (
+        insert into app.outbox (tenant_id, user_id, to_address, template, payload, dedupe_key)
+        select
+            f.tenant_id, f.user_id, f.email, lower(f.kind),
+            f.facts || jsonb_build_object('recipient_name', f.display_name, 'recipient_role', f.recipient_role),
+            'notice:' || f.notice_id || ':' || f.user_id
+        from fanout as f
+        where f.channels ? 'EMAIL'
+        on conflict (dedupe_key) do nothing
+        returning 1
+    ),
+
+    -- every notice undelivered at the start is done, also one nobody could receive
+    delivered as (
+        update app.protection_notices
+        set delivered_at = app.now()
+        where delivered_at is null
+        returning 1
+    )
+
+    select count(*)::integer into v_count from delivered;
+    perform pg_catalog.pg_notify('freshplan_outbox', '');
+    return v_count;
+end
+$$;
+comment on function app_private.deliver_notices() is
+'Fans every undelivered protection notice out to its recipients and channels; wakes the mail worker.';
+
+-- The scheduled rules (SPEC 3.8): sweep (warning, reminder, expiry and release), hold caps,
+-- extension escalation, GDPR pseudonymisation, purging pg_cron's run log, and a heartbeat per job.
+-- Every job computes from stored dates ("everything due as of now"), so a missed run is caught up
+-- by the next one, and running a job twice (or concurrently) never duplicates a notice.
+
+-- The facts a notice about a lead carries to its recipients and templates.
+create or replace function app.notice_facts(
+    p_lead app.leads, p_config app.protection_configs, p_at timestamptz
+) returns jsonb
+language sql
+stable
+as $$
+    select jsonb_build_object(
+        'lead_id', p_lead.id,
+        'company_name', p_lead.company_name,
+        'postal_code', p_lead.postal_code,
+        'city', p_lead.city,
+        'owner_id', p_lead.owner_id,
+        'owner_org_id', (select u.org_id from app.users as u where u.id = p_lead.owner_id),
+        'owner_name', (select u.display_name from app.users as u where u.id = p_lead.owner_id),
+        'timezone', p_config.timezone,
+        'progress_due_at', d.progress_due_at,
+        'grace_until', d.grace_until,
+        'expires_at', d.expires_at
+    )
+    from app.lead_deadlines(p_lead, p_config, p_at) as d
+$$;
+comment on function app.notice_facts(app.leads, app.protection_configs, timestamptz) is
+'Company, owner and deadlines of a lead for a notice.';
+grant execute on function app.notice_facts(app.leads, app.protection_configs, timestamptz)
+to sales_rep, sales_manager, tenant_admin;
+
+-- ------------------------------------------------------------ release (now also records the notice)
+create or replace function app_private.release_lead(
+    p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text default null
+) returns void
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_lead app.leads;
+    v_config app.protection_configs;
+    v_facts jsonb;
+    v_ended_at timestamptz;
+    v_assignment app.lead_assignments;
+begin
+    select l.* into v_lead from app.leads as l where l.id = p_lead_id for update;
+    if v_lead.owner_id is null then
+        return;
+    end if;
+    select c.* into v_config from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
+    v_facts := app.notice_facts(v_lead, v_config, app.now());
+    -- Protection ended at its deadline when it had already expired, else now (the claim cooldown
+    -- counts from here).
+    v_ended_at := least((v_facts ->> 'expires_at')::timestamptz, app.now());
+    v_assignment := app_private.close_assignment(p_lead_id, p_release_reason, v_ended_at, p_as_system);
+    delete from app.collaborators where lead_id = p_lead_id;
+    update app.leads set released_at = app.now() where id = p_lead_id;
+
+    perform app_private.write_audit(
+        v_lead.tenant_id,
+        case when p_release_reason = 'EXPIRED_NOW' then 'lead.expired_now' else 'lead.released' end,
+        'lead', p_lead_id, p_lead_id,
+        jsonb_build_object('owner_id', v_lead.owner_id, 'assignment_id', v_assignment.id),
+        jsonb_build_object('release_reason', p_release_reason, 'protection_ended_at', v_ended_at),
+        p_reason, p_as_system
+    );
+    insert into app.protection_notices (tenant_id, lead_id, kind, cycle_key, facts)
+    values (
+        v_lead.tenant_id, p_lead_id, 'EXPIRED', v_assignment.id::text,
+        v_facts || jsonb_build_object('expires_at', v_ended_at, 'release_reason', p_release_reason)
+    )
+    on conflict (lead_id, kind, cycle_key) do nothing;
+    perform app_private.deliver_notices();
+end
+$$;
+comment on function app_private.release_lead(uuid, text, boolean, text) is
+'Releases a lead to the pool (SPEC 3.8): closes its cycle, removes collaborators, audits once '
+'(lead.released by the system, or lead.expired_now by a manager) and sends the EXPIRED notices.';
+
+-- ------------------------------------------------------------ the sweep
+create or replace function app_private.sweep_protection() returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_now timestamptz := app.now();
+    v_warnings integer;
+    v_reminders integer;
+    v_released integer := 0;
+    v_lead uuid;
+begin
+    -- WARNING (t >= warning_at, still ACTIVE before the deadline) and REMINDER (t >= progress_due_at:
+    -- GRACE). A lead past several deadlines gets only the latest notice; each once per cycle.
+    with due as (
+        select
+            l.id, l.tenant_id, l.assignment_id, l.anchor_at,
+            l.assignment_id || '@' || extract(epoch from l.anchor_at) as cycle_key,
+            case
+                when d.status = 'GRACE' then 'REMINDER'
+                when d.status = 'ACTIVE' and v_now < d.progress_due_at then 'WARNING'
+            end as kind
+        from app.leads as l
+        inner join app.protection_configs as c on l.tenant_id = c.tenant_id
+        cross join lateral app.protection_deadlines(
+        l.registered_at, l.anchor_at, l.held_since_anchor, l.held_since_registration, l.hold_start, l.hold_end,
+        l.hold_reason, l.extension_days, l.override_until, c.timezone, c.progress_days, c.warning_days,
+        c.grace_days, c.base_months, c.mode, c.hold_max_days, v_now
+    ) as d
+        where l.owner_id is not null and d.warning_at <= v_now and d.status in ('ACTIVE', 'GRACE')
+    ),
+
+    inserted as (
+        insert into app.protection_notices (tenant_id, lead_id, kind, cycle_key, facts)
+        select due.tenant_id, due.id, due.kind, due.cycle_key, app.notice_facts(l, c, v_now)
+        from due
+        inner join app.leads as l on due.id = l.id
+        inner join app.protection_configs as c on l.tenant_id = c.tenant_id
+        -- the facts are computed only for notices not recorded yet
+        where due.kind is not null and not exists (
+            select from app.protection_notices as n
+            where n.lead_id = due.id and n.kind = due.kind and n.cycle_key = due.cycle_key
+        )
+        on conflict (lead_id, kind, cycle_key) do nothing
+        returning kind
+    )
+
+    select
+        count(*) filter (where inserted.kind = 'WARNING'),
+        count(*) filter (where inserted.kind = 'REMINDER')
+    into v_warnings, v_reminders
+    from inserted;
+
+    -- EXPIRED: release each expired lead (closing its cycle, as claim_lead would).
+    for v_lead in
+        select l.id
+        from app.leads as l
+        inner join app.protection_configs as c on l.tenant_id = c.tenant_id
+        cross join lateral app.protection_deadlines(
+        l.registered_at, l.anchor_at, l.held_since_anchor, l.held_since_registration, l.hold_start, l.hold_end,
+        l.hold_reason, l.extension_days, l.override_until, c.timezone, c.progress_days, c.warning_days,
+        c.grace_days, c.base_months, c.mode, c.hold_max_days, v_now
+    ) as d
+        where l.owner_id is not null and d.status = 'EXPIRED'
+        for update of l skip locked
+    loop
+        perform app_private.release_lead(v_lead, 'EXPIRED', true);
+        v_released := v_released + 1;
+    end loop;
+
+    perform app_private.deliver_notices();
+    return jsonb_build_object('warnings', v_warnings, 'reminders', v_reminders, 'released', v_released);
+end
+$$;
+comment on function app_private.sweep_protection() is
+'Records due WARNING and REMINDER notices and releases expired leads, as of app.now(); idempotent.';
+
+-- ------------------------------------------------------------ hold caps
+create or replace function app_private.close_capped_holds() returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_closed integer;
+begin
+    -- Lock the leads first, in id order, as the api functions do (lead, then hold): no deadlock.
+    perform
+    from app.leads as l
+    where l.id in (
+        select h.lead_id
+        from app.holds as h
+        inner join app.protection_configs as c on h.tenant_id = c.tenant_id
+        where
+            h.state = 'APPROVED' and h.end_at is null
+            and h.start_at + make_interval(secs => 86400 * (c.hold_max_days ->> h.reason)::integer) <= app.now()
+    )
+    order by l.id
+    for update;
+    with capped as (
+        update app.holds as h
+        set end_at = h.start_at + make_interval(secs => 86400 * (c.hold_max_days ->> h.reason)::integer)
+        from app.protection_configs as c
+        where
+            h.tenant_id = c.tenant_id and h.state = 'APPROVED' and h.end_at is null
+            and h.start_at + make_interval(secs => 86400 * (c.hold_max_days ->> h.reason)::integer) <= app.now()
+        returning h.id, h.tenant_id, h.lead_id, h.end_at
+    )
+
+    insert into app.audit_log (tenant_id, action, entity_type, entity_id, lead_id, after, reason)
+    select
+        capped.tenant_id, 'lead.hold_ended', 'hold', capped.id, capped.lead_id,
+        jsonb_build_object('end_at', capped.end_at), 'The hold reached its maximum length.'
+    from capped;
+    get diagnostics v_closed = row_count;
+    return jsonb_build_object('closed', v_closed);
+end
+$$;
+comment on function app_private.close_capped_holds() is 'Closes approved open holds that reached their cap (audited).';
+
+-- ------------------------------------------------------------ escalation
+create or replace function app_private.escalate_extension_requests() returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_escalated integer;
+begin
+    perform
+    from app.leads as l
+    where l.id in (
+        select x.lead_id from app.extension_requests as x
+        where x.state = 'PENDING' and x.due_at <= app.now() and x.escalated_at is null
+    )
+    order by l.id
+    for update;
+    with due as (
+        update app.extension_requests as x
+        set escalated_at = app.now()
+        where x.state = 'PENDING' and x.due_at <= app.now() and x.escalated_at is null
+        returning x.id, x.tenant_id, x.lead_id, x.days
+    ),
+
+    audited as (
+        insert into app.audit_log (tenant_id, action, entity_type, entity_id, lead_id, reason)
+        select due.tenant_id, 'lead.extension_escalated', 'extension_request', due.id, due.lead_id,
+            'Undecided 48 hours after the request.'
+        from due
+    )
+
+    insert into app.protection_notices (tenant_id, lead_id, kind, cycle_key, facts)
+    select
+        due.tenant_id, due.lead_id, 'ESCALATION', due.id::text,
+        app.notice_facts(l, c, app.now()) || jsonb_build_object('days', due.days, 'request_id', due.id)
+    from due
+    inner join app.leads as l on due.lead_id = l.id
+    inner join app.protection_configs as c on l.tenant_id = c.tenant_id
+    on conflict (lead_id, kind, cycle_key) do nothing;
+    get diagnostics v_escalated = row_count;
+    perform app_private.deliver_notices();
+    return jsonb_build_object('escalated', v_escalated);
+end
+$$;
+comment on function app_private.escalate_extension_requests() is
+'Escalates extension requests undecided after 48 hours to the tenant admins (notice and audit).';
+
+-- ------------------------------------------------------------ pg_cron's own log
+create or replace function app_private.purge_cron_log() returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_count integer := 0;
+    v_log regclass := pg_catalog.to_regclass('cron.job_run_details');
+begin
+    -- pg_cron exists only in cron.database_name; elsewhere there is nothing to purge.
+    if v_log is not null then
+        execute format('delete from %s where end_time < $1', v_log) using app.now() - interval '14 days';
+        get diagnostics v_count = row_count;
+    end if;
+    return jsonb_build_object('purged', v_count);
+end
+$$;
+comment on function app_private.purge_cron_log() is 'Deletes pg_cron run records older than 14 days.';
+
+-- ------------------------------------------------------------ staleness
+create or replace function app_private.job_health() returns table (
+    job_name text, healthy boolean, last_succeeded_at timestamptz, last_failed_at timestamptz, last_error text
+)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select
+        h.job_name,
+        -- the daily sweep must have succeeded in the last 26 hours (or the job be younger than that)
+        h.job_name <> 'sweep' or coalesce(h.last_succeeded_at, h.created_at) > app.now() - interval '26 hours',
+        h.last_succeeded_at,
+        h.last_failed_at,
+        h.last_error
+    from app.job_heartbeats as h
+    order by h.job_name
+$$;
+comment on function app_private.job_health() is 'Per job: healthy, last success and failure (for /health).';
+
+grant execute on function app_private.job_health() to svc_api, tenant_admin;
+
+create or replace function app_private.report_stale_jobs() returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_stale text[];
+begin
+    select array_agg(h.job_name) into v_stale from app_private.job_health() as h where not h.healthy;
+    if v_stale is not null then
+        perform app_private.notify_roles(
+            t.id, array['tenant_admin'], 'JOB_STALE', null,
+            'Hintergrundjob ausgefallen: ' || array_to_string(v_stale, ', '),
+            'Der Job ' || array_to_string(v_stale, ', ') || ' war seit mehr als 26 Stunden nicht erfolgreich. '
+            || 'Erinnerungen und Freigaben von Leads bleiben aus, bis er wieder läuft.',
+            'JOB_STALE:' || to_char(app.now() at time zone 'UTC', 'YYYY-MM-DD')
+        )
+        from app.tenants as t;
+    end if;
+    return jsonb_build_object('stale', coalesce(v_stale, '{}'));
+end
+$$;
+comment on function app_private.report_stale_jobs() is
+'Notifies every tenant''s admins (once a day) while a job is stale.';
+
+-- ------------------------------------------------------------ the runner pg_cron calls
+create or replace function app_private.run_job(p_job text) returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_result jsonb;
+    v_error text;
+begin
+    update app.job_heartbeats set last_started_at = app.now() where job_name = p_job;
+    if not found then
+        raise exception 'unknown job %', p_job using errcode = 'invalid_parameter_value';
+    end if;
+    begin
+        v_result := case p_job
+            when 'sweep' then app_private.sweep_protection()
+            when 'hold_cap' then app_private.close_capped_holds()
+            when 'escalation' then app_private.escalate_extension_requests()
+            when 'gdpr' then app_private.pseudonymize_released_leads()
+            when 'purge_cron_log' then app_private.purge_cron_log()
+            when 'staleness' then app_private.report_stale_jobs()
+        end;
+    exception when others then
+        -- The job's changes are undone; the failure is recorded and pg_cron logs the warning.
+        get stacked diagnostics v_error = message_text;
+        update app.job_heartbeats
+        set last_failed_at = app.now(), last_error = left(v_error, 2000)
+        where job_name = p_job;
+        raise warning 'job % failed: %', p_job, v_error;
+        return jsonb_build_object('error', v_error);
+    end;
+    update app.job_heartbeats
+    set last_succeeded_at = app.now(), last_result = v_result, last_error = null
+    where job_name = p_job;
+    return v_result;
+end
+$$;
+comment on function app_private.run_job(text) is
+'Runs one scheduled job and records its heartbeat (success with counts, or failure with the error).';
+
+-- Heartbeats of the mail workers (jobs/), for /health.
+
+create or replace function app_private.worker_health() returns table (live_workers integer, last_seen_at timestamptz)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select
+        (count(*) filter (where w.last_seen_at > pg_catalog.now() - interval '60 seconds'))::integer,
+        max(w.last_seen_at)
+    from app.worker_heartbeats as w
+$$;
+comment on function app_private.worker_health() is
+'Workers seen in the last minute, and the latest heartbeat (for /health).';
+grant execute on function app_private.worker_health() to svc_api;
+
+-- GDPR (SPEC 3.8) for samples: pseudonymising a released lead also anonymises the names of the
+-- people who gave feedback, revokes the lead's feedback links and cancels their pending mails.
+
+create or replace function app_private.pseudonymize_released_leads() returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_count integer;
+begin
+    with due as (
+        select l.id, l.tenant_id
+        from app.leads as l
+        inner join app.protection_configs as c on l.tenant_id = c.tenant_id
+        where
+            l.owner_id is null and l.released_at is not null and l.pseudonymized_at is null
+            and l.released_at <= app.now() - make_interval(days => c.pseudonymize_after_days)
+        for update of l
+    ),
+
+    details as (
+        update app.lead_details as d
+        set
+            contact_email = pg_catalog.encode(
+                pg_catalog.sha256(pg_catalog.convert_to(lower(d.contact_email), 'UTF8')), 'hex'
+            ),
+            contact_phone = null,
+            notes = null,
+            contact_name = 'ANONYMIZED'
+        from due
+        where d.lead_id = due.id
+    ),
+
+    -- who gave feedback is personal data too; a link to a released lead stops working
+    submissions as (
+        update app.feedback_submissions as s
+        set contact_name = 'ANONYMIZED'
+        from due
+        where s.lead_id = due.id and s.contact_name is not null
+    ),
+
+    product_feedback as (
+        update app.product_feedback as f
+        set contact_name = 'ANONYMIZED'
+        from due
+        where f.lead_id = due.id and f.contact_name is not null
+    ),
+
+    links as (
+        update app_private.feedback_tokens as t
+        set revoked_at = app.now()
+        from due
+        where t.lead_id = due.id and t.revoked_at is null
+        returning t.id
+    ),
+
+    mails as (
+        update app.outbox as o
+        set status = 'CANCELLED'
+        from links
+        where
+            o.dedupe_key in ('feedback_invitation:' || links.id, 'feedback_reminder:' || links.id)
+            and o.status = 'PENDING'
+    ),
+
+    marked as (
+        update app.leads as l
+        set pseudonymized_at = app.now()
+        from due
+        where l.id = due.id
+        returning l.id, l.tenant_id
+    )
+
+    insert into app.audit_log (tenant_id, action, entity_type, entity_id, lead_id, reason)
+    select marked.tenant_id, 'lead.pseudonymized', 'lead', marked.id, marked.id,
+        'Contact data pseudonymised after release (GDPR).'
+    from marked;
+    get diagnostics v_count = row_count;
+    return jsonb_build_object('pseudonymized', v_count);
+end
+$$;
+comment on function app_private.pseudonymize_released_leads() is
+'Pseudonymises contact data of leads released longer than lead.gdpr.pseudonymizeAfterDays ago, with the '
+'names in their feedback, and revokes their feedback links.';
