@@ -490,7 +490,7 @@ def test_invitation_and_reminder_mails(
     phase = feedback.start_phase(lead["id"])
     token = phase["feedback_token"]
     reminder_due = feedback.scalar(
-        "select next_attempt_at - now() from app.outbox where template = 'feedback_reminder'"
+        "select next_attempt_at - now() from app.jobs where template = 'feedback_reminder'"
     )
     assert 4.9 < reminder_due.total_seconds() / 86400 <= 5.0
     worker_for(feedback.database, smtp_server.url)
@@ -502,17 +502,17 @@ def test_invitation_and_reminder_mails(
     assert "Guten Tag Frau Post," in text
     assert phase["feedback_link"] in text
     assert "Rinderroulade, vorgegart" in text
-    # once sent, the link is gone from the outbox
+    # once sent, the link is gone from the job
     assert (
         feedback.scalar(
-            "select payload ? 'link' from app.outbox where template = 'feedback_invitation'"
+            "select payload ? 'link' from app.jobs where template = 'feedback_invitation'"
         )
         is False
     )
 
     # five days later, without feedback: the one reminder (time moved by making it due now)
     feedback.sql(
-        "update app.outbox set next_attempt_at = now() where template = 'feedback_reminder'"
+        "update app.jobs set next_attempt_at = now() where template = 'feedback_reminder'"
     )
     wait_until(lambda: len(smtp_server.recorder.received()) == 2, 30, "the reminder is sent")
     reminder = smtp_server.recorder.received()[1][1]
@@ -523,12 +523,12 @@ def test_invitation_and_reminder_mails(
     second = feedback.start_phase(lead["id"])
     assert feedback.submit(second["feedback_token"]).status_code == 201
     cancelled = feedback.sql(
-        "select status, payload ? 'link' from app.outbox"
+        "select state, payload ? 'link' from app.jobs"
         " where dedupe_key like 'feedback_reminder:%%' order by created_at desc limit 1"
     )
     assert cancelled == [("CANCELLED", False)]
     assert (
-        json.dumps(feedback.sql("select payload from app.outbox where status <> 'PENDING'")).find(
+        json.dumps(feedback.sql("select payload from app.jobs where state <> 'PENDING'")).find(
             second["feedback_token"]
         )
         == -1
@@ -536,16 +536,16 @@ def test_invitation_and_reminder_mails(
     # a new link for a phase that already has feedback gets an invitation, but no reminder
     feedback.rep.ok("rotate_feedback_token", {"phase_id": second["id"]})
     assert feedback.sql(
-        "select template from app.outbox where status = 'PENDING' and template like 'feedback%%'"
+        "select template from app.jobs where state = 'PENDING' and template like 'feedback%%'"
     ) in ([("feedback_invitation",)], [])
     assert (
-        feedback.scalar("select count(*) from app.outbox where template = 'feedback_invitation'")
+        feedback.scalar("select count(*) from app.jobs where template = 'feedback_invitation'")
         == 3
     )
     assert (
         feedback.scalar(
-            "select count(*) from app.outbox where template = 'feedback_reminder'"
-            " and status = 'PENDING'"
+            "select count(*) from app.jobs where template = 'feedback_reminder'"
+            " and state = 'PENDING'"
         )
         == 0
     )
@@ -555,7 +555,7 @@ def test_invitation_and_reminder_mails(
     later = feedback.start_phase(lead["id"], start_date="2027-02-01")
     assert later["feedback_link_expires_at"] == "2027-03-03T07:00:00+00:00"
     due = feedback.sql(
-        "select template, next_attempt_at from app.outbox o join app_private.feedback_tokens t"
+        "select template, next_attempt_at from app.jobs o join app_private.feedback_tokens t"
         " on o.dedupe_key in ('feedback_invitation:' || t.id, 'feedback_reminder:' || t.id)"
         " where t.token_hash = sha256(%s::bytea) order by 2",
         [later["feedback_token"].encode()],

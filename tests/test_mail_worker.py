@@ -41,8 +41,8 @@ def body(message: EmailMessage, subtype: str) -> str:
     return str(part.get_content())
 
 
-def outbox_status(cluster: Cluster, dbname: str) -> dict[str, int]:
-    return dict(sql(cluster, dbname, "select status, count(*) from app.outbox group by status"))
+def job_states(cluster: Cluster, dbname: str) -> dict[str, int]:
+    return dict(sql(cluster, dbname, "select state, count(*) from app.jobs group by state"))
 
 
 def queue_demo_notices(cluster: Cluster, dbname: str) -> int:
@@ -50,7 +50,7 @@ def queue_demo_notices(cluster: Cluster, dbname: str) -> int:
     (Catering Müller); the escalation job escalates a stale extension request."""
     sql(cluster, dbname, SEEDED_EXTENSION)
     sql(cluster, dbname, "select app_private.run_job('sweep'), app_private.run_job('escalation')")
-    return int(sql(cluster, dbname, "select count(*) from app.outbox")[0][0])
+    return int(sql(cluster, dbname, "select count(*) from app.jobs")[0][0])
 
 
 def test_every_template_reaches_its_recipients_in_german(
@@ -101,7 +101,7 @@ def test_every_template_reaches_its_recipients_in_german(
     assert "Sepp Süd" in expired
     assert "Catering Müller & Söhne KG" in expired
     wait_until(
-        lambda: outbox_status(cluster, seeded_database) == {"SENT": queued}, 10, "all marked SENT"
+        lambda: job_states(cluster, seeded_database) == {"DONE": queued}, 10, "all marked DONE"
     )
 
 
@@ -113,7 +113,7 @@ def test_smtp_down_delays_mail_but_loses_none(
     worker_for(seeded_database, smtp_server.url)
     wait_until(
         lambda: (
-            sql(cluster, seeded_database, "select count(*) from app.outbox where attempts >= 2")[0][
+            sql(cluster, seeded_database, "select count(*) from app.jobs where attempts >= 2")[0][
                 0
             ]
             == queued
@@ -127,7 +127,7 @@ def test_smtp_down_delays_mail_but_loses_none(
     smtp_server.start()
 
     wait_until(
-        lambda: outbox_status(cluster, seeded_database) == {"SENT": queued},
+        lambda: job_states(cluster, seeded_database) == {"DONE": queued},
         60,
         "all sent after recovery",
     )
@@ -142,19 +142,19 @@ def test_a_permanently_failing_message_is_parked_with_its_error(
         cluster,
         seeded_database,
         """
-        insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key)
+        insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key)
         values (
-            '10000000-0000-4000-8000-000000000001', 'x@example.org', 'no_such_template', '{}',
+            '10000000-0000-4000-8000-000000000001', 'mail.send', 'x@example.org', 'no_such_template', '{}',
             'broken'
         )
     """,
     )
     worker_for(seeded_database, smtp_server.url)
     wait_until(
-        lambda: outbox_status(cluster, seeded_database) == {"PARKED": 1}, 30, "the message parked"
+        lambda: job_states(cluster, seeded_database) == {"PARKED": 1}, 30, "the message parked"
     )
     error = sql(
-        cluster, seeded_database, "select last_error from app.outbox where dedupe_key = 'broken'"
+        cluster, seeded_database, "select last_error from app.jobs where dedupe_key = 'broken'"
     )[0][0]
     assert "unknown template" in error
 
@@ -173,7 +173,7 @@ def test_a_worker_killed_mid_send_loses_nothing(
 
     worker_for(seeded_database, smtp_server.url)
     wait_until(
-        lambda: outbox_status(cluster, seeded_database) == {"SENT": queued},
+        lambda: job_states(cluster, seeded_database) == {"DONE": queued},
         60,
         "the new worker finishes",
     )
@@ -187,9 +187,9 @@ def test_two_workers_share_the_queue_and_send_each_message_once(
         cluster,
         seeded_database,
         """
-        insert into app.outbox (tenant_id, user_id, to_address, template, payload, dedupe_key)
+        insert into app.jobs (tenant_id, kind, user_id, to_address, template, payload, dedupe_key)
         select
-            '10000000-0000-4000-8000-000000000001', null, 'rep' || n || '@example.org', 'warning',
+            '10000000-0000-4000-8000-000000000001', 'mail.send', null, 'rep' || n || '@example.org', 'warning',
             jsonb_build_object(
                 'company_name', 'Firma ' || n, 'postal_code', '10115', 'city', 'Berlin',
                 'recipient_name', 'Rep ' || n, 'progress_due_at', '2027-01-01T09:00:00+00:00',
@@ -208,7 +208,7 @@ def test_two_workers_share_the_queue_and_send_each_message_once(
     wait_until(lambda: len(smtp_server.recorder.received()) == 39, 60, "the other 39 sent")
     release.set()  # the held message is refused (451) and sent again later, by either worker
 
-    wait_until(lambda: outbox_status(cluster, seeded_database) == {"SENT": 40}, 60, "all 40 sent")
+    wait_until(lambda: job_states(cluster, seeded_database) == {"DONE": 40}, 60, "all 40 sent")
     assert len(smtp_server.recorder.received()) == 40
     assert len(smtp_server.by_message_id()) == 40, "no message twice"
 
@@ -293,12 +293,12 @@ def test_a_wrong_smtp_password_is_retried_then_parked_never_logged(
             },
         )
         wait_until(
-            lambda: set(outbox_status(cluster, seeded_database)) == {"PARKED"}, 30, "all parked"
+            lambda: set(job_states(cluster, seeded_database)) == {"PARKED"}, 30, "all parked"
         )
         assert server.recorder.received() == []
         assert server.failed_logins >= 1
         log = worker.log()
         assert "wrong-password" not in log
-        assert "mail parked" in log
+        assert "job parked" in log
     finally:
         server.stop()

@@ -105,8 +105,8 @@ def test_the_worker_reconnects_after_a_database_restart(
     query(cluster.conninfo(dbname), (ROOT / "sql/seed/demo.sql").read_text(encoding="utf-8"))
     superuser = cluster.conninfo(dbname)
     insert = """
-        insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key)
-        values ('10000000-0000-4000-8000-000000000001', %s, 'warning',
+        insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key)
+        values ('10000000-0000-4000-8000-000000000001', 'mail.send', %s, 'warning',
             '{"company_name": "Firma", "postal_code": "10115", "city": "Berlin",
               "recipient_name": "X", "progress_due_at": "2027-01-01T09:00:00+00:00",
               "timezone": "Europe/Berlin"}', %s)

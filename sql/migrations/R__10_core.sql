@@ -217,7 +217,8 @@ $$;
 comment on function app.check_text(text, text, integer, integer) is
 'Trims a text argument and raises FP301 (400, naming the field) unless its length is in range.';
 
-grant execute on function app.check_text(text, text, integer, integer) to sales_rep, sales_manager, auditor, tenant_admin;
+grant execute on function app.check_text(text, text, integer, integer)
+to sales_rep, sales_manager, auditor, tenant_admin;
 
 -- Writes go through the api functions only. Without this, PATCH or DELETE on a view that joins
 -- tables fails with "cannot update view" (SQLSTATE 55000), which PostgREST answers with 500.

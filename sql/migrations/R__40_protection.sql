@@ -1,4 +1,5 @@
--- The protection engine: deadlines, status, lead state, the lead api (register, claim, activities, collaborators) and manager actions.
+-- The protection engine: deadlines, status and lead state; the lead api (register, claim, activities,
+-- collaborators) and the manager actions.
 -- Repeatable (Flyway re-applies this file after the V files whenever its text changes; R__ files
 -- run in name order, so a file may use what an earlier one defines). Every definition here is
 -- the current text of its object: edit it in place. A view whose columns change is dropped and
@@ -170,7 +171,8 @@ $$;
 comment on function app.lead_deadlines(app.leads, app.protection_configs, timestamptz) is
 'app.protection_deadlines for a lead row.';
 
-grant execute on function app.lead_deadlines(app.leads, app.protection_configs, timestamptz) to sales_rep, sales_manager, auditor, tenant_admin, svc_jobs;
+grant execute on function app.lead_deadlines(app.leads, app.protection_configs, timestamptz)
+to sales_rep, sales_manager, auditor, tenant_admin, svc_jobs;
 
 -- Protection status of a lead at p_at: UNASSIGNED or EXPIRED in the pool, else by the deadlines.
 create or replace function app.lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamptz)
@@ -187,7 +189,8 @@ $$;
 comment on function app.lead_status(app.leads, app.protection_configs, timestamptz) is
 'UNASSIGNED, ACTIVE, GRACE or EXPIRED.';
 
-grant execute on function app.lead_status(app.leads, app.protection_configs, timestamptz) to sales_rep, sales_manager, auditor, tenant_admin, svc_jobs;
+grant execute on function app.lead_status(app.leads, app.protection_configs, timestamptz)
+to sales_rep, sales_manager, auditor, tenant_admin, svc_jobs;
 
 -- Activity kinds (per tenant, with the progress flag) and the activity log of leads.
 
@@ -954,7 +957,8 @@ comment on function api.register_lead(text, text, text, text, text, text, text, 
 'and postal code, or VAT id) is refused with 409: protected (FP302, with the date) or in the pool '
 '(FP303, with the lead id to claim).';
 
-grant execute on function api.register_lead(text, text, text, text, text, text, text, text, text) to sales_rep, sales_manager, auditor, tenant_admin;
+grant execute on function api.register_lead(text, text, text, text, text, text, text, text, text)
+to sales_rep, sales_manager, auditor, tenant_admin;
 
 create or replace function api.find_similar_leads(company_name text, postal_code text)
 returns setof app.similar_lead
@@ -1178,7 +1182,8 @@ comment on function api.log_activity(uuid, text, timestamptz, text) is
 'Logs an activity (owner or ASSIST/NEGOTIATE collaborator, lead ACTIVE or GRACE). A qualifying kind '
 'renews protection; occurred_at must lie between registration and now.';
 
-grant execute on function api.log_activity(uuid, text, timestamptz, text) to sales_rep, sales_manager, auditor, tenant_admin;
+grant execute on function api.log_activity(uuid, text, timestamptz, text)
+to sales_rep, sales_manager, auditor, tenant_admin;
 
 create or replace function api.add_collaborator(lead_id uuid, user_id uuid, role text) returns api.collaborators
 language plpgsql
@@ -1326,7 +1331,8 @@ comment on function api.override_protection(uuid, timestamptz, text) is
 'Keeps a lead ACTIVE until `until` whatever its progress (managers; also rescues an expired lead '
 'before its release).';
 
-grant execute on function api.override_protection(uuid, timestamptz, text) to sales_rep, sales_manager, auditor, tenant_admin;
+grant execute on function api.override_protection(uuid, timestamptz, text)
+to sales_rep, sales_manager, auditor, tenant_admin;
 
 -- Manager actions that change ownership: definer functions, so that they may write ownership, with
 -- every rule checked here; the api functions validate arguments and call them.
@@ -1494,4 +1500,5 @@ $$;
 comment on function api.backdate_registration(uuid, timestamptz, text) is
 'Moves the registration of the current cycle earlier (managers; at most 365 days before the lead was created).';
 
-grant execute on function api.backdate_registration(uuid, timestamptz, text) to sales_rep, sales_manager, auditor, tenant_admin;
+grant execute on function api.backdate_registration(uuid, timestamptz, text)
+to sales_rep, sales_manager, auditor, tenant_admin;

@@ -178,7 +178,8 @@ comment on function api.add_hold(uuid, text, timestamptz, timestamptz, text) is
 'Stops the clock (owner or manager, lead ACTIVE or GRACE). FreshFoodz reasons and managers'' holds '
 'are approved at once; CUSTOMER_BLOCKED and OTHER wait for a manager. Overlaps are refused (FP515).';
 
-grant execute on function api.add_hold(uuid, text, timestamptz, timestamptz, text) to sales_rep, sales_manager, auditor, tenant_admin;
+grant execute on function api.add_hold(uuid, text, timestamptz, timestamptz, text)
+to sales_rep, sales_manager, auditor, tenant_admin;
 
 -- The hold as the caller sees it, with its lead locked; FP516 (404) when invisible.
 create or replace function app.hold_for_action(p_hold_id uuid) returns app.holds

@@ -1,4 +1,4 @@
--- Notifications, protection notices, the outbox view and the scheduled jobs.
+-- Notifications, protection notices, the job queue's lifecycle and api, and the scheduled jobs.
 -- Repeatable (Flyway re-applies this file after the V files whenever its text changes; R__ files
 -- run in name order, so a file may use what an earlier one defines). Every definition here is
 -- the current text of its object: edit it in place. A view whose columns change is dropped and
@@ -7,7 +7,7 @@
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
 
--- In-app notifications (rows; mail delivery comes with the outbox).
+-- In-app notifications (rows; mail goes through the job queue).
 
 -- Notices are written by the rules, never by callers directly.
 create or replace function app_private.notify(
@@ -31,7 +31,8 @@ $$;
 comment on function app_private.notify(uuid, uuid, text, uuid, text, text, text) is
 'Creates a notification for an active user of the tenant (once per dedupe key).';
 
-grant execute on function app_private.notify(uuid, uuid, text, uuid, text, text, text) to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
+grant execute on function app_private.notify(uuid, uuid, text, uuid, text, text, text)
+to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
 
 -- Every active user of the tenant with one of the roles.
 create or replace function app_private.notify_roles(
@@ -50,7 +51,8 @@ $$;
 comment on function app_private.notify_roles(uuid, text[], text, uuid, text, text, text) is
 'Notifies every active user of the tenant who has one of the roles.';
 
-grant execute on function app_private.notify_roles(uuid, text[], text, uuid, text, text, text) to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
+grant execute on function app_private.notify_roles(uuid, text[], text, uuid, text, text, text)
+to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
 
 -- api functions for settings and notifications; user administration gets audited.
 
@@ -73,9 +75,9 @@ comment on function api.mark_notification_read(uuid) is 'Marks one of the caller
 
 grant execute on function api.mark_notification_read(uuid) to sales_rep, sales_manager, auditor, tenant_admin;
 
--- Protection notices (SPEC 3.8) and the mail outbox. A notice is recorded once per lead, kind and
+-- Protection notices (SPEC 3.8) and the job queue. A notice is recorded once per lead, kind and
 -- protection cycle; delivering it fans out to recipients and channels (INAPP and TASK rows in
--- app.notifications, EMAIL messages in app.outbox for the mail worker in jobs/).
+-- app.notifications, EMAIL messages as mail.send jobs for the worker in jobs/).
 
 create or replace view api.notifications
 with (security_invoker = true)
@@ -104,52 +106,54 @@ comment on column api.notifications.body is 'Text.';
 grant select on api.notifications to sales_rep, sales_manager, auditor, tenant_admin;
 comment on column api.notifications.channel is 'INAPP or TASK.';
 
-create or replace view api.outbox
-with (security_invoker = true)
-as
-select
-    o.id,
-    o.to_address,
-    o.template,
-    o.status,
-    o.attempts,
-    o.next_attempt_at,
-    o.last_error,
-    o.created_at,
-    o.sent_at
-from app.outbox as o;
-comment on view api.outbox is 'The tenant''s outgoing mail (tenant admins): parked messages show their error.';
-comment on column api.outbox.id is 'Message id.';
-comment on column api.outbox.to_address is 'Recipient.';
-comment on column api.outbox.template is 'Kind of mail.';
-comment on column api.outbox.attempts is 'Delivery attempts.';
-comment on column api.outbox.next_attempt_at is 'Next attempt not before.';
-comment on column api.outbox.last_error is 'Last delivery error.';
-comment on column api.outbox.created_at is 'Queued at.';
-comment on column api.outbox.sent_at is 'Accepted by the SMTP server at.';
-grant select on api.outbox to tenant_admin;
-comment on column api.outbox.status is 'PENDING, SENT, PARKED or CANCELLED.';
 
 -- German subject and text of in-app notices (mails use the templates in jobs/templates).
+create or replace function app.format_german_date(p_at text, p_timezone text) returns text
+language sql
+immutable
+as $$
+    select coalesce(to_char(p_at::timestamptz at time zone coalesce(p_timezone, 'Europe/Berlin'), 'DD.MM.YYYY'), '')
+$$;
+comment on function app.format_german_date(text, text) is
+'A timestamp as a German date (TT.MM.JJJJ) in a time zone (Europe/Berlin if none); empty for none. The one '
+'German date format of every notice and mail.';
+
+-- The one wording of every subject, for mails and in-app notices alike.
+create or replace function app.mail_subject(p_template text, p_values jsonb) returns text
+language sql
+immutable
+as $$
+    select case p_template
+        when 'warning' then format(
+            'Leadschutz: Fortschritt bis %s fällig – %s',
+            app.format_german_date(p_values ->> 'progress_due_at', p_values ->> 'timezone'),
+            p_values ->> 'company_name'
+        )
+        when 'reminder' then format(
+            'Aufforderung zur Fortschrittsmeldung bis %s – %s',
+            app.format_german_date(p_values ->> 'grace_until', p_values ->> 'timezone'),
+            p_values ->> 'company_name'
+        )
+        when 'expired' then format('Leadschutz beendet – %s', p_values ->> 'company_name')
+        when 'escalation' then format(
+            'Verlängerungsantrag seit 48 Stunden unentschieden – %s', p_values ->> 'company_name'
+        )
+        when 'feedback_invitation' then 'Ihre FreshFoodz-Probebox: Wie hat es Ihnen geschmeckt?'
+        when 'feedback_reminder' then 'Erinnerung: Ihr Feedback zur FreshFoodz-Probebox'
+    end
+$$;
+comment on function app.mail_subject(text, jsonb) is
+'German subject of a mail template (null for an unknown template), from the template values.';
+
 create or replace function app.notice_subject(p_kind text, p_facts jsonb) returns text
 language sql
 immutable
 as $$
-    select case p_kind
-        when 'WARNING' then 'Leadschutz: Fortschritt bald fällig – '
-        when 'REMINDER' then 'Aufforderung zur Fortschrittsmeldung – '
-        when 'EXPIRED' then 'Leadschutz beendet – '
-        when 'ESCALATION' then 'Verlängerungsantrag unentschieden – '
-        else 'Hinweis – '
-    end || coalesce(p_facts ->> 'company_name', '')
+    select coalesce(
+        app.mail_subject(pg_catalog.lower(p_kind), p_facts), 'Hinweis – ' || coalesce(p_facts ->> 'company_name', '')
+    )
 $$;
-comment on function app.notice_subject(text, jsonb) is 'German subject of a protection notice.';
-
-create or replace function app.format_german_date(p_at text, p_timezone text) returns text
-language sql
-immutable
-as $$ select to_char(p_at::timestamptz at time zone p_timezone, 'DD.MM.YYYY') $$;
-comment on function app.format_german_date(text, text) is 'A timestamp as a German date (TT.MM.JJJJ) in a time zone.';
+comment on function app.notice_subject(text, jsonb) is 'German subject of a protection notice (as its mail''s).';
 
 create or replace function app.notice_text(p_kind text, p_facts jsonb) returns text
 language sql
@@ -255,9 +259,9 @@ begin
     ),
 
     mail as (
-        insert into app.outbox (tenant_id, user_id, to_address, template, payload, dedupe_key)
+        insert into app.jobs (tenant_id, kind, user_id, to_address, template, payload, dedupe_key)
         select
-            f.tenant_id, f.user_id, f.email, lower(f.kind),
+            f.tenant_id, 'mail.send', f.user_id, f.email, lower(f.kind),
             f.facts || jsonb_build_object('recipient_name', f.display_name, 'recipient_role', f.recipient_role),
             'notice:' || f.notice_id || ':' || f.user_id
         from fanout as f
@@ -275,12 +279,11 @@ begin
     )
 
     select count(*)::integer into v_count from delivered;
-    perform pg_catalog.pg_notify('freshplan_outbox', '');
     return v_count;
 end
 $$;
 comment on function app_private.deliver_notices() is
-'Fans every undelivered protection notice out to its recipients and channels; wakes the mail worker.';
+'Fans every undelivered protection notice out to its recipients and channels (mail as mail.send jobs).';
 
 -- The scheduled rules (SPEC 3.8): sweep (warning, reminder, expiry and release), hold caps,
 -- extension escalation, GDPR pseudonymisation, purging pg_cron's run log, and a heartbeat per job.
@@ -723,12 +726,12 @@ begin
     ),
 
     mails as (
-        update app.outbox as o
-        set status = 'CANCELLED'
+        update app.jobs as j
+        set state = 'CANCELLED', finished_at = pg_catalog.now()
         from links
         where
-            o.dedupe_key in ('feedback_invitation:' || links.id, 'feedback_reminder:' || links.id)
-            and o.status = 'PENDING'
+            j.dedupe_key in ('feedback_invitation:' || links.id, 'feedback_reminder:' || links.id)
+            and j.state = 'PENDING'
     ),
 
     marked as (
@@ -750,3 +753,269 @@ $$;
 comment on function app_private.pseudonymize_released_leads() is
 'Pseudonymises contact data of leads released longer than lead.gdpr.pseudonymizeAfterDays ago, with the '
 'names in their feedback, and revokes their feedback links.';
+
+-- ------------------------------------------------------------ the job queue (SPEC 8.1)
+-- One queue for every side effect. A worker (jobs/, `freshplan worker`) calls take_job in a
+-- transaction and keeps the row locked while the handler runs, so a worker that dies mid-call
+-- releases it at once and another worker runs it again: at least once, for idempotent kinds. A job
+-- of a kind that is not idempotent is marked RUNNING and committed before the call (start_job); if
+-- its worker dies, reap_stale_jobs parks it instead of running it again. The outcome is recorded
+-- with finish_job or fail_job. Workers hold no UPDATE privilege on app.jobs: these functions are
+-- the whole lifecycle.
+
+create or replace function app_private.tg_jobs__wake_workers() returns trigger
+language plpgsql
+volatile
+set search_path = ''
+as $$
+begin
+    perform pg_catalog.pg_notify('freshplan_jobs', '');
+    return null;
+end
+$$;
+comment on function app_private.tg_jobs__wake_workers() is
+'Wakes the workers (LISTEN freshplan_jobs) once per statement that queues jobs.';
+create or replace trigger _900_wake_workers
+after insert on app.jobs
+for each statement execute function app_private.tg_jobs__wake_workers();
+
+-- Mail subjects and German dates are made here, once, when a mail is queued: the templates in jobs/
+-- only place them.
+create or replace function app_private.tg_jobs__mail_texts() returns trigger
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_timezone text := new.payload ->> 'timezone';
+begin
+    new.payload := new.payload || jsonb_build_object(
+        'subject', app.mail_subject(new.template, new.payload),
+        'progress_due', app.format_german_date(new.payload ->> 'progress_due_at', v_timezone),
+        'grace_until_date', app.format_german_date(new.payload ->> 'grace_until', v_timezone),
+        'expires', app.format_german_date(new.payload ->> 'expires_at', v_timezone)
+    );
+    return new;
+end
+$$;
+comment on function app_private.tg_jobs__mail_texts() is
+'Adds the subject and the German dates to a mail job''s template values.';
+create or replace trigger _050_mail_texts
+before insert on app.jobs
+for each row when (new.kind = 'mail.send') execute function app_private.tg_jobs__mail_texts();
+
+-- The next due job of one of the kinds, locked for the caller's transaction; null when none is due.
+create or replace function app_private.take_job(p_kinds text[], p_worker text) returns app.jobs
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_job app.jobs;
+begin
+    select j.* into v_job
+    from app.jobs as j
+    where j.state = 'PENDING' and j.next_attempt_at <= pg_catalog.now() and j.kind = any(p_kinds)
+    order by j.next_attempt_at, j.id
+    limit 1
+    for update skip locked;
+    if v_job.id is null then
+        return null;
+    end if;
+    update app.jobs as j
+    set attempts = j.attempts + 1, started_at = pg_catalog.now(), locked_by = left(p_worker, 200)
+    where j.id = v_job.id
+    returning j.* into v_job;
+    return v_job;
+end
+$$;
+comment on function app_private.take_job(text[], text) is
+'Takes the next due PENDING job of the given kinds (FOR UPDATE SKIP LOCKED) and counts the attempt; the '
+'row stays locked until the caller''s transaction ends. Null when nothing is due.';
+grant execute on function app_private.take_job(text[], text) to svc_jobs;
+
+create or replace function app_private.start_job(p_job_id bigint) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    update app.jobs as j set state = 'RUNNING'
+    where j.id = p_job_id and j.state = 'PENDING'
+$$;
+comment on function app_private.start_job(bigint) is
+'Marks a taken job RUNNING; the worker commits this before calling a system whose call is not idempotent.';
+grant execute on function app_private.start_job(bigint) to svc_jobs;
+
+create or replace function app_private.finish_job(p_job_id bigint) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    update app.jobs as j
+    set state = 'DONE', finished_at = pg_catalog.now(), last_error = null
+    where j.id = p_job_id and j.state in ('PENDING', 'RUNNING')
+$$;
+comment on function app_private.finish_job(bigint) is 'Records that a job succeeded.';
+grant execute on function app_private.finish_job(bigint) to svc_jobs;
+
+-- A failure: another attempt after an exponential backoff, or PARKED after the last attempt or when
+-- another try cannot help. The worker may pass its own limits (configuration) over the kind's.
+create or replace function app_private.fail_job(
+    p_job_id bigint,
+    p_error text,
+    p_permanent boolean,
+    p_max_attempts integer default null,
+    p_retry_base_seconds numeric default null
+) returns text
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_state text;
+begin
+    update app.jobs as j
+    set
+        state = case
+            when p_permanent or j.attempts >= coalesce(p_max_attempts, k.max_attempts) then 'PARKED'
+            else 'PENDING'
+        end,
+        finished_at = case
+            when p_permanent or j.attempts >= coalesce(p_max_attempts, k.max_attempts) then pg_catalog.now()
+        end,
+        next_attempt_at = pg_catalog.now() + make_interval(secs => least(
+            coalesce(p_retry_base_seconds, k.retry_base_seconds) * 2 ^ greatest(j.attempts - 1, 0),
+            k.retry_max_seconds
+        )::double precision),
+        last_error = left(coalesce(p_error, 'unknown error'), 2000)
+    from app.job_kinds as k
+    where j.id = p_job_id and j.kind = k.kind and j.state in ('PENDING', 'RUNNING')
+    returning j.state into v_state;
+    return v_state;
+end
+$$;
+comment on function app_private.fail_job(bigint, text, boolean, integer, numeric) is
+'Records a failed attempt: PENDING again after a backoff, or PARKED (permanent error or last attempt). '
+'Returns the new state.';
+grant execute on function app_private.fail_job(bigint, text, boolean, integer, numeric) to svc_jobs;
+
+-- RUNNING jobs whose worker has not been seen for a while were interrupted mid-call: the outcome
+-- is unknown and the kind is not idempotent, so they are parked for an admin, never run again blindly.
+create or replace function app_private.reap_stale_jobs(p_after interval default interval '5 minutes')
+returns integer
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    with reaped as (
+        update app.jobs as j
+        set
+            state = 'PARKED',
+            finished_at = pg_catalog.now(),
+            last_error = 'The worker stopped during the call; the outcome is unknown. Check the target system, '
+            || 'then re-queue the job if it did not happen.'
+        where
+            j.state = 'RUNNING'
+            and j.started_at < pg_catalog.now() - p_after
+            and not exists (
+                select from app.worker_heartbeats as w
+                where w.worker_id = j.locked_by and w.last_seen_at > pg_catalog.now() - p_after
+            )
+        returning 1
+    )
+    select count(*)::integer from reaped
+$$;
+comment on function app_private.reap_stale_jobs(interval) is
+'Parks RUNNING jobs whose worker has not been seen for p_after (the outcome of their call is unknown).';
+grant execute on function app_private.reap_stale_jobs(interval) to svc_jobs;
+
+create or replace view api.jobs
+with (security_invoker = true)
+as
+select
+    j.id,
+    j.kind,
+    j.state,
+    j.attempts,
+    j.next_attempt_at,
+    j.last_error,
+    j.created_at,
+    j.started_at,
+    j.finished_at,
+    j.to_address,
+    j.template
+from app.jobs as j;
+comment on view api.jobs is
+'The tenant''s jobs (tenant admins): mail and connector calls; parked jobs show their error.';
+comment on column api.jobs.id is 'Job id.';
+comment on column api.jobs.kind is 'Kind of job (mail.send, ...).';
+comment on column api.jobs.state is 'PENDING, RUNNING, DONE, PARKED or CANCELLED.';
+comment on column api.jobs.attempts is 'Attempts so far.';
+comment on column api.jobs.next_attempt_at is 'Next attempt not before.';
+comment on column api.jobs.last_error is 'Last error.';
+comment on column api.jobs.created_at is 'Queued at.';
+comment on column api.jobs.started_at is 'Last attempt started at.';
+comment on column api.jobs.finished_at is 'Done, parked or cancelled at.';
+comment on column api.jobs.to_address is 'mail.send: recipient.';
+comment on column api.jobs.template is 'mail.send: kind of mail.';
+grant select on api.jobs to tenant_admin;
+
+create or replace function api.requeue_job(job_id bigint) returns setof api.jobs
+language plpgsql
+volatile
+rows 1
+as $$
+begin
+    perform app.require_role(array['tenant_admin']);  -- before app_private says 42501 to other roles
+    perform app_private.requeue_job(job_id);
+    return query select j.* from api.jobs as j where j.id = requeue_job.job_id;
+end
+$$;
+comment on function api.requeue_job(bigint) is
+'Puts a PARKED job of the caller''s tenant back into the queue with a fresh set of attempts (tenant '
+'admins; audited).';
+grant execute on function api.requeue_job(bigint) to sales_rep, sales_manager, auditor, tenant_admin;
+
+create or replace function app_private.requeue_job(p_job_id bigint) returns void
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_job app.jobs;
+begin
+    perform app.require_role(array['tenant_admin']);
+    select j.* into v_job from app.jobs as j
+    where j.id = p_job_id and j.tenant_id = app.current_tenant_id()
+    for update;
+    if v_job.id is null then
+        perform app.raise_error('FP807', 404, 'The job does not exist.', 'job_id');
+    end if;
+    if v_job.state <> 'PARKED' then
+        perform app.raise_error(
+            'FP808', 409, format('Only a parked job can be re-queued; this one is %s.', v_job.state), 'job_id'
+        );
+    end if;
+    update app.jobs as j
+    set state = 'PENDING', attempts = 0, next_attempt_at = pg_catalog.now(), finished_at = null
+    where j.id = p_job_id;
+    perform app_private.write_audit(
+        v_job.tenant_id, 'job.requeued', 'job', null, null,
+        jsonb_build_object('id', v_job.id, 'kind', v_job.kind, 'state', v_job.state, 'attempts', v_job.attempts,
+            'last_error', v_job.last_error),
+        jsonb_build_object('id', v_job.id, 'state', 'PENDING', 'attempts', 0),
+        null,
+        false
+    );
+    perform pg_catalog.pg_notify('freshplan_jobs', '');
+end
+$$;
+comment on function app_private.requeue_job(bigint) is
+'Re-queues a PARKED job of the caller''s tenant (FP807 unknown, FP808 not parked) and audits it.';
+grant execute on function app_private.requeue_job(bigint) to tenant_admin;

@@ -203,7 +203,7 @@ comment on column api.product_feedback.submission_comment is 'The overall commen
 grant select on api.product_feedback to sales_rep, sales_manager, auditor, tenant_admin;
 
 -- Feedback links of test phases: issuing (32 random bytes, only the SHA-256 stored), revoking,
--- and the invitation and reminder mails through the outbox (SPEC 6).
+-- and the invitation and reminder mails through the job queue (SPEC 6).
 
 -- The public link of a raw token.
 create or replace function app.feedback_link(p_token text) returns text
@@ -219,23 +219,23 @@ comment on function app.feedback_link(text) is
 grant execute on function app.feedback_link(text) to sales_rep, sales_manager;
 
 -- The raw feedback link must not outlive the message that carries it.
-create or replace function app_private.tg_outbox__forget_link() returns trigger
+create or replace function app_private.tg_jobs__forget_link() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
-    if new.status <> 'PENDING' and new.payload ? 'link' then
+    if new.state <> 'PENDING' and new.payload ? 'link' then
         new.payload := new.payload - 'link';
     end if;
     return new;
 end
 $$;
-comment on function app_private.tg_outbox__forget_link() is
-'Removes the feedback link from a message once it is sent, parked or cancelled.';
+comment on function app_private.tg_jobs__forget_link() is
+'Removes the feedback link from a mail job once it is done, parked or cancelled.';
 create or replace trigger _100_forget_link
-before update of status on app.outbox
-for each row execute function app_private.tg_outbox__forget_link();
+before update of state on app.jobs
+for each row execute function app_private.tg_jobs__forget_link();
 
 -- ------------------------------------------------------------ internal helpers (granted to nobody)
 
@@ -292,12 +292,12 @@ begin
         returning t.id, app.feedback_link_state(t.expires_at, null, t.submissions, t.max_submissions, v_now) as state
     ),
     cancelled as (
-        update app.outbox as o
-        set status = 'CANCELLED'
+        update app.jobs as j
+        set state = 'CANCELLED', finished_at = pg_catalog.now()
         from retired as r
         where
-            o.dedupe_key in ('feedback_invitation:' || r.id, 'feedback_reminder:' || r.id)
-            and o.status = 'PENDING'
+            j.dedupe_key in ('feedback_invitation:' || r.id, 'feedback_reminder:' || r.id)
+            and j.state = 'PENDING'
     )
     select count(*) filter (where r.state = 'ACTIVE') into v_usable from retired as r;
     return v_usable;
@@ -377,17 +377,17 @@ begin
                 where i.box_id = v_phase.box_id
             )
         );
-        insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key, next_attempt_at)
+        insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key, next_attempt_at)
         values (
-            v_lead.tenant_id, v_email, 'feedback_invitation', v_payload, 'feedback_invitation:' || v_token.id, v_from
+            v_lead.tenant_id, 'mail.send', v_email, 'feedback_invitation', v_payload, 'feedback_invitation:' || v_token.id, v_from
         );
         -- one reminder, if the link still works by then and nobody has answered yet; cancelled when
         -- feedback arrives
         if v_reminder_days < v_days
             and not exists (select from app.feedback_submissions as s where s.phase_id = v_phase.id) then
-            insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key, next_attempt_at)
+            insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key, next_attempt_at)
             values (
-                v_lead.tenant_id, v_email, 'feedback_reminder', v_payload, 'feedback_reminder:' || v_token.id,
+                v_lead.tenant_id, 'mail.send', v_email, 'feedback_reminder', v_payload, 'feedback_reminder:' || v_token.id,
                 ((v_from at time zone v_timezone) + make_interval(days => v_reminder_days)) at time zone v_timezone
             );
         end if;
@@ -494,7 +494,8 @@ $$;
 comment on function app.require_box_product(app.test_phases, text) is
 'Raises FP907 (422) unless the SKU is in the sample box of the phase.';
 
-grant execute on function app.require_box_product(app.test_phases, text) to sales_rep, sales_manager, auditor, tenant_admin;
+grant execute on function app.require_box_product(app.test_phases, text)
+to sales_rep, sales_manager, auditor, tenant_admin;
 
 create or replace function app.phase_link(p_phase_id uuid, p_token text) returns app.test_phase_link
 language sql
@@ -646,7 +647,8 @@ comment on function api.start_test_phase(uuid, text, date, date) is
 'link. The answer holds the raw token and link: they are shown this once. The invitation mail goes to the '
 'lead''s contact e-mail, with one reminder after sample.feedback.reminderDays without feedback.';
 
-grant execute on function api.start_test_phase(uuid, text, date, date) to sales_rep, sales_manager, auditor, tenant_admin;
+grant execute on function api.start_test_phase(uuid, text, date, date)
+to sales_rep, sales_manager, auditor, tenant_admin;
 
 create or replace function api.rotate_feedback_token(phase_id uuid) returns app.test_phase_link
 language plpgsql
@@ -757,7 +759,8 @@ comment on function api.record_test_result(uuid, text, text, numeric, numeric, t
 'Records the result of a test phase for one product of its box (recording again replaces it): outcome '
 'SUCCESS, MIXED or FAIL, sell_through in percent, waste_delta in percentage points.';
 
-grant execute on function api.record_test_result(uuid, text, text, numeric, numeric, text) to sales_rep, sales_manager, auditor, tenant_admin;
+grant execute on function api.record_test_result(uuid, text, text, numeric, numeric, text)
+to sales_rep, sales_manager, auditor, tenant_admin;
 
 create or replace function api.log_feedback(
     phase_id uuid, sku text, rating integer, comment text default null, source text default null,
@@ -822,7 +825,8 @@ comment on function api.log_feedback(uuid, text, integer, text, text, boolean, t
 'Records customer feedback on one product of a test phase that came by e-mail, phone or visit (source '
 'EMAIL, PHONE or VISIT; the feedback link records FORM itself). rating: 1 to 5.';
 
-grant execute on function api.log_feedback(uuid, text, integer, text, text, boolean, text, text, timestamptz) to sales_rep, sales_manager, auditor, tenant_admin;
+grant execute on function api.log_feedback(uuid, text, integer, text, text, boolean, text, text, timestamptz)
+to sales_rep, sales_manager, auditor, tenant_admin;
 
 -- The two functions behind the public feedback link (SPEC 6), executed by svc_api only. They take
 -- the SHA-256 of the token; an unknown, expired, revoked or exhausted token gives the same answer
@@ -1024,8 +1028,8 @@ begin
         end if;
     end if;
     -- feedback arrived through this link: its reminder is no longer wanted
-    update app.outbox as o set status = 'CANCELLED'
-    where o.dedupe_key = 'feedback_reminder:' || v_token.id and o.status = 'PENDING';
+    update app.jobs as j set state = 'CANCELLED', finished_at = pg_catalog.now()
+    where j.dedupe_key = 'feedback_reminder:' || v_token.id and j.state = 'PENDING';
 
     perform app_private.write_audit(
         v_lead.tenant_id, 'feedback.submitted', 'feedback_submission', v_submission_id, v_lead.id, null,

@@ -45,7 +45,7 @@ comment on role auditor is 'Auditor: reads the whole tenant, changes nothing.';
 comment on role tenant_admin is 'Tenant administrator: users and settings of one tenant.';
 comment on role svc_api is
 'The Litestar service: switches to web roles for user calls, runs public-endpoint helpers.';
-comment on role svc_jobs is 'Workers: outbox and integration functions only.';
+comment on role svc_jobs is 'Workers: the job queue and integration functions only.';
 comment on role reporting_reader is 'Group for read-only analyst logins on the reporting schema.';
 comment on role analyst is 'Example analyst login (member of reporting_reader).';
 

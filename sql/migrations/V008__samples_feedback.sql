@@ -388,7 +388,7 @@ grant insert (
 ) on app.product_feedback to sales_rep, sales_manager;
 
 -- Feedback links of test phases: issuing (32 random bytes, only the SHA-256 stored), revoking,
--- and the invitation and reminder mails through the outbox (SPEC 6).
+-- and the invitation and reminder mails through the job queue (SPEC 6).
 
 insert into app.settings_registry (key, allowed_scopes, default_value, json_schema, merge_strategy, description)
 values (
@@ -396,22 +396,6 @@ values (
     '{"type": "string", "minLength": 8, "maxLength": 200}', 'replace',
     'Public address of the feedback service; links are <linkBase>/feedback/<token>. Set by operators.'
 );
-
--- Mail that is no longer wanted (a revoked link's invitation, a reminder after feedback arrived).
-alter table app.outbox drop constraint outbox_status_known;
-alter table app.outbox add constraint outbox_status_known
-check (status in ('PENDING', 'SENT', 'PARKED', 'CANCELLED'));
-comment on column app.outbox.status is
-'PENDING, SENT, PARKED (gave up; see last_error) or CANCELLED (no longer wanted).';
-comment on column app.outbox.payload is
-'Template values. A feedback link (key "link") is kept only while the message is PENDING.';
-
--- Payload columns of app.outbox are for the worker only: admins see the queue through api.outbox.
-revoke select on app.outbox from tenant_admin;
-grant select (
-    id, tenant_id, user_id, to_address, template, dedupe_key, status, attempts, next_attempt_at, last_error,
-    created_at, sent_at
-) on app.outbox to tenant_admin;
 
 -- The api functions of samples and test phases (SPEC 6): the owner of a live lead or a manager
 -- writes; every change is audited.

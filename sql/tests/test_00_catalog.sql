@@ -207,7 +207,8 @@ select is_empty(
              'app_private.backdate_lead(uuid, timestamptz, text)'::regprocedure,
              'app_private.job_health()'::regprocedure,
              'app_private.issue_feedback_token(uuid, text)'::regprocedure,
-             'app_private.revoke_feedback_token(uuid)'::regprocedure
+             'app_private.revoke_feedback_token(uuid)'::regprocedure,
+             'app_private.requeue_job(bigint)'::regprocedure
          ) $$,
     'web roles may execute only the vetted app_private functions'
 );

@@ -8,7 +8,7 @@ select views_are(
     array[
         'users', 'user_accounts', 'leads', 'lead_protection', 'lead_pool', 'activities', 'activity_kinds',
         'holds', 'collaborators', 'extension_requests', 'audit_log', 'notifications', 'products',
-        'settings_effective', 'outbox', 'sample_boxes', 'test_phases', 'test_results', 'product_feedback'
+        'settings_effective', 'jobs', 'sample_boxes', 'test_phases', 'test_results', 'product_feedback'
     ],
     'api exposes exactly the contracted views'
 );
@@ -21,7 +21,7 @@ select functions_are(
         'request_extension', 'decide_extension', 'override_protection', 'expire_now', 'transfer_lead',
         'backdate_registration', 'set_setting', 'mark_notification_read', 'set_activity_kind',
         'create_sample_box', 'start_test_phase', 'record_test_result', 'log_feedback', 'rotate_feedback_token',
-        'revoke_feedback_token'
+        'revoke_feedback_token', 'requeue_job'
     ],
     'api exposes exactly the contracted functions'
 );

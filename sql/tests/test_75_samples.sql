@@ -102,8 +102,8 @@ $$;
 -- The mails of a token: 'template:STATUS' in template order.
 create function pg_temp.mails(p_token_id uuid) returns text[]
 language sql as $$
-    select coalesce(array_agg(o.template || ':' || o.status order by o.template), '{}')
-    from app.outbox as o
+    select coalesce(array_agg(o.template || ':' || o.state order by o.template), '{}')
+    from app.jobs as o
     where o.dedupe_key in ('feedback_invitation:' || p_token_id, 'feedback_reminder:' || p_token_id)
 $$;
 
@@ -210,9 +210,9 @@ select is(
     (select token_hash from app_private.feedback_tokens where id = :'t1'), extensions.digest(:'tok1', 'sha256'),
     'the stored hash is the SHA-256 of the token'
 );
-select is(pg_temp.holders(:'tok1'), array['app.outbox'], 'the raw token is stored nowhere but in the outbox');
+select is(pg_temp.holders(:'tok1'), array['app.jobs'], 'the raw token is stored nowhere but in the pending mail job');
 select is(
-    (select count(*)::int from app.outbox where payload ->> 'link' = :'link1' and status = 'PENDING'
+    (select count(*)::int from app.jobs where payload ->> 'link' = :'link1' and state = 'PENDING'
      and dedupe_key = 'feedback_invitation:' || :'t1'),
     1, '... namely as the link of the pending invitation'
 );
@@ -227,14 +227,14 @@ select is(
 );
 select is(
     (select array[to_address, template, payload ->> 'company_name', payload ->> 'contact_name']
-     from app.outbox where dedupe_key = 'feedback_invitation:' || :'t1'),
+     from app.jobs where dedupe_key = 'feedback_invitation:' || :'t1'),
     array['kueche@adler.test', 'feedback_invitation', 'Gasthof Adler', 'Anna Koch'],
     'the invitation goes to the lead''s contact e-mail'
 );
 select ok(
     (select next_attempt_at = app.now() + interval '5 days'
-     from app.outbox where dedupe_key = 'feedback_reminder:' || :'t1' and template = 'feedback_reminder'
-     and to_address = 'kueche@adler.test' and status = 'PENDING'),
+     from app.jobs where dedupe_key = 'feedback_reminder:' || :'t1' and template = 'feedback_reminder'
+     and to_address = 'kueche@adler.test' and state = 'PENDING'),
     'the reminder is due reminderDays (5) later'
 );
 select is(
@@ -300,7 +300,7 @@ select is(
     'the old token''s pending mails are cancelled'
 );
 select is(
-    (select count(*)::int from app.outbox
+    (select count(*)::int from app.jobs
      where dedupe_key in ('feedback_invitation:' || :'t1', 'feedback_reminder:' || :'t1') and payload ? 'link'),
     0, '... and forget the link'
 );
@@ -318,7 +318,7 @@ select is(
     'a new invitation and reminder are queued'
 );
 select is(
-    (select payload ->> 'link' from app.outbox where dedupe_key = 'feedback_invitation:' || :'t2'),
+    (select payload ->> 'link' from app.jobs where dedupe_key = 'feedback_invitation:' || :'t2'),
     'http://127.0.0.1:8000/feedback/' || :'tok2', 'carrying the new link'
 );
 select is(

@@ -47,11 +47,11 @@ select is(
     tests.user_id('rep@alpha.test'), 'namely the owner'
 );
 select is(
-    (select count(*)::int from app.outbox where payload ->> 'lead_id' = :'lead' and template = 'warning'), 1,
+    (select count(*)::int from app.jobs where payload ->> 'lead_id' = :'lead' and template = 'warning'), 1,
     'and by mail'
 );
 select is(
-    (select payload ->> 'progress_due_at' from app.outbox where payload ->> 'lead_id' = :'lead' and template = 'warning')::timestamptz,
+    (select payload ->> 'progress_due_at' from app.jobs where payload ->> 'lead_id' = :'lead' and template = 'warning')::timestamptz,
     '2026-03-11 09:00+00'::timestamptz, 'the mail carries the deadline'
 );
 select matches(
@@ -95,7 +95,7 @@ select is(
 );
 select is(pg_temp.notices(:'lead', 'EXPIRED'), 1, 'one EXPIRED notice');
 select is(
-    (select count(*)::int from app.outbox where payload ->> 'lead_id' = :'lead' and template = 'expired'), 2,
+    (select count(*)::int from app.jobs where payload ->> 'lead_id' = :'lead' and template = 'expired'), 2,
     'mailed once to the owner and once to the manager'
 );
 
@@ -137,7 +137,7 @@ select is(pg_temp.sweep_at('2026-09-09 09:00+00') ->> 'warnings', '1', 'a warnin
 select is(
     (select string_agg(channel, ',') from app.notifications where lead_id = :'d'), 'TASK', 'as a task for the owner'
 );
-select is((select count(*)::int from app.outbox where payload ->> 'lead_id' = :'d'), 0, 'and no mail');
+select is((select count(*)::int from app.jobs where payload ->> 'lead_id' = :'d'), 0, 'and no mail');
 
 -- ------------------------------------------------------------ GDPR
 select tests.register_lead('rep@alpha.test', 'Hotel Privat', '2026-01-10 09:00+00') as g \gset
@@ -153,8 +153,8 @@ insert into app_private.feedback_tokens (tenant_id, lead_id, phase_id, token_has
 select tenant_id, lead_id, id, sha256('gdpr'), '2026-12-31 00:00+00', 5 from app.test_phases where lead_id = :'g';
 insert into app.product_feedback (tenant_id, lead_id, phase_id, sku, rating, source, contact_name, received_at)
 select tenant_id, lead_id, id, 'P-1', 4, 'PHONE', 'Frau Koch', '2026-01-13 09:00+00' from app.test_phases where lead_id = :'g';
-insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key)
-select tenant_id, 'chef@privat.example', 'feedback_reminder', '{"link": "x"}', 'feedback_reminder:' || id
+insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key)
+select tenant_id, 'mail.send', 'chef@privat.example', 'feedback_reminder', '{"link": "x"}', 'feedback_reminder:' || id
 from app_private.feedback_tokens where lead_id = :'g';
 select is(pg_temp.sweep_at('2026-03-21 09:00+00') ->> 'released', '1', 'the lead is released');
 select tests.freeze_time('2026-05-20 08:59:59+00');
@@ -171,7 +171,7 @@ select is(
 );
 select isnt((select revoked_at from app_private.feedback_tokens where lead_id = :'g'), null, 'its feedback link is revoked');
 select is(
-    (select status || ':' || (payload ? 'link') from app.outbox where to_address = 'chef@privat.example'),
+    (select state || ':' || (payload ? 'link') from app.jobs where to_address = 'chef@privat.example'),
     'CANCELLED:false', 'and the pending reminder cancelled'
 );
 select is(

@@ -47,8 +47,13 @@ select count(*) from api.expire_now(:'pool_lead', 'Fixture: to the pool');
 select tests.clear_authentication();
 insert into app.notifications (tenant_id, user_id, kind, subject, body)
 select tenant_id, id, 'TEST', 'Fixture', 'Fixture' from app.users;
-insert into app.outbox (tenant_id, user_id, to_address, template, payload, dedupe_key)
-select tenant_id, id, email, 'warning', '{}', 'fixture:' || id from app.users where email in ('rep@alpha.test', 'rep@beta.test');
+insert into app.jobs (tenant_id, kind, user_id, to_address, template, payload, dedupe_key)
+select tenant_id, 'mail.send', id, email, 'warning', '{}', 'fixture:' || id
+from app.users where email in ('rep@alpha.test', 'rep@beta.test');
+-- and one parked job per tenant, to re-queue
+insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key, state, attempts, last_error, finished_at)
+select id, 'mail.send', 'parked@' || slug || '.test', 'warning', '{}', 'parked:' || slug, 'PARKED', 8, 'Fixture', now()
+from app.tenants;
 insert into app.products (tenant_id, sku, name, unit)
 select id, upper(slug) || '-1', 'Produkt', 'Stück' from app.tenants;
 -- Every lead has a sample box with its tenant's product, a test phase with a usable link, a
@@ -96,6 +101,8 @@ insert into targets values
 ('tenant_product', 'ALPHA-1'),
 ('other_tenant_product', 'BETA-1'),
 ('other_tenant_mail', 'rep@beta.test'),
+('tenant_job', (select j.id::text from app.jobs as j where j.dedupe_key = 'parked:alpha')),
+('other_tenant_job', (select j.id::text from app.jobs as j where j.dedupe_key = 'parked:beta')),
 ('tenant_notification', (select n.id::text from app.notifications as n where n.user_id = tests.user_id('colleague@alpha.test') and n.kind = 'TEST'));
 
 -- How each object is exercised: a statement returning one count; %L is the target.
@@ -137,7 +144,8 @@ insert into probes values
 ('api.set_setting', 'select count(*) from api.set_setting(''lead.protection.progressDays'', ''tenant'', ''30'') where %L is not null'),
 ('api.mark_notification_read', 'select count(*) from api.mark_notification_read(coalesce((select n.id from api.notifications as n where %L = ''self'' limit 1), nullif(%1$L, ''self'')::uuid))'),
 ('api.set_activity_kind', 'select count(*) from api.set_activity_kind(''NOTE'', true) where %L is not null'),
-('api.outbox', 'select count(*) from api.outbox where template = ''warning'' and (%L = ''self'' or to_address = %1$L)'),
+('api.jobs', 'select count(*) from api.jobs where template = ''warning'' and state = ''PENDING'' and (%L = ''self'' or to_address = %1$L)'),
+('api.requeue_job', 'select count(*) from api.requeue_job(%L::bigint) where state = ''PENDING'''),
 ('api.sample_boxes', 'select count(*) from api.sample_boxes where lead_id = %L'),
 ('api.test_phases', 'select count(*) from api.test_phases where lead_id = %L and feedback_link_state = ''ACTIVE'''),
 ('api.test_results', 'select count(*) from api.test_results where lead_id = %L'),
@@ -268,8 +276,10 @@ insert into matrix values
 ('api.set_activity_kind', 'self', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'rows 1'),
 ('api.mark_notification_read', 'self', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.mark_notification_read', 'tenant_notification', 'sqlstate 42501', 'FP806 404', 'FP806 404', 'FP806 404', 'FP806 404'),
-('api.outbox', 'self', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'rows 1'),
-('api.outbox', 'other_tenant_mail', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'rows 0'),
+('api.jobs', 'self', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'rows 1'),
+('api.jobs', 'other_tenant_mail', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'rows 0'),
+('api.requeue_job', 'tenant_job', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'rows 1'),
+('api.requeue_job', 'other_tenant_job', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'FP807 404'),
 -- samples and feedback links: the owner of a live lead or a manager writes; readers of the lead read
 ('api.sample_boxes', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.sample_boxes', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),

@@ -50,20 +50,20 @@ insert into app.job_heartbeats (job_name, schedule, description) values
 ('purge_cron_log', '30 3 * * *', 'Deletes pg_cron run records older than 14 days.'),
 ('staleness', '40 * * * *', 'Notifies tenant admins when the sweep has not succeeded for 26 hours.');
 
--- Heartbeats of the mail workers (jobs/), for /health.
+-- Heartbeats of the workers (jobs/), for /health and for reaping interrupted jobs.
 
 create table app.worker_heartbeats (
     worker_id text primary key,
     started_at timestamptz not null default pg_catalog.now(),
     last_seen_at timestamptz not null default pg_catalog.now(),
-    sent bigint not null default 0,
+    jobs_done bigint not null default 0,
     constraint worker_heartbeats_id_length check (char_length(worker_id) between 1 and 200)
 );
-comment on table app.worker_heartbeats is 'Each running mail worker writes its heartbeat here every few seconds.';
+comment on table app.worker_heartbeats is 'Each running worker writes its heartbeat here every few seconds.';
 comment on column app.worker_heartbeats.worker_id is 'host:pid of the worker process.';
 comment on column app.worker_heartbeats.started_at is 'When it started.';
 comment on column app.worker_heartbeats.last_seen_at is 'Its last heartbeat.';
-comment on column app.worker_heartbeats.sent is 'Messages it sent.';
+comment on column app.worker_heartbeats.jobs_done is 'Jobs it finished since it started.';
 alter table app.worker_heartbeats enable row level security;
 create policy worker_all on app.worker_heartbeats
 for all to svc_jobs
