@@ -1,4 +1,8 @@
-"""The Litestar application: create_app() wires settings, pools, errors, health and metrics."""
+"""The Litestar application: create_app() wires settings, pools, errors, health and metrics.
+
+The service is built from the shared core (`api.core`) and its capability packages
+(`api.feedback`); it never imports the workers (`jobs`).
+"""
 
 from __future__ import annotations
 
@@ -18,12 +22,19 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.db import create_pool
+from api.core.db import create_pool
+from api.core.health import (
+    HealthRegistry,
+    check_database,
+    check_jobs,
+    check_postgrest,
+    check_worker,
+    health,
+)
+from api.core.logs import configure_logging
+from api.core.problems import problem_details_plugin
+from api.core.settings import Settings, load_settings
 from api.feedback.routes import feedback_routes, limiters
-from api.health import health
-from api.logs import configure_logging
-from api.problems import problem_details_plugin
-from api.settings import Settings, load_settings
 
 log = logging.getLogger("freshplan.api")
 
@@ -104,9 +115,19 @@ def security_headers(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+def health_registry() -> HealthRegistry:
+    """The components /health reports; a connector adds its check here."""
+    registry = HealthRegistry()
+    registry.add("database", check_database, essential="The database does not answer.")
+    registry.add("postgrest", check_postgrest)
+    registry.add("worker", check_worker)
+    registry.add("jobs", check_jobs)
+    return registry
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log.level)
     pool = create_pool(settings)
 
     @asynccontextmanager
@@ -123,7 +144,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[health, PrometheusController, *feedback_routes],
         lifespan=[lifespan],
-        state=State({"settings": settings, "pool": pool, "feedback_limiters": limiters(settings)}),
+        state=State(
+            {
+                "settings": settings,
+                "pool": pool,
+                "health": health_registry(),
+                "feedback_limiters": limiters(settings),
+            }
+        ),
         middleware=[
             # group_path: label by route template, never by the concrete path (which may hold a
             # feedback token, and would make one series per token)

@@ -5,6 +5,18 @@
 
 `token` prints a JWT for an active user, signed with FRESHPLAN_JWT_SECRET, and exits non-zero for
 an unknown or inactive user. `worker` runs the mail worker (jobs.worker) until SIGINT or SIGTERM.
+
+`token` is defined here; every other command is contributed by the package that owns it through
+the entry-point group `freshplan.commands` in pyproject.toml, e.g.
+
+    [project.entry-points."freshplan.commands"]
+    worker = "jobs.cli:register"
+
+Each entry point names a `register(commands)` function that adds its subcommand to the argparse
+subparsers and sets `run` (args -> exit status) as the subcommand's default. This way the service
+package never imports `jobs` (packages have one direction: jobs -> api.core, never back), and
+the CLI stays where its entry point `api.cli:main` always was. The group is read from the
+installed package metadata, so after editing it run `scripts/bootstrap` (`uv sync`) once.
 """
 
 from __future__ import annotations
@@ -13,12 +25,14 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
 import psycopg
 
-from api.auth import mint_token
-from api.settings import SettingsError, load_settings
-from jobs.worker import main as worker_main
+from api.core.auth import mint_token
+from api.core.settings import SettingsError, load_settings
+
+COMMAND_GROUP = "freshplan.commands"
 
 _TTL = re.compile(r"^(\d+)([smhd])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -42,13 +56,15 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--email", required=True, help="the user's e-mail address")
     token.add_argument("--ttl", type=parse_ttl, default="1h", help="lifetime, e.g. 30m, 1h, 7d")
     token.add_argument("--tenant", help="tenant slug, when the address exists in several tenants")
-    commands.add_parser("worker", help="run the mail worker (sends the outbox)")
+    token.set_defaults(run=lambda args: _token(args.email, args.ttl, args.tenant))
+    for entry_point in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name):
+        entry_point.load()(commands)
     return parser
 
 
 def _token(email: str, ttl: int, tenant: str | None) -> int:
     settings = load_settings()
-    with psycopg.connect(settings.database_url, connect_timeout=5) as conn:
+    with psycopg.connect(settings.database.url, connect_timeout=5) as conn:
         rows = conn.execute(
             "select sub::text, role, tenant_id::text, org_id::text, tenant_slug"
             " from app_private.token_claims(%s, %s)",
@@ -66,16 +82,14 @@ def _token(email: str, ttl: int, tenant: str | None) -> int:
         return 1
     sub, role, tenant_id, org_id, _ = rows[0]
     claims = {"role": role, "sub": sub, "tenant_id": tenant_id, "org_id": org_id}
-    print(mint_token(claims, settings.jwt_secret, ttl))
+    print(mint_token(claims, settings.auth.jwt_secret, ttl))
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "worker":
-            return worker_main()
-        return _token(args.email, args.ttl, args.tenant)
+        return int(args.run(args))
     except SettingsError as exc:
         print(f"freshplan: configuration error: {exc}", file=sys.stderr)
         return 2

@@ -29,8 +29,8 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.auth import mint_token  # noqa: E402
-from api.settings import DEV_JWT_SECRET  # noqa: E402
+from api.core.auth import mint_token  # noqa: E402
+from api.core.settings import DEV_JWT_SECRET  # noqa: E402
 
 # SPEC 10.1 targets (milliseconds, requests/s, ratio).
 TARGET_ONE_LEAD_MS = 1.0

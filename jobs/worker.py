@@ -22,16 +22,16 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from api.logs import configure_logging
-from api.settings import Settings, load_settings
-from jobs.mail import (
+from api.clients.smtp import (
     MailTarget,
     PermanentMailError,
     TemporaryMailError,
     deliver,
     parse_mail_url,
-    render,
 )
+from api.core.logs import configure_logging
+from api.core.settings import Settings, load_settings
+from jobs.mail import render
 
 log = logging.getLogger("freshplan.worker")
 
@@ -51,19 +51,19 @@ TAKE_ONE = """
 class Worker:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.target: MailTarget = parse_mail_url(settings.smtp_url, settings.smtp_ca_file)
+        self.target: MailTarget = parse_mail_url(settings.mail.smtp_url, settings.mail.smtp_ca_file)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
         self.wake = asyncio.Event()
         self.sent = 0
 
     def backoff(self, attempts: int) -> float:
         return float(
-            min(self.settings.mail_retry_base_seconds * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
+            min(self.settings.mail.retry_base_seconds * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
         )
 
     async def run(self, stop: asyncio.Event) -> None:
         pool: AsyncConnectionPool[psycopg.AsyncConnection[dict[str, Any]]] = AsyncConnectionPool(
-            self.settings.jobs_database_url,
+            self.settings.database.jobs_url,
             min_size=1,
             max_size=2,
             open=False,
@@ -104,7 +104,7 @@ class Worker:
         try:
             await asyncio.wait(
                 waits,
-                timeout=self.settings.worker_poll_seconds,
+                timeout=self.settings.worker.poll_seconds,
                 return_when=asyncio.FIRST_COMPLETED,
             )
         finally:
@@ -116,14 +116,14 @@ class Worker:
         while not stop.is_set():
             try:
                 async with await psycopg.AsyncConnection.connect(
-                    self.settings.jobs_database_url, autocommit=True, connect_timeout=3
+                    self.settings.database.jobs_url, autocommit=True, connect_timeout=3
                 ) as conn:
                     await conn.execute("listen freshplan_outbox")
                     self.wake.set()  # anything queued while we were not listening
                     async for _ in conn.notifies():
                         self.wake.set()
             except psycopg.OperationalError:
-                await asyncio.sleep(self.settings.worker_poll_seconds)
+                await asyncio.sleep(self.settings.worker.poll_seconds)
 
     async def heartbeat(self, pool: AsyncConnectionPool[Any]) -> None:
         async with pool.connection() as conn:
@@ -145,7 +145,7 @@ class Worker:
                     row["template"],
                     row["payload"],
                     message_id=f"<outbox-{row['id']}@freshplan>",
-                    sender=self.settings.mail_from,
+                    sender=self.settings.mail.sender,
                     recipient=row["to_address"],
                 )
                 await deliver(self.target, message)
@@ -157,7 +157,7 @@ class Worker:
                     if isinstance(exc, TemporaryMailError)
                     else f"{type(exc).__name__}: {exc}"
                 )
-                if attempts >= self.settings.mail_max_attempts:
+                if attempts >= self.settings.mail.max_attempts:
                     await self.park(conn, row["id"], attempts, error)
                 else:
                     await conn.execute(
@@ -202,6 +202,6 @@ async def serve(settings: Settings) -> None:
 
 def main() -> int:
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log.level)
     asyncio.run(serve(settings))
     return 0

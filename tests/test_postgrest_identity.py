@@ -10,8 +10,8 @@ import httpx
 import jwt
 import pytest
 
-from api.auth import mint_token
-from api.settings import DEV_JWT_SECRET
+from api.core.auth import mint_token
+from api.core.settings import DEV_JWT_SECRET
 from tests.conftest import Cluster, Service, run_freshplan
 
 REP1 = "30000000-0000-4000-8000-000000000004"

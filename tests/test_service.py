@@ -10,9 +10,9 @@ import httpx
 import psycopg
 import pytest
 
-from api.auth import decode_token
-from api.db import create_pool, user_transaction
-from api.settings import load_settings
+from api.core.auth import decode_token
+from api.core.db import create_pool, user_transaction
+from api.core.settings import load_settings
 from tests.conftest import Cluster, Service, wait_until
 from tests.smtp import SmtpServer
 
@@ -132,7 +132,7 @@ def test_user_transaction_runs_as_the_tokens_user(
     cluster: Cluster, seeded_database: str, token_for: Callable[..., str]
 ) -> None:
     settings = load_settings(cluster.env(seeded_database) | {"FRESHPLAN_ENV": "test"})
-    claims = decode_token(token_for("rep1@freshfoodz.example"), settings.jwt_secret)
+    claims = decode_token(token_for("rep1@freshfoodz.example"), settings.auth.jwt_secret)
 
     async def scenario() -> tuple[object, object, int]:
         pool = create_pool(settings)
@@ -161,7 +161,7 @@ def test_user_transaction_refuses_a_deactivated_user(
     cluster: Cluster, seeded_database: str, token_for: Callable[..., str]
 ) -> None:
     settings = load_settings(cluster.env(seeded_database) | {"FRESHPLAN_ENV": "test"})
-    claims = decode_token(token_for("rep1@freshfoodz.example"), settings.jwt_secret)
+    claims = decode_token(token_for("rep1@freshfoodz.example"), settings.auth.jwt_secret)
     with psycopg.connect(cluster.conninfo(seeded_database), autocommit=True) as conn:
         conn.execute(
             "update app.users set active = false, deactivated_at = now() where id = %s",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.settings import DEV_JWT_SECRET, SettingsError, load_settings
+from api.core.settings import DEV_JWT_SECRET, SettingsError, load_settings
 
 NO_DOTENV = Path("/nonexistent/.env")
 
@@ -14,10 +14,10 @@ NO_DOTENV = Path("/nonexistent/.env")
 def test_local_defaults_are_usable() -> None:
     settings = load_settings({}, NO_DOTENV)
     assert settings.env == "local"
-    assert settings.jwt_secret == DEV_JWT_SECRET
-    assert "user=svc_api" in settings.database_url
-    assert "port=54329" in settings.database_url
-    assert settings.public_base_url == "http://127.0.0.1:8000"
+    assert settings.auth.jwt_secret == DEV_JWT_SECRET
+    assert "user=svc_api" in settings.database.url
+    assert "port=54329" in settings.database.url
+    assert settings.http.public_base_url == "http://127.0.0.1:8000"
     assert DEV_JWT_SECRET not in repr(settings)
 
 
@@ -61,5 +61,74 @@ def test_dotenv_supplies_values_and_the_environment_wins(tmp_path: Path) -> None
 
     settings = load_settings({"FRESHPLAN_POSTGREST_PORT": "3111"}, dotenv)
 
-    assert settings.api_port == 8123
-    assert settings.postgrest_url == "http://127.0.0.1:3111"
+    assert settings.http.port == 8123
+    assert settings.postgrest.url == "http://127.0.0.1:3111"
+
+
+def test_settings_are_grouped_per_concern_and_frozen() -> None:
+    settings = load_settings(
+        {
+            "FRESHPLAN_API_PORT": "8100",
+            "FRESHPLAN_DB_POOL_MAX": "7",
+            "FRESHPLAN_POSTGREST_ADMIN_PORT": "3101",
+            "FRESHPLAN_LOG_LEVEL": "debug",
+            "FRESHPLAN_MAIL_FROM": "Test <t@example.test>",
+            "FRESHPLAN_MAIL_MAX_ATTEMPTS": "3",
+            "FRESHPLAN_WORKER_POLL_SECONDS": "0.5",
+            "FRESHPLAN_FEEDBACK_RATE_LIMIT_TOKEN": "4",
+            "FRESHPLAN_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16",
+            "FRESHPLAN_DATA_DIR": "/srv/fp",
+        },
+        NO_DOTENV,
+    )
+
+    assert settings.http.port == 8100
+    assert settings.http.public_base_url == "http://127.0.0.1:8100"
+    assert settings.http.trusted_proxies == ("10.0.0.1/32", "192.168.0.0/16")
+    assert settings.database.pool_max == 7
+    assert "user=svc_jobs" in settings.database.jobs_url
+    assert settings.postgrest.admin_url == "http://127.0.0.1:3101"
+    assert settings.log.level == "DEBUG"
+    assert settings.mail.sender == "Test <t@example.test>"
+    assert settings.mail.max_attempts == 3
+    assert settings.mail.smtp_url == "file:///srv/fp/mail"
+    assert settings.worker.poll_seconds == 0.5
+    assert settings.feedback.rate_limit_token == 4
+    assert settings.feedback.rate_limit_ip == 30
+    with pytest.raises(AttributeError):
+        settings.http.port = 1  # type: ignore[misc]
+
+
+def test_no_repr_shows_a_secret() -> None:
+    secret = "a-production-secret-of-forty-characters!"
+    settings = load_settings(
+        {
+            "FRESHPLAN_ENV": "production",
+            "FRESHPLAN_JWT_SECRET": secret,
+            "FRESHPLAN_DATABASE_URL": "postgresql://svc_api:db-pass-1@db.internal/freshplan",
+            "FRESHPLAN_JOBS_DATABASE_URL": "host=db.internal user=svc_jobs password=db-pass-2",
+            "FRESHPLAN_SMTP_URL": "smtps://mailer:smtp-pass-3@smtp.example:465",
+        },
+        NO_DOTENV,
+    )
+
+    shown = repr(settings)
+
+    for hidden in (secret, "db-pass-1", "db-pass-2", "smtp-pass-3"):
+        assert hidden not in shown
+    assert "db.internal" in shown
+    assert "smtp.example" in shown
+    assert secret not in repr(settings.auth)
+
+
+def test_invalid_grouped_values_name_their_variable() -> None:
+    for key, value in (
+        ("FRESHPLAN_DB_POOL_MAX", "0"),
+        ("FRESHPLAN_MAIL_RETRY_BASE_SECONDS", "soon"),
+        ("FRESHPLAN_WORKER_POLL_SECONDS", "1000"),
+        ("FRESHPLAN_FEEDBACK_RATE_LIMIT_IP", "-1"),
+        ("FRESHPLAN_TRUSTED_PROXIES", "proxy.example"),
+        ("FRESHPLAN_LOG_LEVEL", "LOUD"),
+    ):
+        with pytest.raises(SettingsError, match=key):
+            load_settings({key: value}, NO_DOTENV)

@@ -24,7 +24,9 @@ from litestar.enums import MediaType
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Redirect
 
-from api.db import Pool
+from api.core.db import Pool
+from api.core.problems import problem
+from api.core.settings import Settings
 from api.feedback.client import client_ip
 from api.feedback.ratelimit import SlidingWindowLimiter
 from api.feedback.schemas import (
@@ -37,8 +39,6 @@ from api.feedback.schemas import (
     to_database,
 )
 from api.feedback.tokens import token_hash
-from api.problems import problem
-from api.settings import Settings
 
 MAX_BODY_BYTES = 16 * 1024
 GONE = "Dieser Link ist ungültig oder abgelaufen."
@@ -75,8 +75,8 @@ class Received(msgspec.Struct):
 
 def limiters(settings: Settings) -> dict[str, SlidingWindowLimiter]:
     return {
-        "ip": SlidingWindowLimiter(settings.feedback_rate_limit_ip),
-        "token": SlidingWindowLimiter(settings.feedback_rate_limit_token),
+        "ip": SlidingWindowLimiter(settings.feedback.rate_limit_ip),
+        "token": SlidingWindowLimiter(settings.feedback.rate_limit_token),
     }
 
 
@@ -126,7 +126,7 @@ def _limit(request: AnyRequest, digest: bytes | None) -> Response[str] | None:
     paths neither fill the limiter nor cost a real link its budget)."""
     settings: Settings = request.app.state.settings
     rate: dict[str, SlidingWindowLimiter] = request.app.state.feedback_limiters
-    wait = rate["ip"].hit(client_ip(request, settings.trusted_proxies))
+    wait = rate["ip"].hit(client_ip(request, settings.http.trusted_proxies))
     if not wait and digest is not None:
         wait = rate["token"].hit(digest.hex())
     if not wait:

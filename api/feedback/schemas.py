@@ -9,33 +9,44 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal, get_args
 
 import msgspec
 
-MAX_ITEMS = 50
-MAX_COMMENT = 2000
+# The limits of the form, in one place. Each mirrors a database rule, and
+# tests/test_feedback_limits.py compares them with the catalog: the CHECKs of
+# app.product_feedback, app.feedback_submissions and app.products, and submit_feedback's count.
+MIN_ITEMS: Final = 1  # products rated per submission (submit_feedback: between 1 and 50)
+MAX_ITEMS: Final = 50
+MIN_RATING: Final = 1  # stars (product_feedback_rating_range)
+MAX_RATING: Final = 5
+MAX_COMMENT: Final = 2000  # characters, per product and overall (*_comment_length)
+MAX_CONTACT_NAME: Final = 200  # characters (*_contact_name_length)
+MAX_SKU: Final = 64  # characters (products_sku_format)
 # No NUL (PostgreSQL text cannot hold it) and no other C0 control except tab and newlines.
 _PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 Comment = Annotated[str, msgspec.Meta(max_length=MAX_COMMENT, pattern=_PRINTABLE)]
 Role = Literal["CHEF", "BUYER", "GM", "OTHER"]
+ROLES: Final[tuple[str, ...]] = get_args(Role)  # (*_contact_role_known)
+ContactName = Annotated[str, msgspec.Meta(max_length=MAX_CONTACT_NAME, pattern=_PRINTABLE)]
+Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_SKU, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
 class Contact(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    name: Annotated[str, msgspec.Meta(max_length=200, pattern=_PRINTABLE)] | None = None
+    name: ContactName | None = None
     role: Role | None = None
 
 
 class Item(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    sku: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
-    rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    sku: Sku
+    rating: Annotated[int, msgspec.Meta(ge=MIN_RATING, le=MAX_RATING)]
     comment: Comment | None = None
     would_reorder: bool | None = None
 
 
 class Submission(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    items: Annotated[list[Item], msgspec.Meta(min_length=1, max_length=MAX_ITEMS)]
+    items: Annotated[list[Item], msgspec.Meta(min_length=MIN_ITEMS, max_length=MAX_ITEMS)]
     contact: Contact | None = None
     comment: Comment | None = None
     # A one-time key (the page puts one in its form): a submission posted again with the same
@@ -59,9 +70,9 @@ class InvalidSubmissionError(Exception):
 
 # German messages for the page, by the last part of the field path.
 _MESSAGES = {
-    "rating": "Bitte vergeben Sie 1 bis 5 Sterne.",
+    "rating": f"Bitte vergeben Sie {MIN_RATING} bis {MAX_RATING} Sterne.",
     "comment": f"Bitte höchstens {MAX_COMMENT} Zeichen (ohne Steuerzeichen).",
-    "name": "Bitte höchstens 200 Zeichen (ohne Steuerzeichen).",
+    "name": f"Bitte höchstens {MAX_CONTACT_NAME} Zeichen (ohne Steuerzeichen).",
     "role": "Bitte wählen Sie eine Funktion aus der Liste.",
     "items": f"Bitte bewerten Sie mindestens ein und höchstens {MAX_ITEMS} Produkte.",
     "sku": "Dieses Produkt ist nicht Teil der Probebox.",
@@ -124,7 +135,7 @@ class PostedSubmission(msgspec.Struct, frozen=True):
         return _page_field(self.form_indexes, field)
 
 
-_RATINGS = {str(n): n for n in range(1, 6)}
+_RATINGS = {str(n): n for n in range(MIN_RATING, MAX_RATING + 1)}
 _REORDER = {"": None, "ja": True, "nein": False}
 
 

@@ -16,8 +16,8 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from api.auth import WEB_ROLES, Claims, claims_json
-from api.settings import Settings
+from api.core.auth import WEB_ROLES, Claims, claims_json
+from api.core.settings import Settings
 
 Connection: TypeAlias = AsyncConnection[DictRow]
 Pool: TypeAlias = AsyncConnectionPool[Connection]
@@ -29,9 +29,9 @@ CONNECTION_TIMEOUT_SECONDS = 3.0
 def create_pool(settings: Settings) -> Pool:
     """A pool opened in the app's lifespan; broken connections are replaced on checkout."""
     return AsyncConnectionPool(
-        settings.database_url,
-        min_size=settings.db_pool_min,
-        max_size=settings.db_pool_max,
+        settings.database.url,
+        min_size=settings.database.pool_min,
+        max_size=settings.database.pool_max,
         open=False,
         check=AsyncConnectionPool.check_connection,
         timeout=CONNECTION_TIMEOUT_SECONDS,

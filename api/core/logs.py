@@ -32,5 +32,5 @@ def configure_logging(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # uvicorn's access log would print full URLs; feedback tokens live in URLs, so we log
-    # requests ourselves (api.app.log_requests) with the path's secrets masked.
+    # requests ourselves (api.app.request_context) with the path's secrets masked.
     logging.getLogger("uvicorn.access").disabled = True

@@ -20,7 +20,7 @@ from litestar.plugins.problem_details import (
     ProblemDetailsPlugin,
 )
 
-from api.auth import InvalidTokenError
+from api.core.auth import InvalidTokenError
 
 log = logging.getLogger("freshplan.problems")
 

@@ -1,0 +1,273 @@
+"""Configuration from environment variables, loaded once and validated at startup.
+
+One frozen `Settings` object with a group per concern (`settings.http`, `.database`,
+`.postgrest`, `.auth`, `.log`, `.mail`, `.worker`, `.feedback`); each field's comment names its
+variable. Every value has a safe local default except in production, where the JWT secret and the
+database location must be given. A `.env` file in the working directory supplies values;
+variables already in the environment win.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+Environment = Literal["local", "test", "production"]
+
+# Clearly marked development secret: refused when FRESHPLAN_ENV=production.
+DEV_JWT_SECRET = "freshplan-local-dev-secret-DO-NOT-USE-IN-PRODUCTION"  # noqa: S105 - public by design
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """A missing or invalid configuration value; the message names the variable."""
+
+
+_HIDDEN = "***"
+# user:password@ in a URL (up to the host's @), and password=... in a libpq key/value string
+_URL_PASSWORD = re.compile(r"(?P<user>//[^/@:]*):[^/]*@")
+_CONNINFO_PASSWORD = re.compile(r"(?P<key>\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)")
+
+
+def redacted(location: str) -> str:
+    """A database or mail URL fit for logs and reprs: any password replaced by ***."""
+    location = _URL_PASSWORD.sub(rf"\g<user>:{_HIDDEN}@", location)
+    return _CONNINFO_PASSWORD.sub(rf"\g<key>{_HIDDEN}", location)
+
+
+class HttpSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """The service's HTTP side: where it listens, its public address, the proxies it trusts."""
+
+    host: str  # FRESHPLAN_API_HOST
+    port: int  # FRESHPLAN_API_PORT
+    public_base_url: str  # FRESHPLAN_PUBLIC_BASE_URL
+    trusted_proxies: tuple[str, ...]  # FRESHPLAN_TRUSTED_PROXIES, normalised networks
+
+
+class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """PostgreSQL connections: the service's (svc_api, pooled) and the workers' (svc_jobs)."""
+
+    url: str  # FRESHPLAN_DATABASE_URL
+    jobs_url: str  # FRESHPLAN_JOBS_DATABASE_URL
+    pool_min: int  # FRESHPLAN_DB_POOL_MIN
+    pool_max: int  # FRESHPLAN_DB_POOL_MAX
+
+    def __repr__(self) -> str:  # a connection string may carry a password
+        return (
+            f"DatabaseSettings(url={redacted(self.url)!r}, jobs_url={redacted(self.jobs_url)!r},"
+            f" pool_min={self.pool_min}, pool_max={self.pool_max})"
+        )
+
+
+class PostgrestSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Where PostgREST answers (its API and its admin server with /live and /ready)."""
+
+    url: str  # FRESHPLAN_POSTGREST_URL (default from FRESHPLAN_POSTGREST_PORT)
+    admin_url: str  # FRESHPLAN_POSTGREST_ADMIN_URL (default from FRESHPLAN_POSTGREST_ADMIN_PORT)
+
+
+class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """The HS256 secret shared with PostgREST."""
+
+    jwt_secret: str  # FRESHPLAN_JWT_SECRET
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"AuthSettings(jwt_secret={_HIDDEN!r})"
+
+
+class LogSettings(msgspec.Struct, frozen=True, kw_only=True):
+    level: str  # FRESHPLAN_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR
+
+
+class MailSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Outgoing mail: the SMTP server (or local mail sink), the sender, retries."""
+
+    smtp_url: str  # FRESHPLAN_SMTP_URL
+    smtp_ca_file: str | None  # FRESHPLAN_SMTP_CA_FILE
+    sender: str  # FRESHPLAN_MAIL_FROM
+    max_attempts: int  # FRESHPLAN_MAIL_MAX_ATTEMPTS
+    retry_base_seconds: float  # FRESHPLAN_MAIL_RETRY_BASE_SECONDS
+
+    def __repr__(self) -> str:  # never print the SMTP password
+        return (
+            f"MailSettings(smtp_url={redacted(self.smtp_url)!r},"
+            f" smtp_ca_file={self.smtp_ca_file!r}, sender={self.sender!r},"
+            f" max_attempts={self.max_attempts}, retry_base_seconds={self.retry_base_seconds})"
+        )
+
+
+class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """The background workers (`freshplan worker`)."""
+
+    poll_seconds: float  # FRESHPLAN_WORKER_POLL_SECONDS: the fallback when no NOTIFY arrives
+
+
+class FeedbackSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """The public feedback link: requests per minute per client address and per link."""
+
+    rate_limit_ip: int  # FRESHPLAN_FEEDBACK_RATE_LIMIT_IP
+    rate_limit_token: int  # FRESHPLAN_FEEDBACK_RATE_LIMIT_TOKEN
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """The whole configuration: one frozen object, one group per concern.
+
+    Groups that hold a secret (auth, database, mail) have a __repr__ that hides it, so the
+    default repr of this object, which shows every group, is safe to log.
+    """
+
+    env: Environment  # FRESHPLAN_ENV
+    data_dir: str  # FRESHPLAN_DATA_DIR
+    http: HttpSettings
+    database: DatabaseSettings
+    postgrest: PostgrestSettings
+    auth: AuthSettings
+    log: LogSettings
+    mail: MailSettings
+    worker: WorkerSettings
+    feedback: FeedbackSettings
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines (comments, blank lines and optional quotes allowed)."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _int(env: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
+    raw = env.get(key, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{key} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], key: str, default: float, low: float, high: float) -> float:
+    raw = env.get(key, str(default))
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{key} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _networks(env: Mapping[str, str], key: str) -> tuple[str, ...]:
+    """A comma-separated list of IP addresses or networks (CIDR), normalised."""
+    networks = []
+    for item in env.get(key, "").split(","):
+        if not item.strip():
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+        except ValueError:
+            message = f"{key}: {item.strip()!r} is not an IP address or network"
+            raise SettingsError(message) from None
+    return tuple(networks)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+    """Build the settings from the environment (and `.env`), failing fast on bad values."""
+    env: dict[str, str] = read_dotenv(dotenv or Path.cwd() / ".env")
+    env.update(os.environ if environ is None else environ)
+
+    profile = env.get("FRESHPLAN_ENV", "local")
+    if profile not in ("local", "test", "production"):
+        raise SettingsError(f"FRESHPLAN_ENV must be local, test or production, got {profile!r}")
+    production = profile == "production"
+
+    secret = env.get("FRESHPLAN_JWT_SECRET") or ("" if production else DEV_JWT_SECRET)
+    if production and secret == DEV_JWT_SECRET:
+        raise SettingsError("FRESHPLAN_JWT_SECRET: the development secret is refused in production")
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise SettingsError(
+            f"FRESHPLAN_JWT_SECRET must have at least {MIN_SECRET_LENGTH} characters"
+        )
+
+    if production and not env.get("FRESHPLAN_DATABASE_URL"):
+        raise SettingsError("FRESHPLAN_DATABASE_URL is required in production")
+    pg_port = _int(env, "FRESHPLAN_PG_PORT", 54329, 1, 65535)
+    local_db = (
+        f"host={env.get('FRESHPLAN_PG_HOST', '/tmp')} port={pg_port} "  # noqa: S108 - socket dir
+        f"dbname={env.get('FRESHPLAN_PG_DATABASE', 'freshplan')}"
+    )
+    database_url = env.get("FRESHPLAN_DATABASE_URL") or f"{local_db} user=svc_api"
+    if production and not env.get("FRESHPLAN_JOBS_DATABASE_URL"):
+        raise SettingsError("FRESHPLAN_JOBS_DATABASE_URL is required in production")
+    if production and not env.get("FRESHPLAN_SMTP_URL"):
+        raise SettingsError("FRESHPLAN_SMTP_URL is required in production")
+    data_dir = env.get("FRESHPLAN_DATA_DIR") or str(Path.cwd() / ".data")
+
+    postgrest_port = _int(env, "FRESHPLAN_POSTGREST_PORT", 3000, 1, 65535)
+    postgrest_admin_port = _int(env, "FRESHPLAN_POSTGREST_ADMIN_PORT", 3001, 1, 65535)
+    api_port = _int(env, "FRESHPLAN_API_PORT", 8000, 1, 65535)
+    log_level = env.get("FRESHPLAN_LOG_LEVEL", "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError(
+            f"FRESHPLAN_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}"
+        )
+
+    # validated in this order, so the first bad variable named is always the same one
+    pool_min = _int(env, "FRESHPLAN_DB_POOL_MIN", 1, 0, 100)
+    pool_max = _int(env, "FRESHPLAN_DB_POOL_MAX", 10, 1, 200)
+    mail_max_attempts = _int(env, "FRESHPLAN_MAIL_MAX_ATTEMPTS", 10, 1, 100)
+    mail_retry_base = _float(env, "FRESHPLAN_MAIL_RETRY_BASE_SECONDS", 30.0, 0.01, 3600.0)
+    worker_poll = _float(env, "FRESHPLAN_WORKER_POLL_SECONDS", 5.0, 0.01, 300.0)
+    # Requests per minute on the public feedback endpoints, per client IP and per token.
+    rate_limit_ip = _int(env, "FRESHPLAN_FEEDBACK_RATE_LIMIT_IP", 30, 1, 1_000_000)
+    rate_limit_token = _int(env, "FRESHPLAN_FEEDBACK_RATE_LIMIT_TOKEN", 10, 1, 1_000_000)
+    trusted_proxies = _networks(env, "FRESHPLAN_TRUSTED_PROXIES")
+
+    return Settings(
+        env=profile,  # type: ignore[arg-type]  # checked above
+        data_dir=data_dir,
+        http=HttpSettings(
+            host=env.get("FRESHPLAN_API_HOST", "127.0.0.1"),
+            port=api_port,
+            public_base_url=env.get("FRESHPLAN_PUBLIC_BASE_URL", f"http://127.0.0.1:{api_port}"),
+            trusted_proxies=trusted_proxies,
+        ),
+        database=DatabaseSettings(
+            url=database_url,
+            jobs_url=env.get("FRESHPLAN_JOBS_DATABASE_URL") or f"{local_db} user=svc_jobs",
+            pool_min=pool_min,
+            pool_max=pool_max,
+        ),
+        postgrest=PostgrestSettings(
+            url=env.get("FRESHPLAN_POSTGREST_URL", f"http://127.0.0.1:{postgrest_port}"),
+            admin_url=env.get(
+                "FRESHPLAN_POSTGREST_ADMIN_URL", f"http://127.0.0.1:{postgrest_admin_port}"
+            ),
+        ),
+        auth=AuthSettings(jwt_secret=secret),
+        log=LogSettings(level=log_level),
+        mail=MailSettings(
+            # Locally, mail goes to a directory of .eml files (the "mail sink").
+            smtp_url=env.get("FRESHPLAN_SMTP_URL") or f"file://{data_dir}/mail",
+            # An extra CA for the SMTP server's certificate (a private relay); default: system CAs.
+            smtp_ca_file=env.get("FRESHPLAN_SMTP_CA_FILE") or None,
+            sender=env.get("FRESHPLAN_MAIL_FROM", "FreshPlan <freshplan@freshfoodz.example>"),
+            max_attempts=mail_max_attempts,
+            retry_base_seconds=mail_retry_base,
+        ),
+        worker=WorkerSettings(poll_seconds=worker_poll),
+        feedback=FeedbackSettings(rate_limit_ip=rate_limit_ip, rate_limit_token=rate_limit_token),
+    )

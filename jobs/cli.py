@@ -1,0 +1,15 @@
+"""The workers' commands for `freshplan` (api.cli), registered through the entry-point group
+`freshplan.commands` in pyproject.toml, so the CLI never imports `jobs` itself."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from jobs.worker import main as worker_main
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    """Add `freshplan worker`: run the mail worker until SIGINT or SIGTERM."""
+    worker = commands.add_parser("worker", help="run the mail worker (sends the outbox)")
+    worker.set_defaults(run=lambda _args: worker_main())
