@@ -4,7 +4,7 @@
     freshplan worker
 
 `token` prints a JWT for an active user, signed with FRESHPLAN_JWT_SECRET, and exits non-zero for
-an unknown or inactive user. `worker` runs the mail worker (jobs.worker) until SIGINT or SIGTERM.
+an unknown or inactive user. `worker` runs the job runner (jobs.worker) until SIGINT or SIGTERM.
 
 `token` is defined here; every other command is contributed by the package that owns it through
 the entry-point group `freshplan.commands` in pyproject.toml, e.g.

@@ -10,6 +10,6 @@ from jobs.worker import main as worker_main
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
-    """Add `freshplan worker`: run the mail worker until SIGINT or SIGTERM."""
-    worker = commands.add_parser("worker", help="run the mail worker (sends the outbox)")
+    """Add `freshplan worker`: run the job runner until SIGINT or SIGTERM."""
+    worker = commands.add_parser("worker", help="run the job worker (mail and other side effects)")
     worker.set_defaults(run=lambda _args: worker_main())

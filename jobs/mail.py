@@ -1,36 +1,20 @@
-"""Rendering the protection and feedback mails: German templates (plain text and HTML).
+"""The mail.send handler: renders a mail from its German templates (plain text and HTML) and hands
+it to the SMTP client (api.clients.smtp, shared with the service).
 
-Sending them is the SMTP client's job (api.clients.smtp, shared with the service); `render`
-raises its PermanentMailError for a template or payload that can never render.
+The subject and the German dates are made once, in SQL, when the mail is queued
+(app.mail_subject, app.format_german_date); the templates only place them.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 
-from api.clients.smtp import PermanentMailError
-
-SUBJECTS = {
-    "warning": "Leadschutz: Fortschritt bis {progress_due} fällig – {company_name}",
-    "reminder": "Aufforderung zur Fortschrittsmeldung bis {grace_until} – {company_name}",
-    "expired": "Leadschutz beendet – {company_name}",
-    "escalation": "Verlängerungsantrag seit 48 Stunden unentschieden – {company_name}",
-    "feedback_invitation": "Ihre FreshFoodz-Probebox: Wie hat es Ihnen geschmeckt?",
-    "feedback_reminder": "Erinnerung: Ihr Feedback zur FreshFoodz-Probebox",
-}
-
-
-def german_date(value: str | None, timezone: str = "Europe/Berlin") -> str:
-    if not value:
-        return ""
-    return datetime.fromisoformat(value).astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y")
-
+from api.clients.smtp import MailTarget, PermanentMailError, TemporaryMailError, deliver
+from jobs.runner import Job, PermanentJobError, TemporaryJobError
 
 _templates = jinja2.Environment(
     loader=jinja2.PackageLoader("jobs", "templates"),
@@ -43,23 +27,12 @@ _templates = jinja2.Environment(
 def render(
     template: str, payload: dict[str, Any], *, message_id: str, sender: str, recipient: str
 ) -> EmailMessage:
-    if template not in SUBJECTS:
+    subject = payload.get("subject")
+    if not isinstance(subject, str) or not subject:
         raise PermanentMailError(f"unknown template {template!r}")
     try:
-        timezone = str(payload.get("timezone") or "Europe/Berlin")
-        values = {
-            **payload,
-            "progress_due": german_date(payload.get("progress_due_at"), timezone),
-            "grace_until_date": german_date(payload.get("grace_until"), timezone),
-            "expires": german_date(payload.get("expires_at"), timezone),
-        }
-        text = _templates.get_template(f"{template}.txt").render(values)
-        html = _templates.get_template(f"{template}.html").render(values)
-        subject = SUBJECTS[template].format(
-            company_name=payload.get("company_name", ""),
-            progress_due=values["progress_due"],
-            grace_until=values["grace_until_date"],
-        )
+        text = _templates.get_template(f"{template}.txt").render(payload)
+        html = _templates.get_template(f"{template}.html").render(payload)
     except (jinja2.TemplateError, KeyError, ValueError, TypeError, LookupError) as exc:
         # a payload no template can render will not render on the next try either
         raise PermanentMailError(f"template {template}: {type(exc).__name__}: {exc}") from exc
@@ -68,8 +41,39 @@ def render(
     message["To"] = recipient
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    # A stable id per outbox row: a mail sent twice (at-least-once) is recognisably the same.
+    # A stable id per job: a mail sent twice (at least once) is recognisably the same.
     message["Message-ID"] = message_id
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
+
+
+class MailHandler:
+    """Sends one mail.send job. SMTP 4xx and network errors are temporary, 5xx permanent."""
+
+    kind = "mail.send"
+
+    def __init__(
+        self, target: MailTarget, sender: str, max_attempts: int, retry_base_seconds: float
+    ) -> None:
+        self.target = target
+        self.sender = sender
+        self.max_attempts: int | None = max_attempts
+        self.retry_base_seconds: float | None = retry_base_seconds
+
+    async def run(self, job: Job) -> None:
+        if not job.template or not job.to_address:
+            raise PermanentJobError("a mail job needs a template and a recipient")
+        try:
+            message = render(
+                job.template,
+                job.payload,
+                message_id=f"<job-{job.id}@freshplan>",
+                sender=self.sender,
+                recipient=job.to_address,
+            )
+            await deliver(self.target, message)
+        except PermanentMailError as exc:
+            raise PermanentJobError(str(exc)) from exc
+        except TemporaryMailError as exc:
+            raise TemporaryJobError(str(exc)) from exc

@@ -188,7 +188,7 @@ class Runner:
             async with conn.transaction():
                 row = await (
                     await conn.execute(
-                        "select * from app_private.take_job(%s, %s)",
+                        "select * from app_private.take_job(%s::text[], %s)",
                         [self.kinds, self.config.worker_id],
                     )
                 ).fetchone()
@@ -207,7 +207,7 @@ class Runner:
                 if self.idempotent[job.kind]:
                     await self.record(conn, job, await self.call(job))
                     return True
-                await conn.execute("select app_private.start_job(%s)", [job.id])
+                await conn.execute("select app_private.start_job(%s::bigint)", [job.id])
             # not idempotent: RUNNING is committed before the call, the row is no longer locked
             outcome = await self.call(job)
             async with conn.transaction():
@@ -219,7 +219,7 @@ class Runner:
             await self.handlers[job.kind].run(job)
         except (PermanentJobError, TemporaryJobError) as exc:
             return exc
-        except Exception as exc:  # anything unforeseen is recorded on the job, never lost  # noqa: BLE001
+        except Exception as exc:  # anything unforeseen is recorded on the job, never lost
             if self.idempotent[job.kind]:
                 return TemporaryJobError(f"{type(exc).__name__}: {exc}")
             return PermanentJobError(
@@ -233,7 +233,7 @@ class Runner:
     ) -> None:
         where = {"job_id": job.id, "kind": job.kind, "attempts": job.attempts}
         if outcome is None:
-            await conn.execute("select app_private.finish_job(%s)", [job.id])
+            await conn.execute("select app_private.finish_job(%s::bigint)", [job.id])
             self.done += 1
             log.info("job done", extra=where)
             return
@@ -241,7 +241,7 @@ class Runner:
         error = str(outcome)
         state_row = await (
             await conn.execute(
-                "select app_private.fail_job(%s, %s, %s, %s, %s) as state",
+                "select app_private.fail_job(%s::bigint, %s, %s, %s::integer, %s::numeric) as state",
                 [
                     job.id,
                     error,

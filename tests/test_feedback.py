@@ -511,9 +511,7 @@ def test_invitation_and_reminder_mails(
     )
 
     # five days later, without feedback: the one reminder (time moved by making it due now)
-    feedback.sql(
-        "update app.jobs set next_attempt_at = now() where template = 'feedback_reminder'"
-    )
+    feedback.sql("update app.jobs set next_attempt_at = now() where template = 'feedback_reminder'")
     wait_until(lambda: len(smtp_server.recorder.received()) == 2, 30, "the reminder is sent")
     reminder = smtp_server.recorder.received()[1][1]
     assert reminder["Subject"] == "Erinnerung: Ihr Feedback zur FreshFoodz-Probebox"
@@ -539,8 +537,7 @@ def test_invitation_and_reminder_mails(
         "select template from app.jobs where state = 'PENDING' and template like 'feedback%%'"
     ) in ([("feedback_invitation",)], [])
     assert (
-        feedback.scalar("select count(*) from app.jobs where template = 'feedback_invitation'")
-        == 3
+        feedback.scalar("select count(*) from app.jobs where template = 'feedback_invitation'") == 3
     )
     assert (
         feedback.scalar(

@@ -113,9 +113,7 @@ def test_smtp_down_delays_mail_but_loses_none(
     worker_for(seeded_database, smtp_server.url)
     wait_until(
         lambda: (
-            sql(cluster, seeded_database, "select count(*) from app.jobs where attempts >= 2")[0][
-                0
-            ]
+            sql(cluster, seeded_database, "select count(*) from app.jobs where attempts >= 2")[0][0]
             == queued
         ),
         30,
@@ -144,7 +142,8 @@ def test_a_permanently_failing_message_is_parked_with_its_error(
         """
         insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key)
         values (
-            '10000000-0000-4000-8000-000000000001', 'mail.send', 'x@example.org', 'no_such_template', '{}',
+            '10000000-0000-4000-8000-000000000001', 'mail.send', 'x@example.org',
+            'no_such_template', '{}',
             'broken'
         )
     """,
@@ -189,7 +188,8 @@ def test_two_workers_share_the_queue_and_send_each_message_once(
         """
         insert into app.jobs (tenant_id, kind, user_id, to_address, template, payload, dedupe_key)
         select
-            '10000000-0000-4000-8000-000000000001', 'mail.send', null, 'rep' || n || '@example.org', 'warning',
+            '10000000-0000-4000-8000-000000000001', 'mail.send', null,
+            'rep' || n || '@example.org', 'warning',
             jsonb_build_object(
                 'company_name', 'Firma ' || n, 'postal_code', '10115', 'city', 'Berlin',
                 'recipient_name', 'Rep ' || n, 'progress_due_at', '2027-01-01T09:00:00+00:00',

@@ -60,7 +60,7 @@ def history(cluster: Cluster, dbname: str) -> list[tuple[str | None, str, int]]:
     with psycopg.connect(cluster.conninfo(dbname)) as conn:
         rows = conn.execute(
             "select version, script, checksum from flyway.flyway_schema_history"
-            " where success order by installed_rank"
+            " where success and type = 'SQL' order by installed_rank"
         ).fetchall()
     return [(row[0], row[1], row[2]) for row in rows]
 
