@@ -241,7 +241,8 @@ class Runner:
         error = str(outcome)
         state_row = await (
             await conn.execute(
-                "select app_private.fail_job(%s::bigint, %s, %s, %s::integer, %s::numeric) as state",
+                "select app_private.fail_job(%s::bigint, %s, %s, %s::integer, %s::numeric)"
+                " as state",
                 [
                     job.id,
                     error,
