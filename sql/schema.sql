@@ -3528,6 +3528,249 @@ $$;
 COMMENT ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) IS 'The owner asks for 1-90 more days (mode LEAST only; FP601 in GREATEST). A manager decides within 48 hours.';
 
 --
+-- Name: jobs; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.jobs (
+    id bigint NOT NULL,
+    tenant_id uuid,
+    kind text NOT NULL,
+    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+    dedupe_key text,
+    state text DEFAULT 'PENDING'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    locked_by text,
+    user_id uuid,
+    to_address text,
+    template text,
+    CONSTRAINT jobs_dedupe_key_length CHECK ((char_length(dedupe_key) <= 300)),
+    CONSTRAINT jobs_finished_consistent CHECK (((state = ANY (ARRAY['DONE'::text, 'PARKED'::text, 'CANCELLED'::text])) = (finished_at IS NOT NULL))),
+    CONSTRAINT jobs_last_error_length CHECK ((char_length(last_error) <= 2000)),
+    CONSTRAINT jobs_locked_by_length CHECK ((char_length(locked_by) <= 200)),
+    CONSTRAINT jobs_mail_complete CHECK (((kind <> 'mail.send'::text) OR ((to_address IS NOT NULL) AND (template IS NOT NULL)))),
+    CONSTRAINT jobs_state_known CHECK ((state = ANY (ARRAY['PENDING'::text, 'RUNNING'::text, 'DONE'::text, 'PARKED'::text, 'CANCELLED'::text]))),
+    CONSTRAINT jobs_template_format CHECK ((template ~ '^[a-z_]{1,40}$'::text)),
+    CONSTRAINT jobs_to_address_length CHECK ((char_length(to_address) <= 254))
+);
+
+--
+-- Name: TABLE jobs; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.jobs IS 'The job queue. A worker takes a due PENDING job with FOR UPDATE SKIP LOCKED and runs its kind''s handler; the outcome (DONE, retry with backoff, PARKED with the error after the last attempt) is recorded by the lifecycle functions. Nothing is ever deleted by a worker.';
+
+--
+-- Name: COLUMN jobs.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.id IS 'Job id (for mail also the Message-ID).';
+
+--
+-- Name: COLUMN jobs.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.tenant_id IS 'Tenant the job works for (null: the whole installation).';
+
+--
+-- Name: COLUMN jobs.kind; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.kind IS 'Kind of job (app.job_kinds).';
+
+--
+-- Name: COLUMN jobs.payload; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.payload IS 'Arguments of the handler (for mail: template values). A feedback link (key "link") is kept only while the job is PENDING.';
+
+--
+-- Name: COLUMN jobs.dedupe_key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.dedupe_key IS 'One job per event (and recipient): a second enqueue is ignored.';
+
+--
+-- Name: COLUMN jobs.state; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.state IS 'PENDING, RUNNING (a non-idempotent job during its call), DONE, PARKED (gave up; see last_error) or CANCELLED (no longer wanted).';
+
+--
+-- Name: COLUMN jobs.attempts; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.attempts IS 'Attempts so far.';
+
+--
+-- Name: COLUMN jobs.next_attempt_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.next_attempt_at IS 'Not before then (scheduled, or backoff after a failure).';
+
+--
+-- Name: COLUMN jobs.last_error; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.last_error IS 'The last error.';
+
+--
+-- Name: COLUMN jobs.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.created_at IS 'When it was queued.';
+
+--
+-- Name: COLUMN jobs.started_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.started_at IS 'When the last attempt started.';
+
+--
+-- Name: COLUMN jobs.finished_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.finished_at IS 'When it was done, parked or cancelled.';
+
+--
+-- Name: COLUMN jobs.locked_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.locked_by IS 'The worker that ran the last attempt.';
+
+--
+-- Name: COLUMN jobs.user_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.user_id IS 'mail.send: recipient user, when the mail goes to a user.';
+
+--
+-- Name: COLUMN jobs.to_address; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.to_address IS 'mail.send: recipient address.';
+
+--
+-- Name: COLUMN jobs.template; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.template IS 'mail.send: template in jobs/templates (warning, reminder, expired, escalation, feedback_invitation, ...).';
+
+--
+-- Name: jobs; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.jobs WITH (security_invoker='true') AS
+ SELECT j.id,
+    j.kind,
+    j.state,
+    j.attempts,
+    j.next_attempt_at,
+    j.last_error,
+    j.created_at,
+    j.started_at,
+    j.finished_at,
+    j.to_address,
+    j.template
+   FROM app.jobs j;
+
+--
+-- Name: VIEW jobs; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.jobs IS 'The tenant''s jobs (tenant admins): mail and connector calls; parked jobs show their error.';
+
+--
+-- Name: COLUMN jobs.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.jobs.id IS 'Job id.';
+
+--
+-- Name: COLUMN jobs.kind; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.jobs.kind IS 'Kind of job (mail.send, ...).';
+
+--
+-- Name: COLUMN jobs.state; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.jobs.state IS 'PENDING, RUNNING, DONE, PARKED or CANCELLED.';
+
+--
+-- Name: COLUMN jobs.attempts; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.jobs.attempts IS 'Attempts so far.';
+
+--
+-- Name: COLUMN jobs.next_attempt_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.jobs.next_attempt_at IS 'Next attempt not before.';
+
+--
+-- Name: COLUMN jobs.last_error; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.jobs.last_error IS 'Last error.';
+
+--
+-- Name: COLUMN jobs.created_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.jobs.created_at IS 'Queued at.';
+
+--
+-- Name: COLUMN jobs.started_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.jobs.started_at IS 'Last attempt started at.';
+
+--
+-- Name: COLUMN jobs.finished_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.jobs.finished_at IS 'Done, parked or cancelled at.';
+
+--
+-- Name: COLUMN jobs.to_address; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.jobs.to_address IS 'mail.send: recipient.';
+
+--
+-- Name: COLUMN jobs.template; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.jobs.template IS 'mail.send: kind of mail.';
+
+--
+-- Name: requeue_job(bigint); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.requeue_job(job_id bigint) RETURNS SETOF api.jobs
+    LANGUAGE plpgsql ROWS 1
+    AS $$
+begin
+    perform app.require_role(array['tenant_admin']);  -- before app_private says 42501 to other roles
+    perform app_private.requeue_job(job_id);
+    return query select j.* from api.jobs as j where j.id = requeue_job.job_id;
+end
+$$;
+
+--
+-- Name: FUNCTION requeue_job(job_id bigint); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.requeue_job(job_id bigint) IS 'Puts a PARKED job of the caller''s tenant back into the queue with a fresh set of attempts (tenant admins; audited).';
+
+--
 -- Name: feedback_link_state(timestamp with time zone, timestamp with time zone, integer, integer, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -4312,13 +4555,15 @@ COMMENT ON FUNCTION app.format_day(p_at timestamp with time zone) IS 'A date for
 
 CREATE FUNCTION app.format_german_date(p_at text, p_timezone text) RETURNS text
     LANGUAGE sql IMMUTABLE
-    AS $$ select to_char(p_at::timestamptz at time zone p_timezone, 'DD.MM.YYYY') $$;
+    AS $$
+    select coalesce(to_char(p_at::timestamptz at time zone coalesce(p_timezone, 'Europe/Berlin'), 'DD.MM.YYYY'), '')
+$$;
 
 --
 -- Name: FUNCTION format_german_date(p_at text, p_timezone text); Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON FUNCTION app.format_german_date(p_at text, p_timezone text) IS 'A timestamp as a German date (TT.MM.JJJJ) in a time zone.';
+COMMENT ON FUNCTION app.format_german_date(p_at text, p_timezone text) IS 'A timestamp as a German date (TT.MM.JJJJ) in a time zone (Europe/Berlin if none); empty for none. The one German date format of every notice and mail.';
 
 --
 -- Name: hold_for_action(uuid); Type: FUNCTION; Schema: app; Owner: -
@@ -4544,6 +4789,39 @@ $$;
 COMMENT ON FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) IS 'UNASSIGNED, ACTIVE, GRACE or EXPIRED.';
 
 --
+-- Name: mail_subject(text, jsonb); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.mail_subject(p_template text, p_values jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    select case p_template
+        when 'warning' then format(
+            'Leadschutz: Fortschritt bis %s fällig – %s',
+            app.format_german_date(p_values ->> 'progress_due_at', p_values ->> 'timezone'),
+            p_values ->> 'company_name'
+        )
+        when 'reminder' then format(
+            'Aufforderung zur Fortschrittsmeldung bis %s – %s',
+            app.format_german_date(p_values ->> 'grace_until', p_values ->> 'timezone'),
+            p_values ->> 'company_name'
+        )
+        when 'expired' then format('Leadschutz beendet – %s', p_values ->> 'company_name')
+        when 'escalation' then format(
+            'Verlängerungsantrag seit 48 Stunden unentschieden – %s', p_values ->> 'company_name'
+        )
+        when 'feedback_invitation' then 'Ihre FreshFoodz-Probebox: Wie hat es Ihnen geschmeckt?'
+        when 'feedback_reminder' then 'Erinnerung: Ihr Feedback zur FreshFoodz-Probebox'
+    end
+$$;
+
+--
+-- Name: FUNCTION mail_subject(p_template text, p_values jsonb); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.mail_subject(p_template text, p_values jsonb) IS 'German subject of a mail template (null for an unknown template), from the template values.';
+
+--
 -- Name: my_protection_config(); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -4607,20 +4885,16 @@ COMMENT ON FUNCTION app.notice_facts(p_lead app.leads, p_config app.protection_c
 CREATE FUNCTION app.notice_subject(p_kind text, p_facts jsonb) RETURNS text
     LANGUAGE sql IMMUTABLE
     AS $$
-    select case p_kind
-        when 'WARNING' then 'Leadschutz: Fortschritt bald fällig – '
-        when 'REMINDER' then 'Aufforderung zur Fortschrittsmeldung – '
-        when 'EXPIRED' then 'Leadschutz beendet – '
-        when 'ESCALATION' then 'Verlängerungsantrag unentschieden – '
-        else 'Hinweis – '
-    end || coalesce(p_facts ->> 'company_name', '')
+    select coalesce(
+        app.mail_subject(pg_catalog.lower(p_kind), p_facts), 'Hinweis – ' || coalesce(p_facts ->> 'company_name', '')
+    )
 $$;
 
 --
 -- Name: FUNCTION notice_subject(p_kind text, p_facts jsonb); Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON FUNCTION app.notice_subject(p_kind text, p_facts jsonb) IS 'German subject of a protection notice.';
+COMMENT ON FUNCTION app.notice_subject(p_kind text, p_facts jsonb) IS 'German subject of a protection notice (as its mail''s).';
 
 --
 -- Name: notice_text(text, jsonb); Type: FUNCTION; Schema: app; Owner: -
@@ -5422,9 +5696,9 @@ begin
     ),
 
     mail as (
-        insert into app.outbox (tenant_id, user_id, to_address, template, payload, dedupe_key)
+        insert into app.jobs (tenant_id, kind, user_id, to_address, template, payload, dedupe_key)
         select
-            f.tenant_id, f.user_id, f.email, lower(f.kind),
+            f.tenant_id, 'mail.send', f.user_id, f.email, lower(f.kind),
             f.facts || jsonb_build_object('recipient_name', f.display_name, 'recipient_role', f.recipient_role),
             'notice:' || f.notice_id || ':' || f.user_id
         from fanout as f
@@ -5442,7 +5716,6 @@ begin
     )
 
     select count(*)::integer into v_count from delivered;
-    perform pg_catalog.pg_notify('freshplan_outbox', '');
     return v_count;
 end
 $$;
@@ -5451,7 +5724,7 @@ $$;
 -- Name: FUNCTION deliver_notices(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.deliver_notices() IS 'Fans every undelivered protection notice out to its recipients and channels; wakes the mail worker.';
+COMMENT ON FUNCTION app_private.deliver_notices() IS 'Fans every undelivered protection notice out to its recipients and channels (mail as mail.send jobs).';
 
 --
 -- Name: duplicate_of(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -5559,6 +5832,44 @@ $$;
 COMMENT ON FUNCTION app_private.expire_lead_now(p_lead_id uuid, p_reason text) IS 'Releases a lead now (managers of its tenant).';
 
 --
+-- Name: fail_job(bigint, text, boolean, integer, numeric); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.fail_job(p_job_id bigint, p_error text, p_permanent boolean, p_max_attempts integer DEFAULT NULL::integer, p_retry_base_seconds numeric DEFAULT NULL::numeric) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_state text;
+begin
+    update app.jobs as j
+    set
+        state = case
+            when p_permanent or j.attempts >= coalesce(p_max_attempts, k.max_attempts) then 'PARKED'
+            else 'PENDING'
+        end,
+        finished_at = case
+            when p_permanent or j.attempts >= coalesce(p_max_attempts, k.max_attempts) then pg_catalog.now()
+        end,
+        next_attempt_at = pg_catalog.now() + make_interval(secs => least(
+            coalesce(p_retry_base_seconds, k.retry_base_seconds) * 2 ^ greatest(j.attempts - 1, 0),
+            k.retry_max_seconds
+        )::double precision),
+        last_error = left(coalesce(p_error, 'unknown error'), 2000)
+    from app.job_kinds as k
+    where j.id = p_job_id and j.kind = k.kind and j.state in ('PENDING', 'RUNNING')
+    returning j.state into v_state;
+    return v_state;
+end
+$$;
+
+--
+-- Name: FUNCTION fail_job(p_job_id bigint, p_error text, p_permanent boolean, p_max_attempts integer, p_retry_base_seconds numeric); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.fail_job(p_job_id bigint, p_error text, p_permanent boolean, p_max_attempts integer, p_retry_base_seconds numeric) IS 'Records a failed attempt: PENDING again after a backoff, or PARKED (permanent error or last attempt). Returns the new state.';
+
+--
 -- Name: feedback_form(bytea); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5595,6 +5906,25 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.feedback_form(p_token_hash bytea) IS 'The feedback page''s content for a usable token (by its SHA-256), or null for any unusable one.';
+
+--
+-- Name: finish_job(bigint); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.finish_job(p_job_id bigint) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    update app.jobs as j
+    set state = 'DONE', finished_at = pg_catalog.now(), last_error = null
+    where j.id = p_job_id and j.state in ('PENDING', 'RUNNING')
+$$;
+
+--
+-- Name: FUNCTION finish_job(p_job_id bigint); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.finish_job(p_job_id bigint) IS 'Records that a job succeeded.';
 
 --
 -- Name: issue_feedback_token(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -5665,17 +5995,17 @@ begin
                 where i.box_id = v_phase.box_id
             )
         );
-        insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key, next_attempt_at)
+        insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key, next_attempt_at)
         values (
-            v_lead.tenant_id, v_email, 'feedback_invitation', v_payload, 'feedback_invitation:' || v_token.id, v_from
+            v_lead.tenant_id, 'mail.send', v_email, 'feedback_invitation', v_payload, 'feedback_invitation:' || v_token.id, v_from
         );
         -- one reminder, if the link still works by then and nobody has answered yet; cancelled when
         -- feedback arrives
         if v_reminder_days < v_days
             and not exists (select from app.feedback_submissions as s where s.phase_id = v_phase.id) then
-            insert into app.outbox (tenant_id, to_address, template, payload, dedupe_key, next_attempt_at)
+            insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key, next_attempt_at)
             values (
-                v_lead.tenant_id, v_email, 'feedback_reminder', v_payload, 'feedback_reminder:' || v_token.id,
+                v_lead.tenant_id, 'mail.send', v_email, 'feedback_reminder', v_payload, 'feedback_reminder:' || v_token.id,
                 ((v_from at time zone v_timezone) + make_interval(days => v_reminder_days)) at time zone v_timezone
             );
         end if;
@@ -5947,12 +6277,12 @@ begin
     ),
 
     mails as (
-        update app.outbox as o
-        set status = 'CANCELLED'
+        update app.jobs as j
+        set state = 'CANCELLED', finished_at = pg_catalog.now()
         from links
         where
-            o.dedupe_key in ('feedback_invitation:' || links.id, 'feedback_reminder:' || links.id)
-            and o.status = 'PENDING'
+            j.dedupe_key in ('feedback_invitation:' || links.id, 'feedback_reminder:' || links.id)
+            and j.state = 'PENDING'
     ),
 
     marked as (
@@ -6004,6 +6334,39 @@ $_$;
 --
 
 COMMENT ON FUNCTION app_private.purge_cron_log() IS 'Deletes pg_cron run records older than 14 days.';
+
+--
+-- Name: reap_stale_jobs(interval); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reap_stale_jobs(p_after interval DEFAULT '00:05:00'::interval) RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with reaped as (
+        update app.jobs as j
+        set
+            state = 'PARKED',
+            finished_at = pg_catalog.now(),
+            last_error = 'The worker stopped during the call; the outcome is unknown. Check the target system, '
+            || 'then re-queue the job if it did not happen.'
+        where
+            j.state = 'RUNNING'
+            and j.started_at < pg_catalog.now() - p_after
+            and not exists (
+                select from app.worker_heartbeats as w
+                where w.worker_id = j.locked_by and w.last_seen_at > pg_catalog.now() - p_after
+            )
+        returning 1
+    )
+    select count(*)::integer from reaped
+$$;
+
+--
+-- Name: FUNCTION reap_stale_jobs(p_after interval); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reap_stale_jobs(p_after interval) IS 'Parks RUNNING jobs whose worker has not been seen for p_after (the outcome of their call is unknown).';
 
 --
 -- Name: reassign_lead(uuid, uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -6256,6 +6619,50 @@ $$;
 COMMENT ON FUNCTION app_private.report_stale_jobs() IS 'Notifies every tenant''s admins (once a day) while a job is stale.';
 
 --
+-- Name: requeue_job(bigint); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.requeue_job(p_job_id bigint) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_job app.jobs;
+begin
+    perform app.require_role(array['tenant_admin']);
+    select j.* into v_job from app.jobs as j
+    where j.id = p_job_id and j.tenant_id = app.current_tenant_id()
+    for update;
+    if v_job.id is null then
+        perform app.raise_error('FP807', 404, 'The job does not exist.', 'job_id');
+    end if;
+    if v_job.state <> 'PARKED' then
+        perform app.raise_error(
+            'FP808', 409, format('Only a parked job can be re-queued; this one is %s.', v_job.state), 'job_id'
+        );
+    end if;
+    update app.jobs as j
+    set state = 'PENDING', attempts = 0, next_attempt_at = pg_catalog.now(), finished_at = null
+    where j.id = p_job_id;
+    perform app_private.write_audit(
+        v_job.tenant_id, 'job.requeued', 'job', null, null,
+        jsonb_build_object('id', v_job.id, 'kind', v_job.kind, 'state', v_job.state, 'attempts', v_job.attempts,
+            'last_error', v_job.last_error),
+        jsonb_build_object('id', v_job.id, 'state', 'PENDING', 'attempts', 0),
+        null,
+        false
+    );
+    perform pg_catalog.pg_notify('freshplan_jobs', '');
+end
+$$;
+
+--
+-- Name: FUNCTION requeue_job(p_job_id bigint); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.requeue_job(p_job_id bigint) IS 'Re-queues a PARKED job of the caller''s tenant (FP807 unknown, FP808 not parked) and audits it.';
+
+--
 -- Name: retire_feedback_tokens(uuid); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -6274,12 +6681,12 @@ begin
         returning t.id, app.feedback_link_state(t.expires_at, null, t.submissions, t.max_submissions, v_now) as state
     ),
     cancelled as (
-        update app.outbox as o
-        set status = 'CANCELLED'
+        update app.jobs as j
+        set state = 'CANCELLED', finished_at = pg_catalog.now()
         from retired as r
         where
-            o.dedupe_key in ('feedback_invitation:' || r.id, 'feedback_reminder:' || r.id)
-            and o.status = 'PENDING'
+            j.dedupe_key in ('feedback_invitation:' || r.id, 'feedback_reminder:' || r.id)
+            and j.state = 'PENDING'
     )
     select count(*) filter (where r.state = 'ACTIVE') into v_usable from retired as r;
     return v_usable;
@@ -6395,6 +6802,24 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) IS 'Leads of the caller''s tenant whose normalised name has trigram similarity >= 0.6, in the same postal area.';
+
+--
+-- Name: start_job(bigint); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.start_job(p_job_id bigint) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    update app.jobs as j set state = 'RUNNING'
+    where j.id = p_job_id and j.state = 'PENDING'
+$$;
+
+--
+-- Name: FUNCTION start_job(p_job_id bigint); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.start_job(p_job_id bigint) IS 'Marks a taken job RUNNING; the worker commits this before calling a system whose call is not idempotent.';
 
 --
 -- Name: submit_feedback(bytea, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
@@ -6535,8 +6960,8 @@ begin
         end if;
     end if;
     -- feedback arrived through this link: its reminder is no longer wanted
-    update app.outbox as o set status = 'CANCELLED'
-    where o.dedupe_key = 'feedback_reminder:' || v_token.id and o.status = 'PENDING';
+    update app.jobs as j set state = 'CANCELLED', finished_at = pg_catalog.now()
+    where j.dedupe_key = 'feedback_reminder:' || v_token.id and j.state = 'PENDING';
 
     perform app_private.write_audit(
         v_lead.tenant_id, 'feedback.submitted', 'feedback_submission', v_submission_id, v_lead.id, null,
@@ -6645,6 +7070,40 @@ $$;
 COMMENT ON FUNCTION app_private.sweep_protection() IS 'Records due WARNING and REMINDER notices and releases expired leads, as of app.now(); idempotent.';
 
 --
+-- Name: take_job(text[], text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.take_job(p_kinds text[], p_worker text) RETURNS app.jobs
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_job app.jobs;
+begin
+    select j.* into v_job
+    from app.jobs as j
+    where j.state = 'PENDING' and j.next_attempt_at <= pg_catalog.now() and j.kind = any(p_kinds)
+    order by j.next_attempt_at, j.id
+    limit 1
+    for update skip locked;
+    if v_job.id is null then
+        return null;
+    end if;
+    update app.jobs as j
+    set attempts = j.attempts + 1, started_at = pg_catalog.now(), locked_by = left(p_worker, 200)
+    where j.id = v_job.id
+    returning j.* into v_job;
+    return v_job;
+end
+$$;
+
+--
+-- Name: FUNCTION take_job(p_kinds text[], p_worker text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.take_job(p_kinds text[], p_worker text) IS 'Takes the next due PENDING job of the given kinds (FOR UPDATE SKIP LOCKED) and counts the attempt; the row stays locked until the caller''s transaction ends. Null when nothing is due.';
+
+--
 -- Name: tg_activity_kinds__refresh_leads(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -6688,6 +7147,75 @@ $$;
 COMMENT ON FUNCTION app_private.tg_audit_log__refuse_change() IS 'Refuses UPDATE, DELETE and TRUNCATE on app.audit_log, whoever asks.';
 
 --
+-- Name: tg_jobs__forget_link(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_jobs__forget_link() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    if new.state <> 'PENDING' and new.payload ? 'link' then
+        new.payload := new.payload - 'link';
+    end if;
+    return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_jobs__forget_link(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_jobs__forget_link() IS 'Removes the feedback link from a mail job once it is done, parked or cancelled.';
+
+--
+-- Name: tg_jobs__mail_texts(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_jobs__mail_texts() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+    v_timezone text := new.payload ->> 'timezone';
+begin
+    new.payload := new.payload || jsonb_build_object(
+        'subject', app.mail_subject(new.template, new.payload),
+        'progress_due', app.format_german_date(new.payload ->> 'progress_due_at', v_timezone),
+        'grace_until_date', app.format_german_date(new.payload ->> 'grace_until', v_timezone),
+        'expires', app.format_german_date(new.payload ->> 'expires_at', v_timezone)
+    );
+    return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_jobs__mail_texts(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_jobs__mail_texts() IS 'Adds the subject and the German dates to a mail job''s template values.';
+
+--
+-- Name: tg_jobs__wake_workers(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_jobs__wake_workers() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+    perform pg_catalog.pg_notify('freshplan_jobs', '');
+    return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_jobs__wake_workers(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_jobs__wake_workers() IS 'Wakes the workers (LISTEN freshplan_jobs) once per statement that queues jobs.';
+
+--
 -- Name: tg_lead_source__refresh(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -6712,28 +7240,6 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.tg_lead_source__refresh() IS 'After a change to a lead''s assignments, activities, holds, extensions or overrides, recompute its state.';
-
---
--- Name: tg_outbox__forget_link(); Type: FUNCTION; Schema: app_private; Owner: -
---
-
-CREATE FUNCTION app_private.tg_outbox__forget_link() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-    if new.status <> 'PENDING' and new.payload ? 'link' then
-        new.payload := new.payload - 'link';
-    end if;
-    return new;
-end
-$$;
-
---
--- Name: FUNCTION tg_outbox__forget_link(); Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON FUNCTION app_private.tg_outbox__forget_link() IS 'Removes the feedback link from a message once it is sent, parked or cancelled.';
 
 --
 -- Name: tg_protection_configs__refresh_leads(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7375,191 +7881,6 @@ COMMENT ON COLUMN api.notifications.body IS 'Text.';
 COMMENT ON COLUMN api.notifications.channel IS 'INAPP or TASK.';
 
 --
--- Name: outbox; Type: TABLE; Schema: app; Owner: -
---
-
-CREATE TABLE app.outbox (
-    id bigint NOT NULL,
-    tenant_id uuid NOT NULL,
-    user_id uuid,
-    to_address text NOT NULL,
-    template text NOT NULL,
-    payload jsonb NOT NULL,
-    dedupe_key text NOT NULL,
-    status text DEFAULT 'PENDING'::text NOT NULL,
-    attempts integer DEFAULT 0 NOT NULL,
-    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
-    last_error text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    sent_at timestamp with time zone,
-    CONSTRAINT outbox_last_error_length CHECK ((char_length(last_error) <= 2000)),
-    CONSTRAINT outbox_sent_consistent CHECK (((status = 'SENT'::text) = (sent_at IS NOT NULL))),
-    CONSTRAINT outbox_status_known CHECK ((status = ANY (ARRAY['PENDING'::text, 'SENT'::text, 'PARKED'::text, 'CANCELLED'::text]))),
-    CONSTRAINT outbox_template_format CHECK ((template ~ '^[a-z_]{1,40}$'::text)),
-    CONSTRAINT outbox_to_address_length CHECK ((char_length(to_address) <= 254))
-);
-
---
--- Name: TABLE outbox; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON TABLE app.outbox IS 'Mail to send. The worker (jobs/) takes PENDING rows due now with FOR UPDATE SKIP LOCKED, one per transaction, sends, and marks them SENT; failures are retried with backoff and PARKED (with the error, visible to admins) after the last attempt. Nothing is ever deleted by the worker.';
-
---
--- Name: COLUMN outbox.id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.outbox.id IS 'Message id (also the Message-ID of the mail).';
-
---
--- Name: COLUMN outbox.tenant_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.outbox.tenant_id IS 'Tenant.';
-
---
--- Name: COLUMN outbox.user_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.outbox.user_id IS 'Recipient user, when the mail goes to a user.';
-
---
--- Name: COLUMN outbox.to_address; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.outbox.to_address IS 'Recipient address.';
-
---
--- Name: COLUMN outbox.template; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.outbox.template IS 'Template name in jobs/templates (warning, reminder, expired, escalation, ...).';
-
---
--- Name: COLUMN outbox.payload; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.outbox.payload IS 'Template values. A feedback link (key "link") is kept only while the message is PENDING.';
-
---
--- Name: COLUMN outbox.dedupe_key; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.outbox.dedupe_key IS 'One message per event and recipient.';
-
---
--- Name: COLUMN outbox.status; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.outbox.status IS 'PENDING, SENT, PARKED (gave up; see last_error) or CANCELLED (no longer wanted).';
-
---
--- Name: COLUMN outbox.attempts; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.outbox.attempts IS 'Delivery attempts so far.';
-
---
--- Name: COLUMN outbox.next_attempt_at; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.outbox.next_attempt_at IS 'Not before then (backoff after a failure).';
-
---
--- Name: COLUMN outbox.last_error; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.outbox.last_error IS 'The last delivery error.';
-
---
--- Name: COLUMN outbox.created_at; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.outbox.created_at IS 'When it was queued.';
-
---
--- Name: COLUMN outbox.sent_at; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.outbox.sent_at IS 'When the SMTP server accepted it.';
-
---
--- Name: outbox; Type: VIEW; Schema: api; Owner: -
---
-
-CREATE VIEW api.outbox WITH (security_invoker='true') AS
- SELECT o.id,
-    o.to_address,
-    o.template,
-    o.status,
-    o.attempts,
-    o.next_attempt_at,
-    o.last_error,
-    o.created_at,
-    o.sent_at
-   FROM app.outbox o;
-
---
--- Name: VIEW outbox; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON VIEW api.outbox IS 'The tenant''s outgoing mail (tenant admins): parked messages show their error.';
-
---
--- Name: COLUMN outbox.id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.outbox.id IS 'Message id.';
-
---
--- Name: COLUMN outbox.to_address; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.outbox.to_address IS 'Recipient.';
-
---
--- Name: COLUMN outbox.template; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.outbox.template IS 'Kind of mail.';
-
---
--- Name: COLUMN outbox.status; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.outbox.status IS 'PENDING, SENT, PARKED or CANCELLED.';
-
---
--- Name: COLUMN outbox.attempts; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.outbox.attempts IS 'Delivery attempts.';
-
---
--- Name: COLUMN outbox.next_attempt_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.outbox.next_attempt_at IS 'Next attempt not before.';
-
---
--- Name: COLUMN outbox.last_error; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.outbox.last_error IS 'Last delivery error.';
-
---
--- Name: COLUMN outbox.created_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.outbox.created_at IS 'Queued at.';
-
---
--- Name: COLUMN outbox.sent_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.outbox.sent_at IS 'Accepted by the SMTP server at.';
-
---
 -- Name: products; Type: VIEW; Schema: api; Owner: -
 --
 
@@ -7931,6 +8252,78 @@ COMMENT ON COLUMN app.job_heartbeats.last_error IS 'Error of the last failed run
 COMMENT ON COLUMN app.job_heartbeats.last_result IS 'Counts of the last successful run.';
 
 --
+-- Name: job_kinds; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.job_kinds (
+    kind text NOT NULL,
+    description text NOT NULL,
+    idempotent boolean NOT NULL,
+    max_attempts integer NOT NULL,
+    retry_base_seconds numeric NOT NULL,
+    retry_max_seconds numeric NOT NULL,
+    CONSTRAINT job_kinds_description_length CHECK (((char_length(description) >= 1) AND (char_length(description) <= 300))),
+    CONSTRAINT job_kinds_kind_format CHECK ((kind ~ '^[a-z][a-z_]{1,30}(\.[a-z][a-z_]{1,30})?$'::text)),
+    CONSTRAINT job_kinds_max_attempts_range CHECK (((max_attempts >= 1) AND (max_attempts <= 100))),
+    CONSTRAINT job_kinds_retry_range CHECK (((retry_base_seconds > (0)::numeric) AND (retry_max_seconds >= retry_base_seconds)))
+);
+
+--
+-- Name: TABLE job_kinds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.job_kinds IS 'The kinds of job the queue knows, one handler each in jobs/. Adding a kind is a row here and a handler.';
+
+--
+-- Name: COLUMN job_kinds.kind; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.job_kinds.kind IS 'Name, <system>.<action> (mail.send, xentral.order, ...).';
+
+--
+-- Name: COLUMN job_kinds.description; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.job_kinds.description IS 'What a job of this kind does.';
+
+--
+-- Name: COLUMN job_kinds.idempotent; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.job_kinds.idempotent IS 'Whether running a job twice is harmless. Only idempotent jobs are retried after a worker stopped in the middle of one; any other such job is parked for an admin to check and re-queue.';
+
+--
+-- Name: COLUMN job_kinds.max_attempts; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.job_kinds.max_attempts IS 'Attempts before a job is parked.';
+
+--
+-- Name: COLUMN job_kinds.retry_base_seconds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.job_kinds.retry_base_seconds IS 'Backoff after the first failure; doubles per attempt.';
+
+--
+-- Name: COLUMN job_kinds.retry_max_seconds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.job_kinds.retry_max_seconds IS 'Longest backoff.';
+
+--
+-- Name: jobs_id_seq; Type: SEQUENCE; Schema: app; Owner: -
+--
+
+ALTER TABLE app.jobs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME app.jobs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: protection_overrides; Type: TABLE; Schema: app; Owner: -
 --
 
@@ -8095,19 +8488,6 @@ COMMENT ON COLUMN app.orgs.name IS 'Display name, unique in the tenant.';
 --
 
 COMMENT ON COLUMN app.orgs.created_at IS 'When the organisation was created.';
-
---
--- Name: outbox_id_seq; Type: SEQUENCE; Schema: app; Owner: -
---
-
-ALTER TABLE app.outbox ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME app.outbox_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
 
 --
 -- Name: protection_notices; Type: TABLE; Schema: app; Owner: -
@@ -8315,7 +8695,7 @@ CREATE TABLE app.worker_heartbeats (
     worker_id text NOT NULL,
     started_at timestamp with time zone DEFAULT now() NOT NULL,
     last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
-    sent bigint DEFAULT 0 NOT NULL,
+    jobs_done bigint DEFAULT 0 NOT NULL,
     CONSTRAINT worker_heartbeats_id_length CHECK (((char_length(worker_id) >= 1) AND (char_length(worker_id) <= 200)))
 );
 
@@ -8323,7 +8703,7 @@ CREATE TABLE app.worker_heartbeats (
 -- Name: TABLE worker_heartbeats; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON TABLE app.worker_heartbeats IS 'Each running mail worker writes its heartbeat here every few seconds.';
+COMMENT ON TABLE app.worker_heartbeats IS 'Each running worker writes its heartbeat here every few seconds.';
 
 --
 -- Name: COLUMN worker_heartbeats.worker_id; Type: COMMENT; Schema: app; Owner: -
@@ -8344,10 +8724,10 @@ COMMENT ON COLUMN app.worker_heartbeats.started_at IS 'When it started.';
 COMMENT ON COLUMN app.worker_heartbeats.last_seen_at IS 'Its last heartbeat.';
 
 --
--- Name: COLUMN worker_heartbeats.sent; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN worker_heartbeats.jobs_done; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.worker_heartbeats.sent IS 'Messages it sent.';
+COMMENT ON COLUMN app.worker_heartbeats.jobs_done IS 'Jobs it finished since it started.';
 
 --
 -- Name: flyway_schema_history; Type: TABLE; Schema: flyway; Owner: -
@@ -8444,6 +8824,20 @@ ALTER TABLE ONLY app.job_heartbeats
     ADD CONSTRAINT job_heartbeats_pkey PRIMARY KEY (job_name);
 
 --
+-- Name: job_kinds job_kinds_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.job_kinds
+    ADD CONSTRAINT job_kinds_pkey PRIMARY KEY (kind);
+
+--
+-- Name: jobs jobs_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.jobs
+    ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
+
+--
 -- Name: lead_assignments lead_assignments_pkey; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -8491,13 +8885,6 @@ ALTER TABLE ONLY app.orgs
 
 ALTER TABLE ONLY app.orgs
     ADD CONSTRAINT orgs_tenant_name_key UNIQUE (tenant_id, name);
-
---
--- Name: outbox outbox_pkey; Type: CONSTRAINT; Schema: app; Owner: -
---
-
-ALTER TABLE ONLY app.outbox
-    ADD CONSTRAINT outbox_pkey PRIMARY KEY (id);
 
 --
 -- Name: product_feedback product_feedback_pkey; Type: CONSTRAINT; Schema: app; Owner: -
@@ -8781,6 +9168,42 @@ CREATE INDEX holds_pending_idx ON app.holds USING btree (tenant_id, created_at) 
 CREATE INDEX holds_requested_by_idx ON app.holds USING btree (requested_by);
 
 --
+-- Name: jobs_dedupe_key; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE UNIQUE INDEX jobs_dedupe_key ON app.jobs USING btree (dedupe_key);
+
+--
+-- Name: jobs_due_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX jobs_due_idx ON app.jobs USING btree (next_attempt_at, id) WHERE (state = 'PENDING'::text);
+
+--
+-- Name: jobs_kind_state_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX jobs_kind_state_idx ON app.jobs USING btree (kind, state);
+
+--
+-- Name: jobs_running_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX jobs_running_idx ON app.jobs USING btree (started_at) WHERE (state = 'RUNNING'::text);
+
+--
+-- Name: jobs_tenant_state_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX jobs_tenant_state_idx ON app.jobs USING btree (tenant_id, state);
+
+--
+-- Name: jobs_user_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX jobs_user_idx ON app.jobs USING btree (user_id);
+
+--
 -- Name: lead_assignments_closed_by_idx; Type: INDEX; Schema: app; Owner: -
 --
 
@@ -8887,30 +9310,6 @@ CREATE INDEX notifications_tenant_idx ON app.notifications USING btree (tenant_i
 --
 
 CREATE INDEX notifications_user_idx ON app.notifications USING btree (user_id, created_at DESC);
-
---
--- Name: outbox_dedupe_key; Type: INDEX; Schema: app; Owner: -
---
-
-CREATE UNIQUE INDEX outbox_dedupe_key ON app.outbox USING btree (dedupe_key);
-
---
--- Name: outbox_due_idx; Type: INDEX; Schema: app; Owner: -
---
-
-CREATE INDEX outbox_due_idx ON app.outbox USING btree (next_attempt_at, id) WHERE (status = 'PENDING'::text);
-
---
--- Name: outbox_tenant_status_idx; Type: INDEX; Schema: app; Owner: -
---
-
-CREATE INDEX outbox_tenant_status_idx ON app.outbox USING btree (tenant_id, status);
-
---
--- Name: outbox_user_idx; Type: INDEX; Schema: app; Owner: -
---
-
-CREATE INDEX outbox_user_idx ON app.outbox USING btree (user_id);
 
 --
 -- Name: product_feedback_lead_idx; Type: INDEX; Schema: app; Owner: -
@@ -9177,6 +9576,12 @@ CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.exten
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.holds FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
+-- Name: jobs _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.jobs FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
 -- Name: lead_pool _100_read_only; Type: TRIGGER; Schema: api; Owner: -
 --
 
@@ -9199,12 +9604,6 @@ CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.leads
 --
 
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.notifications FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
-
---
--- Name: outbox _100_read_only; Type: TRIGGER; Schema: api; Owner: -
---
-
-CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.outbox FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
 -- Name: product_feedback _100_read_only; Type: TRIGGER; Schema: api; Owner: -
@@ -9255,6 +9654,12 @@ CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.user_
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.users FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
+-- Name: jobs _050_mail_texts; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _050_mail_texts BEFORE INSERT ON app.jobs FOR EACH ROW WHEN ((new.kind = 'mail.send'::text)) EXECUTE FUNCTION app_private.tg_jobs__mail_texts();
+
+--
 -- Name: settings_values _050_validate; Type: TRIGGER; Schema: app; Owner: -
 --
 
@@ -9279,10 +9684,10 @@ CREATE TRIGGER _100_audit AFTER INSERT OR UPDATE OF active ON app.users FOR EACH
 CREATE TRIGGER _100_create_config AFTER INSERT ON app.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__create_config();
 
 --
--- Name: outbox _100_forget_link; Type: TRIGGER; Schema: app; Owner: -
+-- Name: jobs _100_forget_link; Type: TRIGGER; Schema: app; Owner: -
 --
 
-CREATE TRIGGER _100_forget_link BEFORE UPDATE OF status ON app.outbox FOR EACH ROW EXECUTE FUNCTION app_private.tg_outbox__forget_link();
+CREATE TRIGGER _100_forget_link BEFORE UPDATE OF state ON app.jobs FOR EACH ROW EXECUTE FUNCTION app_private.tg_jobs__forget_link();
 
 --
 -- Name: settings_registry _100_refresh_configs; Type: TRIGGER; Schema: app; Owner: -
@@ -9349,6 +9754,12 @@ CREATE TRIGGER _200_refresh_lead_state AFTER UPDATE ON app.protection_configs FO
 --
 
 CREATE TRIGGER _200_refresh_lead_state AFTER INSERT OR DELETE OR UPDATE ON app.protection_overrides FOR EACH ROW EXECUTE FUNCTION app_private.tg_lead_source__refresh();
+
+--
+-- Name: jobs _900_wake_workers; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _900_wake_workers AFTER INSERT ON app.jobs FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_jobs__wake_workers();
 
 --
 -- Name: activities activities_assignment_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -9533,6 +9944,27 @@ ALTER TABLE ONLY app.holds
     ADD CONSTRAINT holds_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
+-- Name: jobs jobs_kind_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.jobs
+    ADD CONSTRAINT jobs_kind_fkey FOREIGN KEY (kind) REFERENCES app.job_kinds(kind) ON DELETE RESTRICT;
+
+--
+-- Name: jobs jobs_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.jobs
+    ADD CONSTRAINT jobs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: jobs jobs_user_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.jobs
+    ADD CONSTRAINT jobs_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
 -- Name: lead_assignments lead_assignments_closed_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -9636,20 +10068,6 @@ ALTER TABLE ONLY app.notifications
 
 ALTER TABLE ONLY app.orgs
     ADD CONSTRAINT orgs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
-
---
--- Name: outbox outbox_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
---
-
-ALTER TABLE ONLY app.outbox
-    ADD CONSTRAINT outbox_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
-
---
--- Name: outbox outbox_user_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
---
-
-ALTER TABLE ONLY app.outbox
-    ADD CONSTRAINT outbox_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE SET NULL;
 
 --
 -- Name: product_feedback product_feedback_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -10297,6 +10715,18 @@ COMMENT ON POLICY insert_worker ON app.activities IS 'The owner and ASSIST/NEGOT
 ALTER TABLE app.job_heartbeats ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: job_kinds; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.job_kinds ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: jobs; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.jobs ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: lead_assignments; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
@@ -10325,12 +10755,6 @@ ALTER TABLE app.notifications ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app.orgs ENABLE ROW LEVEL SECURITY;
-
---
--- Name: outbox; Type: ROW SECURITY; Schema: app; Owner: -
---
-
-ALTER TABLE app.outbox ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: product_feedback; Type: ROW SECURITY; Schema: app; Owner: -
@@ -10387,16 +10811,16 @@ CREATE POLICY select_admin ON app.job_heartbeats FOR SELECT TO tenant_admin, svc
 COMMENT ON POLICY select_admin ON app.job_heartbeats IS 'Admins and the health endpoint read the heartbeats.';
 
 --
--- Name: outbox select_admin; Type: POLICY; Schema: app; Owner: -
+-- Name: jobs select_admin; Type: POLICY; Schema: app; Owner: -
 --
 
-CREATE POLICY select_admin ON app.outbox FOR SELECT TO tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+CREATE POLICY select_admin ON app.jobs FOR SELECT TO tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
 
 --
--- Name: POLICY select_admin ON outbox; Type: COMMENT; Schema: app; Owner: -
+-- Name: POLICY select_admin ON jobs; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON POLICY select_admin ON app.outbox IS 'Tenant admins see their mail queue, including parked mail.';
+COMMENT ON POLICY select_admin ON app.jobs IS 'Tenant admins see their jobs, including parked ones.';
 
 --
 -- Name: clock_override select_all; Type: POLICY; Schema: app; Owner: -
@@ -10409,6 +10833,18 @@ CREATE POLICY select_all ON app.clock_override FOR SELECT TO sales_rep, sales_ma
 --
 
 COMMENT ON POLICY select_all ON app.clock_override IS 'Every runtime role reads the override, because app.now() runs with its privileges.';
+
+--
+-- Name: job_kinds select_all; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_all ON app.job_kinds FOR SELECT TO tenant_admin, svc_jobs USING (true);
+
+--
+-- Name: POLICY select_all ON job_kinds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_all ON app.job_kinds IS 'Admins and workers read the kinds of job.';
 
 --
 -- Name: protection_configs select_all; Type: POLICY; Schema: app; Owner: -
@@ -10903,6 +11339,18 @@ CREATE POLICY select_visible ON app.settings_values FOR SELECT TO sales_rep USIN
 COMMENT ON POLICY select_visible ON app.settings_values IS 'A rep reads global and tenant values, their organisation''s and their own.';
 
 --
+-- Name: jobs select_worker; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_worker ON app.jobs FOR SELECT TO svc_jobs USING (true);
+
+--
+-- Name: POLICY select_worker ON jobs; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_worker ON app.jobs IS 'Workers read every job; they change jobs only through the lifecycle functions.';
+
+--
 -- Name: settings_registry; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
@@ -11047,18 +11495,6 @@ COMMENT ON POLICY update_owner ON app.test_results IS 'The owner writes the samp
 --
 
 ALTER TABLE app.users ENABLE ROW LEVEL SECURITY;
-
---
--- Name: outbox worker_all; Type: POLICY; Schema: app; Owner: -
---
-
-CREATE POLICY worker_all ON app.outbox TO svc_jobs USING (true) WITH CHECK (true);
-
---
--- Name: POLICY worker_all ON outbox; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON POLICY worker_all ON app.outbox IS 'The mail worker reads and updates every message.';
 
 --
 -- Name: worker_heartbeats worker_all; Type: POLICY; Schema: app; Owner: -
@@ -12283,6 +12719,112 @@ GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason t
 GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO tenant_admin;
 
 --
+-- Name: TABLE jobs; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.jobs TO svc_jobs;
+
+--
+-- Name: COLUMN jobs.id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(id) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(tenant_id) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.kind; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(kind) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.dedupe_key; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(dedupe_key) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.state; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(state) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.attempts; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(attempts) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.next_attempt_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(next_attempt_at) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.last_error; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(last_error) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.created_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(created_at) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.started_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(started_at) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.finished_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(finished_at) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.user_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(user_id) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.to_address; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(to_address) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.template; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(template) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: TABLE jobs; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.jobs TO tenant_admin;
+
+--
+-- Name: FUNCTION requeue_job(job_id bigint); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.requeue_job(job_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.requeue_job(job_id bigint) TO sales_rep;
+GRANT ALL ON FUNCTION api.requeue_job(job_id bigint) TO sales_manager;
+GRANT ALL ON FUNCTION api.requeue_job(job_id bigint) TO auditor;
+GRANT ALL ON FUNCTION api.requeue_job(job_id bigint) TO tenant_admin;
+
+--
 -- Name: FUNCTION feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
 --
 
@@ -12701,6 +13243,12 @@ GRANT ALL ON FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_
 GRANT ALL ON FUNCTION app.lead_status(p_lead app.leads, p_config app.protection_configs, p_at timestamp with time zone) TO svc_jobs;
 
 --
+-- Name: FUNCTION mail_subject(p_template text, p_values jsonb); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.mail_subject(p_template text, p_values jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION my_protection_config(); Type: ACL; Schema: app; Owner: -
 --
 
@@ -12946,11 +13494,25 @@ GRANT ALL ON FUNCTION app_private.expire_lead_now(p_lead_id uuid, p_reason text)
 GRANT ALL ON FUNCTION app_private.expire_lead_now(p_lead_id uuid, p_reason text) TO tenant_admin;
 
 --
+-- Name: FUNCTION fail_job(p_job_id bigint, p_error text, p_permanent boolean, p_max_attempts integer, p_retry_base_seconds numeric); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.fail_job(p_job_id bigint, p_error text, p_permanent boolean, p_max_attempts integer, p_retry_base_seconds numeric) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.fail_job(p_job_id bigint, p_error text, p_permanent boolean, p_max_attempts integer, p_retry_base_seconds numeric) TO svc_jobs;
+
+--
 -- Name: FUNCTION feedback_form(p_token_hash bytea); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.feedback_form(p_token_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.feedback_form(p_token_hash bytea) TO svc_api;
+
+--
+-- Name: FUNCTION finish_job(p_job_id bigint); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.finish_job(p_job_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.finish_job(p_job_id bigint) TO svc_jobs;
 
 --
 -- Name: FUNCTION issue_feedback_token(p_phase_id uuid, p_action text); Type: ACL; Schema: app_private; Owner: -
@@ -13043,6 +13605,13 @@ REVOKE ALL ON FUNCTION app_private.pseudonymize_released_leads() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.purge_cron_log() FROM PUBLIC;
 
 --
+-- Name: FUNCTION reap_stale_jobs(p_after interval); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reap_stale_jobs(p_after interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.reap_stale_jobs(p_after interval) TO svc_jobs;
+
+--
 -- Name: FUNCTION reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -13081,6 +13650,13 @@ REVOKE ALL ON FUNCTION app_private.repeated_submission(p_token_hash bytea, p_key
 REVOKE ALL ON FUNCTION app_private.report_stale_jobs() FROM PUBLIC;
 
 --
+-- Name: FUNCTION requeue_job(p_job_id bigint); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.requeue_job(p_job_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.requeue_job(p_job_id bigint) TO tenant_admin;
+
+--
 -- Name: FUNCTION retire_feedback_tokens(p_phase_id uuid); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -13111,6 +13687,13 @@ GRANT ALL ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) TO
 GRANT ALL ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) TO tenant_admin;
 
 --
+-- Name: FUNCTION start_job(p_job_id bigint); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.start_job(p_job_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.start_job(p_job_id bigint) TO svc_jobs;
+
+--
 -- Name: FUNCTION submit_feedback(p_token_hash bytea, p_submission jsonb); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -13122,6 +13705,13 @@ GRANT ALL ON FUNCTION app_private.submit_feedback(p_token_hash bytea, p_submissi
 --
 
 REVOKE ALL ON FUNCTION app_private.sweep_protection() FROM PUBLIC;
+
+--
+-- Name: FUNCTION take_job(p_kinds text[], p_worker text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.take_job(p_kinds text[], p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.take_job(p_kinds text[], p_worker text) TO svc_jobs;
 
 --
 -- Name: FUNCTION tg_activity_kinds__refresh_leads(); Type: ACL; Schema: app_private; Owner: -
@@ -13136,16 +13726,28 @@ REVOKE ALL ON FUNCTION app_private.tg_activity_kinds__refresh_leads() FROM PUBLI
 REVOKE ALL ON FUNCTION app_private.tg_audit_log__refuse_change() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_jobs__forget_link(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_jobs__forget_link() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_jobs__mail_texts(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_jobs__mail_texts() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_jobs__wake_workers(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_jobs__wake_workers() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_lead_source__refresh(); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_lead_source__refresh() FROM PUBLIC;
-
---
--- Name: FUNCTION tg_outbox__forget_link(); Type: ACL; Schema: app_private; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_private.tg_outbox__forget_link() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_protection_configs__refresh_leads(); Type: ACL; Schema: app_private; Owner: -
@@ -13252,95 +13854,6 @@ GRANT SELECT ON TABLE api.notifications TO auditor;
 GRANT SELECT ON TABLE api.notifications TO tenant_admin;
 
 --
--- Name: TABLE outbox; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.outbox TO svc_jobs;
-
---
--- Name: COLUMN outbox.id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(id) ON TABLE app.outbox TO tenant_admin;
-
---
--- Name: COLUMN outbox.tenant_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(tenant_id) ON TABLE app.outbox TO tenant_admin;
-
---
--- Name: COLUMN outbox.user_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(user_id) ON TABLE app.outbox TO tenant_admin;
-
---
--- Name: COLUMN outbox.to_address; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(to_address) ON TABLE app.outbox TO tenant_admin;
-
---
--- Name: COLUMN outbox.template; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(template) ON TABLE app.outbox TO tenant_admin;
-
---
--- Name: COLUMN outbox.dedupe_key; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(dedupe_key) ON TABLE app.outbox TO tenant_admin;
-
---
--- Name: COLUMN outbox.status; Type: ACL; Schema: app; Owner: -
---
-
-GRANT UPDATE(status) ON TABLE app.outbox TO svc_jobs;
-GRANT SELECT(status) ON TABLE app.outbox TO tenant_admin;
-
---
--- Name: COLUMN outbox.attempts; Type: ACL; Schema: app; Owner: -
---
-
-GRANT UPDATE(attempts) ON TABLE app.outbox TO svc_jobs;
-GRANT SELECT(attempts) ON TABLE app.outbox TO tenant_admin;
-
---
--- Name: COLUMN outbox.next_attempt_at; Type: ACL; Schema: app; Owner: -
---
-
-GRANT UPDATE(next_attempt_at) ON TABLE app.outbox TO svc_jobs;
-GRANT SELECT(next_attempt_at) ON TABLE app.outbox TO tenant_admin;
-
---
--- Name: COLUMN outbox.last_error; Type: ACL; Schema: app; Owner: -
---
-
-GRANT UPDATE(last_error) ON TABLE app.outbox TO svc_jobs;
-GRANT SELECT(last_error) ON TABLE app.outbox TO tenant_admin;
-
---
--- Name: COLUMN outbox.created_at; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(created_at) ON TABLE app.outbox TO tenant_admin;
-
---
--- Name: COLUMN outbox.sent_at; Type: ACL; Schema: app; Owner: -
---
-
-GRANT UPDATE(sent_at) ON TABLE app.outbox TO svc_jobs;
-GRANT SELECT(sent_at) ON TABLE app.outbox TO tenant_admin;
-
---
--- Name: TABLE outbox; Type: ACL; Schema: api; Owner: -
---
-
-GRANT SELECT ON TABLE api.outbox TO tenant_admin;
-
---
 -- Name: TABLE products; Type: ACL; Schema: api; Owner: -
 --
 
@@ -13393,6 +13906,13 @@ GRANT SELECT ON TABLE app.clock_override TO svc_jobs;
 
 GRANT SELECT ON TABLE app.job_heartbeats TO tenant_admin;
 GRANT SELECT ON TABLE app.job_heartbeats TO svc_api;
+
+--
+-- Name: TABLE job_kinds; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.job_kinds TO tenant_admin;
+GRANT SELECT ON TABLE app.job_kinds TO svc_jobs;
 
 --
 -- Name: TABLE protection_overrides; Type: ACL; Schema: app; Owner: -

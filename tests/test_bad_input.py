@@ -355,6 +355,8 @@ CASES: list[tuple[str, str, dict[str, Any], int, str]] = [
         "FP806",
     ),
     ("admin", "set_activity_kind", {"kind": "NOPE", "counts_as_progress": True}, 400, "FP401"),
+    ("admin", "requeue_job", {"job_id": 999999999}, 404, "FP807"),
+    ("admin", "requeue_job", {"job_id": None}, 404, "FP807"),
     (
         "admin",
         "create_user",
