@@ -13,7 +13,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.conftest import Cluster, WorkerProcess, free_port, wait_until
+from tests.api_client import Api
+from tests.conftest import Cluster, Service, WorkerProcess, free_port, wait_until
 from tests.smtp import SmtpServer
 
 WorkerFactory = Callable[..., WorkerProcess]
@@ -302,3 +303,51 @@ def test_a_wrong_smtp_password_is_retried_then_parked_never_logged(
         assert "job parked" in log
     finally:
         server.stop()
+
+
+def test_an_admin_requeues_a_parked_mail_and_the_worker_sends_it(
+    cluster: Cluster,
+    seeded_database: str,
+    smtp_server: SmtpServer,
+    worker_for: WorkerFactory,
+    postgrest: Service,
+    token_for: Callable[..., str],
+) -> None:
+    smtp_server.recorder.refuse = True  # 421 to everything: with one attempt allowed, all park
+    queued = queue_demo_notices(cluster, seeded_database)
+    worker_for(seeded_database, smtp_server.url, extra_env={"FRESHPLAN_MAIL_MAX_ATTEMPTS": "1"})
+    wait_until(lambda: job_states(cluster, seeded_database) == {"PARKED": queued}, 30, "parked")
+
+    admin = Api(postgrest.url, token_for("admin@freshfoodz.example"))
+    parked = admin.get("jobs", state="eq.PARKED", order="id")
+    assert parked.status_code == 200, parked.text
+    assert [job["kind"] for job in parked.json()] == ["mail.send"] * queued
+    assert all("421" in job["last_error"] for job in parked.json())
+    assert "payload" not in parked.json()[0], "admins never see a job's payload"
+    rep = Api(postgrest.url, token_for("rep1@freshfoodz.example"))
+    assert rep.get("jobs").status_code in (401, 403), "reps do not see the queue"
+
+    smtp_server.recorder.refuse = False
+    first = parked.json()[0]
+    requeued = admin.ok("requeue_job", {"job_id": first["id"]})
+    assert [(job["id"], job["state"], job["attempts"]) for job in requeued] == [
+        (first["id"], "PENDING", 0)
+    ]
+    # the NOTIFY of the re-queue wakes the worker; only that one job is sent
+    wait_until(lambda: len(smtp_server.recorder.received()) == 1, 30, "the re-queued mail sent")
+    wait_until(
+        lambda: job_states(cluster, seeded_database) == {"DONE": 1, "PARKED": queued - 1},
+        10,
+        "it is DONE, the others still parked",
+    )
+    again = admin.rpc("requeue_job", {"job_id": first["id"]})
+    assert again.status_code == 409, again.text
+    assert again.json()["code"] == "FP808"
+    audit = sql(
+        cluster,
+        seeded_database,
+        "select count(*) from app.audit_log where action = 'job.requeued'"
+        " and (before ->> 'id')::bigint = %s",
+        [first["id"]],
+    )
+    assert audit == [(1,)]
