@@ -184,7 +184,10 @@ comment on function app.notice_text(text, jsonb) is 'German text of an in-app pr
 
 -- ------------------------------------------------------------ fan-out
 -- Delivers every undelivered notice: to the owner and (REMINDER, EXPIRED) the users with the
--- notify roles, or (ESCALATION) the tenant admins; on the channels of the owner's organisation.
+-- notify roles, or (ESCALATION) the tenant admins; on the channels of the owner's organisation. A role
+-- from the tenant's (or the global) value of lead.protection.notify.roles reaches its holders in the
+-- whole tenant, a role only the owner's organisation adds reaches that organisation's holders; a rep
+-- never receives a notice about another rep's lead (the registry refuses sales_rep there too).
 -- Idempotent: notifications and mails carry a dedupe key per notice and recipient.
 create or replace function app_private.deliver_notices() returns integer
 language plpgsql
@@ -204,15 +207,26 @@ begin
             app.effective_setting(
                 'lead.protection.reminder.channels', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
             ) as channels,
+            (n.facts ->> 'owner_org_id')::uuid as owner_org_id,
             case
                 when n.kind = 'ESCALATION' then array['tenant_admin']
                 when n.kind in ('REMINDER', 'EXPIRED') then array(select jsonb_array_elements_text(
-                    app.effective_setting(
-                        'lead.protection.notify.roles', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
-                    )
+                    app.effective_setting('lead.protection.notify.roles', n.tenant_id, null, null)
                 ))
                 else array[]::text[]
-            end as roles
+            end as tenant_roles,
+            case
+                when n.kind in ('REMINDER', 'EXPIRED') then array(
+                    select jsonb_array_elements_text(app.effective_setting(
+                        'lead.protection.notify.roles', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
+                    ))
+                    except
+                    select jsonb_array_elements_text(
+                        app.effective_setting('lead.protection.notify.roles', n.tenant_id, null, null)
+                    )
+                )
+                else array[]::text[]
+            end as org_roles
         from app.protection_notices as n
         where n.delivered_at is null
     ),
@@ -226,13 +240,19 @@ begin
         inner join app.users as u on p.owner_id = u.id
         where u.active and p.kind <> 'ESCALATION'
         union all
-        -- ... and everybody else of the tenant with one of the roles
+        -- ... and everybody else with one of the roles: of the tenant, or of the owner's organisation
         select
             p.notice_id, p.tenant_id, p.lead_id, p.kind, p.facts, p.channels, u.id, u.email,
             u.display_name, u.role
         from pending as p
-        inner join app.users as u on p.tenant_id = u.tenant_id and u.role = any(p.roles)
-        where u.active and (p.kind = 'ESCALATION' or u.id is distinct from p.owner_id)
+        inner join app.users as u
+            on
+                p.tenant_id = u.tenant_id
+                and (u.role = any(p.tenant_roles) or (u.role = any(p.org_roles) and u.org_id = p.owner_org_id))
+        where
+            u.active
+            and u.role <> 'sales_rep'
+            and (p.kind = 'ESCALATION' or u.id is distinct from p.owner_id)
     ),
 
     in_app as (

@@ -169,9 +169,10 @@ values
 (
     'lead.protection.notify.roles', '{tenant,org}', '["sales_manager"]',
     '{"type": "array", "uniqueItems": true, '
-    '"items": {"enum": ["sales_rep", "sales_manager", "auditor", "tenant_admin"]}}',
+    '"items": {"enum": ["sales_manager", "auditor", "tenant_admin"]}}',
     'append',
-    'Web roles that receive reminder and expiry notices besides the owner.'
+    'Roles that receive reminder and expiry notices besides the owner: a tenant value reaches the whole tenant, '
+    'an organisation''s value only that organisation. Never sales_rep: reps do not see each other''s leads.'
 ),
 (
     'lead.claim.cooldownDays', '{global,tenant}', '30',
