@@ -237,3 +237,15 @@ end
 $$;
 comment on function app.tg_api_view__read_only() is 'Refuses INSERT, UPDATE and DELETE on api views.';
 grant execute on function app.tg_api_view__read_only() to sales_rep, sales_manager, auditor, tenant_admin;
+
+-- The one German date format of every notice and mail (TT.MM.JJJJ).
+create or replace function app.format_german_date(p_at text, p_timezone text) returns text
+language sql
+immutable
+as $$
+    select coalesce(to_char(p_at::timestamptz at time zone coalesce(p_timezone, 'Europe/Berlin'), 'DD.MM.YYYY'), '')
+$$;
+comment on function app.format_german_date(text, text) is
+'A timestamp as a German date (TT.MM.JJJJ) in a time zone (Europe/Berlin if none); empty for none. The one '
+'German date format of every notice and mail.';
+grant execute on function app.format_german_date(text, text) to sales_rep, sales_manager, auditor, tenant_admin;

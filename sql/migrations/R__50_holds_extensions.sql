@@ -78,6 +78,97 @@ grant select on api.extension_requests to sales_rep, sales_manager, auditor, ten
 
 -- api functions for stop-the-clock holds, extensions and manager actions (SPEC 3.4-3.6).
 
+-- Held days of the lead's current protection cycle: its APPROVED holds since the cycle's anchor, each
+-- at most its cap; an open one counts at its longest.
+create or replace function app.held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb) returns numeric
+language sql
+stable
+as $$
+    select coalesce(sum(extract(epoch from greatest(
+        least(
+            coalesce(h.end_at, 'infinity'::timestamptz),
+            h.start_at + make_interval(days => (p_hold_max_days ->> h.reason)::integer)
+        ) - greatest(h.start_at, p_lead.anchor_at),
+        interval '0'
+    ))), 0) / 86400
+    from app.holds as h
+    where h.lead_id = p_lead.id and h.assignment_id = p_lead.assignment_id and h.state = 'APPROVED'
+$$;
+comment on function app.held_days_in_cycle(app.leads, jsonb) is
+'Days the approved holds of the lead''s current cycle stop (or may stop) the clock.';
+grant execute on function app.held_days_in_cycle(app.leads, jsonb) to sales_rep, sales_manager, auditor, tenant_admin;
+
+-- Whether a hold a rep starts must wait for a manager: CUSTOMER_BLOCKED and OTHER always; a
+-- FreshFoodz-caused one when it would take the cycle's held days beyond
+-- lead.protection.hold.maxDaysPerCycle (chained holds cannot keep a lead alive alone).
+create or replace function app.rep_hold_needs_approval(
+    p_lead app.leads, p_reason text, p_start_at timestamptz, p_end_at timestamptz
+) returns boolean
+language sql
+stable
+as $$
+    select
+        p_reason not like 'FFZ\_%'
+        or app.held_days_in_cycle(p_lead, c.hold_max_days)
+        + extract(epoch from greatest(
+            least(
+                coalesce(p_end_at, 'infinity'::timestamptz),
+                p_start_at + make_interval(days => coalesce((c.hold_max_days ->> p_reason)::integer, 0))
+            ) - greatest(p_start_at, p_lead.anchor_at),
+            interval '0'
+        )) / 86400
+        > (app.effective_setting('lead.protection.hold.maxDaysPerCycle', p_lead.tenant_id, null, null) #>> '{}')::numeric
+    from app.protection_configs as c
+    where c.tenant_id = p_lead.tenant_id
+$$;
+comment on function app.rep_hold_needs_approval(app.leads, text, timestamptz, timestamptz) is
+'True when a rep''s hold must wait for a manager (its reason, or the held-days cap of the cycle).';
+grant execute on function app.rep_hold_needs_approval(app.leads, text, timestamptz, timestamptz)
+to sales_rep, sales_manager, auditor, tenant_admin;
+
+-- Holds change only as the api functions change them, whoever writes: an ended hold stays ended, a
+-- decision is final, a rep approves only what add_hold would approve and names nobody else as the
+-- decider. (Definer jobs, which run as the owner, are not web roles.)
+create or replace function app.tg_holds__guard() returns trigger
+language plpgsql
+as $$
+declare
+    v_lead app.leads;
+begin
+    if current_user::text not in ('sales_rep', 'sales_manager', 'auditor', 'tenant_admin') then
+        return new;
+    end if;
+    if tg_op = 'INSERT' then
+        if new.decided_by is distinct from (case when new.state = 'APPROVED' then app.current_user_id() end) then
+            perform app.raise_error('FP102', 403, 'A hold is decided by the caller only.', 'decided_by');
+        end if;
+        if current_user::text = 'sales_rep' and new.state = 'APPROVED' then
+            select l.* into v_lead from app.leads as l where l.id = new.lead_id;
+            if app.rep_hold_needs_approval(v_lead, new.reason, new.start_at, new.end_at) then
+                perform app.raise_error('FP102', 403, 'This hold needs a manager''s approval.', 'state');
+            end if;
+        end if;
+        return new;
+    end if;
+    if old.end_at is not null and (new.end_at is null or new.end_at > old.end_at) then
+        perform app.raise_error('FP517', 409, 'The hold has already ended.', 'hold_id');
+    end if;
+    if new.state is distinct from old.state and old.state <> 'PENDING' then
+        perform app.raise_error('FP518', 409, format('The hold was already %s.', lower(old.state)), 'hold_id');
+    end if;
+    if new.decided_by is distinct from old.decided_by and new.decided_by is distinct from app.current_user_id() then
+        perform app.raise_error('FP102', 403, 'A hold is decided by the caller only.', 'decided_by');
+    end if;
+    return new;
+end
+$$;
+comment on function app.tg_holds__guard() is
+'Refuses hold changes the api functions never make: reopening an ended hold, changing a decision, a '
+'decider other than the caller, a rep''s approval beyond the rules.';
+create or replace trigger _050_guard
+before insert or update on app.holds
+for each row execute function app.tg_holds__guard();
+
 create or replace function api.add_hold(
     lead_id uuid, reason text, start_at timestamptz default null, end_at timestamptz default null,
     note text default null
@@ -134,10 +225,12 @@ begin
         h.lead_id = v_lead.id and h.state = 'APPROVED' and h.end_at is null
         and h.start_at + make_interval(secs => 86400 * (v_config.hold_max_days ->> h.reason)::integer) <= v_now;
 
-    -- FreshFoodz-caused holds and managers' holds are approved at once; the rest wait.
+    -- Managers' holds and FreshFoodz-caused holds within the cycle's cap are approved at once; the
+    -- rest wait for a manager.
     v_state := case
-        when app.current_web_role() = 'sales_manager' or add_hold.reason like 'FFZ\_%' then 'APPROVED'
-        else 'PENDING'
+        when app.current_web_role() = 'sales_manager' then 'APPROVED'
+        when app.rep_hold_needs_approval(v_lead, add_hold.reason, v_start, add_hold.end_at) then 'PENDING'
+        else 'APPROVED'
     end;
     begin
         insert into app.holds (
@@ -157,12 +250,23 @@ begin
             'End the running hold first.'
         );
     end;
+    -- The managers hear of every hold a rep starts: to decide it, or to know the clock stopped.
     if v_state = 'PENDING' then
         perform app_private.notify_roles(
             v_lead.tenant_id, array['sales_manager'], 'HOLD_PENDING', v_lead.id,
             format('Hold wartet auf Entscheidung: %s', v_lead.company_name),
             format('Für %s wurde eine Unterbrechung (%s) beantragt.', v_lead.company_name, add_hold.reason),
             'HOLD_PENDING:' || v_id
+        );
+    elsif app.current_web_role() = 'sales_rep' then
+        perform app_private.notify_roles(
+            v_lead.tenant_id, array['sales_manager'], 'HOLD_STARTED', v_lead.id,
+            format('Leadschutz angehalten: %s', v_lead.company_name),
+            format(
+                'Für %s läuft seit dem %s eine Unterbrechung (%s).', v_lead.company_name,
+                app.format_german_date(v_start::text, v_config.timezone), add_hold.reason
+            ),
+            'HOLD_STARTED:' || v_id
         );
     end if;
     perform app_private.audit(
@@ -175,8 +279,9 @@ begin
 end
 $$;
 comment on function api.add_hold(uuid, text, timestamptz, timestamptz, text) is
-'Stops the clock (owner or manager, lead ACTIVE or GRACE). FreshFoodz reasons and managers'' holds '
-'are approved at once; CUSTOMER_BLOCKED and OTHER wait for a manager. Overlaps are refused (FP515).';
+'Stops the clock (owner or manager, lead ACTIVE or GRACE). Managers'' holds are approved at once, and a '
+'rep''s FreshFoodz-caused hold while the cycle''s held days stay within lead.protection.hold.maxDaysPerCycle; '
+'the rest wait for a manager, who is told of every hold a rep starts. Overlaps are refused (FP515).';
 
 grant execute on function api.add_hold(uuid, text, timestamptz, timestamptz, text)
 to sales_rep, sales_manager, auditor, tenant_admin;

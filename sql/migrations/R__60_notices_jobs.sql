@@ -108,16 +108,6 @@ comment on column api.notifications.channel is 'INAPP or TASK.';
 
 
 -- German subject and text of in-app notices (mails use the templates in jobs/templates).
-create or replace function app.format_german_date(p_at text, p_timezone text) returns text
-language sql
-immutable
-as $$
-    select coalesce(to_char(p_at::timestamptz at time zone coalesce(p_timezone, 'Europe/Berlin'), 'DD.MM.YYYY'), '')
-$$;
-comment on function app.format_german_date(text, text) is
-'A timestamp as a German date (TT.MM.JJJJ) in a time zone (Europe/Berlin if none); empty for none. The one '
-'German date format of every notice and mail.';
-
 -- The one wording of every subject, for mails and in-app notices alike.
 create or replace function app.mail_subject(p_template text, p_values jsonb) returns text
 language sql

@@ -161,6 +161,12 @@ values
     'Longest effective length of a stop-the-clock hold, in days, per reason.'
 ),
 (
+    'lead.protection.hold.maxDaysPerCycle', '{global,tenant}', '60',
+    '{"type": "integer", "minimum": 0, "maximum": 365}', 'replace',
+    'Held days a rep may start without a manager''s approval per protection cycle; beyond it even a '
+    'FreshFoodz-caused hold waits for a manager.'
+),
+(
     'lead.protection.reminder.channels', '{tenant,org}', '["EMAIL", "INAPP"]',
     '{"type": "array", "uniqueItems": true, "items": {"enum": ["EMAIL", "INAPP", "TASK"]}}',
     'append',

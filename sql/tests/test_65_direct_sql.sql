@@ -68,8 +68,13 @@ select tests.clear_authentication();
 select tests.authenticate_as('manager@alpha.test');
 select throws_ok(
     format(
-        $$ insert into app.holds (tenant_id, lead_id, assignment_id, reason, start_at, state, requested_by, decided_at)
-           values (app.current_tenant_id(), %L, %L, 'FFZ_SAMPLE_DELAY', now(), 'APPROVED', app.current_user_id(), now()) $$,
+        $$ insert into app.holds (
+               tenant_id, lead_id, assignment_id, reason, start_at, state, requested_by, decided_by, decided_at
+           )
+           values (
+               app.current_tenant_id(), %L, %L, 'FFZ_SAMPLE_DELAY', now(), 'APPROVED', app.current_user_id(),
+               app.current_user_id(), now()
+           ) $$,
         :'beta_lead', (select assignment_id from app.leads where id = :'beta_lead')
     ),
     '42501', null, 'a manager cannot hold another tenant''s lead by naming it with his own tenant'
