@@ -235,12 +235,24 @@ begin
             new.tenant_id, 'user.deactivated', 'user', new.id, null,
             jsonb_build_object('active', true), jsonb_build_object('active', false)
         );
+    elsif not old.active and new.active then
+        perform app_private.audit(
+            new.tenant_id, 'user.reactivated', 'user', new.id, null,
+            jsonb_build_object('active', false), jsonb_build_object('active', true)
+        );
+    end if;
+    if tg_op = 'UPDATE' and new.display_name is distinct from old.display_name then
+        perform app_private.audit(
+            new.tenant_id, 'user.renamed', 'user', new.id, null,
+            jsonb_build_object('display_name', old.display_name), jsonb_build_object('display_name', new.display_name)
+        );
     end if;
     return null;
 end
 $$;
-comment on function app_private.tg_users__audit() is 'Audits user creation and deactivation.';
+comment on function app_private.tg_users__audit() is
+'Audits user creation, deactivation, reactivation and renaming, however they are made.';
 
 create or replace trigger _100_audit
-after insert or update of active on app.users
+after insert or update of active, display_name on app.users
 for each row execute function app_private.tg_users__audit();

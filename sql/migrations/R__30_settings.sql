@@ -364,11 +364,23 @@ begin
     if v_error is not null then
         perform app.raise_error('FP203', 400, v_error || '.', 'value');
     end if;
+    -- an organisation or user value is for one of the value's own tenant, however it is written
+    if new.scope = 'org' and not exists (
+        select from app.orgs as o where o.id = new.target_id and o.tenant_id = new.tenant_id
+    ) then
+        perform app.raise_error('FP204', 404, 'target_id is not an organisation of your tenant.', 'target_id');
+    end if;
+    if new.scope = 'user' and not exists (
+        select from app.users as u where u.id = new.target_id and u.tenant_id = new.tenant_id
+    ) then
+        perform app.raise_error('FP204', 404, 'target_id is not a user of your tenant.', 'target_id');
+    end if;
     return new;
 end
 $$;
 comment on function app.tg_settings_values__validate() is
-'Validates a stored setting against its key''s schema and allowed scopes.';
+'Validates a stored setting against its key''s schema and allowed scopes, and that an org or user value '
+'targets an organisation or user of its own tenant.';
 grant execute on function app.tg_settings_values__validate() to tenant_admin;
 
 create or replace trigger _050_validate

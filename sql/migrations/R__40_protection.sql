@@ -792,16 +792,21 @@ comment on function app_private.close_assignment(uuid, text, timestamptz, boolea
 'Closes the open assignment of a lead, ends its approved holds and drops undecided requests.';
 
 -- What registration needs to know about an existing lead with the same keys, whoever owns it.
+-- A rep learns that a company is taken and until when, never by whom: another rep's protected lead
+-- comes without its id, and no owner is ever returned (these run with the owner's rights).
 create or replace function app_private.duplicate_of(p_dup_key text, p_vat_key text)
-returns table (lead_id uuid, owner_id uuid, status text, expires_at timestamptz)
+returns table (lead_id uuid, is_mine boolean, status text, expires_at timestamptz)
 language sql
 stable
 security definer
 set search_path = ''
 as $$
     select
-        l.id,
-        l.owner_id,
+        case
+            when app.current_web_role() <> 'sales_rep' or l.owner_id is not distinct from app.current_user_id()
+                or app.lead_status(l, c, app.now()) in ('UNASSIGNED', 'EXPIRED') then l.id
+        end,
+        l.owner_id is not distinct from app.current_user_id(),
         app.lead_status(l, c, app.now()),
         (select d.expires_at from app.lead_deadlines(l, c, app.now()) as d)
     from app.leads as l
@@ -811,24 +816,41 @@ as $$
     limit 1
 $$;
 comment on function app_private.duplicate_of(text, text) is
-'The lead of the caller''s tenant with the same duplicate key or VAT id, with its status.';
+'The lead of the caller''s tenant with the same duplicate key or VAT id, with its status; never its owner, '
+'and for a rep no id of another rep''s protected lead.';
 grant execute on function app_private.duplicate_of(text, text) to sales_rep, sales_manager, auditor, tenant_admin;
 
 create or replace function app_private.similar_leads(p_name_key text, p_area text)
-returns table (
-    id uuid, company_name text, postal_code text, city text, similarity real, owner_id uuid, status text
-)
+returns table (id uuid, company_name text, postal_code text, city text, similarity real, status text)
 language sql
 stable
 security definer
 set search_path = ''
 as $$
+    -- Another rep's protected lead is reported without its id and as PROTECTED: the rep learns that
+    -- the company is taken, not by whom, and cannot open it.
     select
-        l.id, l.company_name, l.postal_code, l.city,
-        extensions.similarity(l.name_key, p_name_key),
-        l.owner_id,
-        app.lead_status(l, c, app.now())
-    from app.leads as l
+        case
+            when app.current_web_role() = 'sales_rep' and s.status in ('ACTIVE', 'GRACE') and not s.readable then null
+            else s.id
+        end,
+        s.company_name, s.postal_code, s.city, s.similarity,
+        case
+            when app.current_web_role() = 'sales_rep' and s.status in ('ACTIVE', 'GRACE') and not s.mine
+                then 'PROTECTED'
+            else s.status
+        end
+    from (
+        select
+            l.id, l.company_name, l.postal_code, l.city,
+            extensions.similarity(l.name_key, p_name_key) as similarity,
+            app.lead_status(l, c, app.now()) as status,
+            l.owner_id is not distinct from app.current_user_id() as mine,
+            l.owner_id is not distinct from app.current_user_id()
+            or exists (
+                select from app.collaborators as co where co.lead_id = l.id and co.user_id = app.current_user_id()
+            ) as readable
+        from app.leads as l
     inner join app.protection_configs as c on c.tenant_id = l.tenant_id
     where
         l.tenant_id = app.current_tenant_id()
@@ -836,8 +858,10 @@ as $$
         and l.name_key operator(extensions.%) p_name_key
         and extensions.similarity(l.name_key, p_name_key) >= 0.6
         and left(app.normalize_postal_code(l.postal_code), 2) = p_area
-    order by 5 desc, l.company_name
-    limit 20
+        order by 5 desc, l.company_name
+        limit 20
+    ) as s
+    order by s.similarity desc, s.company_name
 $$;
 comment on function app_private.similar_leads(text, text) is
 'Leads of the caller''s tenant whose normalised name has trigram similarity >= 0.6, in the same postal area.';
@@ -926,7 +950,7 @@ begin
                 'FP303', 409, 'This company is already in the lead pool: claim it instead of registering it.',
                 v_dup.lead_id::text, 'Call claim_lead with this lead id.'
             );
-        elsif v_dup.owner_id = app.current_user_id() then
+        elsif v_dup.is_mine then
             perform app.raise_error('FP304', 409, 'You already own this lead.', v_dup.lead_id::text);
         end if;
         perform app.raise_error(
@@ -977,18 +1001,8 @@ begin
     if coalesce(v_area, '') = '' or char_length(find_similar_leads.postal_code) > 10 then
         perform app.raise_error('FP301', 400, 'postal_code must be a postal code.', 'postal_code');
     end if;
-    -- Another rep's protected lead is reported without its id: the rep learns that the company
-    -- is taken, not by whom, and cannot open it.
     return query
-    select
-        case when s.status in ('ACTIVE', 'GRACE') and app.current_web_role() = 'sales_rep'
-            and s.owner_id is distinct from app.current_user_id()
-            and app_private.collaborator_role(s.id) is null
-            then null else s.id end,
-        s.company_name, s.postal_code, s.city, s.similarity,
-        case when s.status in ('ACTIVE', 'GRACE') and app.current_web_role() = 'sales_rep'
-            and s.owner_id is distinct from app.current_user_id()
-            then 'PROTECTED' else s.status end
+    select s.id, s.company_name, s.postal_code, s.city, s.similarity, s.status
     from app_private.similar_leads(v_name_key, v_area) as s;
 end
 $$;

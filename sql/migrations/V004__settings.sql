@@ -62,8 +62,12 @@ comment on column app.settings_values.value is 'The value (JSON), valid against 
 comment on column app.settings_values.updated_by is 'Who set it last (null: operators, migrations).';
 comment on column app.settings_values.updated_at is 'When it was set last.';
 
+-- one value per key, scope and target of a tenant: a tenant can never occupy another's slot
 create unique index settings_values_key_scope_target_key
-on app.settings_values (key, scope, coalesce(target_id, '00000000-0000-0000-0000-000000000000'));
+on app.settings_values (
+    key, scope, coalesce(tenant_id, '00000000-0000-0000-0000-000000000000'),
+    coalesce(target_id, '00000000-0000-0000-0000-000000000000')
+);
 create index settings_values_tenant_idx on app.settings_values (tenant_id, key);
 create index settings_values_updated_by_idx on app.settings_values (updated_by);
 

@@ -1,7 +1,7 @@
 -- Direct SQL as a web role (what a bug in a service could expose): the rules still hold, because
 -- they live in constraints, policies and checked definer functions, not only in the api functions.
 begin;
-select plan(14);
+select plan(24);
 
 select tests.create_tenant('alpha');
 select tests.create_tenant('beta');
@@ -103,6 +103,79 @@ select is(
            values ('lead.protection.progressDays', 'user', app.current_tenant_id(), app.current_user_id(), '30') $$
     ),
     'FP202 400', 'including its scope'
+);
+select is(
+    tests.outcome(format(
+        $$ insert into app.settings_values (key, scope, tenant_id, target_id, value)
+           values ('lead.claim.maxPerMonth', 'org', app.current_tenant_id(), %L, '5') $$,
+        (select o.id from app.orgs as o inner join app.tenants as t on o.tenant_id = t.id where t.slug = 'beta')
+    )),
+    'FP204 404', 'an organisation value must target an organisation of the own tenant'
+);
+select is(
+    tests.outcome(format(
+        $$ insert into app.settings_values (key, scope, tenant_id, target_id, value)
+           values ('lead.claim.maxPerMonth', 'user', app.current_tenant_id(), %L, '5') $$,
+        tests.user_id('rep@beta.test')
+    )),
+    'FP204 404', 'and a user value a user of the own tenant'
+);
+select tests.clear_authentication();
+-- a value of beta's own organisation is beta's slot alone: alpha holding the same target cannot block it
+insert into app.settings_values (key, scope, tenant_id, target_id, value)
+select 'lead.claim.maxPerMonth', 'tenant', t.id, t.id, '7' from app.tenants as t where t.slug = 'beta';
+select is(
+    (select count(*)::int from app.settings_values where key = 'lead.claim.maxPerMonth'), 1,
+    'each tenant has its own slot per key, scope and target'
+);
+
+select tests.authenticate_as('admin@alpha.test');
+select lives_ok(
+    format($$ update app.users set active = false, deactivated_at = now() where id = %L $$, tests.user_id('other@alpha.test')),
+    'an admin deactivates a user directly'
+);
+select lives_ok(
+    format($$ update app.users set active = true, deactivated_at = null where id = %L $$, tests.user_id('other@alpha.test')),
+    'and reactivates them'
+);
+select tests.clear_authentication();
+select is(
+    (select array_agg(action order by id) from app.audit_log where entity_id = tests.user_id('other@alpha.test')
+     and action like 'user.%activated'),
+    array['user.deactivated', 'user.reactivated'], 'both are audited'
+);
+
+-- what a rep learns of a colleague's protected lead through the helper functions
+select dup_key as colleague_key from app.leads where id = :'lead' \gset
+select dup_key as my_key from app.leads where id = :'mine' \gset
+select tests.authenticate_as('rep@alpha.test');
+select is(
+    (select row(d.lead_id, d.is_mine, d.status)::text from app_private.duplicate_of(:'colleague_key', null) as d),
+    row(null::uuid, false, 'ACTIVE'::text)::text, 'duplicate_of names no owner and no id of a colleague''s lead'
+);
+select is(
+    (select row(s.id, s.status)::text from app_private.similar_leads(
+        app.normalize_company_name('Gasthof Adler'), '10') as s where s.company_name = 'Gasthof Adler'),
+    row(null::uuid, 'PROTECTED'::text)::text, 'nor does similar_leads'
+);
+select is(
+    (select d.lead_id from app_private.duplicate_of(:'my_key', null) as d),
+    :'mine'::uuid, 'the own lead comes with its id'
+);
+-- a rep cannot put items into a colleague's box by naming their own lead
+select tests.clear_authentication();
+insert into app.products (tenant_id, sku, name, unit)
+select id, 'P-1', 'Produkt', 'Stück' from app.tenants where slug = 'alpha';
+insert into app.sample_boxes (tenant_id, lead_id) select tenant_id, id from app.leads where id = :'lead';
+select id as colleague_box from app.sample_boxes where lead_id = :'lead' \gset
+select tests.authenticate_as('rep@alpha.test');
+select throws_ok(
+    format(
+        $$ insert into app.sample_box_items (box_id, tenant_id, lead_id, sku, qty)
+           values (%L, app.current_tenant_id(), %L, 'P-1', 1) $$,
+        :'colleague_box', :'mine'
+    ),
+    '23503', null, 'an item belongs to its box''s lead'
 );
 select tests.clear_authentication();
 
