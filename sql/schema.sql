@@ -165,6 +165,46 @@ CREATE TYPE app.test_phase_link AS (
 COMMENT ON TYPE app.test_phase_link IS 'A test phase with its new feedback token and link (the only time the raw token is shown).';
 
 --
+-- Name: normalize_company_name(text); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.normalize_company_name(p_name text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select btrim(regexp_replace(regexp_replace(regexp_replace(
+        translate(
+            replace(replace(replace(replace(lower(p_name), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), 'ß', 'ss'),
+            'àáâãåāăąçćčďđèéêëēėęěğìíîïīįłñńňòóôõøōőŕřśšşťùúûūůűųýÿžźżæœ',
+            'aaaaaaaacccddeeeeeeeegiiiiiilnnnooooooorrsssstuuuuuuuyyzzzeo'
+        ),
+        -- punctuation and symbols become spaces, so "e.K." and "GmbH & Co. KG" become words
+        '[^a-z0-9]+', ' ', 'g'),
+        -- legal forms as whole words, the longest first
+        '\m(gmbh co kg|gmbh co ohg|ug haftungsbeschraenkt|gmbh|ag|kg|ohg|ug|e k|ek|gbr|mbh)\M', ' ', 'g'),
+        ' +', ' ', 'g'))
+$$;
+
+--
+-- Name: FUNCTION normalize_company_name(p_name text); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.normalize_company_name(p_name text) IS 'Company name for duplicate detection: lower case, umlauts spelled out, accents removed, legal forms (GmbH, GmbH & Co. KG, AG, KG, OHG, UG, e.K., GbR) dropped, punctuation and spaces collapsed.';
+
+--
+-- Name: normalize_postal_code(text); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.normalize_postal_code(p_postal_code text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select upper(regexp_replace(p_postal_code, '[^A-Za-z0-9]', '', 'g')) $$;
+
+--
+-- Name: FUNCTION normalize_postal_code(p_postal_code text); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.normalize_postal_code(p_postal_code text) IS 'Postal code without spaces and punctuation, upper case.';
+
+--
 -- Name: now(); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -180,9 +220,798 @@ $$;
 
 COMMENT ON FUNCTION app.now() IS 'Current time for every rule: the transaction time, or app.clock_override.fixed_at when set.';
 
+--
+-- Name: protection_deadlines(timestamp with time zone, timestamp with time zone, interval, interval, timestamp with time zone, timestamp with time zone, text, integer, timestamp with time zone, text, integer, integer, integer, integer, text, jsonb, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) RETURNS TABLE(progress_due_at timestamp with time zone, warning_at timestamp with time zone, grace_until timestamp with time zone, term_end_at timestamp with time zone, expires_at timestamp with time zone, status text, clock_stopped boolean, held_seconds numeric)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select
+        w.progress_due_at,
+        w.warning_at,
+        w.grace_until,
+        w.term_end_at,
+        w.expires_at,
+        case
+            when p_at >= w.expires_at then 'EXPIRED'
+            when p_at >= w.progress_due_at and not coalesce(p_override_until > p_at, false) then 'GRACE'
+            else 'ACTIVE'
+        end,
+        coalesce(p_hold_start <= p_at and p_at < h.hold_stop, false),
+        extract(epoch from h.held_registration)
+    from (
+        -- the latest hold stops counting at its end, its cap or now, whichever comes first
+        select
+            case when p_hold_start is not null then least(
+                coalesce(p_hold_end, 'infinity'),
+                p_hold_start + make_interval(
+                    secs => 86400 * coalesce((p_hold_max_days ->> p_hold_reason)::integer, 0)
+                )
+            ) end as hold_stop
+    ) as c
+    cross join lateral (
+        select
+            coalesce(p_held_since_anchor, '0') + make_interval(secs => case
+                when p_hold_start is null then 0
+                else greatest(0, extract(epoch from least(c.hold_stop, p_at) - greatest(p_hold_start, p_anchor_at)))
+            end) as held_anchor,
+            coalesce(p_held_since_registration, '0') + make_interval(secs => case
+                when p_hold_start is null then 0
+                else greatest(
+                    0, extract(epoch from least(c.hold_stop, p_at) - greatest(p_hold_start, p_registered_at))
+                )
+            end) as held_registration,
+            c.hold_stop
+    ) as h
+    cross join lateral (
+        select
+            ((p_anchor_at at time zone p_timezone)
+                + make_interval(days => p_progress_days)) at time zone p_timezone
+            + h.held_anchor as progress_due_at,
+            ((p_anchor_at at time zone p_timezone)
+                + make_interval(days => p_progress_days - p_warning_days))
+            at time zone p_timezone
+            + h.held_anchor as warning_at,
+            ((p_anchor_at at time zone p_timezone)
+                + make_interval(days => p_progress_days + p_grace_days))
+            at time zone p_timezone
+            + h.held_anchor as grace_until,
+            ((p_registered_at at time zone p_timezone)
+                + make_interval(months => p_base_months, days => coalesce(p_extension_days, 0)))
+            at time zone p_timezone
+            + h.held_registration as term_end_at
+    ) as d
+    cross join lateral (
+        select
+            d.progress_due_at,
+            d.warning_at,
+            d.grace_until,
+            d.term_end_at,
+            greatest(
+                case p_mode when 'LEAST' then least(d.grace_until, d.term_end_at) else d.grace_until end,
+                p_override_until
+            ) as expires_at
+    ) as w
+    where p_registered_at is not null
+$$;
+
+--
+-- Name: FUNCTION protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) IS 'Deadlines and status of one protection cycle at time p_at (SPEC 3.3); no row for pool leads.';
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
+
+--
+-- Name: activities; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.activities (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    assignment_id uuid,
+    kind text NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    note text,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    CONSTRAINT activities_note_length CHECK ((char_length(note) <= 5000))
+);
+
+--
+-- Name: TABLE activities; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.activities IS 'What happened on a lead. Qualifying kinds renew protection.';
+
+--
+-- Name: COLUMN activities.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.id IS 'Activity id.';
+
+--
+-- Name: COLUMN activities.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN activities.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN activities.assignment_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.assignment_id IS 'Protection cycle it was logged in.';
+
+--
+-- Name: COLUMN activities.kind; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.kind IS 'Kind (app.activity_kinds of the tenant).';
+
+--
+-- Name: COLUMN activities.occurred_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.occurred_at IS 'When it happened (between registration and now).';
+
+--
+-- Name: COLUMN activities.note; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.note IS 'Free text.';
+
+--
+-- Name: COLUMN activities.created_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.created_by IS 'Who logged it; null for the system.';
+
+--
+-- Name: COLUMN activities.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.created_at IS 'When it was logged.';
+
+--
+-- Name: activity_kinds; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.activity_kinds (
+    tenant_id uuid NOT NULL,
+    kind text NOT NULL,
+    counts_as_progress boolean NOT NULL,
+    description text NOT NULL,
+    CONSTRAINT activity_kinds_description_length CHECK (((char_length(description) >= 1) AND (char_length(description) <= 300))),
+    CONSTRAINT activity_kinds_kind_format CHECK ((kind ~ '^[A-Z][A-Z_]{1,39}$'::text))
+);
+
+--
+-- Name: TABLE activity_kinds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.activity_kinds IS 'Kinds of activity per tenant; counts_as_progress decides whether an activity keeps protection alive.';
+
+--
+-- Name: COLUMN activity_kinds.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activity_kinds.tenant_id IS 'Tenant (each tenant decides its own flags).';
+
+--
+-- Name: COLUMN activity_kinds.kind; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activity_kinds.kind IS 'Kind code, e.g. QUALIFIED_CALL.';
+
+--
+-- Name: COLUMN activity_kinds.counts_as_progress; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activity_kinds.counts_as_progress IS 'Qualifying activity: renews the protection anchor. Changing it applies to existing activities.';
+
+--
+-- Name: COLUMN activity_kinds.description; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activity_kinds.description IS 'What the kind means.';
+
+--
+-- Name: activities; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.activities WITH (security_invoker='true') AS
+ SELECT a.id,
+    a.lead_id,
+    a.kind,
+    a.occurred_at,
+    a.note,
+    k.counts_as_progress,
+    a.created_by,
+    a.created_at
+   FROM (app.activities a
+     JOIN app.activity_kinds k ON (((a.tenant_id = k.tenant_id) AND (a.kind = k.kind))));
+
+--
+-- Name: VIEW activities; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.activities IS 'Activities of leads the caller may read in full.';
+
+--
+-- Name: COLUMN activities.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.id IS 'Activity id.';
+
+--
+-- Name: COLUMN activities.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN activities.kind; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.kind IS 'Kind.';
+
+--
+-- Name: COLUMN activities.occurred_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.occurred_at IS 'When it happened.';
+
+--
+-- Name: COLUMN activities.note; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.note IS 'Free text.';
+
+--
+-- Name: COLUMN activities.counts_as_progress; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.counts_as_progress IS 'Whether its kind counts as progress (now).';
+
+--
+-- Name: COLUMN activities.created_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.created_by IS 'Who logged it (null: the system).';
+
+--
+-- Name: COLUMN activities.created_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.created_at IS 'When it was logged.';
+
+--
+-- Name: lead_details; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.lead_details (
+    lead_id uuid NOT NULL,
+    tenant_id uuid NOT NULL,
+    street text,
+    country text DEFAULT 'DE'::text NOT NULL,
+    vat_id text,
+    contact_name text,
+    contact_email text,
+    contact_phone text,
+    notes text,
+    CONSTRAINT lead_details_contact_email_format CHECK ((((char_length(contact_email) <= 254) AND (contact_email ~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'::text)) OR ((char_length(contact_email) = 64) AND (contact_email ~ '^[0-9a-f]{64}$'::text)))),
+    CONSTRAINT lead_details_contact_name_length CHECK (((char_length(contact_name) >= 1) AND (char_length(contact_name) <= 200))),
+    CONSTRAINT lead_details_contact_phone_format CHECK ((contact_phone ~ '^\+?[0-9 ()/.-]{3,40}$'::text)),
+    CONSTRAINT lead_details_country_format CHECK ((country ~ '^[A-Z]{2}$'::text)),
+    CONSTRAINT lead_details_notes_length CHECK ((char_length(notes) <= 5000)),
+    CONSTRAINT lead_details_street_length CHECK (((char_length(street) >= 1) AND (char_length(street) <= 200))),
+    CONSTRAINT lead_details_vat_id_length CHECK (((char_length(vat_id) >= 4) AND (char_length(vat_id) <= 20)))
+);
+
+--
+-- Name: TABLE lead_details; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.lead_details IS 'Address and contact data of a lead: only for those who may read the lead in full (not the pool).';
+
+--
+-- Name: COLUMN lead_details.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN lead_details.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.tenant_id IS 'Tenant (same as the lead).';
+
+--
+-- Name: COLUMN lead_details.street; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.street IS 'Street and number.';
+
+--
+-- Name: COLUMN lead_details.country; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.country IS 'ISO 3166 country code.';
+
+--
+-- Name: COLUMN lead_details.vat_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.vat_id IS 'VAT id as entered.';
+
+--
+-- Name: COLUMN lead_details.contact_name; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.contact_name IS 'Contact person (ANONYMIZED after pseudonymisation).';
+
+--
+-- Name: COLUMN lead_details.contact_email; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.contact_email IS 'Contact e-mail (its SHA-256 hex after pseudonymisation).';
+
+--
+-- Name: COLUMN lead_details.contact_phone; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.contact_phone IS 'Contact phone.';
+
+--
+-- Name: COLUMN lead_details.notes; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.notes IS 'Free notes.';
+
+--
+-- Name: leads; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.leads (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    company_name text NOT NULL,
+    postal_code text NOT NULL,
+    city text NOT NULL,
+    name_key text GENERATED ALWAYS AS (app.normalize_company_name(company_name)) STORED,
+    dup_key text GENERATED ALWAYS AS (((app.normalize_company_name(company_name) || '|'::text) || app.normalize_postal_code(postal_code))) STORED,
+    vat_key text,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    owner_id uuid,
+    assignment_id uuid,
+    registered_at timestamp with time zone,
+    anchor_at timestamp with time zone,
+    held_since_anchor interval DEFAULT '00:00:00'::interval NOT NULL,
+    held_since_registration interval DEFAULT '00:00:00'::interval NOT NULL,
+    hold_start timestamp with time zone,
+    hold_end timestamp with time zone,
+    hold_reason text,
+    extension_days integer DEFAULT 0 NOT NULL,
+    override_until timestamp with time zone,
+    released_at timestamp with time zone,
+    pseudonymized_at timestamp with time zone,
+    CONSTRAINT leads_city_length CHECK (((char_length(city) >= 1) AND (char_length(city) <= 100))),
+    CONSTRAINT leads_company_name_length CHECK (((char_length(company_name) >= 2) AND (char_length(company_name) <= 200))),
+    CONSTRAINT leads_owner_state CHECK ((((owner_id IS NULL) = (assignment_id IS NULL)) AND ((owner_id IS NULL) = (registered_at IS NULL)) AND ((owner_id IS NULL) = (anchor_at IS NULL)))),
+    CONSTRAINT leads_postal_code_format CHECK ((postal_code ~ '^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$'::text)),
+    CONSTRAINT leads_vat_key_format CHECK ((vat_key ~ '^[A-Z]{2}[A-Z0-9]{2,13}$'::text))
+);
+
+--
+-- Name: TABLE leads; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.leads IS 'A prospect company. Who owns it now and the state of the current protection cycle are kept here (by triggers), so one lead''s protection is a single-row read.';
+
+--
+-- Name: COLUMN leads.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.id IS 'Lead id.';
+
+--
+-- Name: COLUMN leads.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN leads.company_name; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.company_name IS 'Company name as registered.';
+
+--
+-- Name: COLUMN leads.postal_code; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.postal_code IS 'Postal code.';
+
+--
+-- Name: COLUMN leads.city; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.city IS 'City.';
+
+--
+-- Name: COLUMN leads.name_key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.name_key IS 'Normalised company name (trigram similarity).';
+
+--
+-- Name: COLUMN leads.dup_key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.dup_key IS 'Normalised name and postal code: unique per tenant (hard duplicate).';
+
+--
+-- Name: COLUMN leads.vat_key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.vat_key IS 'Normalised VAT id: unique per tenant when present.';
+
+--
+-- Name: COLUMN leads.created_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.created_by IS 'User who registered the lead first.';
+
+--
+-- Name: COLUMN leads.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.created_at IS 'When the lead was created.';
+
+--
+-- Name: COLUMN leads.owner_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.owner_id IS 'Current owner (open assignment), null in the pool.';
+
+--
+-- Name: COLUMN leads.assignment_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.assignment_id IS 'The open assignment, null in the pool.';
+
+--
+-- Name: COLUMN leads.registered_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.registered_at IS 'registered_at of the open assignment.';
+
+--
+-- Name: COLUMN leads.anchor_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.anchor_at IS 'Latest qualifying activity since registration, or registered_at.';
+
+--
+-- Name: COLUMN leads.held_since_anchor; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.held_since_anchor IS 'Approved hold time since the anchor, all holds of the cycle but the latest (seconds).';
+
+--
+-- Name: COLUMN leads.held_since_registration; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.held_since_registration IS 'Approved hold time since registration, all holds of the cycle but the latest (seconds).';
+
+--
+-- Name: COLUMN leads.hold_start; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.hold_start IS 'Start of the latest approved hold of the cycle.';
+
+--
+-- Name: COLUMN leads.hold_end; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.hold_end IS 'End of the latest approved hold (null while open).';
+
+--
+-- Name: COLUMN leads.hold_reason; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.hold_reason IS 'Reason of the latest approved hold (selects its cap).';
+
+--
+-- Name: COLUMN leads.extension_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.extension_days IS 'Approved extension days of the cycle.';
+
+--
+-- Name: COLUMN leads.override_until; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.override_until IS 'Manager override of the cycle: protected at least until then.';
+
+--
+-- Name: COLUMN leads.released_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.released_at IS 'When the lead last went back to the pool.';
+
+--
+-- Name: COLUMN leads.pseudonymized_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.pseudonymized_at IS 'When contact data was pseudonymised (GDPR).';
+
+--
+-- Name: protection_configs; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.protection_configs (
+    tenant_id uuid NOT NULL,
+    base_months integer NOT NULL,
+    progress_days integer NOT NULL,
+    grace_days integer NOT NULL,
+    warning_days integer NOT NULL,
+    mode text NOT NULL,
+    timezone text NOT NULL,
+    hold_max_days jsonb NOT NULL,
+    cooldown_days integer NOT NULL,
+    pseudonymize_after_days integer NOT NULL,
+    CONSTRAINT protection_configs_mode_known CHECK ((mode = ANY (ARRAY['GREATEST'::text, 'LEAST'::text])))
+);
+
+--
+-- Name: TABLE protection_configs; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.protection_configs IS 'Effective protection settings per tenant (derived from the settings registry by triggers; never edited directly).';
+
+--
+-- Name: COLUMN protection_configs.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN protection_configs.base_months; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.base_months IS 'lead.protection.baseMonths.';
+
+--
+-- Name: COLUMN protection_configs.progress_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.progress_days IS 'lead.protection.progressDays.';
+
+--
+-- Name: COLUMN protection_configs.grace_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.grace_days IS 'lead.protection.graceDays.';
+
+--
+-- Name: COLUMN protection_configs.warning_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.warning_days IS 'lead.protection.warningDays.';
+
+--
+-- Name: COLUMN protection_configs.mode; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.mode IS 'lead.protection.mode: GREATEST or LEAST.';
+
+--
+-- Name: COLUMN protection_configs.timezone; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.timezone IS 'tenant.timezone: IANA zone of calendar arithmetic.';
+
+--
+-- Name: COLUMN protection_configs.hold_max_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.hold_max_days IS 'lead.protection.hold.maxDays: reason -> days.';
+
+--
+-- Name: COLUMN protection_configs.cooldown_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.cooldown_days IS 'lead.claim.cooldownDays.';
+
+--
+-- Name: COLUMN protection_configs.pseudonymize_after_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.pseudonymize_after_days IS 'lead.gdpr.pseudonymizeAfterDays.';
+
+--
+-- Name: lead_overview; Type: VIEW; Schema: app; Owner: -
+--
+
+CREATE VIEW app.lead_overview WITH (security_invoker='true') AS
+ SELECT l.id,
+    l.tenant_id,
+    l.company_name,
+    l.postal_code,
+    l.city,
+    l.created_at,
+    l.released_at,
+    l.owner_id,
+    l.registered_at,
+    l.anchor_at AS last_progress_at,
+    l.override_until,
+        CASE
+            WHEN (l.owner_id IS NULL) THEN
+            CASE
+                WHEN (l.released_at IS NULL) THEN 'UNASSIGNED'::text
+                ELSE 'EXPIRED'::text
+            END
+            ELSE d.status
+        END AS status,
+    d.progress_due_at,
+    d.warning_at,
+    d.grace_until,
+    d.term_end_at,
+    d.expires_at,
+    round((d.held_seconds / (86400)::numeric), 2) AS held_days,
+    COALESCE(d.clock_stopped, false) AS clock_stopped
+   FROM (((app.leads l
+     JOIN app.protection_configs c ON ((l.tenant_id = c.tenant_id)))
+     CROSS JOIN ( SELECT app.now() AS t
+         LIMIT 1) clock)
+     LEFT JOIN LATERAL app.protection_deadlines(l.registered_at, l.anchor_at, l.held_since_anchor, l.held_since_registration, l.hold_start, l.hold_end, l.hold_reason, l.extension_days, l.override_until, c.timezone, c.progress_days, c.warning_days, c.grace_days, c.base_months, c.mode, c.hold_max_days, clock.t) d(progress_due_at, warning_at, grace_until, term_end_at, expires_at, status, clock_stopped, held_seconds) ON (true));
+
+--
+-- Name: VIEW lead_overview; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON VIEW app.lead_overview IS 'Leads visible to the caller with their protection status and deadlines now (basis of the api views).';
+
+--
+-- Name: leads; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.leads WITH (security_invoker='true') AS
+ SELECT o.id,
+    o.company_name,
+    d.street,
+    o.postal_code,
+    o.city,
+    d.country,
+    d.vat_id,
+    d.contact_name,
+    d.contact_email,
+    d.contact_phone,
+    o.owner_id,
+    o.registered_at,
+    o.status,
+    o.created_at
+   FROM (app.lead_overview o
+     LEFT JOIN app.lead_details d ON ((o.id = d.lead_id)));
+
+--
+-- Name: VIEW leads; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.leads IS 'Leads the caller may see. Address and contact fields are empty where the caller may not read them (a rep on a pool lead).';
+
+--
+-- Name: COLUMN leads.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.id IS 'Lead id.';
+
+--
+-- Name: COLUMN leads.company_name; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.company_name IS 'Company name.';
+
+--
+-- Name: COLUMN leads.street; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.street IS 'Street and number.';
+
+--
+-- Name: COLUMN leads.postal_code; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.postal_code IS 'Postal code.';
+
+--
+-- Name: COLUMN leads.city; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.city IS 'City.';
+
+--
+-- Name: COLUMN leads.country; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.country IS 'ISO country code.';
+
+--
+-- Name: COLUMN leads.vat_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.vat_id IS 'VAT id.';
+
+--
+-- Name: COLUMN leads.contact_name; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.contact_name IS 'Contact person.';
+
+--
+-- Name: COLUMN leads.contact_email; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.contact_email IS 'Contact e-mail.';
+
+--
+-- Name: COLUMN leads.contact_phone; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.contact_phone IS 'Contact phone.';
+
+--
+-- Name: COLUMN leads.owner_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.owner_id IS 'Current owner; null in the pool.';
+
+--
+-- Name: COLUMN leads.registered_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.registered_at IS 'Start of the current protection.';
+
+--
+-- Name: COLUMN leads.status; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.status IS 'UNASSIGNED, ACTIVE, GRACE or EXPIRED.';
+
+--
+-- Name: COLUMN leads.created_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.created_at IS 'When the lead was first registered.';
+
+--
+-- Name: activities(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.activities(api.leads) RETURNS SETOF api.activities
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.activities as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION activities(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.activities(api.leads) IS 'The activities of a lead, as api.activities shows them to the caller: GET /leads?select=*,activities(*).';
 
 --
 -- Name: collaborators; Type: TABLE; Schema: app; Owner: -
@@ -657,432 +1486,224 @@ $$;
 COMMENT ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) IS 'Stops the clock (owner or manager, lead ACTIVE or GRACE). FreshFoodz reasons and managers'' holds are approved at once; CUSTOMER_BLOCKED and OTHER wait for a manager. Overlaps are refused (FP515).';
 
 --
--- Name: normalize_company_name(text); Type: FUNCTION; Schema: app; Owner: -
+-- Name: audit_log; Type: TABLE; Schema: app; Owner: -
 --
 
-CREATE FUNCTION app.normalize_company_name(p_name text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    select btrim(regexp_replace(regexp_replace(regexp_replace(
-        translate(
-            replace(replace(replace(replace(lower(p_name), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), 'ß', 'ss'),
-            'àáâãåāăąçćčďđèéêëēėęěğìíîïīįłñńňòóôõøōőŕřśšşťùúûūůűųýÿžźżæœ',
-            'aaaaaaaacccddeeeeeeeegiiiiiilnnnooooooorrsssstuuuuuuuyyzzzeo'
-        ),
-        -- punctuation and symbols become spaces, so "e.K." and "GmbH & Co. KG" become words
-        '[^a-z0-9]+', ' ', 'g'),
-        -- legal forms as whole words, the longest first
-        '\m(gmbh co kg|gmbh co ohg|ug haftungsbeschraenkt|gmbh|ag|kg|ohg|ug|e k|ek|gbr|mbh)\M', ' ', 'g'),
-        ' +', ' ', 'g'))
-$$;
-
---
--- Name: FUNCTION normalize_company_name(p_name text); Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON FUNCTION app.normalize_company_name(p_name text) IS 'Company name for duplicate detection: lower case, umlauts spelled out, accents removed, legal forms (GmbH, GmbH & Co. KG, AG, KG, OHG, UG, e.K., GbR) dropped, punctuation and spaces collapsed.';
-
---
--- Name: normalize_postal_code(text); Type: FUNCTION; Schema: app; Owner: -
---
-
-CREATE FUNCTION app.normalize_postal_code(p_postal_code text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ select upper(regexp_replace(p_postal_code, '[^A-Za-z0-9]', '', 'g')) $$;
-
---
--- Name: FUNCTION normalize_postal_code(p_postal_code text); Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON FUNCTION app.normalize_postal_code(p_postal_code text) IS 'Postal code without spaces and punctuation, upper case.';
-
---
--- Name: protection_deadlines(timestamp with time zone, timestamp with time zone, interval, interval, timestamp with time zone, timestamp with time zone, text, integer, timestamp with time zone, text, integer, integer, integer, integer, text, jsonb, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
---
-
-CREATE FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) RETURNS TABLE(progress_due_at timestamp with time zone, warning_at timestamp with time zone, grace_until timestamp with time zone, term_end_at timestamp with time zone, expires_at timestamp with time zone, status text, clock_stopped boolean, held_seconds numeric)
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    select
-        w.progress_due_at,
-        w.warning_at,
-        w.grace_until,
-        w.term_end_at,
-        w.expires_at,
-        case
-            when p_at >= w.expires_at then 'EXPIRED'
-            when p_at >= w.progress_due_at and not coalesce(p_override_until > p_at, false) then 'GRACE'
-            else 'ACTIVE'
-        end,
-        coalesce(p_hold_start <= p_at and p_at < h.hold_stop, false),
-        extract(epoch from h.held_registration)
-    from (
-        -- the latest hold stops counting at its end, its cap or now, whichever comes first
-        select
-            case when p_hold_start is not null then least(
-                coalesce(p_hold_end, 'infinity'),
-                p_hold_start + make_interval(
-                    secs => 86400 * coalesce((p_hold_max_days ->> p_hold_reason)::integer, 0)
-                )
-            ) end as hold_stop
-    ) as c
-    cross join lateral (
-        select
-            coalesce(p_held_since_anchor, '0') + make_interval(secs => case
-                when p_hold_start is null then 0
-                else greatest(0, extract(epoch from least(c.hold_stop, p_at) - greatest(p_hold_start, p_anchor_at)))
-            end) as held_anchor,
-            coalesce(p_held_since_registration, '0') + make_interval(secs => case
-                when p_hold_start is null then 0
-                else greatest(
-                    0, extract(epoch from least(c.hold_stop, p_at) - greatest(p_hold_start, p_registered_at))
-                )
-            end) as held_registration,
-            c.hold_stop
-    ) as h
-    cross join lateral (
-        select
-            ((p_anchor_at at time zone p_timezone)
-                + make_interval(days => p_progress_days)) at time zone p_timezone
-            + h.held_anchor as progress_due_at,
-            ((p_anchor_at at time zone p_timezone)
-                + make_interval(days => p_progress_days - p_warning_days))
-            at time zone p_timezone
-            + h.held_anchor as warning_at,
-            ((p_anchor_at at time zone p_timezone)
-                + make_interval(days => p_progress_days + p_grace_days))
-            at time zone p_timezone
-            + h.held_anchor as grace_until,
-            ((p_registered_at at time zone p_timezone)
-                + make_interval(months => p_base_months, days => coalesce(p_extension_days, 0)))
-            at time zone p_timezone
-            + h.held_registration as term_end_at
-    ) as d
-    cross join lateral (
-        select
-            d.progress_due_at,
-            d.warning_at,
-            d.grace_until,
-            d.term_end_at,
-            greatest(
-                case p_mode when 'LEAST' then least(d.grace_until, d.term_end_at) else d.grace_until end,
-                p_override_until
-            ) as expires_at
-    ) as w
-    where p_registered_at is not null
-$$;
-
---
--- Name: FUNCTION protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) IS 'Deadlines and status of one protection cycle at time p_at (SPEC 3.3); no row for pool leads.';
-
---
--- Name: leads; Type: TABLE; Schema: app; Owner: -
---
-
-CREATE TABLE app.leads (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
+CREATE TABLE app.audit_log (
+    id bigint NOT NULL,
     tenant_id uuid NOT NULL,
-    company_name text NOT NULL,
-    postal_code text NOT NULL,
-    city text NOT NULL,
-    name_key text GENERATED ALWAYS AS (app.normalize_company_name(company_name)) STORED,
-    dup_key text GENERATED ALWAYS AS (((app.normalize_company_name(company_name) || '|'::text) || app.normalize_postal_code(postal_code))) STORED,
-    vat_key text,
-    created_by uuid,
-    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
-    owner_id uuid,
-    assignment_id uuid,
-    registered_at timestamp with time zone,
-    anchor_at timestamp with time zone,
-    held_since_anchor interval DEFAULT '00:00:00'::interval NOT NULL,
-    held_since_registration interval DEFAULT '00:00:00'::interval NOT NULL,
-    hold_start timestamp with time zone,
-    hold_end timestamp with time zone,
-    hold_reason text,
-    extension_days integer DEFAULT 0 NOT NULL,
-    override_until timestamp with time zone,
-    released_at timestamp with time zone,
-    pseudonymized_at timestamp with time zone,
-    CONSTRAINT leads_city_length CHECK (((char_length(city) >= 1) AND (char_length(city) <= 100))),
-    CONSTRAINT leads_company_name_length CHECK (((char_length(company_name) >= 2) AND (char_length(company_name) <= 200))),
-    CONSTRAINT leads_owner_state CHECK ((((owner_id IS NULL) = (assignment_id IS NULL)) AND ((owner_id IS NULL) = (registered_at IS NULL)) AND ((owner_id IS NULL) = (anchor_at IS NULL)))),
-    CONSTRAINT leads_postal_code_format CHECK ((postal_code ~ '^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$'::text)),
-    CONSTRAINT leads_vat_key_format CHECK ((vat_key ~ '^[A-Z]{2}[A-Z0-9]{2,13}$'::text))
+    occurred_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    actor_id uuid,
+    actor_role text,
+    action text NOT NULL,
+    entity_type text NOT NULL,
+    entity_id uuid,
+    lead_id uuid,
+    before jsonb,
+    after jsonb,
+    reason text,
+    request_id text,
+    CONSTRAINT audit_log_action_format CHECK ((action ~ '^[a-z_]+\.[a-z_]+$'::text)),
+    CONSTRAINT audit_log_reason_length CHECK ((char_length(reason) <= 2000)),
+    CONSTRAINT audit_log_request_id_length CHECK ((char_length(request_id) <= 200))
 );
 
 --
--- Name: TABLE leads; Type: COMMENT; Schema: app; Owner: -
+-- Name: TABLE audit_log; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON TABLE app.leads IS 'A prospect company. Who owns it now and the state of the current protection cycle are kept here (by triggers), so one lead''s protection is a single-row read.';
+COMMENT ON TABLE app.audit_log IS 'Append-only record of every protection decision and settings change. No runtime role may update or delete a row (no privilege, and a trigger refuses it even for the owner).';
 
 --
--- Name: COLUMN leads.id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.id IS 'Lead id.';
+COMMENT ON COLUMN app.audit_log.id IS 'Monotonic id: the order rows were written.';
 
 --
--- Name: COLUMN leads.tenant_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.tenant_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.tenant_id IS 'Tenant.';
+COMMENT ON COLUMN app.audit_log.tenant_id IS 'Tenant the entry belongs to.';
 
 --
--- Name: COLUMN leads.company_name; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.occurred_at; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.company_name IS 'Company name as registered.';
+COMMENT ON COLUMN app.audit_log.occurred_at IS 'When the change happened (app.now()).';
 
 --
--- Name: COLUMN leads.postal_code; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.actor_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.postal_code IS 'Postal code.';
+COMMENT ON COLUMN app.audit_log.actor_id IS 'The user who acted; null when the system (a job) acted.';
 
 --
--- Name: COLUMN leads.city; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.actor_role; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.city IS 'City.';
+COMMENT ON COLUMN app.audit_log.actor_role IS 'The actor''s web role at the time, or null for the system.';
 
 --
--- Name: COLUMN leads.name_key; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.action; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.name_key IS 'Normalised company name (trigram similarity).';
+COMMENT ON COLUMN app.audit_log.action IS 'What happened, e.g. lead.registered, lead.hold_added, settings.changed.';
 
 --
--- Name: COLUMN leads.dup_key; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.entity_type; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.dup_key IS 'Normalised name and postal code: unique per tenant (hard duplicate).';
+COMMENT ON COLUMN app.audit_log.entity_type IS 'Kind of entity changed: lead, hold, extension_request, setting, ...';
 
 --
--- Name: COLUMN leads.vat_key; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.entity_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.vat_key IS 'Normalised VAT id: unique per tenant when present.';
+COMMENT ON COLUMN app.audit_log.entity_id IS 'Id of the entity changed (null for settings).';
 
 --
--- Name: COLUMN leads.created_by; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.lead_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.created_by IS 'User who registered the lead first.';
+COMMENT ON COLUMN app.audit_log.lead_id IS 'The lead concerned, for visibility (a rep sees entries of leads they read).';
 
 --
--- Name: COLUMN leads.created_at; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.before; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.created_at IS 'When the lead was created.';
+COMMENT ON COLUMN app.audit_log.before IS 'State before the change (JSON), or null.';
 
 --
--- Name: COLUMN leads.owner_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.after; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.owner_id IS 'Current owner (open assignment), null in the pool.';
+COMMENT ON COLUMN app.audit_log.after IS 'State after the change (JSON), or null.';
 
 --
--- Name: COLUMN leads.assignment_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.reason; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.assignment_id IS 'The open assignment, null in the pool.';
+COMMENT ON COLUMN app.audit_log.reason IS 'Reason given by the actor, where the action requires one.';
 
 --
--- Name: COLUMN leads.registered_at; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.request_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.registered_at IS 'registered_at of the open assignment.';
+COMMENT ON COLUMN app.audit_log.request_id IS 'X-Request-Id of the HTTP request that caused it, when known.';
 
 --
--- Name: COLUMN leads.anchor_at; Type: COMMENT; Schema: app; Owner: -
+-- Name: audit_log; Type: VIEW; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.anchor_at IS 'Latest qualifying activity since registration, or registered_at.';
+CREATE VIEW api.audit_log WITH (security_invoker='true') AS
+ SELECT a.id,
+    a.occurred_at,
+    a.actor_id,
+    a.actor_role,
+    a.action,
+    a.entity_type,
+    a.entity_id,
+    a.lead_id,
+    a.before,
+    a.after,
+    a.reason,
+    a.request_id
+   FROM app.audit_log a;
 
 --
--- Name: COLUMN leads.held_since_anchor; Type: COMMENT; Schema: app; Owner: -
+-- Name: VIEW audit_log; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.held_since_anchor IS 'Approved hold time since the anchor, all holds of the cycle but the latest (seconds).';
+COMMENT ON VIEW api.audit_log IS 'Audit entries: the whole tenant for managers, auditors and admins; a rep''s readable leads.';
 
 --
--- Name: COLUMN leads.held_since_registration; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.held_since_registration IS 'Approved hold time since registration, all holds of the cycle but the latest (seconds).';
+COMMENT ON COLUMN api.audit_log.id IS 'Entry id (write order).';
 
 --
--- Name: COLUMN leads.hold_start; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.occurred_at; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.hold_start IS 'Start of the latest approved hold of the cycle.';
+COMMENT ON COLUMN api.audit_log.occurred_at IS 'When.';
 
 --
--- Name: COLUMN leads.hold_end; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.actor_id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.hold_end IS 'End of the latest approved hold (null while open).';
+COMMENT ON COLUMN api.audit_log.actor_id IS 'Who acted (null: the system).';
 
 --
--- Name: COLUMN leads.hold_reason; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.actor_role; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.hold_reason IS 'Reason of the latest approved hold (selects its cap).';
+COMMENT ON COLUMN api.audit_log.actor_role IS 'Their role then.';
 
 --
--- Name: COLUMN leads.extension_days; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.action; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.extension_days IS 'Approved extension days of the cycle.';
+COMMENT ON COLUMN api.audit_log.action IS 'What happened.';
 
 --
--- Name: COLUMN leads.override_until; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.entity_type; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.override_until IS 'Manager override of the cycle: protected at least until then.';
+COMMENT ON COLUMN api.audit_log.entity_type IS 'Kind of entity.';
 
 --
--- Name: COLUMN leads.released_at; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.entity_id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.released_at IS 'When the lead last went back to the pool.';
+COMMENT ON COLUMN api.audit_log.entity_id IS 'Entity id.';
 
 --
--- Name: COLUMN leads.pseudonymized_at; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.lead_id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.pseudonymized_at IS 'When contact data was pseudonymised (GDPR).';
+COMMENT ON COLUMN api.audit_log.lead_id IS 'Lead concerned.';
 
 --
--- Name: protection_configs; Type: TABLE; Schema: app; Owner: -
+-- Name: COLUMN audit_log.before; Type: COMMENT; Schema: api; Owner: -
 --
 
-CREATE TABLE app.protection_configs (
-    tenant_id uuid NOT NULL,
-    base_months integer NOT NULL,
-    progress_days integer NOT NULL,
-    grace_days integer NOT NULL,
-    warning_days integer NOT NULL,
-    mode text NOT NULL,
-    timezone text NOT NULL,
-    hold_max_days jsonb NOT NULL,
-    cooldown_days integer NOT NULL,
-    pseudonymize_after_days integer NOT NULL,
-    CONSTRAINT protection_configs_mode_known CHECK ((mode = ANY (ARRAY['GREATEST'::text, 'LEAST'::text])))
-);
+COMMENT ON COLUMN api.audit_log.before IS 'State before.';
 
 --
--- Name: TABLE protection_configs; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.after; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON TABLE app.protection_configs IS 'Effective protection settings per tenant (derived from the settings registry by triggers; never edited directly).';
+COMMENT ON COLUMN api.audit_log.after IS 'State after.';
 
 --
--- Name: COLUMN protection_configs.tenant_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.reason; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.protection_configs.tenant_id IS 'Tenant.';
+COMMENT ON COLUMN api.audit_log.reason IS 'Reason given.';
 
 --
--- Name: COLUMN protection_configs.base_months; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.request_id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.protection_configs.base_months IS 'lead.protection.baseMonths.';
+COMMENT ON COLUMN api.audit_log.request_id IS 'Request id of the HTTP call.';
 
 --
--- Name: COLUMN protection_configs.progress_days; Type: COMMENT; Schema: app; Owner: -
+-- Name: audit_log(api.leads); Type: FUNCTION; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.protection_configs.progress_days IS 'lead.protection.progressDays.';
+CREATE FUNCTION api.audit_log(api.leads) RETURNS SETOF api.audit_log
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.audit_log as c where c.lead_id = $1.id
+$_$;
 
 --
--- Name: COLUMN protection_configs.grace_days; Type: COMMENT; Schema: app; Owner: -
+-- Name: FUNCTION audit_log(api.leads); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.protection_configs.grace_days IS 'lead.protection.graceDays.';
-
---
--- Name: COLUMN protection_configs.warning_days; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.protection_configs.warning_days IS 'lead.protection.warningDays.';
-
---
--- Name: COLUMN protection_configs.mode; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.protection_configs.mode IS 'lead.protection.mode: GREATEST or LEAST.';
-
---
--- Name: COLUMN protection_configs.timezone; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.protection_configs.timezone IS 'tenant.timezone: IANA zone of calendar arithmetic.';
-
---
--- Name: COLUMN protection_configs.hold_max_days; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.protection_configs.hold_max_days IS 'lead.protection.hold.maxDays: reason -> days.';
-
---
--- Name: COLUMN protection_configs.cooldown_days; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.protection_configs.cooldown_days IS 'lead.claim.cooldownDays.';
-
---
--- Name: COLUMN protection_configs.pseudonymize_after_days; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.protection_configs.pseudonymize_after_days IS 'lead.gdpr.pseudonymizeAfterDays.';
-
---
--- Name: lead_overview; Type: VIEW; Schema: app; Owner: -
---
-
-CREATE VIEW app.lead_overview WITH (security_invoker='true') AS
- SELECT l.id,
-    l.tenant_id,
-    l.company_name,
-    l.postal_code,
-    l.city,
-    l.created_at,
-    l.released_at,
-    l.owner_id,
-    l.registered_at,
-    l.anchor_at AS last_progress_at,
-    l.override_until,
-        CASE
-            WHEN (l.owner_id IS NULL) THEN
-            CASE
-                WHEN (l.released_at IS NULL) THEN 'UNASSIGNED'::text
-                ELSE 'EXPIRED'::text
-            END
-            ELSE d.status
-        END AS status,
-    d.progress_due_at,
-    d.warning_at,
-    d.grace_until,
-    d.term_end_at,
-    d.expires_at,
-    round((d.held_seconds / (86400)::numeric), 2) AS held_days,
-    COALESCE(d.clock_stopped, false) AS clock_stopped
-   FROM (((app.leads l
-     JOIN app.protection_configs c ON ((l.tenant_id = c.tenant_id)))
-     CROSS JOIN ( SELECT app.now() AS t
-         LIMIT 1) clock)
-     LEFT JOIN LATERAL app.protection_deadlines(l.registered_at, l.anchor_at, l.held_since_anchor, l.held_since_registration, l.hold_start, l.hold_end, l.hold_reason, l.extension_days, l.override_until, c.timezone, c.progress_days, c.warning_days, c.grace_days, c.base_months, c.mode, c.hold_max_days, clock.t) d(progress_due_at, warning_at, grace_until, term_end_at, expires_at, status, clock_stopped, held_seconds) ON (true));
-
---
--- Name: VIEW lead_overview; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON VIEW app.lead_overview IS 'Leads visible to the caller with their protection status and deadlines now (basis of the api views).';
+COMMENT ON FUNCTION api.audit_log(api.leads) IS 'The audit entries about a lead (itself and everything done on it, by audit_log.lead_id), as api.audit_log shows them to the caller: GET /leads?select=*,audit_log(*).';
 
 --
 -- Name: lead_protection; Type: VIEW; Schema: api; Owner: -
@@ -1232,6 +1853,22 @@ $$;
 --
 
 COMMENT ON FUNCTION api.claim_lead(lead_id uuid) IS 'Takes a pool lead (unassigned, released, or expired and not yet released) and starts the caller''s protection. Refused during the previous owner''s cooldown (FP307) and beyond the monthly quota (FP308).';
+
+--
+-- Name: collaborators(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.collaborators(api.leads) RETURNS SETOF api.collaborators
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.collaborators as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION collaborators(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.collaborators(api.leads) IS 'The collaborators of a lead, as api.collaborators shows them to the caller: GET /leads?select=*,collaborators(*).';
 
 --
 -- Name: products; Type: TABLE; Schema: app; Owner: -
@@ -2137,6 +2774,22 @@ $$;
 COMMENT ON FUNCTION api.expire_now(lead_id uuid, reason text) IS 'Ends protection at once and releases the lead to the pool (managers).';
 
 --
+-- Name: extension_requests(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.extension_requests(api.leads) RETURNS SETOF api.extension_requests
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.extension_requests as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION extension_requests(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.extension_requests(api.leads) IS 'The extension requests of a lead, as api.extension_requests shows them to the caller: GET /leads?select=*,extension_requests(*).';
+
+--
 -- Name: find_similar_leads(text, text); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -2178,262 +2831,319 @@ $$;
 COMMENT ON FUNCTION api.find_similar_leads(company_name text, postal_code text) IS 'Leads with a similar name (trigram similarity >= 0.6) in the same postal area, to warn before registering. Other agents'' protected leads show status PROTECTED and no id.';
 
 --
--- Name: activities; Type: TABLE; Schema: app; Owner: -
+-- Name: holds(api.leads); Type: FUNCTION; Schema: api; Owner: -
 --
 
-CREATE TABLE app.activities (
+CREATE FUNCTION api.holds(api.leads) RETURNS SETOF api.holds
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.holds as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION holds(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.holds(api.leads) IS 'The stop-the-clock holds of a lead, as api.holds shows them to the caller: GET /leads?select=*,holds(*).';
+
+--
+-- Name: lead_protection(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.lead_protection(api.leads) RETURNS SETOF api.lead_protection
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select p.* from api.lead_protection as p where p.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION lead_protection(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.lead_protection(api.leads) IS 'The protection of a lead, as api.lead_protection shows it to the caller: GET /leads?select=*,lead_protection(*).';
+
+--
+-- Name: leads(api.activities); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.activities) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.activities); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.activities) IS 'The lead of an activity, as api.leads shows it to the caller: GET /activities?select=*,leads(company_name).';
+
+--
+-- Name: leads(api.audit_log); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.audit_log) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.audit_log); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.audit_log) IS 'The lead an audit entry is about (null for entries about no lead, such as settings), as api.leads shows it to the caller: GET /audit_log?select=*,leads(company_name).';
+
+--
+-- Name: leads(api.collaborators); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.collaborators) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.collaborators); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.collaborators) IS 'The lead a collaborator works on, as api.leads shows it to the caller: GET /collaborators?select=*,leads(company_name).';
+
+--
+-- Name: leads(api.extension_requests); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.extension_requests) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.extension_requests); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.extension_requests) IS 'The lead of an extension request, as api.leads shows it to the caller: GET /extension_requests?select=*,leads(company_name).';
+
+--
+-- Name: leads(api.holds); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.holds) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.holds); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.holds) IS 'The lead of a hold, as api.leads shows it to the caller: GET /holds?select=*,leads(company_name).';
+
+--
+-- Name: leads(api.lead_protection); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.lead_protection) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.lead_protection); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.lead_protection) IS 'The lead of a protection row, as api.leads shows it to the caller: GET /lead_protection?select=*,leads(*).';
+
+--
+-- Name: notifications; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.notifications (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     tenant_id uuid NOT NULL,
-    lead_id uuid NOT NULL,
-    assignment_id uuid,
+    user_id uuid NOT NULL,
     kind text NOT NULL,
-    occurred_at timestamp with time zone NOT NULL,
-    note text,
-    created_by uuid,
+    lead_id uuid,
+    subject text NOT NULL,
+    body text NOT NULL,
+    dedupe_key text,
     created_at timestamp with time zone DEFAULT app.now() NOT NULL,
-    CONSTRAINT activities_note_length CHECK ((char_length(note) <= 5000))
+    read_at timestamp with time zone,
+    channel text DEFAULT 'INAPP'::text NOT NULL,
+    CONSTRAINT notifications_body_length CHECK ((char_length(body) <= 10000)),
+    CONSTRAINT notifications_channel_known CHECK ((channel = ANY (ARRAY['INAPP'::text, 'TASK'::text]))),
+    CONSTRAINT notifications_dedupe_key_length CHECK ((char_length(dedupe_key) <= 300)),
+    CONSTRAINT notifications_kind_format CHECK ((kind ~ '^[A-Z][A-Z_]{1,39}$'::text)),
+    CONSTRAINT notifications_subject_length CHECK (((char_length(subject) >= 1) AND (char_length(subject) <= 300)))
 );
 
 --
--- Name: TABLE activities; Type: COMMENT; Schema: app; Owner: -
+-- Name: TABLE notifications; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON TABLE app.activities IS 'What happened on a lead. Qualifying kinds renew protection.';
+COMMENT ON TABLE app.notifications IS 'Notices for users (WARNING, REMINDER, EXPIRED, ESCALATION, HOLD_PENDING, EXTENSION_REQUESTED, ...).';
 
 --
--- Name: COLUMN activities.id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.id IS 'Activity id.';
+COMMENT ON COLUMN app.notifications.id IS 'Notification id.';
 
 --
--- Name: COLUMN activities.tenant_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.tenant_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.tenant_id IS 'Tenant.';
+COMMENT ON COLUMN app.notifications.tenant_id IS 'Tenant.';
 
 --
--- Name: COLUMN activities.lead_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.user_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.lead_id IS 'Lead.';
+COMMENT ON COLUMN app.notifications.user_id IS 'Recipient.';
 
 --
--- Name: COLUMN activities.assignment_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.kind; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.assignment_id IS 'Protection cycle it was logged in.';
+COMMENT ON COLUMN app.notifications.kind IS 'What it is about.';
 
 --
--- Name: COLUMN activities.kind; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.lead_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.kind IS 'Kind (app.activity_kinds of the tenant).';
+COMMENT ON COLUMN app.notifications.lead_id IS 'Lead concerned, if any.';
 
 --
--- Name: COLUMN activities.occurred_at; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.subject; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.occurred_at IS 'When it happened (between registration and now).';
+COMMENT ON COLUMN app.notifications.subject IS 'Short subject (German).';
 
 --
--- Name: COLUMN activities.note; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.body; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.note IS 'Free text.';
+COMMENT ON COLUMN app.notifications.body IS 'Text (German).';
 
 --
--- Name: COLUMN activities.created_by; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.dedupe_key; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.created_by IS 'Who logged it; null for the system.';
+COMMENT ON COLUMN app.notifications.dedupe_key IS 'Identifies the event, so the same notice is never created twice for the same recipient.';
 
 --
--- Name: COLUMN activities.created_at; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.created_at; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.created_at IS 'When it was logged.';
+COMMENT ON COLUMN app.notifications.created_at IS 'When.';
 
 --
--- Name: activity_kinds; Type: TABLE; Schema: app; Owner: -
+-- Name: COLUMN notifications.read_at; Type: COMMENT; Schema: app; Owner: -
 --
 
-CREATE TABLE app.activity_kinds (
-    tenant_id uuid NOT NULL,
-    kind text NOT NULL,
-    counts_as_progress boolean NOT NULL,
-    description text NOT NULL,
-    CONSTRAINT activity_kinds_description_length CHECK (((char_length(description) >= 1) AND (char_length(description) <= 300))),
-    CONSTRAINT activity_kinds_kind_format CHECK ((kind ~ '^[A-Z][A-Z_]{1,39}$'::text))
-);
+COMMENT ON COLUMN app.notifications.read_at IS 'When the recipient marked it read.';
 
 --
--- Name: TABLE activity_kinds; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.channel; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON TABLE app.activity_kinds IS 'Kinds of activity per tenant; counts_as_progress decides whether an activity keeps protection alive.';
+COMMENT ON COLUMN app.notifications.channel IS 'INAPP: a message in the UI; TASK: a follow-up task for the rep.';
 
 --
--- Name: COLUMN activity_kinds.tenant_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: notifications; Type: VIEW; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.activity_kinds.tenant_id IS 'Tenant (each tenant decides its own flags).';
+CREATE VIEW api.notifications WITH (security_invoker='true') AS
+ SELECT n.id,
+    n.user_id,
+    n.kind,
+    n.lead_id,
+    n.created_at,
+    n.read_at,
+    n.subject,
+    n.body,
+    n.channel
+   FROM app.notifications n;
 
 --
--- Name: COLUMN activity_kinds.kind; Type: COMMENT; Schema: app; Owner: -
+-- Name: VIEW notifications; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.activity_kinds.kind IS 'Kind code, e.g. QUALIFIED_CALL.';
+COMMENT ON VIEW api.notifications IS 'The caller''s own notifications.';
 
 --
--- Name: COLUMN activity_kinds.counts_as_progress; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.activity_kinds.counts_as_progress IS 'Qualifying activity: renews the protection anchor. Changing it applies to existing activities.';
+COMMENT ON COLUMN api.notifications.id IS 'Notification id.';
 
 --
--- Name: COLUMN activity_kinds.description; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.user_id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.activity_kinds.description IS 'What the kind means.';
+COMMENT ON COLUMN api.notifications.user_id IS 'Recipient (the caller).';
 
 --
--- Name: activities; Type: VIEW; Schema: api; Owner: -
+-- Name: COLUMN notifications.kind; Type: COMMENT; Schema: api; Owner: -
 --
 
-CREATE VIEW api.activities WITH (security_invoker='true') AS
- SELECT a.id,
-    a.lead_id,
-    a.kind,
-    a.occurred_at,
-    a.note,
-    k.counts_as_progress,
-    a.created_by,
-    a.created_at
-   FROM (app.activities a
-     JOIN app.activity_kinds k ON (((a.tenant_id = k.tenant_id) AND (a.kind = k.kind))));
+COMMENT ON COLUMN api.notifications.kind IS 'WARNING, REMINDER, EXPIRED, ESCALATION, HOLD_PENDING, ...';
 
 --
--- Name: VIEW activities; Type: COMMENT; Schema: api; Owner: -
+-- Name: COLUMN notifications.lead_id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON VIEW api.activities IS 'Activities of leads the caller may read in full.';
+COMMENT ON COLUMN api.notifications.lead_id IS 'Lead concerned.';
 
 --
--- Name: COLUMN activities.id; Type: COMMENT; Schema: api; Owner: -
+-- Name: COLUMN notifications.created_at; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.activities.id IS 'Activity id.';
+COMMENT ON COLUMN api.notifications.created_at IS 'When.';
 
 --
--- Name: COLUMN activities.lead_id; Type: COMMENT; Schema: api; Owner: -
+-- Name: COLUMN notifications.read_at; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.activities.lead_id IS 'Lead.';
+COMMENT ON COLUMN api.notifications.read_at IS 'When it was marked read.';
 
 --
--- Name: COLUMN activities.kind; Type: COMMENT; Schema: api; Owner: -
+-- Name: COLUMN notifications.subject; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.activities.kind IS 'Kind.';
+COMMENT ON COLUMN api.notifications.subject IS 'Subject.';
 
 --
--- Name: COLUMN activities.occurred_at; Type: COMMENT; Schema: api; Owner: -
+-- Name: COLUMN notifications.body; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.activities.occurred_at IS 'When it happened.';
+COMMENT ON COLUMN api.notifications.body IS 'Text.';
 
 --
--- Name: COLUMN activities.note; Type: COMMENT; Schema: api; Owner: -
+-- Name: COLUMN notifications.channel; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.activities.note IS 'Free text.';
+COMMENT ON COLUMN api.notifications.channel IS 'INAPP or TASK.';
 
 --
--- Name: COLUMN activities.counts_as_progress; Type: COMMENT; Schema: api; Owner: -
+-- Name: leads(api.notifications); Type: FUNCTION; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.activities.counts_as_progress IS 'Whether its kind counts as progress (now).';
+CREATE FUNCTION api.leads(api.notifications) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
 
 --
--- Name: COLUMN activities.created_by; Type: COMMENT; Schema: api; Owner: -
+-- Name: FUNCTION leads(api.notifications); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.activities.created_by IS 'Who logged it (null: the system).';
-
---
--- Name: COLUMN activities.created_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.activities.created_at IS 'When it was logged.';
-
---
--- Name: log_activity(uuid, text, timestamp with time zone, text); Type: FUNCTION; Schema: api; Owner: -
---
-
-CREATE FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone DEFAULT NULL::timestamp with time zone, note text DEFAULT NULL::text) RETURNS api.activities
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
-declare
-    v_lead app.leads;
-    v_at timestamptz := coalesce(log_activity.occurred_at, app.now());
-    v_id uuid;
-begin
-    perform app.require_role(array['sales_rep']);
-    v_lead := app.lead_for_action(log_activity.lead_id);
-    if not app.rep_can_read(v_lead.id) then
-        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
-    end if;
-    perform app.require_live(v_lead);
-    if v_lead.owner_id is distinct from app.current_user_id()
-        and app_private.collaborator_role(v_lead.id) is distinct from 'ASSIST'
-        and app_private.collaborator_role(v_lead.id) is distinct from 'NEGOTIATE' then
-        perform app.raise_error(
-            'FP403', 403, 'Only the owner or an assisting collaborator may log activities.', 'lead_id'
-        );
-    end if;
-    if log_activity.kind is null or log_activity.kind = 'SYSTEM' or not exists (
-        select from app.activity_kinds as k where k.tenant_id = v_lead.tenant_id and k.kind = log_activity.kind
-    ) then
-        perform app.raise_error(
-            'FP401', 400, 'kind is not an activity kind of your tenant.', 'kind',
-            'See api.activity_kinds (SYSTEM is reserved).'
-        );
-    end if;
-    if v_at < v_lead.registered_at or v_at > app.now() + interval '5 minutes' then
-        perform app.raise_error(
-            'FP402', 422,
-            format(
-                'occurred_at must lie between the registration (%s) and now.',
-                to_char(v_lead.registered_at, 'YYYY-MM-DD"T"HH24:MI:SSOF')
-            ),
-            'occurred_at'
-        );
-    end if;
-    if char_length(log_activity.note) > 5000 then
-        perform app.raise_error('FP301', 400, 'note must have at most 5000 characters.', 'note');
-    end if;
-
-    insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at, note, created_by)
-    values (
-        v_lead.tenant_id, v_lead.id, v_lead.assignment_id, log_activity.kind, v_at, log_activity.note,
-        app.current_user_id()
-    )
-    returning id into v_id;
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.activity_logged', 'activity', v_id, v_lead.id, null,
-        jsonb_build_object('kind', log_activity.kind, 'occurred_at', v_at)
-    );
-    return (select a from api.activities as a where a.id = v_id);
-end
-$$;
-
---
--- Name: FUNCTION log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text); Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) IS 'Logs an activity (owner or ASSIST/NEGOTIATE collaborator, lead ACTIVE or GRACE). A qualifying kind renews protection; occurred_at must lie between registration and now.';
+COMMENT ON FUNCTION api.leads(api.notifications) IS 'The lead a notification is about (null for none), as api.leads shows it to the caller: GET /notifications?select=*,leads(company_name).';
 
 --
 -- Name: feedback_submissions; Type: TABLE; Schema: app; Owner: -
@@ -2751,781 +3461,36 @@ COMMENT ON COLUMN api.product_feedback.submission_id IS 'The form submission (FO
 COMMENT ON COLUMN api.product_feedback.submission_comment IS 'The overall comment of that submission.';
 
 --
--- Name: log_feedback(uuid, text, integer, text, text, boolean, text, text, timestamp with time zone); Type: FUNCTION; Schema: api; Owner: -
+-- Name: leads(api.product_feedback); Type: FUNCTION; Schema: api; Owner: -
 --
 
-CREATE FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text DEFAULT NULL::text, source text DEFAULT NULL::text, would_reorder boolean DEFAULT NULL::boolean, contact_name text DEFAULT NULL::text, contact_role text DEFAULT NULL::text, received_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS api.product_feedback
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
-declare
-    v_phase app.test_phases := app.visible_phase(log_feedback.phase_id);
-    v_lead app.leads := app.lead_for_sample_write(v_phase.lead_id);
-    v_at timestamptz := coalesce(log_feedback.received_at, app.now());
-    v_id uuid;
-begin
-    perform app.require_box_product(v_phase, log_feedback.sku);
-    if log_feedback.source is null or log_feedback.source not in ('EMAIL', 'PHONE', 'VISIT') then
-        perform app.raise_error(
-            'FP908', 400, 'source must be EMAIL, PHONE or VISIT (FORM is the feedback link''s).', 'source'
-        );
-    end if;
-    if log_feedback.rating is null or log_feedback.rating not between 1 and 5 then
-        perform app.raise_error('FP908', 400, 'rating must be a whole number from 1 to 5.', 'rating');
-    end if;
-    if char_length(log_feedback.comment) > 2000 then
-        perform app.raise_error('FP301', 400, 'comment must have at most 2000 characters.', 'comment');
-    end if;
-    if log_feedback.contact_name is not null then
-        perform app.check_text(log_feedback.contact_name, 'contact_name', 1, 200);
-    end if;
-    if log_feedback.contact_role not in ('CHEF', 'BUYER', 'GM', 'OTHER') then
-        perform app.raise_error('FP908', 400, 'contact_role must be CHEF, BUYER, GM or OTHER.', 'contact_role');
-    end if;
-    if v_at < v_phase.created_at or v_at > app.now() + interval '5 minutes' then
-        perform app.raise_error(
-            'FP402', 422, 'received_at must lie between the start of the test phase and now.', 'received_at'
-        );
-    end if;
-
-    insert into app.product_feedback (
-        tenant_id, lead_id, phase_id, sku, rating, comment, would_reorder, contact_name, contact_role, source,
-        received_at, recorded_by
-    )
-    values (
-        v_lead.tenant_id, v_lead.id, v_phase.id, log_feedback.sku, log_feedback.rating, log_feedback.comment,
-        log_feedback.would_reorder, btrim(log_feedback.contact_name), log_feedback.contact_role, log_feedback.source,
-        v_at, app.current_user_id()
-    )
-    returning id into v_id;
-    perform app_private.audit(
-        v_lead.tenant_id, 'feedback.logged', 'product_feedback', v_id, v_lead.id, null,
-        jsonb_build_object(
-            'phase_id', v_phase.id, 'sku', log_feedback.sku, 'rating', log_feedback.rating,
-            'source', log_feedback.source, 'would_reorder', log_feedback.would_reorder
-        )
-    );
-    return (select f from api.product_feedback as f where f.id = v_id);
-end
-$$;
-
---
--- Name: FUNCTION log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone); Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) IS 'Records customer feedback on one product of a test phase that came by e-mail, phone or visit (source EMAIL, PHONE or VISIT; the feedback link records FORM itself). rating: 1 to 5.';
-
---
--- Name: mark_notification_read(uuid); Type: FUNCTION; Schema: api; Owner: -
---
-
-CREATE FUNCTION api.mark_notification_read(notification_id uuid) RETURNS void
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
-begin
-    perform app.require_role(array['sales_rep', 'sales_manager', 'auditor', 'tenant_admin']);
-    update app.notifications as n
-    set read_at = coalesce(n.read_at, app.now())
-    where n.id = mark_notification_read.notification_id;
-    if not found then
-        perform app.raise_error('FP806', 404, 'The notification does not exist.', 'notification_id');
-    end if;
-end
-$$;
-
---
--- Name: FUNCTION mark_notification_read(notification_id uuid); Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON FUNCTION api.mark_notification_read(notification_id uuid) IS 'Marks one of the caller''s notifications read.';
-
---
--- Name: override_protection(uuid, timestamp with time zone, text); Type: FUNCTION; Schema: api; Owner: -
---
-
-CREATE FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) RETURNS api.lead_protection
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
-declare
-    v_lead app.leads;
-    v_reason text;
-    v_id uuid;
-begin
-    perform app.require_role(array['sales_manager']);
-    v_reason := app.check_text(override_protection.reason, 'reason', 10, 2000);
-    v_lead := app.lead_for_action(override_protection.lead_id);
-    if v_lead.owner_id is null then
-        perform app.raise_error('FP310', 409, 'The lead is in the pool; assign it with transfer_lead.', 'lead_id');
-    end if;
-    if override_protection.until is null or override_protection.until <= app.now()
-        or override_protection.until > app.now() + interval '2 years' then
-        perform app.raise_error('FP703', 400, 'until must lie in the future (at most two years ahead).', 'until');
-    end if;
-    insert into app.protection_overrides (tenant_id, lead_id, assignment_id, until, reason, created_by)
-    values (v_lead.tenant_id, v_lead.id, v_lead.assignment_id, override_protection.until, v_reason, app.current_user_id())
-    returning id into v_id;
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.override', 'lead', v_lead.id, v_lead.id,
-        jsonb_build_object('override_until', v_lead.override_until),
-        jsonb_build_object('override_until', override_protection.until), v_reason
-    );
-    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
-end
-$$;
-
---
--- Name: FUNCTION override_protection(lead_id uuid, until timestamp with time zone, reason text); Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) IS 'Keeps a lead ACTIVE until `until` whatever its progress (managers; also rescues an expired lead before its release).';
-
---
--- Name: test_results; Type: TABLE; Schema: app; Owner: -
---
-
-CREATE TABLE app.test_results (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    tenant_id uuid NOT NULL,
-    lead_id uuid NOT NULL,
-    phase_id uuid NOT NULL,
-    sku text NOT NULL,
-    outcome text NOT NULL,
-    sell_through numeric(5,2),
-    waste_delta numeric(5,2),
-    notes text,
-    recorded_by uuid,
-    recorded_at timestamp with time zone DEFAULT app.now() NOT NULL,
-    CONSTRAINT test_results_notes_length CHECK ((char_length(notes) <= 2000)),
-    CONSTRAINT test_results_outcome_known CHECK ((outcome = ANY (ARRAY['SUCCESS'::text, 'MIXED'::text, 'FAIL'::text]))),
-    CONSTRAINT test_results_sell_through_range CHECK (((sell_through >= (0)::numeric) AND (sell_through <= (100)::numeric))),
-    CONSTRAINT test_results_waste_delta_range CHECK (((waste_delta >= ('-100'::integer)::numeric) AND (waste_delta <= (100)::numeric)))
-);
-
---
--- Name: TABLE test_results; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON TABLE app.test_results IS 'The result of a test phase per product (one row per product; recording again replaces it).';
-
---
--- Name: COLUMN test_results.id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_results.id IS 'Result id.';
-
---
--- Name: COLUMN test_results.tenant_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_results.tenant_id IS 'Tenant.';
-
---
--- Name: COLUMN test_results.lead_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_results.lead_id IS 'Lead.';
-
---
--- Name: COLUMN test_results.phase_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_results.phase_id IS 'Test phase.';
-
---
--- Name: COLUMN test_results.sku; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_results.sku IS 'Article number (a product of the phase''s box).';
-
---
--- Name: COLUMN test_results.outcome; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_results.outcome IS 'SUCCESS, MIXED or FAIL.';
-
---
--- Name: COLUMN test_results.sell_through; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_results.sell_through IS 'Share sold to guests, in percent (0 to 100).';
-
---
--- Name: COLUMN test_results.waste_delta; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_results.waste_delta IS 'Change of waste against before, in percentage points (-100 to 100).';
-
---
--- Name: COLUMN test_results.notes; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_results.notes IS 'Free text.';
-
---
--- Name: COLUMN test_results.recorded_by; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_results.recorded_by IS 'Who recorded it.';
-
---
--- Name: COLUMN test_results.recorded_at; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_results.recorded_at IS 'When it was recorded (last).';
-
---
--- Name: test_results; Type: VIEW; Schema: api; Owner: -
---
-
-CREATE VIEW api.test_results WITH (security_invoker='true') AS
- SELECT r.id,
-    r.phase_id,
-    r.lead_id,
-    r.sku,
-    r.outcome,
-    r.sell_through,
-    r.waste_delta,
-    r.notes,
-    r.recorded_by,
-    r.recorded_at
-   FROM app.test_results r;
-
---
--- Name: VIEW test_results; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON VIEW api.test_results IS 'Results of test phases per product, of leads the caller may read in full.';
-
---
--- Name: COLUMN test_results.id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_results.id IS 'Result id.';
-
---
--- Name: COLUMN test_results.phase_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_results.phase_id IS 'Test phase.';
-
---
--- Name: COLUMN test_results.lead_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_results.lead_id IS 'Lead.';
-
---
--- Name: COLUMN test_results.sku; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_results.sku IS 'Article number.';
-
---
--- Name: COLUMN test_results.outcome; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_results.outcome IS 'SUCCESS, MIXED or FAIL.';
-
---
--- Name: COLUMN test_results.sell_through; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_results.sell_through IS 'Share sold, percent.';
-
---
--- Name: COLUMN test_results.waste_delta; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_results.waste_delta IS 'Change of waste, percentage points.';
-
---
--- Name: COLUMN test_results.notes; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_results.notes IS 'Free text.';
-
---
--- Name: COLUMN test_results.recorded_by; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_results.recorded_by IS 'Who recorded it.';
-
---
--- Name: COLUMN test_results.recorded_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_results.recorded_at IS 'When.';
-
---
--- Name: record_test_result(uuid, text, text, numeric, numeric, text); Type: FUNCTION; Schema: api; Owner: -
---
-
-CREATE FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric DEFAULT NULL::numeric, waste_delta numeric DEFAULT NULL::numeric, notes text DEFAULT NULL::text) RETURNS api.test_results
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
-declare
-    v_phase app.test_phases := app.visible_phase(record_test_result.phase_id);
-    v_lead app.leads := app.lead_for_sample_write(v_phase.lead_id);
-    v_before app.test_results;
-    v_id uuid;
-begin
-    perform app.require_box_product(v_phase, record_test_result.sku);
-    if record_test_result.outcome is null
-        or record_test_result.outcome not in ('SUCCESS', 'MIXED', 'FAIL') then
-        perform app.raise_error('FP908', 400, 'outcome must be SUCCESS, MIXED or FAIL.', 'outcome');
-    end if;
-    if record_test_result.sell_through not between 0 and 100 then
-        perform app.raise_error('FP908', 400, 'sell_through must be a percentage from 0 to 100.', 'sell_through');
-    end if;
-    if record_test_result.waste_delta not between -100 and 100 then
-        perform app.raise_error(
-            'FP908', 400, 'waste_delta must be in percentage points from -100 to 100.', 'waste_delta'
-        );
-    end if;
-    if char_length(record_test_result.notes) > 2000 then
-        perform app.raise_error('FP301', 400, 'notes must have at most 2000 characters.', 'notes');
-    end if;
-
-    select r.* into v_before from app.test_results as r
-    where r.phase_id = v_phase.id and r.sku = record_test_result.sku;
-    if v_before.id is null then
-        insert into app.test_results (
-            tenant_id, lead_id, phase_id, sku, outcome, sell_through, waste_delta, notes, recorded_by
-        )
-        values (
-            v_lead.tenant_id, v_lead.id, v_phase.id, record_test_result.sku, record_test_result.outcome,
-            record_test_result.sell_through, record_test_result.waste_delta, record_test_result.notes,
-            app.current_user_id()
-        )
-        returning id into v_id;
-    else
-        update app.test_results as r
-        set
-            outcome = record_test_result.outcome,
-            sell_through = record_test_result.sell_through,
-            waste_delta = record_test_result.waste_delta,
-            notes = record_test_result.notes,
-            recorded_by = app.current_user_id(),
-            recorded_at = app.now()
-        where r.id = v_before.id
-        returning r.id into v_id;
-    end if;
-    perform app_private.audit(
-        v_lead.tenant_id, 'test_result.recorded', 'test_result', v_id, v_lead.id,
-        case when v_before.id is not null then to_jsonb(v_before) - 'tenant_id' end,
-        jsonb_build_object(
-            'phase_id', v_phase.id, 'sku', record_test_result.sku, 'outcome', record_test_result.outcome,
-            'sell_through', record_test_result.sell_through, 'waste_delta', record_test_result.waste_delta,
-            'notes', record_test_result.notes
-        )
-    );
-    return (select r from api.test_results as r where r.id = v_id);
-end
-$$;
-
---
--- Name: FUNCTION record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text); Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) IS 'Records the result of a test phase for one product of its box (recording again replaces it): outcome SUCCESS, MIXED or FAIL, sell_through in percent, waste_delta in percentage points.';
-
---
--- Name: lead_details; Type: TABLE; Schema: app; Owner: -
---
-
-CREATE TABLE app.lead_details (
-    lead_id uuid NOT NULL,
-    tenant_id uuid NOT NULL,
-    street text,
-    country text DEFAULT 'DE'::text NOT NULL,
-    vat_id text,
-    contact_name text,
-    contact_email text,
-    contact_phone text,
-    notes text,
-    CONSTRAINT lead_details_contact_email_format CHECK ((((char_length(contact_email) <= 254) AND (contact_email ~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'::text)) OR ((char_length(contact_email) = 64) AND (contact_email ~ '^[0-9a-f]{64}$'::text)))),
-    CONSTRAINT lead_details_contact_name_length CHECK (((char_length(contact_name) >= 1) AND (char_length(contact_name) <= 200))),
-    CONSTRAINT lead_details_contact_phone_format CHECK ((contact_phone ~ '^\+?[0-9 ()/.-]{3,40}$'::text)),
-    CONSTRAINT lead_details_country_format CHECK ((country ~ '^[A-Z]{2}$'::text)),
-    CONSTRAINT lead_details_notes_length CHECK ((char_length(notes) <= 5000)),
-    CONSTRAINT lead_details_street_length CHECK (((char_length(street) >= 1) AND (char_length(street) <= 200))),
-    CONSTRAINT lead_details_vat_id_length CHECK (((char_length(vat_id) >= 4) AND (char_length(vat_id) <= 20)))
-);
-
---
--- Name: TABLE lead_details; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON TABLE app.lead_details IS 'Address and contact data of a lead: only for those who may read the lead in full (not the pool).';
-
---
--- Name: COLUMN lead_details.lead_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.lead_id IS 'Lead.';
-
---
--- Name: COLUMN lead_details.tenant_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.tenant_id IS 'Tenant (same as the lead).';
-
---
--- Name: COLUMN lead_details.street; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.street IS 'Street and number.';
-
---
--- Name: COLUMN lead_details.country; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.country IS 'ISO 3166 country code.';
-
---
--- Name: COLUMN lead_details.vat_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.vat_id IS 'VAT id as entered.';
-
---
--- Name: COLUMN lead_details.contact_name; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.contact_name IS 'Contact person (ANONYMIZED after pseudonymisation).';
-
---
--- Name: COLUMN lead_details.contact_email; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.contact_email IS 'Contact e-mail (its SHA-256 hex after pseudonymisation).';
-
---
--- Name: COLUMN lead_details.contact_phone; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.contact_phone IS 'Contact phone.';
-
---
--- Name: COLUMN lead_details.notes; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.notes IS 'Free notes.';
-
---
--- Name: leads; Type: VIEW; Schema: api; Owner: -
---
-
-CREATE VIEW api.leads WITH (security_invoker='true') AS
- SELECT o.id,
-    o.company_name,
-    d.street,
-    o.postal_code,
-    o.city,
-    d.country,
-    d.vat_id,
-    d.contact_name,
-    d.contact_email,
-    d.contact_phone,
-    o.owner_id,
-    o.registered_at,
-    o.status,
-    o.created_at
-   FROM (app.lead_overview o
-     LEFT JOIN app.lead_details d ON ((o.id = d.lead_id)));
-
---
--- Name: VIEW leads; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON VIEW api.leads IS 'Leads the caller may see. Address and contact fields are empty where the caller may not read them (a rep on a pool lead).';
-
---
--- Name: COLUMN leads.id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.id IS 'Lead id.';
-
---
--- Name: COLUMN leads.company_name; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.company_name IS 'Company name.';
-
---
--- Name: COLUMN leads.street; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.street IS 'Street and number.';
-
---
--- Name: COLUMN leads.postal_code; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.postal_code IS 'Postal code.';
-
---
--- Name: COLUMN leads.city; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.city IS 'City.';
-
---
--- Name: COLUMN leads.country; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.country IS 'ISO country code.';
-
---
--- Name: COLUMN leads.vat_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.vat_id IS 'VAT id.';
-
---
--- Name: COLUMN leads.contact_name; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.contact_name IS 'Contact person.';
-
---
--- Name: COLUMN leads.contact_email; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.contact_email IS 'Contact e-mail.';
-
---
--- Name: COLUMN leads.contact_phone; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.contact_phone IS 'Contact phone.';
-
---
--- Name: COLUMN leads.owner_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.owner_id IS 'Current owner; null in the pool.';
-
---
--- Name: COLUMN leads.registered_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.registered_at IS 'Start of the current protection.';
-
---
--- Name: COLUMN leads.status; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.status IS 'UNASSIGNED, ACTIVE, GRACE or EXPIRED.';
-
---
--- Name: COLUMN leads.created_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.created_at IS 'When the lead was first registered.';
-
---
--- Name: register_lead(text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: api; Owner: -
---
-
-CREATE FUNCTION api.register_lead(company_name text, postal_code text, city text, street text DEFAULT NULL::text, country text DEFAULT 'DE'::text, vat_id text DEFAULT NULL::text, contact_name text DEFAULT NULL::text, contact_email text DEFAULT NULL::text, contact_phone text DEFAULT NULL::text) RETURNS api.leads
-    LANGUAGE plpgsql
+CREATE FUNCTION api.leads(api.product_feedback) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
     AS $_$
-#variable_conflict use_column
-declare
-    v_name text;
-    v_postal text;
-    v_city text;
-    v_vat_key text;
-    v_lead_id uuid;
-    v_dup record;
-begin
-    perform app.require_role(array['sales_rep', 'sales_manager']);
-    v_name := app.check_text(register_lead.company_name, 'company_name', 2, 200);
-    if app.normalize_company_name(v_name) = '' then
-        perform app.raise_error(
-            'FP301', 400, 'company_name must contain more than a legal form.', 'company_name'
-        );
-    end if;
-    v_postal := btrim(register_lead.postal_code);
-    if v_postal is null or v_postal !~ '^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$' then
-        perform app.raise_error(
-            'FP301', 400, 'postal_code must be a postal code such as 10115.', 'postal_code'
-        );
-    end if;
-    v_city := app.check_text(register_lead.city, 'city', 1, 100);
-    if register_lead.country is null or register_lead.country !~ '^[A-Z]{2}$' then
-        perform app.raise_error('FP301', 400, 'country must be a two-letter ISO code such as DE.', 'country');
-    end if;
-    v_vat_key := app.normalize_vat_id(register_lead.vat_id);
-    if register_lead.vat_id is not null and (
-        char_length(register_lead.vat_id) > 20 or register_lead.vat_id !~ '^[A-Za-z0-9 .-]+$'
-        or v_vat_key is null or v_vat_key !~ '^[A-Z]{2}[A-Z0-9]{2,13}$' or v_vat_key !~ '[0-9]'
-    ) then
-        perform app.raise_error('FP301', 400, 'vat_id must be a VAT id such as DE123456789.', 'vat_id');
-    end if;
-    if register_lead.street is not null then
-        perform app.check_text(register_lead.street, 'street', 1, 200);
-    end if;
-    if register_lead.contact_name is not null then
-        perform app.check_text(register_lead.contact_name, 'contact_name', 1, 200);
-    end if;
-    if register_lead.contact_email is not null and (
-        char_length(register_lead.contact_email) > 254
-        or register_lead.contact_email !~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'
-    ) then
-        perform app.raise_error('FP301', 400, 'contact_email must be an e-mail address.', 'contact_email');
-    end if;
-    if register_lead.contact_phone is not null and register_lead.contact_phone !~ '^\+?[0-9 ()/.-]{3,40}$' then
-        perform app.raise_error(
-            'FP301', 400, 'contact_phone must be a phone number such as +49 30 1234567.', 'contact_phone'
-        );
-    end if;
-
-    begin
-        insert into app.leads (tenant_id, company_name, postal_code, city, vat_key, created_by)
-        values (app.current_tenant_id(), v_name, v_postal, v_city, v_vat_key, app.current_user_id())
-        returning id into v_lead_id;
-    exception when unique_violation then
-        -- Someone registered this company first (maybe a moment ago, concurrently).
-        select d.* into v_dup
-        from app_private.duplicate_of(
-            app.normalize_company_name(v_name) || '|' || app.normalize_postal_code(v_postal),
-            v_vat_key
-        ) as d;
-        if v_dup.status in ('UNASSIGNED', 'EXPIRED') then
-            perform app.raise_error(
-                'FP303', 409, 'This company is already in the lead pool: claim it instead of registering it.',
-                v_dup.lead_id::text, 'Call claim_lead with this lead id.'
-            );
-        elsif v_dup.owner_id = app.current_user_id() then
-            perform app.raise_error('FP304', 409, 'You already own this lead.', v_dup.lead_id::text);
-        end if;
-        perform app.raise_error(
-            'FP302', 409,
-            format('This company is already protected for another agent until %s.', app.format_day(v_dup.expires_at)),
-            case when app.current_web_role() = 'sales_manager' then v_dup.lead_id::text end
-        );
-    end;
-
-    insert into app.lead_details (
-        lead_id, tenant_id, street, country, vat_id, contact_name, contact_email, contact_phone
-    )
-    values (
-        v_lead_id, app.current_tenant_id(), btrim(register_lead.street), register_lead.country,
-        btrim(register_lead.vat_id), btrim(register_lead.contact_name), btrim(register_lead.contact_email),
-        btrim(register_lead.contact_phone)
-    );
-    perform app_private.acquire_lead(v_lead_id, 'REGISTERED');
-    perform app_private.audit(
-        app.current_tenant_id(), 'lead.registered', 'lead', v_lead_id, v_lead_id, null,
-        jsonb_build_object('company_name', v_name, 'postal_code', v_postal, 'owner_id', app.current_user_id())
-    );
-    return (select l from api.leads as l where l.id = v_lead_id);
-end
+    select l.* from api.leads as l where l.id = $1.lead_id
 $_$;
 
 --
--- Name: FUNCTION register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text); Type: COMMENT; Schema: api; Owner: -
+-- Name: FUNCTION leads(api.product_feedback); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) IS 'Registers a prospect and starts the caller''s protection. A hard duplicate (same normalised name and postal code, or VAT id) is refused with 409: protected (FP302, with the date) or in the pool (FP303, with the lead id to claim).';
+COMMENT ON FUNCTION api.leads(api.product_feedback) IS 'The lead of a feedback row, as api.leads shows it to the caller: GET /product_feedback?select=*,leads(company_name).';
 
 --
--- Name: remove_collaborator(uuid, uuid); Type: FUNCTION; Schema: api; Owner: -
+-- Name: leads(api.sample_boxes); Type: FUNCTION; Schema: api; Owner: -
 --
 
-CREATE FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) RETURNS void
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
-declare
-    v_lead app.leads;
-    v_role text;
-begin
-    perform app.require_role(array['sales_rep', 'sales_manager']);
-    v_lead := app.lead_for_action(remove_collaborator.lead_id);
-    perform app.require_owner_or_manager(v_lead);
-    perform app.require_live(v_lead);
-    delete from app.collaborators as c
-    where c.lead_id = v_lead.id and c.user_id = remove_collaborator.user_id
-    returning c.role into v_role;
-    if v_role is null then
-        perform app.raise_error('FP805', 404, 'The user does not collaborate on this lead.', 'user_id');
-    end if;
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.collaborator_removed', 'collaborator', remove_collaborator.user_id, v_lead.id,
-        jsonb_build_object('user_id', remove_collaborator.user_id, 'role', v_role), null
-    );
-end
-$$;
+CREATE FUNCTION api.leads(api.sample_boxes) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
 
 --
--- Name: FUNCTION remove_collaborator(lead_id uuid, user_id uuid); Type: COMMENT; Schema: api; Owner: -
+-- Name: FUNCTION leads(api.sample_boxes); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) IS 'Removes a collaborator from a lead (owner or manager).';
-
---
--- Name: request_extension(uuid, integer, text); Type: FUNCTION; Schema: api; Owner: -
---
-
-CREATE FUNCTION api.request_extension(lead_id uuid, days integer, reason text) RETURNS api.extension_requests
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
-declare
-    v_lead app.leads;
-    v_reason text;
-    v_id uuid;
-begin
-    perform app.require_role(array['sales_rep']);
-    v_lead := app.lead_for_action(request_extension.lead_id);
-    perform app.require_owner_or_manager(v_lead);
-    perform app.require_live(v_lead);
-    if (app.my_protection_config()).mode = 'GREATEST' then
-        perform app.raise_error(
-            'FP601', 422, 'Extensions are not needed: protection renews itself with every progress.', 'lead_id'
-        );
-    end if;
-    if request_extension.days is null or request_extension.days not between 1 and 90 then
-        perform app.raise_error('FP602', 400, 'days must be between 1 and 90.', 'days');
-    end if;
-    v_reason := app.check_text(request_extension.reason, 'reason', 10, 2000);
-    begin
-        insert into app.extension_requests (
-            tenant_id, lead_id, assignment_id, days, reason, state, requested_by, due_at
-        )
-        values (
-            v_lead.tenant_id, v_lead.id, v_lead.assignment_id, request_extension.days, v_reason, 'PENDING',
-            app.current_user_id(), app.now() + interval '48 hours'
-        )
-        returning id into v_id;
-    exception when unique_violation then
-        perform app.raise_error('FP606', 409, 'An extension request for this lead is already waiting.', 'lead_id');
-    end;
-    perform app_private.notify_roles(
-        v_lead.tenant_id, array['sales_manager'], 'EXTENSION_REQUESTED', v_lead.id,
-        format('Verlängerung beantragt: %s', v_lead.company_name),
-        format('%s Tage für %s: %s', request_extension.days, v_lead.company_name, v_reason),
-        'EXTENSION_REQUESTED:' || v_id
-    );
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.extension_requested', 'extension_request', v_id, v_lead.id, null,
-        jsonb_build_object('days', request_extension.days), v_reason
-    );
-    return (select x from api.extension_requests as x where x.id = v_id);
-end
-$$;
-
---
--- Name: FUNCTION request_extension(lead_id uuid, days integer, reason text); Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) IS 'The owner asks for 1-90 more days (mode LEAST only; FP601 in GREATEST). A manager decides within 48 hours.';
+COMMENT ON FUNCTION api.leads(api.sample_boxes) IS 'The lead of a sample box, as api.leads shows it to the caller: GET /sample_boxes?select=*,leads(company_name).';
 
 --
 -- Name: feedback_link_state(timestamp with time zone, timestamp with time zone, integer, integer, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
@@ -3836,6 +3801,720 @@ COMMENT ON COLUMN api.test_phases.feedback_submissions IS 'Submissions through t
 COMMENT ON COLUMN api.test_phases.feedback_max_submissions IS 'Submissions the current link accepts.';
 
 --
+-- Name: leads(api.test_phases); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.test_phases) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.test_phases); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.test_phases) IS 'The lead of a test phase, as api.leads shows it to the caller: GET /test_phases?select=*,leads(company_name).';
+
+--
+-- Name: test_results; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.test_results (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    phase_id uuid NOT NULL,
+    sku text NOT NULL,
+    outcome text NOT NULL,
+    sell_through numeric(5,2),
+    waste_delta numeric(5,2),
+    notes text,
+    recorded_by uuid,
+    recorded_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    CONSTRAINT test_results_notes_length CHECK ((char_length(notes) <= 2000)),
+    CONSTRAINT test_results_outcome_known CHECK ((outcome = ANY (ARRAY['SUCCESS'::text, 'MIXED'::text, 'FAIL'::text]))),
+    CONSTRAINT test_results_sell_through_range CHECK (((sell_through >= (0)::numeric) AND (sell_through <= (100)::numeric))),
+    CONSTRAINT test_results_waste_delta_range CHECK (((waste_delta >= ('-100'::integer)::numeric) AND (waste_delta <= (100)::numeric)))
+);
+
+--
+-- Name: TABLE test_results; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.test_results IS 'The result of a test phase per product (one row per product; recording again replaces it).';
+
+--
+-- Name: COLUMN test_results.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.id IS 'Result id.';
+
+--
+-- Name: COLUMN test_results.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN test_results.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN test_results.phase_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.phase_id IS 'Test phase.';
+
+--
+-- Name: COLUMN test_results.sku; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.sku IS 'Article number (a product of the phase''s box).';
+
+--
+-- Name: COLUMN test_results.outcome; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.outcome IS 'SUCCESS, MIXED or FAIL.';
+
+--
+-- Name: COLUMN test_results.sell_through; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.sell_through IS 'Share sold to guests, in percent (0 to 100).';
+
+--
+-- Name: COLUMN test_results.waste_delta; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.waste_delta IS 'Change of waste against before, in percentage points (-100 to 100).';
+
+--
+-- Name: COLUMN test_results.notes; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.notes IS 'Free text.';
+
+--
+-- Name: COLUMN test_results.recorded_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.recorded_by IS 'Who recorded it.';
+
+--
+-- Name: COLUMN test_results.recorded_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_results.recorded_at IS 'When it was recorded (last).';
+
+--
+-- Name: test_results; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.test_results WITH (security_invoker='true') AS
+ SELECT r.id,
+    r.phase_id,
+    r.lead_id,
+    r.sku,
+    r.outcome,
+    r.sell_through,
+    r.waste_delta,
+    r.notes,
+    r.recorded_by,
+    r.recorded_at
+   FROM app.test_results r;
+
+--
+-- Name: VIEW test_results; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.test_results IS 'Results of test phases per product, of leads the caller may read in full.';
+
+--
+-- Name: COLUMN test_results.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.id IS 'Result id.';
+
+--
+-- Name: COLUMN test_results.phase_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.phase_id IS 'Test phase.';
+
+--
+-- Name: COLUMN test_results.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN test_results.sku; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.sku IS 'Article number.';
+
+--
+-- Name: COLUMN test_results.outcome; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.outcome IS 'SUCCESS, MIXED or FAIL.';
+
+--
+-- Name: COLUMN test_results.sell_through; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.sell_through IS 'Share sold, percent.';
+
+--
+-- Name: COLUMN test_results.waste_delta; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.waste_delta IS 'Change of waste, percentage points.';
+
+--
+-- Name: COLUMN test_results.notes; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.notes IS 'Free text.';
+
+--
+-- Name: COLUMN test_results.recorded_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.recorded_by IS 'Who recorded it.';
+
+--
+-- Name: COLUMN test_results.recorded_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_results.recorded_at IS 'When.';
+
+--
+-- Name: leads(api.test_results); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.test_results) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.test_results); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.test_results) IS 'The lead of a test result, as api.leads shows it to the caller: GET /test_results?select=*,leads(company_name).';
+
+--
+-- Name: log_activity(uuid, text, timestamp with time zone, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone DEFAULT NULL::timestamp with time zone, note text DEFAULT NULL::text) RETURNS api.activities
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_at timestamptz := coalesce(log_activity.occurred_at, app.now());
+    v_id uuid;
+begin
+    perform app.require_role(array['sales_rep']);
+    v_lead := app.lead_for_action(log_activity.lead_id);
+    if not app.rep_can_read(v_lead.id) then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    perform app.require_live(v_lead);
+    if v_lead.owner_id is distinct from app.current_user_id()
+        and app_private.collaborator_role(v_lead.id) is distinct from 'ASSIST'
+        and app_private.collaborator_role(v_lead.id) is distinct from 'NEGOTIATE' then
+        perform app.raise_error(
+            'FP403', 403, 'Only the owner or an assisting collaborator may log activities.', 'lead_id'
+        );
+    end if;
+    if log_activity.kind is null or log_activity.kind = 'SYSTEM' or not exists (
+        select from app.activity_kinds as k where k.tenant_id = v_lead.tenant_id and k.kind = log_activity.kind
+    ) then
+        perform app.raise_error(
+            'FP401', 400, 'kind is not an activity kind of your tenant.', 'kind',
+            'See api.activity_kinds (SYSTEM is reserved).'
+        );
+    end if;
+    if v_at < v_lead.registered_at or v_at > app.now() + interval '5 minutes' then
+        perform app.raise_error(
+            'FP402', 422,
+            format(
+                'occurred_at must lie between the registration (%s) and now.',
+                to_char(v_lead.registered_at, 'YYYY-MM-DD"T"HH24:MI:SSOF')
+            ),
+            'occurred_at'
+        );
+    end if;
+    if char_length(log_activity.note) > 5000 then
+        perform app.raise_error('FP301', 400, 'note must have at most 5000 characters.', 'note');
+    end if;
+
+    insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at, note, created_by)
+    values (
+        v_lead.tenant_id, v_lead.id, v_lead.assignment_id, log_activity.kind, v_at, log_activity.note,
+        app.current_user_id()
+    )
+    returning id into v_id;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.activity_logged', 'activity', v_id, v_lead.id, null,
+        jsonb_build_object('kind', log_activity.kind, 'occurred_at', v_at)
+    );
+    return (select a from api.activities as a where a.id = v_id);
+end
+$$;
+
+--
+-- Name: FUNCTION log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) IS 'Logs an activity (owner or ASSIST/NEGOTIATE collaborator, lead ACTIVE or GRACE). A qualifying kind renews protection; occurred_at must lie between registration and now.';
+
+--
+-- Name: log_feedback(uuid, text, integer, text, text, boolean, text, text, timestamp with time zone); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text DEFAULT NULL::text, source text DEFAULT NULL::text, would_reorder boolean DEFAULT NULL::boolean, contact_name text DEFAULT NULL::text, contact_role text DEFAULT NULL::text, received_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS api.product_feedback
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_phase app.test_phases := app.visible_phase(log_feedback.phase_id);
+    v_lead app.leads := app.lead_for_sample_write(v_phase.lead_id);
+    v_at timestamptz := coalesce(log_feedback.received_at, app.now());
+    v_id uuid;
+begin
+    perform app.require_box_product(v_phase, log_feedback.sku);
+    if log_feedback.source is null or log_feedback.source not in ('EMAIL', 'PHONE', 'VISIT') then
+        perform app.raise_error(
+            'FP908', 400, 'source must be EMAIL, PHONE or VISIT (FORM is the feedback link''s).', 'source'
+        );
+    end if;
+    if log_feedback.rating is null or log_feedback.rating not between 1 and 5 then
+        perform app.raise_error('FP908', 400, 'rating must be a whole number from 1 to 5.', 'rating');
+    end if;
+    if char_length(log_feedback.comment) > 2000 then
+        perform app.raise_error('FP301', 400, 'comment must have at most 2000 characters.', 'comment');
+    end if;
+    if log_feedback.contact_name is not null then
+        perform app.check_text(log_feedback.contact_name, 'contact_name', 1, 200);
+    end if;
+    if log_feedback.contact_role not in ('CHEF', 'BUYER', 'GM', 'OTHER') then
+        perform app.raise_error('FP908', 400, 'contact_role must be CHEF, BUYER, GM or OTHER.', 'contact_role');
+    end if;
+    if v_at < v_phase.created_at or v_at > app.now() + interval '5 minutes' then
+        perform app.raise_error(
+            'FP402', 422, 'received_at must lie between the start of the test phase and now.', 'received_at'
+        );
+    end if;
+
+    insert into app.product_feedback (
+        tenant_id, lead_id, phase_id, sku, rating, comment, would_reorder, contact_name, contact_role, source,
+        received_at, recorded_by
+    )
+    values (
+        v_lead.tenant_id, v_lead.id, v_phase.id, log_feedback.sku, log_feedback.rating, log_feedback.comment,
+        log_feedback.would_reorder, btrim(log_feedback.contact_name), log_feedback.contact_role, log_feedback.source,
+        v_at, app.current_user_id()
+    )
+    returning id into v_id;
+    perform app_private.audit(
+        v_lead.tenant_id, 'feedback.logged', 'product_feedback', v_id, v_lead.id, null,
+        jsonb_build_object(
+            'phase_id', v_phase.id, 'sku', log_feedback.sku, 'rating', log_feedback.rating,
+            'source', log_feedback.source, 'would_reorder', log_feedback.would_reorder
+        )
+    );
+    return (select f from api.product_feedback as f where f.id = v_id);
+end
+$$;
+
+--
+-- Name: FUNCTION log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) IS 'Records customer feedback on one product of a test phase that came by e-mail, phone or visit (source EMAIL, PHONE or VISIT; the feedback link records FORM itself). rating: 1 to 5.';
+
+--
+-- Name: mark_notification_read(uuid); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.mark_notification_read(notification_id uuid) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager', 'auditor', 'tenant_admin']);
+    update app.notifications as n
+    set read_at = coalesce(n.read_at, app.now())
+    where n.id = mark_notification_read.notification_id;
+    if not found then
+        perform app.raise_error('FP806', 404, 'The notification does not exist.', 'notification_id');
+    end if;
+end
+$$;
+
+--
+-- Name: FUNCTION mark_notification_read(notification_id uuid); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.mark_notification_read(notification_id uuid) IS 'Marks one of the caller''s notifications read.';
+
+--
+-- Name: notifications(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.notifications(api.leads) RETURNS SETOF api.notifications
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.notifications as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION notifications(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.notifications(api.leads) IS 'The caller''s own notifications about a lead, as api.notifications shows them to the caller: GET /leads?select=*,notifications(*).';
+
+--
+-- Name: override_protection(uuid, timestamp with time zone, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) RETURNS api.lead_protection
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_reason text;
+    v_id uuid;
+begin
+    perform app.require_role(array['sales_manager']);
+    v_reason := app.check_text(override_protection.reason, 'reason', 10, 2000);
+    v_lead := app.lead_for_action(override_protection.lead_id);
+    if v_lead.owner_id is null then
+        perform app.raise_error('FP310', 409, 'The lead is in the pool; assign it with transfer_lead.', 'lead_id');
+    end if;
+    if override_protection.until is null or override_protection.until <= app.now()
+        or override_protection.until > app.now() + interval '2 years' then
+        perform app.raise_error('FP703', 400, 'until must lie in the future (at most two years ahead).', 'until');
+    end if;
+    insert into app.protection_overrides (tenant_id, lead_id, assignment_id, until, reason, created_by)
+    values (v_lead.tenant_id, v_lead.id, v_lead.assignment_id, override_protection.until, v_reason, app.current_user_id())
+    returning id into v_id;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.override', 'lead', v_lead.id, v_lead.id,
+        jsonb_build_object('override_until', v_lead.override_until),
+        jsonb_build_object('override_until', override_protection.until), v_reason
+    );
+    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+end
+$$;
+
+--
+-- Name: FUNCTION override_protection(lead_id uuid, until timestamp with time zone, reason text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) IS 'Keeps a lead ACTIVE until `until` whatever its progress (managers; also rescues an expired lead before its release).';
+
+--
+-- Name: product_feedback(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.product_feedback(api.leads) RETURNS SETOF api.product_feedback
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.product_feedback as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION product_feedback(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.product_feedback(api.leads) IS 'The customer feedback on the products of a lead, as api.product_feedback shows them to the caller: GET /leads?select=*,product_feedback(*).';
+
+--
+-- Name: record_test_result(uuid, text, text, numeric, numeric, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric DEFAULT NULL::numeric, waste_delta numeric DEFAULT NULL::numeric, notes text DEFAULT NULL::text) RETURNS api.test_results
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_phase app.test_phases := app.visible_phase(record_test_result.phase_id);
+    v_lead app.leads := app.lead_for_sample_write(v_phase.lead_id);
+    v_before app.test_results;
+    v_id uuid;
+begin
+    perform app.require_box_product(v_phase, record_test_result.sku);
+    if record_test_result.outcome is null
+        or record_test_result.outcome not in ('SUCCESS', 'MIXED', 'FAIL') then
+        perform app.raise_error('FP908', 400, 'outcome must be SUCCESS, MIXED or FAIL.', 'outcome');
+    end if;
+    if record_test_result.sell_through not between 0 and 100 then
+        perform app.raise_error('FP908', 400, 'sell_through must be a percentage from 0 to 100.', 'sell_through');
+    end if;
+    if record_test_result.waste_delta not between -100 and 100 then
+        perform app.raise_error(
+            'FP908', 400, 'waste_delta must be in percentage points from -100 to 100.', 'waste_delta'
+        );
+    end if;
+    if char_length(record_test_result.notes) > 2000 then
+        perform app.raise_error('FP301', 400, 'notes must have at most 2000 characters.', 'notes');
+    end if;
+
+    select r.* into v_before from app.test_results as r
+    where r.phase_id = v_phase.id and r.sku = record_test_result.sku;
+    if v_before.id is null then
+        insert into app.test_results (
+            tenant_id, lead_id, phase_id, sku, outcome, sell_through, waste_delta, notes, recorded_by
+        )
+        values (
+            v_lead.tenant_id, v_lead.id, v_phase.id, record_test_result.sku, record_test_result.outcome,
+            record_test_result.sell_through, record_test_result.waste_delta, record_test_result.notes,
+            app.current_user_id()
+        )
+        returning id into v_id;
+    else
+        update app.test_results as r
+        set
+            outcome = record_test_result.outcome,
+            sell_through = record_test_result.sell_through,
+            waste_delta = record_test_result.waste_delta,
+            notes = record_test_result.notes,
+            recorded_by = app.current_user_id(),
+            recorded_at = app.now()
+        where r.id = v_before.id
+        returning r.id into v_id;
+    end if;
+    perform app_private.audit(
+        v_lead.tenant_id, 'test_result.recorded', 'test_result', v_id, v_lead.id,
+        case when v_before.id is not null then to_jsonb(v_before) - 'tenant_id' end,
+        jsonb_build_object(
+            'phase_id', v_phase.id, 'sku', record_test_result.sku, 'outcome', record_test_result.outcome,
+            'sell_through', record_test_result.sell_through, 'waste_delta', record_test_result.waste_delta,
+            'notes', record_test_result.notes
+        )
+    );
+    return (select r from api.test_results as r where r.id = v_id);
+end
+$$;
+
+--
+-- Name: FUNCTION record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) IS 'Records the result of a test phase for one product of its box (recording again replaces it): outcome SUCCESS, MIXED or FAIL, sell_through in percent, waste_delta in percentage points.';
+
+--
+-- Name: register_lead(text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.register_lead(company_name text, postal_code text, city text, street text DEFAULT NULL::text, country text DEFAULT 'DE'::text, vat_id text DEFAULT NULL::text, contact_name text DEFAULT NULL::text, contact_email text DEFAULT NULL::text, contact_phone text DEFAULT NULL::text) RETURNS api.leads
+    LANGUAGE plpgsql
+    AS $_$
+#variable_conflict use_column
+declare
+    v_name text;
+    v_postal text;
+    v_city text;
+    v_vat_key text;
+    v_lead_id uuid;
+    v_dup record;
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    v_name := app.check_text(register_lead.company_name, 'company_name', 2, 200);
+    if app.normalize_company_name(v_name) = '' then
+        perform app.raise_error(
+            'FP301', 400, 'company_name must contain more than a legal form.', 'company_name'
+        );
+    end if;
+    v_postal := btrim(register_lead.postal_code);
+    if v_postal is null or v_postal !~ '^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$' then
+        perform app.raise_error(
+            'FP301', 400, 'postal_code must be a postal code such as 10115.', 'postal_code'
+        );
+    end if;
+    v_city := app.check_text(register_lead.city, 'city', 1, 100);
+    if register_lead.country is null or register_lead.country !~ '^[A-Z]{2}$' then
+        perform app.raise_error('FP301', 400, 'country must be a two-letter ISO code such as DE.', 'country');
+    end if;
+    v_vat_key := app.normalize_vat_id(register_lead.vat_id);
+    if register_lead.vat_id is not null and (
+        char_length(register_lead.vat_id) > 20 or register_lead.vat_id !~ '^[A-Za-z0-9 .-]+$'
+        or v_vat_key is null or v_vat_key !~ '^[A-Z]{2}[A-Z0-9]{2,13}$' or v_vat_key !~ '[0-9]'
+    ) then
+        perform app.raise_error('FP301', 400, 'vat_id must be a VAT id such as DE123456789.', 'vat_id');
+    end if;
+    if register_lead.street is not null then
+        perform app.check_text(register_lead.street, 'street', 1, 200);
+    end if;
+    if register_lead.contact_name is not null then
+        perform app.check_text(register_lead.contact_name, 'contact_name', 1, 200);
+    end if;
+    if register_lead.contact_email is not null and (
+        char_length(register_lead.contact_email) > 254
+        or register_lead.contact_email !~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'
+    ) then
+        perform app.raise_error('FP301', 400, 'contact_email must be an e-mail address.', 'contact_email');
+    end if;
+    if register_lead.contact_phone is not null and register_lead.contact_phone !~ '^\+?[0-9 ()/.-]{3,40}$' then
+        perform app.raise_error(
+            'FP301', 400, 'contact_phone must be a phone number such as +49 30 1234567.', 'contact_phone'
+        );
+    end if;
+
+    begin
+        insert into app.leads (tenant_id, company_name, postal_code, city, vat_key, created_by)
+        values (app.current_tenant_id(), v_name, v_postal, v_city, v_vat_key, app.current_user_id())
+        returning id into v_lead_id;
+    exception when unique_violation then
+        -- Someone registered this company first (maybe a moment ago, concurrently).
+        select d.* into v_dup
+        from app_private.duplicate_of(
+            app.normalize_company_name(v_name) || '|' || app.normalize_postal_code(v_postal),
+            v_vat_key
+        ) as d;
+        if v_dup.status in ('UNASSIGNED', 'EXPIRED') then
+            perform app.raise_error(
+                'FP303', 409, 'This company is already in the lead pool: claim it instead of registering it.',
+                v_dup.lead_id::text, 'Call claim_lead with this lead id.'
+            );
+        elsif v_dup.owner_id = app.current_user_id() then
+            perform app.raise_error('FP304', 409, 'You already own this lead.', v_dup.lead_id::text);
+        end if;
+        perform app.raise_error(
+            'FP302', 409,
+            format('This company is already protected for another agent until %s.', app.format_day(v_dup.expires_at)),
+            case when app.current_web_role() = 'sales_manager' then v_dup.lead_id::text end
+        );
+    end;
+
+    insert into app.lead_details (
+        lead_id, tenant_id, street, country, vat_id, contact_name, contact_email, contact_phone
+    )
+    values (
+        v_lead_id, app.current_tenant_id(), btrim(register_lead.street), register_lead.country,
+        btrim(register_lead.vat_id), btrim(register_lead.contact_name), btrim(register_lead.contact_email),
+        btrim(register_lead.contact_phone)
+    );
+    perform app_private.acquire_lead(v_lead_id, 'REGISTERED');
+    perform app_private.audit(
+        app.current_tenant_id(), 'lead.registered', 'lead', v_lead_id, v_lead_id, null,
+        jsonb_build_object('company_name', v_name, 'postal_code', v_postal, 'owner_id', app.current_user_id())
+    );
+    return (select l from api.leads as l where l.id = v_lead_id);
+end
+$_$;
+
+--
+-- Name: FUNCTION register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) IS 'Registers a prospect and starts the caller''s protection. A hard duplicate (same normalised name and postal code, or VAT id) is refused with 409: protected (FP302, with the date) or in the pool (FP303, with the lead id to claim).';
+
+--
+-- Name: remove_collaborator(uuid, uuid); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_role text;
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    v_lead := app.lead_for_action(remove_collaborator.lead_id);
+    perform app.require_owner_or_manager(v_lead);
+    perform app.require_live(v_lead);
+    delete from app.collaborators as c
+    where c.lead_id = v_lead.id and c.user_id = remove_collaborator.user_id
+    returning c.role into v_role;
+    if v_role is null then
+        perform app.raise_error('FP805', 404, 'The user does not collaborate on this lead.', 'user_id');
+    end if;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.collaborator_removed', 'collaborator', remove_collaborator.user_id, v_lead.id,
+        jsonb_build_object('user_id', remove_collaborator.user_id, 'role', v_role), null
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION remove_collaborator(lead_id uuid, user_id uuid); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) IS 'Removes a collaborator from a lead (owner or manager).';
+
+--
+-- Name: request_extension(uuid, integer, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.request_extension(lead_id uuid, days integer, reason text) RETURNS api.extension_requests
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_reason text;
+    v_id uuid;
+begin
+    perform app.require_role(array['sales_rep']);
+    v_lead := app.lead_for_action(request_extension.lead_id);
+    perform app.require_owner_or_manager(v_lead);
+    perform app.require_live(v_lead);
+    if (app.my_protection_config()).mode = 'GREATEST' then
+        perform app.raise_error(
+            'FP601', 422, 'Extensions are not needed: protection renews itself with every progress.', 'lead_id'
+        );
+    end if;
+    if request_extension.days is null or request_extension.days not between 1 and 90 then
+        perform app.raise_error('FP602', 400, 'days must be between 1 and 90.', 'days');
+    end if;
+    v_reason := app.check_text(request_extension.reason, 'reason', 10, 2000);
+    begin
+        insert into app.extension_requests (
+            tenant_id, lead_id, assignment_id, days, reason, state, requested_by, due_at
+        )
+        values (
+            v_lead.tenant_id, v_lead.id, v_lead.assignment_id, request_extension.days, v_reason, 'PENDING',
+            app.current_user_id(), app.now() + interval '48 hours'
+        )
+        returning id into v_id;
+    exception when unique_violation then
+        perform app.raise_error('FP606', 409, 'An extension request for this lead is already waiting.', 'lead_id');
+    end;
+    perform app_private.notify_roles(
+        v_lead.tenant_id, array['sales_manager'], 'EXTENSION_REQUESTED', v_lead.id,
+        format('Verlängerung beantragt: %s', v_lead.company_name),
+        format('%s Tage für %s: %s', request_extension.days, v_lead.company_name, v_reason),
+        'EXTENSION_REQUESTED:' || v_id
+    );
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.extension_requested', 'extension_request', v_id, v_lead.id, null,
+        jsonb_build_object('days', request_extension.days), v_reason
+    );
+    return (select x from api.extension_requests as x where x.id = v_id);
+end
+$$;
+
+--
+-- Name: FUNCTION request_extension(lead_id uuid, days integer, reason text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) IS 'The owner asks for 1-90 more days (mode LEAST only; FP601 in GREATEST). A manager decides within 48 hours.';
+
+--
 -- Name: revoke_feedback_token(uuid); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -3880,6 +4559,22 @@ $$;
 --
 
 COMMENT ON FUNCTION api.rotate_feedback_token(phase_id uuid) IS 'Replaces the feedback link of a test phase: the old link stops working at once, the new one is shown once and mailed to the contact again.';
+
+--
+-- Name: sample_boxes(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.sample_boxes(api.leads) RETURNS SETOF api.sample_boxes
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.sample_boxes as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION sample_boxes(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.sample_boxes(api.leads) IS 'The sample boxes of a lead, as api.sample_boxes shows them to the caller: GET /leads?select=*,sample_boxes(*).';
 
 --
 -- Name: activity_kinds; Type: VIEW; Schema: api; Owner: -
@@ -4089,6 +4784,38 @@ $$;
 --
 
 COMMENT ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date date, end_date date) IS 'Starts a test phase of a sample box (stage SAMPLE, TRIAL or PRODUCTION_CANDIDATE) and issues its feedback link. The answer holds the raw token and link: they are shown this once. The invitation mail goes to the lead''s contact e-mail, with one reminder after sample.feedback.reminderDays without feedback.';
+
+--
+-- Name: test_phases(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.test_phases(api.leads) RETURNS SETOF api.test_phases
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.test_phases as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION test_phases(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.test_phases(api.leads) IS 'The test phases of a lead, as api.test_phases shows them to the caller: GET /leads?select=*,test_phases(*).';
+
+--
+-- Name: test_results(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.test_results(api.leads) RETURNS SETOF api.test_results
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.test_results as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION test_results(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.test_results(api.leads) IS 'The test results of a lead, as api.test_results shows them to the caller: GET /leads?select=*,test_results(*).';
 
 --
 -- Name: transfer_lead(uuid, uuid, text); Type: FUNCTION; Schema: api; Owner: -
@@ -6944,210 +7671,6 @@ $$;
 COMMENT ON FUNCTION app_private.write_audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) IS 'Appends one audit entry; the actor is the caller, or nobody (the system) when p_as_system.';
 
 --
--- Name: audit_log; Type: TABLE; Schema: app; Owner: -
---
-
-CREATE TABLE app.audit_log (
-    id bigint NOT NULL,
-    tenant_id uuid NOT NULL,
-    occurred_at timestamp with time zone DEFAULT app.now() NOT NULL,
-    actor_id uuid,
-    actor_role text,
-    action text NOT NULL,
-    entity_type text NOT NULL,
-    entity_id uuid,
-    lead_id uuid,
-    before jsonb,
-    after jsonb,
-    reason text,
-    request_id text,
-    CONSTRAINT audit_log_action_format CHECK ((action ~ '^[a-z_]+\.[a-z_]+$'::text)),
-    CONSTRAINT audit_log_reason_length CHECK ((char_length(reason) <= 2000)),
-    CONSTRAINT audit_log_request_id_length CHECK ((char_length(request_id) <= 200))
-);
-
---
--- Name: TABLE audit_log; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON TABLE app.audit_log IS 'Append-only record of every protection decision and settings change. No runtime role may update or delete a row (no privilege, and a trigger refuses it even for the owner).';
-
---
--- Name: COLUMN audit_log.id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.id IS 'Monotonic id: the order rows were written.';
-
---
--- Name: COLUMN audit_log.tenant_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.tenant_id IS 'Tenant the entry belongs to.';
-
---
--- Name: COLUMN audit_log.occurred_at; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.occurred_at IS 'When the change happened (app.now()).';
-
---
--- Name: COLUMN audit_log.actor_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.actor_id IS 'The user who acted; null when the system (a job) acted.';
-
---
--- Name: COLUMN audit_log.actor_role; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.actor_role IS 'The actor''s web role at the time, or null for the system.';
-
---
--- Name: COLUMN audit_log.action; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.action IS 'What happened, e.g. lead.registered, lead.hold_added, settings.changed.';
-
---
--- Name: COLUMN audit_log.entity_type; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.entity_type IS 'Kind of entity changed: lead, hold, extension_request, setting, ...';
-
---
--- Name: COLUMN audit_log.entity_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.entity_id IS 'Id of the entity changed (null for settings).';
-
---
--- Name: COLUMN audit_log.lead_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.lead_id IS 'The lead concerned, for visibility (a rep sees entries of leads they read).';
-
---
--- Name: COLUMN audit_log.before; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.before IS 'State before the change (JSON), or null.';
-
---
--- Name: COLUMN audit_log.after; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.after IS 'State after the change (JSON), or null.';
-
---
--- Name: COLUMN audit_log.reason; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.reason IS 'Reason given by the actor, where the action requires one.';
-
---
--- Name: COLUMN audit_log.request_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.request_id IS 'X-Request-Id of the HTTP request that caused it, when known.';
-
---
--- Name: audit_log; Type: VIEW; Schema: api; Owner: -
---
-
-CREATE VIEW api.audit_log WITH (security_invoker='true') AS
- SELECT a.id,
-    a.occurred_at,
-    a.actor_id,
-    a.actor_role,
-    a.action,
-    a.entity_type,
-    a.entity_id,
-    a.lead_id,
-    a.before,
-    a.after,
-    a.reason,
-    a.request_id
-   FROM app.audit_log a;
-
---
--- Name: VIEW audit_log; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON VIEW api.audit_log IS 'Audit entries: the whole tenant for managers, auditors and admins; a rep''s readable leads.';
-
---
--- Name: COLUMN audit_log.id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.id IS 'Entry id (write order).';
-
---
--- Name: COLUMN audit_log.occurred_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.occurred_at IS 'When.';
-
---
--- Name: COLUMN audit_log.actor_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.actor_id IS 'Who acted (null: the system).';
-
---
--- Name: COLUMN audit_log.actor_role; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.actor_role IS 'Their role then.';
-
---
--- Name: COLUMN audit_log.action; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.action IS 'What happened.';
-
---
--- Name: COLUMN audit_log.entity_type; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.entity_type IS 'Kind of entity.';
-
---
--- Name: COLUMN audit_log.entity_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.entity_id IS 'Entity id.';
-
---
--- Name: COLUMN audit_log.lead_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.lead_id IS 'Lead concerned.';
-
---
--- Name: COLUMN audit_log.before; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.before IS 'State before.';
-
---
--- Name: COLUMN audit_log.after; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.after IS 'State after.';
-
---
--- Name: COLUMN audit_log.reason; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.reason IS 'Reason given.';
-
---
--- Name: COLUMN audit_log.request_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.request_id IS 'Request id of the HTTP call.';
-
---
 -- Name: lead_pool; Type: VIEW; Schema: api; Owner: -
 --
 
@@ -7202,177 +7725,6 @@ COMMENT ON COLUMN api.lead_pool.status IS 'UNASSIGNED or EXPIRED.';
 --
 
 COMMENT ON COLUMN api.lead_pool.released_at IS 'When it was last released (null if never owned or not yet released).';
-
---
--- Name: notifications; Type: TABLE; Schema: app; Owner: -
---
-
-CREATE TABLE app.notifications (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    tenant_id uuid NOT NULL,
-    user_id uuid NOT NULL,
-    kind text NOT NULL,
-    lead_id uuid,
-    subject text NOT NULL,
-    body text NOT NULL,
-    dedupe_key text,
-    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
-    read_at timestamp with time zone,
-    channel text DEFAULT 'INAPP'::text NOT NULL,
-    CONSTRAINT notifications_body_length CHECK ((char_length(body) <= 10000)),
-    CONSTRAINT notifications_channel_known CHECK ((channel = ANY (ARRAY['INAPP'::text, 'TASK'::text]))),
-    CONSTRAINT notifications_dedupe_key_length CHECK ((char_length(dedupe_key) <= 300)),
-    CONSTRAINT notifications_kind_format CHECK ((kind ~ '^[A-Z][A-Z_]{1,39}$'::text)),
-    CONSTRAINT notifications_subject_length CHECK (((char_length(subject) >= 1) AND (char_length(subject) <= 300)))
-);
-
---
--- Name: TABLE notifications; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON TABLE app.notifications IS 'Notices for users (WARNING, REMINDER, EXPIRED, ESCALATION, HOLD_PENDING, EXTENSION_REQUESTED, ...).';
-
---
--- Name: COLUMN notifications.id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.id IS 'Notification id.';
-
---
--- Name: COLUMN notifications.tenant_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.tenant_id IS 'Tenant.';
-
---
--- Name: COLUMN notifications.user_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.user_id IS 'Recipient.';
-
---
--- Name: COLUMN notifications.kind; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.kind IS 'What it is about.';
-
---
--- Name: COLUMN notifications.lead_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.lead_id IS 'Lead concerned, if any.';
-
---
--- Name: COLUMN notifications.subject; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.subject IS 'Short subject (German).';
-
---
--- Name: COLUMN notifications.body; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.body IS 'Text (German).';
-
---
--- Name: COLUMN notifications.dedupe_key; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.dedupe_key IS 'Identifies the event, so the same notice is never created twice for the same recipient.';
-
---
--- Name: COLUMN notifications.created_at; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.created_at IS 'When.';
-
---
--- Name: COLUMN notifications.read_at; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.read_at IS 'When the recipient marked it read.';
-
---
--- Name: COLUMN notifications.channel; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.channel IS 'INAPP: a message in the UI; TASK: a follow-up task for the rep.';
-
---
--- Name: notifications; Type: VIEW; Schema: api; Owner: -
---
-
-CREATE VIEW api.notifications WITH (security_invoker='true') AS
- SELECT n.id,
-    n.user_id,
-    n.kind,
-    n.lead_id,
-    n.created_at,
-    n.read_at,
-    n.subject,
-    n.body,
-    n.channel
-   FROM app.notifications n;
-
---
--- Name: VIEW notifications; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON VIEW api.notifications IS 'The caller''s own notifications.';
-
---
--- Name: COLUMN notifications.id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.id IS 'Notification id.';
-
---
--- Name: COLUMN notifications.user_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.user_id IS 'Recipient (the caller).';
-
---
--- Name: COLUMN notifications.kind; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.kind IS 'WARNING, REMINDER, EXPIRED, ESCALATION, HOLD_PENDING, ...';
-
---
--- Name: COLUMN notifications.lead_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.lead_id IS 'Lead concerned.';
-
---
--- Name: COLUMN notifications.created_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.created_at IS 'When.';
-
---
--- Name: COLUMN notifications.read_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.read_at IS 'When it was marked read.';
-
---
--- Name: COLUMN notifications.subject; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.subject IS 'Subject.';
-
---
--- Name: COLUMN notifications.body; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.body IS 'Text.';
-
---
--- Name: COLUMN notifications.channel; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.channel IS 'INAPP or TASK.';
 
 --
 -- Name: outbox; Type: TABLE; Schema: app; Owner: -
@@ -11183,6 +11535,28 @@ GRANT ALL ON TYPE app.test_phase_link TO auditor;
 GRANT ALL ON TYPE app.test_phase_link TO tenant_admin;
 
 --
+-- Name: FUNCTION normalize_company_name(p_name text); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.normalize_company_name(p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO sales_rep;
+GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO sales_manager;
+GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO auditor;
+GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO tenant_admin;
+GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO svc_jobs;
+
+--
+-- Name: FUNCTION normalize_postal_code(p_postal_code text); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO sales_rep;
+GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO sales_manager;
+GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO auditor;
+GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO tenant_admin;
+GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO svc_jobs;
+
+--
 -- Name: FUNCTION now(); Type: ACL; Schema: app; Owner: -
 --
 
@@ -11193,6 +11567,253 @@ GRANT ALL ON FUNCTION app.now() TO auditor;
 GRANT ALL ON FUNCTION app.now() TO tenant_admin;
 GRANT ALL ON FUNCTION app.now() TO svc_api;
 GRANT ALL ON FUNCTION app.now() TO svc_jobs;
+
+--
+-- Name: FUNCTION protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO auditor;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO tenant_admin;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO svc_jobs;
+
+--
+-- Name: TABLE activities; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.activities TO sales_rep;
+GRANT SELECT ON TABLE app.activities TO sales_manager;
+GRANT SELECT ON TABLE app.activities TO auditor;
+GRANT SELECT ON TABLE app.activities TO tenant_admin;
+
+--
+-- Name: COLUMN activities.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.assignment_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(assignment_id) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.kind; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(kind) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.occurred_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(occurred_at) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.note; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(note) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.created_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(created_by) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: TABLE activity_kinds; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.activity_kinds TO sales_rep;
+GRANT SELECT ON TABLE app.activity_kinds TO sales_manager;
+GRANT SELECT ON TABLE app.activity_kinds TO auditor;
+GRANT SELECT ON TABLE app.activity_kinds TO tenant_admin;
+
+--
+-- Name: COLUMN activity_kinds.counts_as_progress; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(counts_as_progress) ON TABLE app.activity_kinds TO tenant_admin;
+
+--
+-- Name: TABLE activities; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.activities TO sales_rep;
+GRANT SELECT ON TABLE api.activities TO sales_manager;
+GRANT SELECT ON TABLE api.activities TO auditor;
+GRANT SELECT ON TABLE api.activities TO tenant_admin;
+
+--
+-- Name: TABLE lead_details; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.lead_details TO sales_rep;
+GRANT SELECT ON TABLE app.lead_details TO sales_manager;
+GRANT SELECT ON TABLE app.lead_details TO auditor;
+GRANT SELECT ON TABLE app.lead_details TO tenant_admin;
+
+--
+-- Name: COLUMN lead_details.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(lead_id) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(tenant_id) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.street; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(street) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(street) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.country; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(country) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(country) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.vat_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(vat_id) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(vat_id) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.contact_name; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(contact_name) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(contact_name) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.contact_email; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(contact_email) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(contact_email) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.contact_phone; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(contact_phone) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(contact_phone) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.notes; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(notes) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(notes) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: TABLE leads; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.leads TO sales_rep;
+GRANT SELECT ON TABLE app.leads TO sales_manager;
+GRANT SELECT ON TABLE app.leads TO auditor;
+GRANT SELECT ON TABLE app.leads TO tenant_admin;
+
+--
+-- Name: COLUMN leads.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(tenant_id) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: COLUMN leads.company_name; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(company_name) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(company_name) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: COLUMN leads.postal_code; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(postal_code) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(postal_code) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: COLUMN leads.city; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(city) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(city) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: COLUMN leads.vat_key; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(vat_key) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(vat_key) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: COLUMN leads.created_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(created_by) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(created_by) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: TABLE protection_configs; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.protection_configs TO sales_rep;
+GRANT SELECT ON TABLE app.protection_configs TO sales_manager;
+GRANT SELECT ON TABLE app.protection_configs TO auditor;
+GRANT SELECT ON TABLE app.protection_configs TO tenant_admin;
+GRANT SELECT ON TABLE app.protection_configs TO svc_jobs;
+
+--
+-- Name: TABLE lead_overview; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.lead_overview TO sales_rep;
+GRANT SELECT ON TABLE app.lead_overview TO sales_manager;
+GRANT SELECT ON TABLE app.lead_overview TO auditor;
+GRANT SELECT ON TABLE app.lead_overview TO tenant_admin;
+
+--
+-- Name: TABLE leads; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.leads TO sales_rep;
+GRANT SELECT ON TABLE api.leads TO sales_manager;
+GRANT SELECT ON TABLE api.leads TO auditor;
+GRANT SELECT ON TABLE api.leads TO tenant_admin;
+
+--
+-- Name: FUNCTION activities(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.activities(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.activities(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.activities(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.activities(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.activities(api.leads) TO tenant_admin;
 
 --
 -- Name: TABLE collaborators; Type: ACL; Schema: app; Owner: -
@@ -11369,107 +11990,32 @@ GRANT ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp
 GRANT ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) TO tenant_admin;
 
 --
--- Name: FUNCTION normalize_company_name(p_name text); Type: ACL; Schema: app; Owner: -
+-- Name: TABLE audit_log; Type: ACL; Schema: app; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app.normalize_company_name(p_name text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO sales_rep;
-GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO sales_manager;
-GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO auditor;
-GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO tenant_admin;
-GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO svc_jobs;
+GRANT SELECT ON TABLE app.audit_log TO sales_rep;
+GRANT SELECT ON TABLE app.audit_log TO sales_manager;
+GRANT SELECT ON TABLE app.audit_log TO auditor;
+GRANT SELECT ON TABLE app.audit_log TO tenant_admin;
 
 --
--- Name: FUNCTION normalize_postal_code(p_postal_code text); Type: ACL; Schema: app; Owner: -
+-- Name: TABLE audit_log; Type: ACL; Schema: api; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO sales_rep;
-GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO sales_manager;
-GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO auditor;
-GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO tenant_admin;
-GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO svc_jobs;
+GRANT SELECT ON TABLE api.audit_log TO sales_rep;
+GRANT SELECT ON TABLE api.audit_log TO sales_manager;
+GRANT SELECT ON TABLE api.audit_log TO auditor;
+GRANT SELECT ON TABLE api.audit_log TO tenant_admin;
 
 --
--- Name: FUNCTION protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION audit_log(api.leads); Type: ACL; Schema: api; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO sales_rep;
-GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO sales_manager;
-GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO auditor;
-GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO tenant_admin;
-GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO svc_jobs;
-
---
--- Name: TABLE leads; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.leads TO sales_rep;
-GRANT SELECT ON TABLE app.leads TO sales_manager;
-GRANT SELECT ON TABLE app.leads TO auditor;
-GRANT SELECT ON TABLE app.leads TO tenant_admin;
-
---
--- Name: COLUMN leads.tenant_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(tenant_id) ON TABLE app.leads TO sales_rep;
-GRANT INSERT(tenant_id) ON TABLE app.leads TO sales_manager;
-
---
--- Name: COLUMN leads.company_name; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(company_name) ON TABLE app.leads TO sales_rep;
-GRANT INSERT(company_name) ON TABLE app.leads TO sales_manager;
-
---
--- Name: COLUMN leads.postal_code; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(postal_code) ON TABLE app.leads TO sales_rep;
-GRANT INSERT(postal_code) ON TABLE app.leads TO sales_manager;
-
---
--- Name: COLUMN leads.city; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(city) ON TABLE app.leads TO sales_rep;
-GRANT INSERT(city) ON TABLE app.leads TO sales_manager;
-
---
--- Name: COLUMN leads.vat_key; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(vat_key) ON TABLE app.leads TO sales_rep;
-GRANT INSERT(vat_key) ON TABLE app.leads TO sales_manager;
-
---
--- Name: COLUMN leads.created_by; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(created_by) ON TABLE app.leads TO sales_rep;
-GRANT INSERT(created_by) ON TABLE app.leads TO sales_manager;
-
---
--- Name: TABLE protection_configs; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.protection_configs TO sales_rep;
-GRANT SELECT ON TABLE app.protection_configs TO sales_manager;
-GRANT SELECT ON TABLE app.protection_configs TO auditor;
-GRANT SELECT ON TABLE app.protection_configs TO tenant_admin;
-GRANT SELECT ON TABLE app.protection_configs TO svc_jobs;
-
---
--- Name: TABLE lead_overview; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.lead_overview TO sales_rep;
-GRANT SELECT ON TABLE app.lead_overview TO sales_manager;
-GRANT SELECT ON TABLE app.lead_overview TO auditor;
-GRANT SELECT ON TABLE app.lead_overview TO tenant_admin;
+REVOKE ALL ON FUNCTION api.audit_log(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.audit_log(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.audit_log(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.audit_log(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.audit_log(api.leads) TO tenant_admin;
 
 --
 -- Name: TABLE lead_protection; Type: ACL; Schema: api; Owner: -
@@ -11499,6 +12045,16 @@ GRANT ALL ON FUNCTION api.claim_lead(lead_id uuid) TO sales_rep;
 GRANT ALL ON FUNCTION api.claim_lead(lead_id uuid) TO sales_manager;
 GRANT ALL ON FUNCTION api.claim_lead(lead_id uuid) TO auditor;
 GRANT ALL ON FUNCTION api.claim_lead(lead_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION collaborators(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.collaborators(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.collaborators(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.collaborators(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.collaborators(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.collaborators(api.leads) TO tenant_admin;
 
 --
 -- Name: TABLE products; Type: ACL; Schema: app; Owner: -
@@ -11838,6 +12394,16 @@ GRANT ALL ON FUNCTION api.expire_now(lead_id uuid, reason text) TO auditor;
 GRANT ALL ON FUNCTION api.expire_now(lead_id uuid, reason text) TO tenant_admin;
 
 --
+-- Name: FUNCTION extension_requests(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.extension_requests(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.extension_requests(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.extension_requests(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.extension_requests(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.extension_requests(api.leads) TO tenant_admin;
+
+--
 -- Name: FUNCTION find_similar_leads(company_name text, postal_code text); Type: ACL; Schema: api; Owner: -
 --
 
@@ -11848,89 +12414,121 @@ GRANT ALL ON FUNCTION api.find_similar_leads(company_name text, postal_code text
 GRANT ALL ON FUNCTION api.find_similar_leads(company_name text, postal_code text) TO tenant_admin;
 
 --
--- Name: TABLE activities; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION holds(api.leads); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT SELECT ON TABLE app.activities TO sales_rep;
-GRANT SELECT ON TABLE app.activities TO sales_manager;
-GRANT SELECT ON TABLE app.activities TO auditor;
-GRANT SELECT ON TABLE app.activities TO tenant_admin;
+REVOKE ALL ON FUNCTION api.holds(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.holds(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.holds(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.holds(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.holds(api.leads) TO tenant_admin;
 
 --
--- Name: COLUMN activities.tenant_id; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION lead_protection(api.leads); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT INSERT(tenant_id) ON TABLE app.activities TO sales_rep;
+REVOKE ALL ON FUNCTION api.lead_protection(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.lead_protection(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.lead_protection(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.lead_protection(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.lead_protection(api.leads) TO tenant_admin;
 
 --
--- Name: COLUMN activities.lead_id; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION leads(api.activities); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT INSERT(lead_id) ON TABLE app.activities TO sales_rep;
+REVOKE ALL ON FUNCTION api.leads(api.activities) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.activities) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.activities) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.activities) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.activities) TO tenant_admin;
 
 --
--- Name: COLUMN activities.assignment_id; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION leads(api.audit_log); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT INSERT(assignment_id) ON TABLE app.activities TO sales_rep;
+REVOKE ALL ON FUNCTION api.leads(api.audit_log) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.audit_log) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.audit_log) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.audit_log) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.audit_log) TO tenant_admin;
 
 --
--- Name: COLUMN activities.kind; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION leads(api.collaborators); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT INSERT(kind) ON TABLE app.activities TO sales_rep;
+REVOKE ALL ON FUNCTION api.leads(api.collaborators) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.collaborators) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.collaborators) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.collaborators) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.collaborators) TO tenant_admin;
 
 --
--- Name: COLUMN activities.occurred_at; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION leads(api.extension_requests); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT INSERT(occurred_at) ON TABLE app.activities TO sales_rep;
+REVOKE ALL ON FUNCTION api.leads(api.extension_requests) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.extension_requests) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.extension_requests) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.extension_requests) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.extension_requests) TO tenant_admin;
 
 --
--- Name: COLUMN activities.note; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION leads(api.holds); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT INSERT(note) ON TABLE app.activities TO sales_rep;
+REVOKE ALL ON FUNCTION api.leads(api.holds) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.holds) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.holds) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.holds) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.holds) TO tenant_admin;
 
 --
--- Name: COLUMN activities.created_by; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION leads(api.lead_protection); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT INSERT(created_by) ON TABLE app.activities TO sales_rep;
+REVOKE ALL ON FUNCTION api.leads(api.lead_protection) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.lead_protection) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.lead_protection) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.lead_protection) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.lead_protection) TO tenant_admin;
 
 --
--- Name: TABLE activity_kinds; Type: ACL; Schema: app; Owner: -
+-- Name: TABLE notifications; Type: ACL; Schema: app; Owner: -
 --
 
-GRANT SELECT ON TABLE app.activity_kinds TO sales_rep;
-GRANT SELECT ON TABLE app.activity_kinds TO sales_manager;
-GRANT SELECT ON TABLE app.activity_kinds TO auditor;
-GRANT SELECT ON TABLE app.activity_kinds TO tenant_admin;
+GRANT SELECT ON TABLE app.notifications TO sales_rep;
+GRANT SELECT ON TABLE app.notifications TO sales_manager;
+GRANT SELECT ON TABLE app.notifications TO auditor;
+GRANT SELECT ON TABLE app.notifications TO tenant_admin;
 
 --
--- Name: COLUMN activity_kinds.counts_as_progress; Type: ACL; Schema: app; Owner: -
+-- Name: COLUMN notifications.read_at; Type: ACL; Schema: app; Owner: -
 --
 
-GRANT UPDATE(counts_as_progress) ON TABLE app.activity_kinds TO tenant_admin;
+GRANT UPDATE(read_at) ON TABLE app.notifications TO sales_rep;
+GRANT UPDATE(read_at) ON TABLE app.notifications TO sales_manager;
+GRANT UPDATE(read_at) ON TABLE app.notifications TO auditor;
+GRANT UPDATE(read_at) ON TABLE app.notifications TO tenant_admin;
 
 --
--- Name: TABLE activities; Type: ACL; Schema: api; Owner: -
+-- Name: TABLE notifications; Type: ACL; Schema: api; Owner: -
 --
 
-GRANT SELECT ON TABLE api.activities TO sales_rep;
-GRANT SELECT ON TABLE api.activities TO sales_manager;
-GRANT SELECT ON TABLE api.activities TO auditor;
-GRANT SELECT ON TABLE api.activities TO tenant_admin;
+GRANT SELECT ON TABLE api.notifications TO sales_rep;
+GRANT SELECT ON TABLE api.notifications TO sales_manager;
+GRANT SELECT ON TABLE api.notifications TO auditor;
+GRANT SELECT ON TABLE api.notifications TO tenant_admin;
 
 --
--- Name: FUNCTION log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text); Type: ACL; Schema: api; Owner: -
+-- Name: FUNCTION leads(api.notifications); Type: ACL; Schema: api; Owner: -
 --
 
-REVOKE ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO sales_rep;
-GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO sales_manager;
-GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO auditor;
-GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO tenant_admin;
+REVOKE ALL ON FUNCTION api.leads(api.notifications) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.notifications) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.notifications) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.notifications) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.notifications) TO tenant_admin;
 
 --
 -- Name: TABLE feedback_submissions; Type: ACL; Schema: app; Owner: -
@@ -12044,243 +12642,24 @@ GRANT SELECT ON TABLE api.product_feedback TO auditor;
 GRANT SELECT ON TABLE api.product_feedback TO tenant_admin;
 
 --
--- Name: FUNCTION log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone); Type: ACL; Schema: api; Owner: -
+-- Name: FUNCTION leads(api.product_feedback); Type: ACL; Schema: api; Owner: -
 --
 
-REVOKE ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO sales_rep;
-GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO sales_manager;
-GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO auditor;
-GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO tenant_admin;
+REVOKE ALL ON FUNCTION api.leads(api.product_feedback) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.product_feedback) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.product_feedback) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.product_feedback) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.product_feedback) TO tenant_admin;
 
 --
--- Name: FUNCTION mark_notification_read(notification_id uuid); Type: ACL; Schema: api; Owner: -
+-- Name: FUNCTION leads(api.sample_boxes); Type: ACL; Schema: api; Owner: -
 --
 
-REVOKE ALL ON FUNCTION api.mark_notification_read(notification_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO sales_rep;
-GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO sales_manager;
-GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO auditor;
-GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO tenant_admin;
-
---
--- Name: FUNCTION override_protection(lead_id uuid, until timestamp with time zone, reason text); Type: ACL; Schema: api; Owner: -
---
-
-REVOKE ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO sales_rep;
-GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO sales_manager;
-GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO auditor;
-GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO tenant_admin;
-
---
--- Name: TABLE test_results; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.test_results TO sales_rep;
-GRANT SELECT ON TABLE app.test_results TO sales_manager;
-GRANT SELECT ON TABLE app.test_results TO auditor;
-GRANT SELECT ON TABLE app.test_results TO tenant_admin;
-
---
--- Name: COLUMN test_results.tenant_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(tenant_id) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(tenant_id) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.lead_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(lead_id) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(lead_id) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.phase_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(phase_id) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(phase_id) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.sku; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(sku) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(sku) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.outcome; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(outcome),UPDATE(outcome) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(outcome),UPDATE(outcome) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.sell_through; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(sell_through),UPDATE(sell_through) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(sell_through),UPDATE(sell_through) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.waste_delta; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(waste_delta),UPDATE(waste_delta) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(waste_delta),UPDATE(waste_delta) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.notes; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(notes),UPDATE(notes) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(notes),UPDATE(notes) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.recorded_by; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(recorded_by),UPDATE(recorded_by) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(recorded_by),UPDATE(recorded_by) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.recorded_at; Type: ACL; Schema: app; Owner: -
---
-
-GRANT UPDATE(recorded_at) ON TABLE app.test_results TO sales_rep;
-GRANT UPDATE(recorded_at) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: TABLE test_results; Type: ACL; Schema: api; Owner: -
---
-
-GRANT SELECT ON TABLE api.test_results TO sales_rep;
-GRANT SELECT ON TABLE api.test_results TO sales_manager;
-GRANT SELECT ON TABLE api.test_results TO auditor;
-GRANT SELECT ON TABLE api.test_results TO tenant_admin;
-
---
--- Name: FUNCTION record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text); Type: ACL; Schema: api; Owner: -
---
-
-REVOKE ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO sales_rep;
-GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO sales_manager;
-GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO auditor;
-GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO tenant_admin;
-
---
--- Name: TABLE lead_details; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.lead_details TO sales_rep;
-GRANT SELECT ON TABLE app.lead_details TO sales_manager;
-GRANT SELECT ON TABLE app.lead_details TO auditor;
-GRANT SELECT ON TABLE app.lead_details TO tenant_admin;
-
---
--- Name: COLUMN lead_details.lead_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(lead_id) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(lead_id) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.tenant_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(tenant_id) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(tenant_id) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.street; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(street) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(street) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.country; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(country) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(country) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.vat_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(vat_id) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(vat_id) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.contact_name; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(contact_name) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(contact_name) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.contact_email; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(contact_email) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(contact_email) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.contact_phone; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(contact_phone) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(contact_phone) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.notes; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(notes) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(notes) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: TABLE leads; Type: ACL; Schema: api; Owner: -
---
-
-GRANT SELECT ON TABLE api.leads TO sales_rep;
-GRANT SELECT ON TABLE api.leads TO sales_manager;
-GRANT SELECT ON TABLE api.leads TO auditor;
-GRANT SELECT ON TABLE api.leads TO tenant_admin;
-
---
--- Name: FUNCTION register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text); Type: ACL; Schema: api; Owner: -
---
-
-REVOKE ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO sales_rep;
-GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO sales_manager;
-GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO auditor;
-GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO tenant_admin;
-
---
--- Name: FUNCTION remove_collaborator(lead_id uuid, user_id uuid); Type: ACL; Schema: api; Owner: -
---
-
-REVOKE ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO sales_rep;
-GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO sales_manager;
-GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO auditor;
-GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO tenant_admin;
-
---
--- Name: FUNCTION request_extension(lead_id uuid, days integer, reason text); Type: ACL; Schema: api; Owner: -
---
-
-REVOKE ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO sales_rep;
-GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO sales_manager;
-GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO auditor;
-GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO tenant_admin;
+REVOKE ALL ON FUNCTION api.leads(api.sample_boxes) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.sample_boxes) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.sample_boxes) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.sample_boxes) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.sample_boxes) TO tenant_admin;
 
 --
 -- Name: FUNCTION feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
@@ -12458,6 +12837,214 @@ GRANT SELECT ON TABLE api.test_phases TO auditor;
 GRANT SELECT ON TABLE api.test_phases TO tenant_admin;
 
 --
+-- Name: FUNCTION leads(api.test_phases); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.leads(api.test_phases) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.test_phases) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.test_phases) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.test_phases) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.test_phases) TO tenant_admin;
+
+--
+-- Name: TABLE test_results; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.test_results TO sales_rep;
+GRANT SELECT ON TABLE app.test_results TO sales_manager;
+GRANT SELECT ON TABLE app.test_results TO auditor;
+GRANT SELECT ON TABLE app.test_results TO tenant_admin;
+
+--
+-- Name: COLUMN test_results.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(tenant_id) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(lead_id) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.phase_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(phase_id) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(phase_id) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.sku; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(sku) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(sku) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.outcome; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(outcome),UPDATE(outcome) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(outcome),UPDATE(outcome) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.sell_through; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(sell_through),UPDATE(sell_through) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(sell_through),UPDATE(sell_through) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.waste_delta; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(waste_delta),UPDATE(waste_delta) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(waste_delta),UPDATE(waste_delta) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.notes; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(notes),UPDATE(notes) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(notes),UPDATE(notes) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.recorded_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(recorded_by),UPDATE(recorded_by) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(recorded_by),UPDATE(recorded_by) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.recorded_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(recorded_at) ON TABLE app.test_results TO sales_rep;
+GRANT UPDATE(recorded_at) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: TABLE test_results; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.test_results TO sales_rep;
+GRANT SELECT ON TABLE api.test_results TO sales_manager;
+GRANT SELECT ON TABLE api.test_results TO auditor;
+GRANT SELECT ON TABLE api.test_results TO tenant_admin;
+
+--
+-- Name: FUNCTION leads(api.test_results); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.leads(api.test_results) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.test_results) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.test_results) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.test_results) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.test_results) TO tenant_admin;
+
+--
+-- Name: FUNCTION log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO sales_rep;
+GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO sales_manager;
+GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO auditor;
+GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO tenant_admin;
+
+--
+-- Name: FUNCTION log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO auditor;
+GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO tenant_admin;
+
+--
+-- Name: FUNCTION mark_notification_read(notification_id uuid); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.mark_notification_read(notification_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO auditor;
+GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION notifications(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.notifications(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.notifications(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.notifications(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.notifications(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.notifications(api.leads) TO tenant_admin;
+
+--
+-- Name: FUNCTION override_protection(lead_id uuid, until timestamp with time zone, reason text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO sales_rep;
+GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO sales_manager;
+GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO auditor;
+GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO tenant_admin;
+
+--
+-- Name: FUNCTION product_feedback(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.product_feedback(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.product_feedback(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.product_feedback(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.product_feedback(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.product_feedback(api.leads) TO tenant_admin;
+
+--
+-- Name: FUNCTION record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO sales_rep;
+GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO sales_manager;
+GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO auditor;
+GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO tenant_admin;
+
+--
+-- Name: FUNCTION register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO sales_rep;
+GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO sales_manager;
+GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO auditor;
+GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO tenant_admin;
+
+--
+-- Name: FUNCTION remove_collaborator(lead_id uuid, user_id uuid); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO auditor;
+GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION request_extension(lead_id uuid, days integer, reason text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO sales_rep;
+GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO sales_manager;
+GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO auditor;
+GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO tenant_admin;
+
+--
 -- Name: FUNCTION revoke_feedback_token(phase_id uuid); Type: ACL; Schema: api; Owner: -
 --
 
@@ -12476,6 +13063,16 @@ GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO sales_rep;
 GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO sales_manager;
 GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO auditor;
 GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION sample_boxes(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.sample_boxes(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.sample_boxes(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.sample_boxes(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.sample_boxes(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.sample_boxes(api.leads) TO tenant_admin;
 
 --
 -- Name: TABLE activity_kinds; Type: ACL; Schema: api; Owner: -
@@ -12515,6 +13112,26 @@ GRANT ALL ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date d
 GRANT ALL ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date date, end_date date) TO sales_manager;
 GRANT ALL ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date date, end_date date) TO auditor;
 GRANT ALL ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date date, end_date date) TO tenant_admin;
+
+--
+-- Name: FUNCTION test_phases(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.test_phases(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.test_phases(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.test_phases(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.test_phases(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.test_phases(api.leads) TO tenant_admin;
+
+--
+-- Name: FUNCTION test_results(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.test_results(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.test_results(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.test_results(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.test_results(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.test_results(api.leads) TO tenant_admin;
 
 --
 -- Name: FUNCTION transfer_lead(lead_id uuid, new_owner_id uuid, reason text); Type: ACL; Schema: api; Owner: -
@@ -13198,24 +13815,6 @@ GRANT ALL ON FUNCTION app_private.worker_health() TO svc_api;
 REVOKE ALL ON FUNCTION app_private.write_audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) FROM PUBLIC;
 
 --
--- Name: TABLE audit_log; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.audit_log TO sales_rep;
-GRANT SELECT ON TABLE app.audit_log TO sales_manager;
-GRANT SELECT ON TABLE app.audit_log TO auditor;
-GRANT SELECT ON TABLE app.audit_log TO tenant_admin;
-
---
--- Name: TABLE audit_log; Type: ACL; Schema: api; Owner: -
---
-
-GRANT SELECT ON TABLE api.audit_log TO sales_rep;
-GRANT SELECT ON TABLE api.audit_log TO sales_manager;
-GRANT SELECT ON TABLE api.audit_log TO auditor;
-GRANT SELECT ON TABLE api.audit_log TO tenant_admin;
-
---
 -- Name: TABLE lead_pool; Type: ACL; Schema: api; Owner: -
 --
 
@@ -13223,33 +13822,6 @@ GRANT SELECT ON TABLE api.lead_pool TO sales_rep;
 GRANT SELECT ON TABLE api.lead_pool TO sales_manager;
 GRANT SELECT ON TABLE api.lead_pool TO auditor;
 GRANT SELECT ON TABLE api.lead_pool TO tenant_admin;
-
---
--- Name: TABLE notifications; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.notifications TO sales_rep;
-GRANT SELECT ON TABLE app.notifications TO sales_manager;
-GRANT SELECT ON TABLE app.notifications TO auditor;
-GRANT SELECT ON TABLE app.notifications TO tenant_admin;
-
---
--- Name: COLUMN notifications.read_at; Type: ACL; Schema: app; Owner: -
---
-
-GRANT UPDATE(read_at) ON TABLE app.notifications TO sales_rep;
-GRANT UPDATE(read_at) ON TABLE app.notifications TO sales_manager;
-GRANT UPDATE(read_at) ON TABLE app.notifications TO auditor;
-GRANT UPDATE(read_at) ON TABLE app.notifications TO tenant_admin;
-
---
--- Name: TABLE notifications; Type: ACL; Schema: api; Owner: -
---
-
-GRANT SELECT ON TABLE api.notifications TO sales_rep;
-GRANT SELECT ON TABLE api.notifications TO sales_manager;
-GRANT SELECT ON TABLE api.notifications TO auditor;
-GRANT SELECT ON TABLE api.notifications TO tenant_admin;
 
 --
 -- Name: TABLE outbox; Type: ACL; Schema: app; Owner: -
