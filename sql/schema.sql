@@ -165,6 +165,46 @@ CREATE TYPE app.test_phase_link AS (
 COMMENT ON TYPE app.test_phase_link IS 'A test phase with its new feedback token and link (the only time the raw token is shown).';
 
 --
+-- Name: normalize_company_name(text); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.normalize_company_name(p_name text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select btrim(regexp_replace(regexp_replace(regexp_replace(
+        translate(
+            replace(replace(replace(replace(lower(p_name), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), 'ß', 'ss'),
+            'àáâãåāăąçćčďđèéêëēėęěğìíîïīįłñńňòóôõøōőŕřśšşťùúûūůűųýÿžźżæœ',
+            'aaaaaaaacccddeeeeeeeegiiiiiilnnnooooooorrsssstuuuuuuuyyzzzeo'
+        ),
+        -- punctuation and symbols become spaces, so "e.K." and "GmbH & Co. KG" become words
+        '[^a-z0-9]+', ' ', 'g'),
+        -- legal forms as whole words, the longest first
+        '\m(gmbh co kg|gmbh co ohg|ug haftungsbeschraenkt|gmbh|ag|kg|ohg|ug|e k|ek|gbr|mbh)\M', ' ', 'g'),
+        ' +', ' ', 'g'))
+$$;
+
+--
+-- Name: FUNCTION normalize_company_name(p_name text); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.normalize_company_name(p_name text) IS 'Company name for duplicate detection: lower case, umlauts spelled out, accents removed, legal forms (GmbH, GmbH & Co. KG, AG, KG, OHG, UG, e.K., GbR) dropped, punctuation and spaces collapsed.';
+
+--
+-- Name: normalize_postal_code(text); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.normalize_postal_code(p_postal_code text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select upper(regexp_replace(p_postal_code, '[^A-Za-z0-9]', '', 'g')) $$;
+
+--
+-- Name: FUNCTION normalize_postal_code(p_postal_code text); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.normalize_postal_code(p_postal_code text) IS 'Postal code without spaces and punctuation, upper case.';
+
+--
 -- Name: now(); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -180,9 +220,798 @@ $$;
 
 COMMENT ON FUNCTION app.now() IS 'Current time for every rule: the transaction time, or app.clock_override.fixed_at when set.';
 
+--
+-- Name: protection_deadlines(timestamp with time zone, timestamp with time zone, interval, interval, timestamp with time zone, timestamp with time zone, text, integer, timestamp with time zone, text, integer, integer, integer, integer, text, jsonb, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) RETURNS TABLE(progress_due_at timestamp with time zone, warning_at timestamp with time zone, grace_until timestamp with time zone, term_end_at timestamp with time zone, expires_at timestamp with time zone, status text, clock_stopped boolean, held_seconds numeric)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select
+        w.progress_due_at,
+        w.warning_at,
+        w.grace_until,
+        w.term_end_at,
+        w.expires_at,
+        case
+            when p_at >= w.expires_at then 'EXPIRED'
+            when p_at >= w.progress_due_at and not coalesce(p_override_until > p_at, false) then 'GRACE'
+            else 'ACTIVE'
+        end,
+        coalesce(p_hold_start <= p_at and p_at < h.hold_stop, false),
+        extract(epoch from h.held_registration)
+    from (
+        -- the latest hold stops counting at its end, its cap or now, whichever comes first
+        select
+            case when p_hold_start is not null then least(
+                coalesce(p_hold_end, 'infinity'),
+                p_hold_start + make_interval(
+                    secs => 86400 * coalesce((p_hold_max_days ->> p_hold_reason)::integer, 0)
+                )
+            ) end as hold_stop
+    ) as c
+    cross join lateral (
+        select
+            coalesce(p_held_since_anchor, '0') + make_interval(secs => case
+                when p_hold_start is null then 0
+                else greatest(0, extract(epoch from least(c.hold_stop, p_at) - greatest(p_hold_start, p_anchor_at)))
+            end) as held_anchor,
+            coalesce(p_held_since_registration, '0') + make_interval(secs => case
+                when p_hold_start is null then 0
+                else greatest(
+                    0, extract(epoch from least(c.hold_stop, p_at) - greatest(p_hold_start, p_registered_at))
+                )
+            end) as held_registration,
+            c.hold_stop
+    ) as h
+    cross join lateral (
+        select
+            ((p_anchor_at at time zone p_timezone)
+                + make_interval(days => p_progress_days)) at time zone p_timezone
+            + h.held_anchor as progress_due_at,
+            ((p_anchor_at at time zone p_timezone)
+                + make_interval(days => p_progress_days - p_warning_days))
+            at time zone p_timezone
+            + h.held_anchor as warning_at,
+            ((p_anchor_at at time zone p_timezone)
+                + make_interval(days => p_progress_days + p_grace_days))
+            at time zone p_timezone
+            + h.held_anchor as grace_until,
+            ((p_registered_at at time zone p_timezone)
+                + make_interval(months => p_base_months, days => coalesce(p_extension_days, 0)))
+            at time zone p_timezone
+            + h.held_registration as term_end_at
+    ) as d
+    cross join lateral (
+        select
+            d.progress_due_at,
+            d.warning_at,
+            d.grace_until,
+            d.term_end_at,
+            greatest(
+                case p_mode when 'LEAST' then least(d.grace_until, d.term_end_at) else d.grace_until end,
+                p_override_until
+            ) as expires_at
+    ) as w
+    where p_registered_at is not null
+$$;
+
+--
+-- Name: FUNCTION protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) IS 'Deadlines and status of one protection cycle at time p_at (SPEC 3.3); no row for pool leads.';
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
+
+--
+-- Name: activities; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.activities (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    assignment_id uuid,
+    kind text NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    note text,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    CONSTRAINT activities_note_length CHECK ((char_length(note) <= 5000))
+);
+
+--
+-- Name: TABLE activities; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.activities IS 'What happened on a lead. Qualifying kinds renew protection.';
+
+--
+-- Name: COLUMN activities.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.id IS 'Activity id.';
+
+--
+-- Name: COLUMN activities.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN activities.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN activities.assignment_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.assignment_id IS 'Protection cycle it was logged in.';
+
+--
+-- Name: COLUMN activities.kind; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.kind IS 'Kind (app.activity_kinds of the tenant).';
+
+--
+-- Name: COLUMN activities.occurred_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.occurred_at IS 'When it happened (between registration and now).';
+
+--
+-- Name: COLUMN activities.note; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.note IS 'Free text.';
+
+--
+-- Name: COLUMN activities.created_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.created_by IS 'Who logged it; null for the system.';
+
+--
+-- Name: COLUMN activities.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activities.created_at IS 'When it was logged.';
+
+--
+-- Name: activity_kinds; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.activity_kinds (
+    tenant_id uuid NOT NULL,
+    kind text NOT NULL,
+    counts_as_progress boolean NOT NULL,
+    description text NOT NULL,
+    CONSTRAINT activity_kinds_description_length CHECK (((char_length(description) >= 1) AND (char_length(description) <= 300))),
+    CONSTRAINT activity_kinds_kind_format CHECK ((kind ~ '^[A-Z][A-Z_]{1,39}$'::text))
+);
+
+--
+-- Name: TABLE activity_kinds; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.activity_kinds IS 'Kinds of activity per tenant; counts_as_progress decides whether an activity keeps protection alive.';
+
+--
+-- Name: COLUMN activity_kinds.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activity_kinds.tenant_id IS 'Tenant (each tenant decides its own flags).';
+
+--
+-- Name: COLUMN activity_kinds.kind; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activity_kinds.kind IS 'Kind code, e.g. QUALIFIED_CALL.';
+
+--
+-- Name: COLUMN activity_kinds.counts_as_progress; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activity_kinds.counts_as_progress IS 'Qualifying activity: renews the protection anchor. Changing it applies to existing activities.';
+
+--
+-- Name: COLUMN activity_kinds.description; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.activity_kinds.description IS 'What the kind means.';
+
+--
+-- Name: activities; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.activities WITH (security_invoker='true') AS
+ SELECT a.id,
+    a.lead_id,
+    a.kind,
+    a.occurred_at,
+    a.note,
+    k.counts_as_progress,
+    a.created_by,
+    a.created_at
+   FROM (app.activities a
+     JOIN app.activity_kinds k ON (((a.tenant_id = k.tenant_id) AND (a.kind = k.kind))));
+
+--
+-- Name: VIEW activities; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.activities IS 'Activities of leads the caller may read in full.';
+
+--
+-- Name: COLUMN activities.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.id IS 'Activity id.';
+
+--
+-- Name: COLUMN activities.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN activities.kind; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.kind IS 'Kind.';
+
+--
+-- Name: COLUMN activities.occurred_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.occurred_at IS 'When it happened.';
+
+--
+-- Name: COLUMN activities.note; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.note IS 'Free text.';
+
+--
+-- Name: COLUMN activities.counts_as_progress; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.counts_as_progress IS 'Whether its kind counts as progress (now).';
+
+--
+-- Name: COLUMN activities.created_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.created_by IS 'Who logged it (null: the system).';
+
+--
+-- Name: COLUMN activities.created_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.activities.created_at IS 'When it was logged.';
+
+--
+-- Name: lead_details; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.lead_details (
+    lead_id uuid NOT NULL,
+    tenant_id uuid NOT NULL,
+    street text,
+    country text DEFAULT 'DE'::text NOT NULL,
+    vat_id text,
+    contact_name text,
+    contact_email text,
+    contact_phone text,
+    notes text,
+    CONSTRAINT lead_details_contact_email_format CHECK ((((char_length(contact_email) <= 254) AND (contact_email ~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'::text)) OR ((char_length(contact_email) = 64) AND (contact_email ~ '^[0-9a-f]{64}$'::text)))),
+    CONSTRAINT lead_details_contact_name_length CHECK (((char_length(contact_name) >= 1) AND (char_length(contact_name) <= 200))),
+    CONSTRAINT lead_details_contact_phone_format CHECK ((contact_phone ~ '^\+?[0-9 ()/.-]{3,40}$'::text)),
+    CONSTRAINT lead_details_country_format CHECK ((country ~ '^[A-Z]{2}$'::text)),
+    CONSTRAINT lead_details_notes_length CHECK ((char_length(notes) <= 5000)),
+    CONSTRAINT lead_details_street_length CHECK (((char_length(street) >= 1) AND (char_length(street) <= 200))),
+    CONSTRAINT lead_details_vat_id_length CHECK (((char_length(vat_id) >= 4) AND (char_length(vat_id) <= 20)))
+);
+
+--
+-- Name: TABLE lead_details; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.lead_details IS 'Address and contact data of a lead: only for those who may read the lead in full (not the pool).';
+
+--
+-- Name: COLUMN lead_details.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN lead_details.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.tenant_id IS 'Tenant (same as the lead).';
+
+--
+-- Name: COLUMN lead_details.street; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.street IS 'Street and number.';
+
+--
+-- Name: COLUMN lead_details.country; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.country IS 'ISO 3166 country code.';
+
+--
+-- Name: COLUMN lead_details.vat_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.vat_id IS 'VAT id as entered.';
+
+--
+-- Name: COLUMN lead_details.contact_name; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.contact_name IS 'Contact person (ANONYMIZED after pseudonymisation).';
+
+--
+-- Name: COLUMN lead_details.contact_email; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.contact_email IS 'Contact e-mail (its SHA-256 hex after pseudonymisation).';
+
+--
+-- Name: COLUMN lead_details.contact_phone; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.contact_phone IS 'Contact phone.';
+
+--
+-- Name: COLUMN lead_details.notes; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.notes IS 'Free notes.';
+
+--
+-- Name: leads; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.leads (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    company_name text NOT NULL,
+    postal_code text NOT NULL,
+    city text NOT NULL,
+    name_key text GENERATED ALWAYS AS (app.normalize_company_name(company_name)) STORED,
+    dup_key text GENERATED ALWAYS AS (((app.normalize_company_name(company_name) || '|'::text) || app.normalize_postal_code(postal_code))) STORED,
+    vat_key text,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    owner_id uuid,
+    assignment_id uuid,
+    registered_at timestamp with time zone,
+    anchor_at timestamp with time zone,
+    held_since_anchor interval DEFAULT '00:00:00'::interval NOT NULL,
+    held_since_registration interval DEFAULT '00:00:00'::interval NOT NULL,
+    hold_start timestamp with time zone,
+    hold_end timestamp with time zone,
+    hold_reason text,
+    extension_days integer DEFAULT 0 NOT NULL,
+    override_until timestamp with time zone,
+    released_at timestamp with time zone,
+    pseudonymized_at timestamp with time zone,
+    CONSTRAINT leads_city_length CHECK (((char_length(city) >= 1) AND (char_length(city) <= 100))),
+    CONSTRAINT leads_company_name_length CHECK (((char_length(company_name) >= 2) AND (char_length(company_name) <= 200))),
+    CONSTRAINT leads_owner_state CHECK ((((owner_id IS NULL) = (assignment_id IS NULL)) AND ((owner_id IS NULL) = (registered_at IS NULL)) AND ((owner_id IS NULL) = (anchor_at IS NULL)))),
+    CONSTRAINT leads_postal_code_format CHECK ((postal_code ~ '^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$'::text)),
+    CONSTRAINT leads_vat_key_format CHECK ((vat_key ~ '^[A-Z]{2}[A-Z0-9]{2,13}$'::text))
+);
+
+--
+-- Name: TABLE leads; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.leads IS 'A prospect company. Who owns it now and the state of the current protection cycle are kept here (by triggers), so one lead''s protection is a single-row read.';
+
+--
+-- Name: COLUMN leads.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.id IS 'Lead id.';
+
+--
+-- Name: COLUMN leads.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN leads.company_name; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.company_name IS 'Company name as registered.';
+
+--
+-- Name: COLUMN leads.postal_code; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.postal_code IS 'Postal code.';
+
+--
+-- Name: COLUMN leads.city; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.city IS 'City.';
+
+--
+-- Name: COLUMN leads.name_key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.name_key IS 'Normalised company name (trigram similarity).';
+
+--
+-- Name: COLUMN leads.dup_key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.dup_key IS 'Normalised name and postal code: unique per tenant (hard duplicate).';
+
+--
+-- Name: COLUMN leads.vat_key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.vat_key IS 'Normalised VAT id: unique per tenant when present.';
+
+--
+-- Name: COLUMN leads.created_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.created_by IS 'User who registered the lead first.';
+
+--
+-- Name: COLUMN leads.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.created_at IS 'When the lead was created.';
+
+--
+-- Name: COLUMN leads.owner_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.owner_id IS 'Current owner (open assignment), null in the pool.';
+
+--
+-- Name: COLUMN leads.assignment_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.assignment_id IS 'The open assignment, null in the pool.';
+
+--
+-- Name: COLUMN leads.registered_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.registered_at IS 'registered_at of the open assignment.';
+
+--
+-- Name: COLUMN leads.anchor_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.anchor_at IS 'Latest qualifying activity since registration, or registered_at.';
+
+--
+-- Name: COLUMN leads.held_since_anchor; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.held_since_anchor IS 'Approved hold time since the anchor, all holds of the cycle but the latest (seconds).';
+
+--
+-- Name: COLUMN leads.held_since_registration; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.held_since_registration IS 'Approved hold time since registration, all holds of the cycle but the latest (seconds).';
+
+--
+-- Name: COLUMN leads.hold_start; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.hold_start IS 'Start of the latest approved hold of the cycle.';
+
+--
+-- Name: COLUMN leads.hold_end; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.hold_end IS 'End of the latest approved hold (null while open).';
+
+--
+-- Name: COLUMN leads.hold_reason; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.hold_reason IS 'Reason of the latest approved hold (selects its cap).';
+
+--
+-- Name: COLUMN leads.extension_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.extension_days IS 'Approved extension days of the cycle.';
+
+--
+-- Name: COLUMN leads.override_until; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.override_until IS 'Manager override of the cycle: protected at least until then.';
+
+--
+-- Name: COLUMN leads.released_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.released_at IS 'When the lead last went back to the pool.';
+
+--
+-- Name: COLUMN leads.pseudonymized_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.leads.pseudonymized_at IS 'When contact data was pseudonymised (GDPR).';
+
+--
+-- Name: protection_configs; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.protection_configs (
+    tenant_id uuid NOT NULL,
+    base_months integer NOT NULL,
+    progress_days integer NOT NULL,
+    grace_days integer NOT NULL,
+    warning_days integer NOT NULL,
+    mode text NOT NULL,
+    timezone text NOT NULL,
+    hold_max_days jsonb NOT NULL,
+    cooldown_days integer NOT NULL,
+    pseudonymize_after_days integer NOT NULL,
+    CONSTRAINT protection_configs_mode_known CHECK ((mode = ANY (ARRAY['GREATEST'::text, 'LEAST'::text])))
+);
+
+--
+-- Name: TABLE protection_configs; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.protection_configs IS 'Effective protection settings per tenant (derived from the settings registry by triggers; never edited directly).';
+
+--
+-- Name: COLUMN protection_configs.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN protection_configs.base_months; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.base_months IS 'lead.protection.baseMonths.';
+
+--
+-- Name: COLUMN protection_configs.progress_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.progress_days IS 'lead.protection.progressDays.';
+
+--
+-- Name: COLUMN protection_configs.grace_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.grace_days IS 'lead.protection.graceDays.';
+
+--
+-- Name: COLUMN protection_configs.warning_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.warning_days IS 'lead.protection.warningDays.';
+
+--
+-- Name: COLUMN protection_configs.mode; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.mode IS 'lead.protection.mode: GREATEST or LEAST.';
+
+--
+-- Name: COLUMN protection_configs.timezone; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.timezone IS 'tenant.timezone: IANA zone of calendar arithmetic.';
+
+--
+-- Name: COLUMN protection_configs.hold_max_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.hold_max_days IS 'lead.protection.hold.maxDays: reason -> days.';
+
+--
+-- Name: COLUMN protection_configs.cooldown_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.cooldown_days IS 'lead.claim.cooldownDays.';
+
+--
+-- Name: COLUMN protection_configs.pseudonymize_after_days; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.protection_configs.pseudonymize_after_days IS 'lead.gdpr.pseudonymizeAfterDays.';
+
+--
+-- Name: lead_overview; Type: VIEW; Schema: app; Owner: -
+--
+
+CREATE VIEW app.lead_overview WITH (security_invoker='true') AS
+ SELECT l.id,
+    l.tenant_id,
+    l.company_name,
+    l.postal_code,
+    l.city,
+    l.created_at,
+    l.released_at,
+    l.owner_id,
+    l.registered_at,
+    l.anchor_at AS last_progress_at,
+    l.override_until,
+        CASE
+            WHEN (l.owner_id IS NULL) THEN
+            CASE
+                WHEN (l.released_at IS NULL) THEN 'UNASSIGNED'::text
+                ELSE 'EXPIRED'::text
+            END
+            ELSE d.status
+        END AS status,
+    d.progress_due_at,
+    d.warning_at,
+    d.grace_until,
+    d.term_end_at,
+    d.expires_at,
+    round((d.held_seconds / (86400)::numeric), 2) AS held_days,
+    COALESCE(d.clock_stopped, false) AS clock_stopped
+   FROM (((app.leads l
+     JOIN app.protection_configs c ON ((l.tenant_id = c.tenant_id)))
+     CROSS JOIN ( SELECT app.now() AS t
+         LIMIT 1) clock)
+     LEFT JOIN LATERAL app.protection_deadlines(l.registered_at, l.anchor_at, l.held_since_anchor, l.held_since_registration, l.hold_start, l.hold_end, l.hold_reason, l.extension_days, l.override_until, c.timezone, c.progress_days, c.warning_days, c.grace_days, c.base_months, c.mode, c.hold_max_days, clock.t) d(progress_due_at, warning_at, grace_until, term_end_at, expires_at, status, clock_stopped, held_seconds) ON (true));
+
+--
+-- Name: VIEW lead_overview; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON VIEW app.lead_overview IS 'Leads visible to the caller with their protection status and deadlines now (basis of the api views).';
+
+--
+-- Name: leads; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.leads WITH (security_invoker='true') AS
+ SELECT o.id,
+    o.company_name,
+    d.street,
+    o.postal_code,
+    o.city,
+    d.country,
+    d.vat_id,
+    d.contact_name,
+    d.contact_email,
+    d.contact_phone,
+    o.owner_id,
+    o.registered_at,
+    o.status,
+    o.created_at
+   FROM (app.lead_overview o
+     LEFT JOIN app.lead_details d ON ((o.id = d.lead_id)));
+
+--
+-- Name: VIEW leads; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.leads IS 'Leads the caller may see. Address and contact fields are empty where the caller may not read them (a rep on a pool lead).';
+
+--
+-- Name: COLUMN leads.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.id IS 'Lead id.';
+
+--
+-- Name: COLUMN leads.company_name; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.company_name IS 'Company name.';
+
+--
+-- Name: COLUMN leads.street; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.street IS 'Street and number.';
+
+--
+-- Name: COLUMN leads.postal_code; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.postal_code IS 'Postal code.';
+
+--
+-- Name: COLUMN leads.city; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.city IS 'City.';
+
+--
+-- Name: COLUMN leads.country; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.country IS 'ISO country code.';
+
+--
+-- Name: COLUMN leads.vat_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.vat_id IS 'VAT id.';
+
+--
+-- Name: COLUMN leads.contact_name; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.contact_name IS 'Contact person.';
+
+--
+-- Name: COLUMN leads.contact_email; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.contact_email IS 'Contact e-mail.';
+
+--
+-- Name: COLUMN leads.contact_phone; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.contact_phone IS 'Contact phone.';
+
+--
+-- Name: COLUMN leads.owner_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.owner_id IS 'Current owner; null in the pool.';
+
+--
+-- Name: COLUMN leads.registered_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.registered_at IS 'Start of the current protection.';
+
+--
+-- Name: COLUMN leads.status; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.status IS 'UNASSIGNED, ACTIVE, GRACE or EXPIRED.';
+
+--
+-- Name: COLUMN leads.created_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.created_at IS 'When the lead was first registered.';
+
+--
+-- Name: activities(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.activities(api.leads) RETURNS SETOF api.activities
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.activities as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION activities(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.activities(api.leads) IS 'The activities of a lead, as api.activities shows them to the caller: GET /leads?select=*,activities(*).';
 
 --
 -- Name: collaborators; Type: TABLE; Schema: app; Owner: -
@@ -609,10 +1438,12 @@ begin
         h.lead_id = v_lead.id and h.state = 'APPROVED' and h.end_at is null
         and h.start_at + make_interval(secs => 86400 * (v_config.hold_max_days ->> h.reason)::integer) <= v_now;
 
-    -- FreshFoodz-caused holds and managers' holds are approved at once; the rest wait.
+    -- Managers' holds and FreshFoodz-caused holds within the cycle's cap are approved at once; the
+    -- rest wait for a manager.
     v_state := case
-        when app.current_web_role() = 'sales_manager' or add_hold.reason like 'FFZ\_%' then 'APPROVED'
-        else 'PENDING'
+        when app.current_web_role() = 'sales_manager' then 'APPROVED'
+        when app.rep_hold_needs_approval(v_lead, add_hold.reason, v_start, add_hold.end_at) then 'PENDING'
+        else 'APPROVED'
     end;
     begin
         insert into app.holds (
@@ -632,12 +1463,23 @@ begin
             'End the running hold first.'
         );
     end;
+    -- The managers hear of every hold a rep starts: to decide it, or to know the clock stopped.
     if v_state = 'PENDING' then
         perform app_private.notify_roles(
             v_lead.tenant_id, array['sales_manager'], 'HOLD_PENDING', v_lead.id,
             format('Hold wartet auf Entscheidung: %s', v_lead.company_name),
             format('Für %s wurde eine Unterbrechung (%s) beantragt.', v_lead.company_name, add_hold.reason),
             'HOLD_PENDING:' || v_id
+        );
+    elsif app.current_web_role() = 'sales_rep' then
+        perform app_private.notify_roles(
+            v_lead.tenant_id, array['sales_manager'], 'HOLD_STARTED', v_lead.id,
+            format('Leadschutz angehalten: %s', v_lead.company_name),
+            format(
+                'Für %s läuft seit dem %s eine Unterbrechung (%s).', v_lead.company_name,
+                app.format_german_date(v_start::text, v_config.timezone), add_hold.reason
+            ),
+            'HOLD_STARTED:' || v_id
         );
     end if;
     perform app_private.audit(
@@ -654,435 +1496,227 @@ $$;
 -- Name: FUNCTION add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) IS 'Stops the clock (owner or manager, lead ACTIVE or GRACE). FreshFoodz reasons and managers'' holds are approved at once; CUSTOMER_BLOCKED and OTHER wait for a manager. Overlaps are refused (FP515).';
+COMMENT ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) IS 'Stops the clock (owner or manager, lead ACTIVE or GRACE). Managers'' holds are approved at once, and a rep''s FreshFoodz-caused hold while the cycle''s held days stay within lead.protection.hold.maxDaysPerCycle; the rest wait for a manager, who is told of every hold a rep starts. Overlaps are refused (FP515).';
 
 --
--- Name: normalize_company_name(text); Type: FUNCTION; Schema: app; Owner: -
+-- Name: audit_log; Type: TABLE; Schema: app; Owner: -
 --
 
-CREATE FUNCTION app.normalize_company_name(p_name text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    select btrim(regexp_replace(regexp_replace(regexp_replace(
-        translate(
-            replace(replace(replace(replace(lower(p_name), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), 'ß', 'ss'),
-            'àáâãåāăąçćčďđèéêëēėęěğìíîïīįłñńňòóôõøōőŕřśšşťùúûūůűųýÿžźżæœ',
-            'aaaaaaaacccddeeeeeeeegiiiiiilnnnooooooorrsssstuuuuuuuyyzzzeo'
-        ),
-        -- punctuation and symbols become spaces, so "e.K." and "GmbH & Co. KG" become words
-        '[^a-z0-9]+', ' ', 'g'),
-        -- legal forms as whole words, the longest first
-        '\m(gmbh co kg|gmbh co ohg|ug haftungsbeschraenkt|gmbh|ag|kg|ohg|ug|e k|ek|gbr|mbh)\M', ' ', 'g'),
-        ' +', ' ', 'g'))
-$$;
-
---
--- Name: FUNCTION normalize_company_name(p_name text); Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON FUNCTION app.normalize_company_name(p_name text) IS 'Company name for duplicate detection: lower case, umlauts spelled out, accents removed, legal forms (GmbH, GmbH & Co. KG, AG, KG, OHG, UG, e.K., GbR) dropped, punctuation and spaces collapsed.';
-
---
--- Name: normalize_postal_code(text); Type: FUNCTION; Schema: app; Owner: -
---
-
-CREATE FUNCTION app.normalize_postal_code(p_postal_code text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ select upper(regexp_replace(p_postal_code, '[^A-Za-z0-9]', '', 'g')) $$;
-
---
--- Name: FUNCTION normalize_postal_code(p_postal_code text); Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON FUNCTION app.normalize_postal_code(p_postal_code text) IS 'Postal code without spaces and punctuation, upper case.';
-
---
--- Name: protection_deadlines(timestamp with time zone, timestamp with time zone, interval, interval, timestamp with time zone, timestamp with time zone, text, integer, timestamp with time zone, text, integer, integer, integer, integer, text, jsonb, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
---
-
-CREATE FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) RETURNS TABLE(progress_due_at timestamp with time zone, warning_at timestamp with time zone, grace_until timestamp with time zone, term_end_at timestamp with time zone, expires_at timestamp with time zone, status text, clock_stopped boolean, held_seconds numeric)
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    select
-        w.progress_due_at,
-        w.warning_at,
-        w.grace_until,
-        w.term_end_at,
-        w.expires_at,
-        case
-            when p_at >= w.expires_at then 'EXPIRED'
-            when p_at >= w.progress_due_at and not coalesce(p_override_until > p_at, false) then 'GRACE'
-            else 'ACTIVE'
-        end,
-        coalesce(p_hold_start <= p_at and p_at < h.hold_stop, false),
-        extract(epoch from h.held_registration)
-    from (
-        -- the latest hold stops counting at its end, its cap or now, whichever comes first
-        select
-            case when p_hold_start is not null then least(
-                coalesce(p_hold_end, 'infinity'),
-                p_hold_start + make_interval(
-                    secs => 86400 * coalesce((p_hold_max_days ->> p_hold_reason)::integer, 0)
-                )
-            ) end as hold_stop
-    ) as c
-    cross join lateral (
-        select
-            coalesce(p_held_since_anchor, '0') + make_interval(secs => case
-                when p_hold_start is null then 0
-                else greatest(0, extract(epoch from least(c.hold_stop, p_at) - greatest(p_hold_start, p_anchor_at)))
-            end) as held_anchor,
-            coalesce(p_held_since_registration, '0') + make_interval(secs => case
-                when p_hold_start is null then 0
-                else greatest(
-                    0, extract(epoch from least(c.hold_stop, p_at) - greatest(p_hold_start, p_registered_at))
-                )
-            end) as held_registration,
-            c.hold_stop
-    ) as h
-    cross join lateral (
-        select
-            ((p_anchor_at at time zone p_timezone)
-                + make_interval(days => p_progress_days)) at time zone p_timezone
-            + h.held_anchor as progress_due_at,
-            ((p_anchor_at at time zone p_timezone)
-                + make_interval(days => p_progress_days - p_warning_days))
-            at time zone p_timezone
-            + h.held_anchor as warning_at,
-            ((p_anchor_at at time zone p_timezone)
-                + make_interval(days => p_progress_days + p_grace_days))
-            at time zone p_timezone
-            + h.held_anchor as grace_until,
-            ((p_registered_at at time zone p_timezone)
-                + make_interval(months => p_base_months, days => coalesce(p_extension_days, 0)))
-            at time zone p_timezone
-            + h.held_registration as term_end_at
-    ) as d
-    cross join lateral (
-        select
-            d.progress_due_at,
-            d.warning_at,
-            d.grace_until,
-            d.term_end_at,
-            greatest(
-                case p_mode when 'LEAST' then least(d.grace_until, d.term_end_at) else d.grace_until end,
-                p_override_until
-            ) as expires_at
-    ) as w
-    where p_registered_at is not null
-$$;
-
---
--- Name: FUNCTION protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) IS 'Deadlines and status of one protection cycle at time p_at (SPEC 3.3); no row for pool leads.';
-
---
--- Name: leads; Type: TABLE; Schema: app; Owner: -
---
-
-CREATE TABLE app.leads (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
+CREATE TABLE app.audit_log (
+    id bigint NOT NULL,
     tenant_id uuid NOT NULL,
-    company_name text NOT NULL,
-    postal_code text NOT NULL,
-    city text NOT NULL,
-    name_key text GENERATED ALWAYS AS (app.normalize_company_name(company_name)) STORED,
-    dup_key text GENERATED ALWAYS AS (((app.normalize_company_name(company_name) || '|'::text) || app.normalize_postal_code(postal_code))) STORED,
-    vat_key text,
-    created_by uuid,
-    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
-    owner_id uuid,
-    assignment_id uuid,
-    registered_at timestamp with time zone,
-    anchor_at timestamp with time zone,
-    held_since_anchor interval DEFAULT '00:00:00'::interval NOT NULL,
-    held_since_registration interval DEFAULT '00:00:00'::interval NOT NULL,
-    hold_start timestamp with time zone,
-    hold_end timestamp with time zone,
-    hold_reason text,
-    extension_days integer DEFAULT 0 NOT NULL,
-    override_until timestamp with time zone,
-    released_at timestamp with time zone,
-    pseudonymized_at timestamp with time zone,
-    CONSTRAINT leads_city_length CHECK (((char_length(city) >= 1) AND (char_length(city) <= 100))),
-    CONSTRAINT leads_company_name_length CHECK (((char_length(company_name) >= 2) AND (char_length(company_name) <= 200))),
-    CONSTRAINT leads_owner_state CHECK ((((owner_id IS NULL) = (assignment_id IS NULL)) AND ((owner_id IS NULL) = (registered_at IS NULL)) AND ((owner_id IS NULL) = (anchor_at IS NULL)))),
-    CONSTRAINT leads_postal_code_format CHECK ((postal_code ~ '^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$'::text)),
-    CONSTRAINT leads_vat_key_format CHECK ((vat_key ~ '^[A-Z]{2}[A-Z0-9]{2,13}$'::text))
+    occurred_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    actor_id uuid,
+    actor_role text,
+    action text NOT NULL,
+    entity_type text NOT NULL,
+    entity_id uuid,
+    lead_id uuid,
+    before jsonb,
+    after jsonb,
+    reason text,
+    request_id text,
+    CONSTRAINT audit_log_action_format CHECK ((action ~ '^[a-z_]+\.[a-z_]+$'::text)),
+    CONSTRAINT audit_log_reason_length CHECK ((char_length(reason) <= 2000)),
+    CONSTRAINT audit_log_request_id_length CHECK ((char_length(request_id) <= 200))
 );
 
 --
--- Name: TABLE leads; Type: COMMENT; Schema: app; Owner: -
+-- Name: TABLE audit_log; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON TABLE app.leads IS 'A prospect company. Who owns it now and the state of the current protection cycle are kept here (by triggers), so one lead''s protection is a single-row read.';
+COMMENT ON TABLE app.audit_log IS 'Append-only record of every protection decision and settings change. No runtime role may update or delete a row (no privilege, and a trigger refuses it even for the owner).';
 
 --
--- Name: COLUMN leads.id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.id IS 'Lead id.';
+COMMENT ON COLUMN app.audit_log.id IS 'Monotonic id: the order rows were written.';
 
 --
--- Name: COLUMN leads.tenant_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.tenant_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.tenant_id IS 'Tenant.';
+COMMENT ON COLUMN app.audit_log.tenant_id IS 'Tenant the entry belongs to.';
 
 --
--- Name: COLUMN leads.company_name; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.occurred_at; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.company_name IS 'Company name as registered.';
+COMMENT ON COLUMN app.audit_log.occurred_at IS 'When the change happened (app.now()).';
 
 --
--- Name: COLUMN leads.postal_code; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.actor_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.postal_code IS 'Postal code.';
+COMMENT ON COLUMN app.audit_log.actor_id IS 'The user who acted; null when the system (a job) acted.';
 
 --
--- Name: COLUMN leads.city; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.actor_role; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.city IS 'City.';
+COMMENT ON COLUMN app.audit_log.actor_role IS 'The actor''s web role at the time, or null for the system.';
 
 --
--- Name: COLUMN leads.name_key; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.action; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.name_key IS 'Normalised company name (trigram similarity).';
+COMMENT ON COLUMN app.audit_log.action IS 'What happened, e.g. lead.registered, lead.hold_added, settings.changed.';
 
 --
--- Name: COLUMN leads.dup_key; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.entity_type; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.dup_key IS 'Normalised name and postal code: unique per tenant (hard duplicate).';
+COMMENT ON COLUMN app.audit_log.entity_type IS 'Kind of entity changed: lead, hold, extension_request, setting, ...';
 
 --
--- Name: COLUMN leads.vat_key; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.entity_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.vat_key IS 'Normalised VAT id: unique per tenant when present.';
+COMMENT ON COLUMN app.audit_log.entity_id IS 'Id of the entity changed (null for settings).';
 
 --
--- Name: COLUMN leads.created_by; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.lead_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.created_by IS 'User who registered the lead first.';
+COMMENT ON COLUMN app.audit_log.lead_id IS 'The lead concerned, for visibility (a rep sees entries of leads they read).';
 
 --
--- Name: COLUMN leads.created_at; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.before; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.created_at IS 'When the lead was created.';
+COMMENT ON COLUMN app.audit_log.before IS 'State before the change (JSON), or null.';
 
 --
--- Name: COLUMN leads.owner_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.after; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.owner_id IS 'Current owner (open assignment), null in the pool.';
+COMMENT ON COLUMN app.audit_log.after IS 'State after the change (JSON), or null.';
 
 --
--- Name: COLUMN leads.assignment_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.reason; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.assignment_id IS 'The open assignment, null in the pool.';
+COMMENT ON COLUMN app.audit_log.reason IS 'Reason given by the actor, where the action requires one.';
 
 --
--- Name: COLUMN leads.registered_at; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.request_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.registered_at IS 'registered_at of the open assignment.';
+COMMENT ON COLUMN app.audit_log.request_id IS 'X-Request-Id of the HTTP request that caused it, when known.';
 
 --
--- Name: COLUMN leads.anchor_at; Type: COMMENT; Schema: app; Owner: -
+-- Name: audit_log; Type: VIEW; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.anchor_at IS 'Latest qualifying activity since registration, or registered_at.';
+CREATE VIEW api.audit_log WITH (security_invoker='true') AS
+ SELECT a.id,
+    a.occurred_at,
+    a.actor_id,
+    a.actor_role,
+    a.action,
+    a.entity_type,
+    a.entity_id,
+    a.lead_id,
+    a.before,
+    a.after,
+    a.reason,
+    a.request_id
+   FROM app.audit_log a;
 
 --
--- Name: COLUMN leads.held_since_anchor; Type: COMMENT; Schema: app; Owner: -
+-- Name: VIEW audit_log; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.held_since_anchor IS 'Approved hold time since the anchor, all holds of the cycle but the latest (seconds).';
+COMMENT ON VIEW api.audit_log IS 'Audit entries: the whole tenant for managers, auditors and admins; a rep''s readable leads.';
 
 --
--- Name: COLUMN leads.held_since_registration; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.held_since_registration IS 'Approved hold time since registration, all holds of the cycle but the latest (seconds).';
+COMMENT ON COLUMN api.audit_log.id IS 'Entry id (write order).';
 
 --
--- Name: COLUMN leads.hold_start; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.occurred_at; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.hold_start IS 'Start of the latest approved hold of the cycle.';
+COMMENT ON COLUMN api.audit_log.occurred_at IS 'When.';
 
 --
--- Name: COLUMN leads.hold_end; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.actor_id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.hold_end IS 'End of the latest approved hold (null while open).';
+COMMENT ON COLUMN api.audit_log.actor_id IS 'Who acted (null: the system).';
 
 --
--- Name: COLUMN leads.hold_reason; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.actor_role; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.hold_reason IS 'Reason of the latest approved hold (selects its cap).';
+COMMENT ON COLUMN api.audit_log.actor_role IS 'Their role then.';
 
 --
--- Name: COLUMN leads.extension_days; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.action; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.extension_days IS 'Approved extension days of the cycle.';
+COMMENT ON COLUMN api.audit_log.action IS 'What happened.';
 
 --
--- Name: COLUMN leads.override_until; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.entity_type; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.override_until IS 'Manager override of the cycle: protected at least until then.';
+COMMENT ON COLUMN api.audit_log.entity_type IS 'Kind of entity.';
 
 --
--- Name: COLUMN leads.released_at; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.entity_id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.released_at IS 'When the lead last went back to the pool.';
+COMMENT ON COLUMN api.audit_log.entity_id IS 'Entity id.';
 
 --
--- Name: COLUMN leads.pseudonymized_at; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.lead_id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.leads.pseudonymized_at IS 'When contact data was pseudonymised (GDPR).';
+COMMENT ON COLUMN api.audit_log.lead_id IS 'Lead concerned.';
 
 --
--- Name: protection_configs; Type: TABLE; Schema: app; Owner: -
+-- Name: COLUMN audit_log.before; Type: COMMENT; Schema: api; Owner: -
 --
 
-CREATE TABLE app.protection_configs (
-    tenant_id uuid NOT NULL,
-    base_months integer NOT NULL,
-    progress_days integer NOT NULL,
-    grace_days integer NOT NULL,
-    warning_days integer NOT NULL,
-    mode text NOT NULL,
-    timezone text NOT NULL,
-    hold_max_days jsonb NOT NULL,
-    cooldown_days integer NOT NULL,
-    pseudonymize_after_days integer NOT NULL,
-    CONSTRAINT protection_configs_mode_known CHECK ((mode = ANY (ARRAY['GREATEST'::text, 'LEAST'::text])))
-);
+COMMENT ON COLUMN api.audit_log.before IS 'State before.';
 
 --
--- Name: TABLE protection_configs; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.after; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON TABLE app.protection_configs IS 'Effective protection settings per tenant (derived from the settings registry by triggers; never edited directly).';
+COMMENT ON COLUMN api.audit_log.after IS 'State after.';
 
 --
--- Name: COLUMN protection_configs.tenant_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.reason; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.protection_configs.tenant_id IS 'Tenant.';
+COMMENT ON COLUMN api.audit_log.reason IS 'Reason given.';
 
 --
--- Name: COLUMN protection_configs.base_months; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN audit_log.request_id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.protection_configs.base_months IS 'lead.protection.baseMonths.';
+COMMENT ON COLUMN api.audit_log.request_id IS 'Request id of the HTTP call.';
 
 --
--- Name: COLUMN protection_configs.progress_days; Type: COMMENT; Schema: app; Owner: -
+-- Name: audit_log(api.leads); Type: FUNCTION; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.protection_configs.progress_days IS 'lead.protection.progressDays.';
+CREATE FUNCTION api.audit_log(api.leads) RETURNS SETOF api.audit_log
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.audit_log as c where c.lead_id = $1.id
+$_$;
 
 --
--- Name: COLUMN protection_configs.grace_days; Type: COMMENT; Schema: app; Owner: -
+-- Name: FUNCTION audit_log(api.leads); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.protection_configs.grace_days IS 'lead.protection.graceDays.';
-
---
--- Name: COLUMN protection_configs.warning_days; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.protection_configs.warning_days IS 'lead.protection.warningDays.';
-
---
--- Name: COLUMN protection_configs.mode; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.protection_configs.mode IS 'lead.protection.mode: GREATEST or LEAST.';
-
---
--- Name: COLUMN protection_configs.timezone; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.protection_configs.timezone IS 'tenant.timezone: IANA zone of calendar arithmetic.';
-
---
--- Name: COLUMN protection_configs.hold_max_days; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.protection_configs.hold_max_days IS 'lead.protection.hold.maxDays: reason -> days.';
-
---
--- Name: COLUMN protection_configs.cooldown_days; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.protection_configs.cooldown_days IS 'lead.claim.cooldownDays.';
-
---
--- Name: COLUMN protection_configs.pseudonymize_after_days; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.protection_configs.pseudonymize_after_days IS 'lead.gdpr.pseudonymizeAfterDays.';
-
---
--- Name: lead_overview; Type: VIEW; Schema: app; Owner: -
---
-
-CREATE VIEW app.lead_overview WITH (security_invoker='true') AS
- SELECT l.id,
-    l.tenant_id,
-    l.company_name,
-    l.postal_code,
-    l.city,
-    l.created_at,
-    l.released_at,
-    l.owner_id,
-    l.registered_at,
-    l.anchor_at AS last_progress_at,
-    l.override_until,
-        CASE
-            WHEN (l.owner_id IS NULL) THEN
-            CASE
-                WHEN (l.released_at IS NULL) THEN 'UNASSIGNED'::text
-                ELSE 'EXPIRED'::text
-            END
-            ELSE d.status
-        END AS status,
-    d.progress_due_at,
-    d.warning_at,
-    d.grace_until,
-    d.term_end_at,
-    d.expires_at,
-    round((d.held_seconds / (86400)::numeric), 2) AS held_days,
-    COALESCE(d.clock_stopped, false) AS clock_stopped
-   FROM (((app.leads l
-     JOIN app.protection_configs c ON ((l.tenant_id = c.tenant_id)))
-     CROSS JOIN ( SELECT app.now() AS t
-         LIMIT 1) clock)
-     LEFT JOIN LATERAL app.protection_deadlines(l.registered_at, l.anchor_at, l.held_since_anchor, l.held_since_registration, l.hold_start, l.hold_end, l.hold_reason, l.extension_days, l.override_until, c.timezone, c.progress_days, c.warning_days, c.grace_days, c.base_months, c.mode, c.hold_max_days, clock.t) d(progress_due_at, warning_at, grace_until, term_end_at, expires_at, status, clock_stopped, held_seconds) ON (true));
-
---
--- Name: VIEW lead_overview; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON VIEW app.lead_overview IS 'Leads visible to the caller with their protection status and deadlines now (basis of the api views).';
+COMMENT ON FUNCTION api.audit_log(api.leads) IS 'The audit entries about a lead (itself and everything done on it, by audit_log.lead_id), as api.audit_log shows them to the caller: GET /leads?select=*,audit_log(*).';
 
 --
 -- Name: lead_protection; Type: VIEW; Schema: api; Owner: -
@@ -1232,6 +1866,22 @@ $$;
 --
 
 COMMENT ON FUNCTION api.claim_lead(lead_id uuid) IS 'Takes a pool lead (unassigned, released, or expired and not yet released) and starts the caller''s protection. Refused during the previous owner''s cooldown (FP307) and beyond the monthly quota (FP308).';
+
+--
+-- Name: collaborators(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.collaborators(api.leads) RETURNS SETOF api.collaborators
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.collaborators as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION collaborators(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.collaborators(api.leads) IS 'The collaborators of a lead, as api.collaborators shows them to the caller: GET /leads?select=*,collaborators(*).';
 
 --
 -- Name: products; Type: TABLE; Schema: app; Owner: -
@@ -2137,6 +2787,22 @@ $$;
 COMMENT ON FUNCTION api.expire_now(lead_id uuid, reason text) IS 'Ends protection at once and releases the lead to the pool (managers).';
 
 --
+-- Name: extension_requests(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.extension_requests(api.leads) RETURNS SETOF api.extension_requests
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.extension_requests as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION extension_requests(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.extension_requests(api.leads) IS 'The extension requests of a lead, as api.extension_requests shows them to the caller: GET /leads?select=*,extension_requests(*).';
+
+--
 -- Name: find_similar_leads(text, text); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -2155,18 +2821,8 @@ begin
     if coalesce(v_area, '') = '' or char_length(find_similar_leads.postal_code) > 10 then
         perform app.raise_error('FP301', 400, 'postal_code must be a postal code.', 'postal_code');
     end if;
-    -- Another rep's protected lead is reported without its id: the rep learns that the company
-    -- is taken, not by whom, and cannot open it.
     return query
-    select
-        case when s.status in ('ACTIVE', 'GRACE') and app.current_web_role() = 'sales_rep'
-            and s.owner_id is distinct from app.current_user_id()
-            and app_private.collaborator_role(s.id) is null
-            then null else s.id end,
-        s.company_name, s.postal_code, s.city, s.similarity,
-        case when s.status in ('ACTIVE', 'GRACE') and app.current_web_role() = 'sales_rep'
-            and s.owner_id is distinct from app.current_user_id()
-            then 'PROTECTED' else s.status end
+    select s.id, s.company_name, s.postal_code, s.city, s.similarity, s.status
     from app_private.similar_leads(v_name_key, v_area) as s;
 end
 $$;
@@ -2178,262 +2834,319 @@ $$;
 COMMENT ON FUNCTION api.find_similar_leads(company_name text, postal_code text) IS 'Leads with a similar name (trigram similarity >= 0.6) in the same postal area, to warn before registering. Other agents'' protected leads show status PROTECTED and no id.';
 
 --
--- Name: activities; Type: TABLE; Schema: app; Owner: -
+-- Name: holds(api.leads); Type: FUNCTION; Schema: api; Owner: -
 --
 
-CREATE TABLE app.activities (
+CREATE FUNCTION api.holds(api.leads) RETURNS SETOF api.holds
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.holds as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION holds(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.holds(api.leads) IS 'The stop-the-clock holds of a lead, as api.holds shows them to the caller: GET /leads?select=*,holds(*).';
+
+--
+-- Name: lead_protection(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.lead_protection(api.leads) RETURNS SETOF api.lead_protection
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select p.* from api.lead_protection as p where p.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION lead_protection(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.lead_protection(api.leads) IS 'The protection of a lead, as api.lead_protection shows it to the caller: GET /leads?select=*,lead_protection(*).';
+
+--
+-- Name: leads(api.activities); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.activities) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.activities); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.activities) IS 'The lead of an activity, as api.leads shows it to the caller: GET /activities?select=*,leads(company_name).';
+
+--
+-- Name: leads(api.audit_log); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.audit_log) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.audit_log); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.audit_log) IS 'The lead an audit entry is about (null for entries about no lead, such as settings), as api.leads shows it to the caller: GET /audit_log?select=*,leads(company_name).';
+
+--
+-- Name: leads(api.collaborators); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.collaborators) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.collaborators); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.collaborators) IS 'The lead a collaborator works on, as api.leads shows it to the caller: GET /collaborators?select=*,leads(company_name).';
+
+--
+-- Name: leads(api.extension_requests); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.extension_requests) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.extension_requests); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.extension_requests) IS 'The lead of an extension request, as api.leads shows it to the caller: GET /extension_requests?select=*,leads(company_name).';
+
+--
+-- Name: leads(api.holds); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.holds) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.holds); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.holds) IS 'The lead of a hold, as api.leads shows it to the caller: GET /holds?select=*,leads(company_name).';
+
+--
+-- Name: leads(api.lead_protection); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.lead_protection) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.lead_protection); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.lead_protection) IS 'The lead of a protection row, as api.leads shows it to the caller: GET /lead_protection?select=*,leads(*).';
+
+--
+-- Name: notifications; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.notifications (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     tenant_id uuid NOT NULL,
-    lead_id uuid NOT NULL,
-    assignment_id uuid,
+    user_id uuid NOT NULL,
     kind text NOT NULL,
-    occurred_at timestamp with time zone NOT NULL,
-    note text,
-    created_by uuid,
+    lead_id uuid,
+    subject text NOT NULL,
+    body text NOT NULL,
+    dedupe_key text,
     created_at timestamp with time zone DEFAULT app.now() NOT NULL,
-    CONSTRAINT activities_note_length CHECK ((char_length(note) <= 5000))
+    read_at timestamp with time zone,
+    channel text DEFAULT 'INAPP'::text NOT NULL,
+    CONSTRAINT notifications_body_length CHECK ((char_length(body) <= 10000)),
+    CONSTRAINT notifications_channel_known CHECK ((channel = ANY (ARRAY['INAPP'::text, 'TASK'::text]))),
+    CONSTRAINT notifications_dedupe_key_length CHECK ((char_length(dedupe_key) <= 300)),
+    CONSTRAINT notifications_kind_format CHECK ((kind ~ '^[A-Z][A-Z_]{1,39}$'::text)),
+    CONSTRAINT notifications_subject_length CHECK (((char_length(subject) >= 1) AND (char_length(subject) <= 300)))
 );
 
 --
--- Name: TABLE activities; Type: COMMENT; Schema: app; Owner: -
+-- Name: TABLE notifications; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON TABLE app.activities IS 'What happened on a lead. Qualifying kinds renew protection.';
+COMMENT ON TABLE app.notifications IS 'Notices for users (WARNING, REMINDER, EXPIRED, ESCALATION, HOLD_PENDING, EXTENSION_REQUESTED, ...).';
 
 --
--- Name: COLUMN activities.id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.id IS 'Activity id.';
+COMMENT ON COLUMN app.notifications.id IS 'Notification id.';
 
 --
--- Name: COLUMN activities.tenant_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.tenant_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.tenant_id IS 'Tenant.';
+COMMENT ON COLUMN app.notifications.tenant_id IS 'Tenant.';
 
 --
--- Name: COLUMN activities.lead_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.user_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.lead_id IS 'Lead.';
+COMMENT ON COLUMN app.notifications.user_id IS 'Recipient.';
 
 --
--- Name: COLUMN activities.assignment_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.kind; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.assignment_id IS 'Protection cycle it was logged in.';
+COMMENT ON COLUMN app.notifications.kind IS 'What it is about.';
 
 --
--- Name: COLUMN activities.kind; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.lead_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.kind IS 'Kind (app.activity_kinds of the tenant).';
+COMMENT ON COLUMN app.notifications.lead_id IS 'Lead concerned, if any.';
 
 --
--- Name: COLUMN activities.occurred_at; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.subject; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.occurred_at IS 'When it happened (between registration and now).';
+COMMENT ON COLUMN app.notifications.subject IS 'Short subject (German).';
 
 --
--- Name: COLUMN activities.note; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.body; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.note IS 'Free text.';
+COMMENT ON COLUMN app.notifications.body IS 'Text (German).';
 
 --
--- Name: COLUMN activities.created_by; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.dedupe_key; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.created_by IS 'Who logged it; null for the system.';
+COMMENT ON COLUMN app.notifications.dedupe_key IS 'Identifies the event, so the same notice is never created twice for the same recipient.';
 
 --
--- Name: COLUMN activities.created_at; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.created_at; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.activities.created_at IS 'When it was logged.';
+COMMENT ON COLUMN app.notifications.created_at IS 'When.';
 
 --
--- Name: activity_kinds; Type: TABLE; Schema: app; Owner: -
+-- Name: COLUMN notifications.read_at; Type: COMMENT; Schema: app; Owner: -
 --
 
-CREATE TABLE app.activity_kinds (
-    tenant_id uuid NOT NULL,
-    kind text NOT NULL,
-    counts_as_progress boolean NOT NULL,
-    description text NOT NULL,
-    CONSTRAINT activity_kinds_description_length CHECK (((char_length(description) >= 1) AND (char_length(description) <= 300))),
-    CONSTRAINT activity_kinds_kind_format CHECK ((kind ~ '^[A-Z][A-Z_]{1,39}$'::text))
-);
+COMMENT ON COLUMN app.notifications.read_at IS 'When the recipient marked it read.';
 
 --
--- Name: TABLE activity_kinds; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.channel; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON TABLE app.activity_kinds IS 'Kinds of activity per tenant; counts_as_progress decides whether an activity keeps protection alive.';
+COMMENT ON COLUMN app.notifications.channel IS 'INAPP: a message in the UI; TASK: a follow-up task for the rep.';
 
 --
--- Name: COLUMN activity_kinds.tenant_id; Type: COMMENT; Schema: app; Owner: -
+-- Name: notifications; Type: VIEW; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.activity_kinds.tenant_id IS 'Tenant (each tenant decides its own flags).';
+CREATE VIEW api.notifications WITH (security_invoker='true') AS
+ SELECT n.id,
+    n.user_id,
+    n.kind,
+    n.lead_id,
+    n.created_at,
+    n.read_at,
+    n.subject,
+    n.body,
+    n.channel
+   FROM app.notifications n;
 
 --
--- Name: COLUMN activity_kinds.kind; Type: COMMENT; Schema: app; Owner: -
+-- Name: VIEW notifications; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.activity_kinds.kind IS 'Kind code, e.g. QUALIFIED_CALL.';
+COMMENT ON VIEW api.notifications IS 'The caller''s own notifications.';
 
 --
--- Name: COLUMN activity_kinds.counts_as_progress; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.activity_kinds.counts_as_progress IS 'Qualifying activity: renews the protection anchor. Changing it applies to existing activities.';
+COMMENT ON COLUMN api.notifications.id IS 'Notification id.';
 
 --
--- Name: COLUMN activity_kinds.description; Type: COMMENT; Schema: app; Owner: -
+-- Name: COLUMN notifications.user_id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN app.activity_kinds.description IS 'What the kind means.';
+COMMENT ON COLUMN api.notifications.user_id IS 'Recipient (the caller).';
 
 --
--- Name: activities; Type: VIEW; Schema: api; Owner: -
+-- Name: COLUMN notifications.kind; Type: COMMENT; Schema: api; Owner: -
 --
 
-CREATE VIEW api.activities WITH (security_invoker='true') AS
- SELECT a.id,
-    a.lead_id,
-    a.kind,
-    a.occurred_at,
-    a.note,
-    k.counts_as_progress,
-    a.created_by,
-    a.created_at
-   FROM (app.activities a
-     JOIN app.activity_kinds k ON (((a.tenant_id = k.tenant_id) AND (a.kind = k.kind))));
+COMMENT ON COLUMN api.notifications.kind IS 'WARNING, REMINDER, EXPIRED, ESCALATION, HOLD_PENDING, ...';
 
 --
--- Name: VIEW activities; Type: COMMENT; Schema: api; Owner: -
+-- Name: COLUMN notifications.lead_id; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON VIEW api.activities IS 'Activities of leads the caller may read in full.';
+COMMENT ON COLUMN api.notifications.lead_id IS 'Lead concerned.';
 
 --
--- Name: COLUMN activities.id; Type: COMMENT; Schema: api; Owner: -
+-- Name: COLUMN notifications.created_at; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.activities.id IS 'Activity id.';
+COMMENT ON COLUMN api.notifications.created_at IS 'When.';
 
 --
--- Name: COLUMN activities.lead_id; Type: COMMENT; Schema: api; Owner: -
+-- Name: COLUMN notifications.read_at; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.activities.lead_id IS 'Lead.';
+COMMENT ON COLUMN api.notifications.read_at IS 'When it was marked read.';
 
 --
--- Name: COLUMN activities.kind; Type: COMMENT; Schema: api; Owner: -
+-- Name: COLUMN notifications.subject; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.activities.kind IS 'Kind.';
+COMMENT ON COLUMN api.notifications.subject IS 'Subject.';
 
 --
--- Name: COLUMN activities.occurred_at; Type: COMMENT; Schema: api; Owner: -
+-- Name: COLUMN notifications.body; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.activities.occurred_at IS 'When it happened.';
+COMMENT ON COLUMN api.notifications.body IS 'Text.';
 
 --
--- Name: COLUMN activities.note; Type: COMMENT; Schema: api; Owner: -
+-- Name: COLUMN notifications.channel; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.activities.note IS 'Free text.';
+COMMENT ON COLUMN api.notifications.channel IS 'INAPP or TASK.';
 
 --
--- Name: COLUMN activities.counts_as_progress; Type: COMMENT; Schema: api; Owner: -
+-- Name: leads(api.notifications); Type: FUNCTION; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.activities.counts_as_progress IS 'Whether its kind counts as progress (now).';
+CREATE FUNCTION api.leads(api.notifications) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
 
 --
--- Name: COLUMN activities.created_by; Type: COMMENT; Schema: api; Owner: -
+-- Name: FUNCTION leads(api.notifications); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.activities.created_by IS 'Who logged it (null: the system).';
-
---
--- Name: COLUMN activities.created_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.activities.created_at IS 'When it was logged.';
-
---
--- Name: log_activity(uuid, text, timestamp with time zone, text); Type: FUNCTION; Schema: api; Owner: -
---
-
-CREATE FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone DEFAULT NULL::timestamp with time zone, note text DEFAULT NULL::text) RETURNS api.activities
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
-declare
-    v_lead app.leads;
-    v_at timestamptz := coalesce(log_activity.occurred_at, app.now());
-    v_id uuid;
-begin
-    perform app.require_role(array['sales_rep']);
-    v_lead := app.lead_for_action(log_activity.lead_id);
-    if not app.rep_can_read(v_lead.id) then
-        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
-    end if;
-    perform app.require_live(v_lead);
-    if v_lead.owner_id is distinct from app.current_user_id()
-        and app_private.collaborator_role(v_lead.id) is distinct from 'ASSIST'
-        and app_private.collaborator_role(v_lead.id) is distinct from 'NEGOTIATE' then
-        perform app.raise_error(
-            'FP403', 403, 'Only the owner or an assisting collaborator may log activities.', 'lead_id'
-        );
-    end if;
-    if log_activity.kind is null or log_activity.kind = 'SYSTEM' or not exists (
-        select from app.activity_kinds as k where k.tenant_id = v_lead.tenant_id and k.kind = log_activity.kind
-    ) then
-        perform app.raise_error(
-            'FP401', 400, 'kind is not an activity kind of your tenant.', 'kind',
-            'See api.activity_kinds (SYSTEM is reserved).'
-        );
-    end if;
-    if v_at < v_lead.registered_at or v_at > app.now() + interval '5 minutes' then
-        perform app.raise_error(
-            'FP402', 422,
-            format(
-                'occurred_at must lie between the registration (%s) and now.',
-                to_char(v_lead.registered_at, 'YYYY-MM-DD"T"HH24:MI:SSOF')
-            ),
-            'occurred_at'
-        );
-    end if;
-    if char_length(log_activity.note) > 5000 then
-        perform app.raise_error('FP301', 400, 'note must have at most 5000 characters.', 'note');
-    end if;
-
-    insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at, note, created_by)
-    values (
-        v_lead.tenant_id, v_lead.id, v_lead.assignment_id, log_activity.kind, v_at, log_activity.note,
-        app.current_user_id()
-    )
-    returning id into v_id;
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.activity_logged', 'activity', v_id, v_lead.id, null,
-        jsonb_build_object('kind', log_activity.kind, 'occurred_at', v_at)
-    );
-    return (select a from api.activities as a where a.id = v_id);
-end
-$$;
-
---
--- Name: FUNCTION log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text); Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) IS 'Logs an activity (owner or ASSIST/NEGOTIATE collaborator, lead ACTIVE or GRACE). A qualifying kind renews protection; occurred_at must lie between registration and now.';
+COMMENT ON FUNCTION api.leads(api.notifications) IS 'The lead a notification is about (null for none), as api.leads shows it to the caller: GET /notifications?select=*,leads(company_name).';
 
 --
 -- Name: feedback_submissions; Type: TABLE; Schema: app; Owner: -
@@ -2751,135 +3464,360 @@ COMMENT ON COLUMN api.product_feedback.submission_id IS 'The form submission (FO
 COMMENT ON COLUMN api.product_feedback.submission_comment IS 'The overall comment of that submission.';
 
 --
--- Name: log_feedback(uuid, text, integer, text, text, boolean, text, text, timestamp with time zone); Type: FUNCTION; Schema: api; Owner: -
+-- Name: leads(api.product_feedback); Type: FUNCTION; Schema: api; Owner: -
 --
 
-CREATE FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text DEFAULT NULL::text, source text DEFAULT NULL::text, would_reorder boolean DEFAULT NULL::boolean, contact_name text DEFAULT NULL::text, contact_role text DEFAULT NULL::text, received_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS api.product_feedback
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
-declare
-    v_phase app.test_phases := app.visible_phase(log_feedback.phase_id);
-    v_lead app.leads := app.lead_for_sample_write(v_phase.lead_id);
-    v_at timestamptz := coalesce(log_feedback.received_at, app.now());
-    v_id uuid;
-begin
-    perform app.require_box_product(v_phase, log_feedback.sku);
-    if log_feedback.source is null or log_feedback.source not in ('EMAIL', 'PHONE', 'VISIT') then
-        perform app.raise_error(
-            'FP908', 400, 'source must be EMAIL, PHONE or VISIT (FORM is the feedback link''s).', 'source'
-        );
-    end if;
-    if log_feedback.rating is null or log_feedback.rating not between 1 and 5 then
-        perform app.raise_error('FP908', 400, 'rating must be a whole number from 1 to 5.', 'rating');
-    end if;
-    if char_length(log_feedback.comment) > 2000 then
-        perform app.raise_error('FP301', 400, 'comment must have at most 2000 characters.', 'comment');
-    end if;
-    if log_feedback.contact_name is not null then
-        perform app.check_text(log_feedback.contact_name, 'contact_name', 1, 200);
-    end if;
-    if log_feedback.contact_role not in ('CHEF', 'BUYER', 'GM', 'OTHER') then
-        perform app.raise_error('FP908', 400, 'contact_role must be CHEF, BUYER, GM or OTHER.', 'contact_role');
-    end if;
-    if v_at < v_phase.created_at or v_at > app.now() + interval '5 minutes' then
-        perform app.raise_error(
-            'FP402', 422, 'received_at must lie between the start of the test phase and now.', 'received_at'
-        );
-    end if;
+CREATE FUNCTION api.leads(api.product_feedback) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
 
-    insert into app.product_feedback (
-        tenant_id, lead_id, phase_id, sku, rating, comment, would_reorder, contact_name, contact_role, source,
-        received_at, recorded_by
-    )
-    values (
-        v_lead.tenant_id, v_lead.id, v_phase.id, log_feedback.sku, log_feedback.rating, log_feedback.comment,
-        log_feedback.would_reorder, btrim(log_feedback.contact_name), log_feedback.contact_role, log_feedback.source,
-        v_at, app.current_user_id()
-    )
-    returning id into v_id;
-    perform app_private.audit(
-        v_lead.tenant_id, 'feedback.logged', 'product_feedback', v_id, v_lead.id, null,
-        jsonb_build_object(
-            'phase_id', v_phase.id, 'sku', log_feedback.sku, 'rating', log_feedback.rating,
-            'source', log_feedback.source, 'would_reorder', log_feedback.would_reorder
-        )
-    );
-    return (select f from api.product_feedback as f where f.id = v_id);
-end
+--
+-- Name: FUNCTION leads(api.product_feedback); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.product_feedback) IS 'The lead of a feedback row, as api.leads shows it to the caller: GET /product_feedback?select=*,leads(company_name).';
+
+--
+-- Name: leads(api.sample_boxes); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.sample_boxes) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.sample_boxes); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.sample_boxes) IS 'The lead of a sample box, as api.leads shows it to the caller: GET /sample_boxes?select=*,leads(company_name).';
+
+--
+-- Name: feedback_link_state(timestamp with time zone, timestamp with time zone, integer, integer, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    select case
+        when p_expires_at is null then 'NONE'
+        when p_revoked_at is not null then 'REVOKED'
+        when p_submissions >= p_max_submissions then 'EXHAUSTED'
+        when p_at >= p_expires_at then 'EXPIRED'
+        else 'ACTIVE'
+    end
 $$;
 
 --
--- Name: FUNCTION log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone); Type: COMMENT; Schema: api; Owner: -
+-- Name: FUNCTION feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) IS 'Records customer feedback on one product of a test phase that came by e-mail, phone or visit (source EMAIL, PHONE or VISIT; the feedback link records FORM itself). rating: 1 to 5.';
+COMMENT ON FUNCTION app.feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone) IS 'NONE, REVOKED, EXHAUSTED, EXPIRED or ACTIVE: whether a feedback link accepts submissions at a moment.';
 
 --
--- Name: mark_notification_read(uuid); Type: FUNCTION; Schema: api; Owner: -
+-- Name: test_phases; Type: TABLE; Schema: app; Owner: -
 --
 
-CREATE FUNCTION api.mark_notification_read(notification_id uuid) RETURNS void
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
-begin
-    perform app.require_role(array['sales_rep', 'sales_manager', 'auditor', 'tenant_admin']);
-    update app.notifications as n
-    set read_at = coalesce(n.read_at, app.now())
-    where n.id = mark_notification_read.notification_id;
-    if not found then
-        perform app.raise_error('FP806', 404, 'The notification does not exist.', 'notification_id');
-    end if;
-end
-$$;
+CREATE TABLE app.test_phases (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    box_id uuid NOT NULL,
+    stage text NOT NULL,
+    start_date date NOT NULL,
+    end_date date,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    CONSTRAINT test_phases_dates_ordered CHECK ((end_date >= start_date)),
+    CONSTRAINT test_phases_stage_known CHECK ((stage = ANY (ARRAY['SAMPLE'::text, 'TRIAL'::text, 'PRODUCTION_CANDIDATE'::text])))
+);
 
 --
--- Name: FUNCTION mark_notification_read(notification_id uuid); Type: COMMENT; Schema: api; Owner: -
+-- Name: TABLE test_phases; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON FUNCTION api.mark_notification_read(notification_id uuid) IS 'Marks one of the caller''s notifications read.';
+COMMENT ON TABLE app.test_phases IS 'A test of a sample box at the customer: sample, trial or production candidate.';
 
 --
--- Name: override_protection(uuid, timestamp with time zone, text); Type: FUNCTION; Schema: api; Owner: -
+-- Name: COLUMN test_phases.id; Type: COMMENT; Schema: app; Owner: -
 --
 
-CREATE FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) RETURNS api.lead_protection
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
-declare
-    v_lead app.leads;
-    v_reason text;
-    v_id uuid;
-begin
-    perform app.require_role(array['sales_manager']);
-    v_reason := app.check_text(override_protection.reason, 'reason', 10, 2000);
-    v_lead := app.lead_for_action(override_protection.lead_id);
-    if v_lead.owner_id is null then
-        perform app.raise_error('FP310', 409, 'The lead is in the pool; assign it with transfer_lead.', 'lead_id');
-    end if;
-    if override_protection.until is null or override_protection.until <= app.now()
-        or override_protection.until > app.now() + interval '2 years' then
-        perform app.raise_error('FP703', 400, 'until must lie in the future (at most two years ahead).', 'until');
-    end if;
-    insert into app.protection_overrides (tenant_id, lead_id, assignment_id, until, reason, created_by)
-    values (v_lead.tenant_id, v_lead.id, v_lead.assignment_id, override_protection.until, v_reason, app.current_user_id())
-    returning id into v_id;
-    perform app_private.audit(
-        v_lead.tenant_id, 'lead.override', 'lead', v_lead.id, v_lead.id,
-        jsonb_build_object('override_until', v_lead.override_until),
-        jsonb_build_object('override_until', override_protection.until), v_reason
-    );
-    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
-end
-$$;
+COMMENT ON COLUMN app.test_phases.id IS 'Phase id.';
 
 --
--- Name: FUNCTION override_protection(lead_id uuid, until timestamp with time zone, reason text); Type: COMMENT; Schema: api; Owner: -
+-- Name: COLUMN test_phases.tenant_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) IS 'Keeps a lead ACTIVE until `until` whatever its progress (managers; also rescues an expired lead before its release).';
+COMMENT ON COLUMN app.test_phases.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN test_phases.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.lead_id IS 'Lead (the box''s).';
+
+--
+-- Name: COLUMN test_phases.box_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.box_id IS 'Sample box tested.';
+
+--
+-- Name: COLUMN test_phases.stage; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.stage IS 'SAMPLE, TRIAL or PRODUCTION_CANDIDATE.';
+
+--
+-- Name: COLUMN test_phases.start_date; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.start_date IS 'First day.';
+
+--
+-- Name: COLUMN test_phases.end_date; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.end_date IS 'Last day; null while open-ended.';
+
+--
+-- Name: COLUMN test_phases.created_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.created_by IS 'Who started it.';
+
+--
+-- Name: COLUMN test_phases.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.test_phases.created_at IS 'When it was started.';
+
+--
+-- Name: feedback_tokens; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.feedback_tokens (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    phase_id uuid NOT NULL,
+    token_hash bytea NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    revoked_at timestamp with time zone,
+    submissions integer DEFAULT 0 NOT NULL,
+    max_submissions integer NOT NULL,
+    CONSTRAINT feedback_tokens_hash_length CHECK ((octet_length(token_hash) = 32)),
+    CONSTRAINT feedback_tokens_max_submissions_range CHECK (((max_submissions >= 1) AND (max_submissions <= 50))),
+    CONSTRAINT feedback_tokens_submissions_range CHECK (((submissions >= 0) AND (submissions <= max_submissions)))
+);
+
+--
+-- Name: TABLE feedback_tokens; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.feedback_tokens IS 'Feedback links of test phases: the SHA-256 of the token, its expiry, revocation and submission count.';
+
+--
+-- Name: COLUMN feedback_tokens.id; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.id IS 'Token id (never the token).';
+
+--
+-- Name: COLUMN feedback_tokens.tenant_id; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN feedback_tokens.lead_id; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN feedback_tokens.phase_id; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.phase_id IS 'Test phase the link collects feedback for.';
+
+--
+-- Name: COLUMN feedback_tokens.token_hash; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.token_hash IS 'SHA-256 of the raw token (32 bytes).';
+
+--
+-- Name: COLUMN feedback_tokens.created_by; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.created_by IS 'Who issued it.';
+
+--
+-- Name: COLUMN feedback_tokens.created_at; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.created_at IS 'When it was issued.';
+
+--
+-- Name: COLUMN feedback_tokens.expires_at; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.expires_at IS 'Unusable from then on.';
+
+--
+-- Name: COLUMN feedback_tokens.revoked_at; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.revoked_at IS 'When it was revoked (or replaced by rotation).';
+
+--
+-- Name: COLUMN feedback_tokens.submissions; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.submissions IS 'Submissions accepted so far.';
+
+--
+-- Name: COLUMN feedback_tokens.max_submissions; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.feedback_tokens.max_submissions IS 'Submissions it accepts in total.';
+
+--
+-- Name: test_phases; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.test_phases WITH (security_invoker='true') AS
+ SELECT ph.id,
+    ph.lead_id,
+    ph.box_id,
+    ph.stage,
+    ph.start_date,
+    ph.end_date,
+    ph.created_by,
+    ph.created_at,
+    app.feedback_link_state(t.expires_at, t.revoked_at, t.submissions, t.max_submissions, clock.t) AS feedback_link_state,
+    t.created_at AS feedback_link_issued_at,
+    t.expires_at AS feedback_link_expires_at,
+    t.submissions AS feedback_submissions,
+    t.max_submissions AS feedback_max_submissions
+   FROM ((app.test_phases ph
+     CROSS JOIN ( SELECT app.now() AS t
+         LIMIT 1) clock)
+     LEFT JOIN LATERAL ( SELECT ft.created_at,
+            ft.expires_at,
+            ft.revoked_at,
+            ft.submissions,
+            ft.max_submissions
+           FROM app_private.feedback_tokens ft
+          WHERE (ft.phase_id = ph.id)
+          ORDER BY (ft.revoked_at IS NULL) DESC, ft.created_at DESC, ft.id DESC
+         LIMIT 1) t ON (true));
+
+--
+-- Name: VIEW test_phases; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.test_phases IS 'Test phases of leads the caller may read in full, with the state of their latest feedback link.';
+
+--
+-- Name: COLUMN test_phases.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.id IS 'Phase id.';
+
+--
+-- Name: COLUMN test_phases.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN test_phases.box_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.box_id IS 'Sample box tested.';
+
+--
+-- Name: COLUMN test_phases.stage; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.stage IS 'SAMPLE, TRIAL or PRODUCTION_CANDIDATE.';
+
+--
+-- Name: COLUMN test_phases.start_date; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.start_date IS 'First day.';
+
+--
+-- Name: COLUMN test_phases.end_date; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.end_date IS 'Last day (null: open-ended).';
+
+--
+-- Name: COLUMN test_phases.created_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.created_by IS 'Who started it.';
+
+--
+-- Name: COLUMN test_phases.created_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.created_at IS 'When.';
+
+--
+-- Name: COLUMN test_phases.feedback_link_state; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.feedback_link_state IS 'ACTIVE, EXPIRED, REVOKED, EXHAUSTED, or NONE (no link issued).';
+
+--
+-- Name: COLUMN test_phases.feedback_link_issued_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.feedback_link_issued_at IS 'When the current link was issued.';
+
+--
+-- Name: COLUMN test_phases.feedback_link_expires_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.feedback_link_expires_at IS 'When the current link expires.';
+
+--
+-- Name: COLUMN test_phases.feedback_submissions; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.feedback_submissions IS 'Submissions through the current link.';
+
+--
+-- Name: COLUMN test_phases.feedback_max_submissions; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.test_phases.feedback_max_submissions IS 'Submissions the current link accepts.';
+
+--
+-- Name: leads(api.test_phases); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.test_phases) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.test_phases); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.test_phases) IS 'The lead of a test phase, as api.leads shows it to the caller: GET /test_phases?select=*,leads(company_name).';
 
 --
 -- Name: test_results; Type: TABLE; Schema: app; Owner: -
@@ -3059,6 +3997,253 @@ COMMENT ON COLUMN api.test_results.recorded_by IS 'Who recorded it.';
 COMMENT ON COLUMN api.test_results.recorded_at IS 'When.';
 
 --
+-- Name: leads(api.test_results); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.test_results) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.test_results); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.test_results) IS 'The lead of a test result, as api.leads shows it to the caller: GET /test_results?select=*,leads(company_name).';
+
+--
+-- Name: log_activity(uuid, text, timestamp with time zone, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone DEFAULT NULL::timestamp with time zone, note text DEFAULT NULL::text) RETURNS api.activities
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_at timestamptz := coalesce(log_activity.occurred_at, app.now());
+    v_id uuid;
+begin
+    perform app.require_role(array['sales_rep']);
+    v_lead := app.lead_for_action(log_activity.lead_id);
+    if not app.rep_can_read(v_lead.id) then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    perform app.require_live(v_lead);
+    if v_lead.owner_id is distinct from app.current_user_id()
+        and app_private.collaborator_role(v_lead.id) is distinct from 'ASSIST'
+        and app_private.collaborator_role(v_lead.id) is distinct from 'NEGOTIATE' then
+        perform app.raise_error(
+            'FP403', 403, 'Only the owner or an assisting collaborator may log activities.', 'lead_id'
+        );
+    end if;
+    if log_activity.kind is null or log_activity.kind = 'SYSTEM' or not exists (
+        select from app.activity_kinds as k where k.tenant_id = v_lead.tenant_id and k.kind = log_activity.kind
+    ) then
+        perform app.raise_error(
+            'FP401', 400, 'kind is not an activity kind of your tenant.', 'kind',
+            'See api.activity_kinds (SYSTEM is reserved).'
+        );
+    end if;
+    if v_at < v_lead.registered_at or v_at > app.now() + interval '5 minutes' then
+        perform app.raise_error(
+            'FP402', 422,
+            format(
+                'occurred_at must lie between the registration (%s) and now.',
+                to_char(v_lead.registered_at, 'YYYY-MM-DD"T"HH24:MI:SSOF')
+            ),
+            'occurred_at'
+        );
+    end if;
+    if char_length(log_activity.note) > 5000 then
+        perform app.raise_error('FP301', 400, 'note must have at most 5000 characters.', 'note');
+    end if;
+
+    insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at, note, created_by)
+    values (
+        v_lead.tenant_id, v_lead.id, v_lead.assignment_id, log_activity.kind, v_at, log_activity.note,
+        app.current_user_id()
+    )
+    returning id into v_id;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.activity_logged', 'activity', v_id, v_lead.id, null,
+        jsonb_build_object('kind', log_activity.kind, 'occurred_at', v_at)
+    );
+    return (select a from api.activities as a where a.id = v_id);
+end
+$$;
+
+--
+-- Name: FUNCTION log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) IS 'Logs an activity (owner or ASSIST/NEGOTIATE collaborator, lead ACTIVE or GRACE). A qualifying kind renews protection; occurred_at must lie between registration and now.';
+
+--
+-- Name: log_feedback(uuid, text, integer, text, text, boolean, text, text, timestamp with time zone); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text DEFAULT NULL::text, source text DEFAULT NULL::text, would_reorder boolean DEFAULT NULL::boolean, contact_name text DEFAULT NULL::text, contact_role text DEFAULT NULL::text, received_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS api.product_feedback
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_phase app.test_phases := app.visible_phase(log_feedback.phase_id);
+    v_lead app.leads := app.lead_for_sample_write(v_phase.lead_id);
+    v_at timestamptz := coalesce(log_feedback.received_at, app.now());
+    v_id uuid;
+begin
+    perform app.require_box_product(v_phase, log_feedback.sku);
+    if log_feedback.source is null or log_feedback.source not in ('EMAIL', 'PHONE', 'VISIT') then
+        perform app.raise_error(
+            'FP908', 400, 'source must be EMAIL, PHONE or VISIT (FORM is the feedback link''s).', 'source'
+        );
+    end if;
+    if log_feedback.rating is null or log_feedback.rating not between 1 and 5 then
+        perform app.raise_error('FP908', 400, 'rating must be a whole number from 1 to 5.', 'rating');
+    end if;
+    if char_length(log_feedback.comment) > 2000 then
+        perform app.raise_error('FP301', 400, 'comment must have at most 2000 characters.', 'comment');
+    end if;
+    if log_feedback.contact_name is not null then
+        perform app.check_text(log_feedback.contact_name, 'contact_name', 1, 200);
+    end if;
+    if log_feedback.contact_role not in ('CHEF', 'BUYER', 'GM', 'OTHER') then
+        perform app.raise_error('FP908', 400, 'contact_role must be CHEF, BUYER, GM or OTHER.', 'contact_role');
+    end if;
+    if v_at < v_phase.created_at or v_at > app.now() + interval '5 minutes' then
+        perform app.raise_error(
+            'FP402', 422, 'received_at must lie between the start of the test phase and now.', 'received_at'
+        );
+    end if;
+
+    insert into app.product_feedback (
+        tenant_id, lead_id, phase_id, sku, rating, comment, would_reorder, contact_name, contact_role, source,
+        received_at, recorded_by
+    )
+    values (
+        v_lead.tenant_id, v_lead.id, v_phase.id, log_feedback.sku, log_feedback.rating, log_feedback.comment,
+        log_feedback.would_reorder, btrim(log_feedback.contact_name), log_feedback.contact_role, log_feedback.source,
+        v_at, app.current_user_id()
+    )
+    returning id into v_id;
+    perform app_private.audit(
+        v_lead.tenant_id, 'feedback.logged', 'product_feedback', v_id, v_lead.id, null,
+        jsonb_build_object(
+            'phase_id', v_phase.id, 'sku', log_feedback.sku, 'rating', log_feedback.rating,
+            'source', log_feedback.source, 'would_reorder', log_feedback.would_reorder
+        )
+    );
+    return (select f from api.product_feedback as f where f.id = v_id);
+end
+$$;
+
+--
+-- Name: FUNCTION log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) IS 'Records customer feedback on one product of a test phase that came by e-mail, phone or visit (source EMAIL, PHONE or VISIT; the feedback link records FORM itself). rating: 1 to 5.';
+
+--
+-- Name: mark_notification_read(uuid); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.mark_notification_read(notification_id uuid) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager', 'auditor', 'tenant_admin']);
+    update app.notifications as n
+    set read_at = coalesce(n.read_at, app.now())
+    where n.id = mark_notification_read.notification_id;
+    if not found then
+        perform app.raise_error('FP806', 404, 'The notification does not exist.', 'notification_id');
+    end if;
+end
+$$;
+
+--
+-- Name: FUNCTION mark_notification_read(notification_id uuid); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.mark_notification_read(notification_id uuid) IS 'Marks one of the caller''s notifications read.';
+
+--
+-- Name: notifications(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.notifications(api.leads) RETURNS SETOF api.notifications
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.notifications as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION notifications(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.notifications(api.leads) IS 'The caller''s own notifications about a lead, as api.notifications shows them to the caller: GET /leads?select=*,notifications(*).';
+
+--
+-- Name: override_protection(uuid, timestamp with time zone, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) RETURNS api.lead_protection
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+declare
+    v_lead app.leads;
+    v_reason text;
+    v_id uuid;
+begin
+    perform app.require_role(array['sales_manager']);
+    v_reason := app.check_text(override_protection.reason, 'reason', 10, 2000);
+    v_lead := app.lead_for_action(override_protection.lead_id);
+    if v_lead.owner_id is null then
+        perform app.raise_error('FP310', 409, 'The lead is in the pool; assign it with transfer_lead.', 'lead_id');
+    end if;
+    if override_protection.until is null or override_protection.until <= app.now()
+        or override_protection.until > app.now() + interval '2 years' then
+        perform app.raise_error('FP703', 400, 'until must lie in the future (at most two years ahead).', 'until');
+    end if;
+    insert into app.protection_overrides (tenant_id, lead_id, assignment_id, until, reason, created_by)
+    values (v_lead.tenant_id, v_lead.id, v_lead.assignment_id, override_protection.until, v_reason, app.current_user_id())
+    returning id into v_id;
+    perform app_private.audit(
+        v_lead.tenant_id, 'lead.override', 'lead', v_lead.id, v_lead.id,
+        jsonb_build_object('override_until', v_lead.override_until),
+        jsonb_build_object('override_until', override_protection.until), v_reason
+    );
+    return (select p from api.lead_protection as p where p.lead_id = v_lead.id);
+end
+$$;
+
+--
+-- Name: FUNCTION override_protection(lead_id uuid, until timestamp with time zone, reason text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) IS 'Keeps a lead ACTIVE until `until` whatever its progress (managers; also rescues an expired lead before its release).';
+
+--
+-- Name: product_feedback(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.product_feedback(api.leads) RETURNS SETOF api.product_feedback
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.product_feedback as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION product_feedback(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.product_feedback(api.leads) IS 'The customer feedback on the products of a lead, as api.product_feedback shows them to the caller: GET /leads?select=*,product_feedback(*).';
+
+--
 -- Name: record_test_result(uuid, text, text, numeric, numeric, text); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -3131,201 +4316,6 @@ $$;
 --
 
 COMMENT ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) IS 'Records the result of a test phase for one product of its box (recording again replaces it): outcome SUCCESS, MIXED or FAIL, sell_through in percent, waste_delta in percentage points.';
-
---
--- Name: lead_details; Type: TABLE; Schema: app; Owner: -
---
-
-CREATE TABLE app.lead_details (
-    lead_id uuid NOT NULL,
-    tenant_id uuid NOT NULL,
-    street text,
-    country text DEFAULT 'DE'::text NOT NULL,
-    vat_id text,
-    contact_name text,
-    contact_email text,
-    contact_phone text,
-    notes text,
-    CONSTRAINT lead_details_contact_email_format CHECK ((((char_length(contact_email) <= 254) AND (contact_email ~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'::text)) OR ((char_length(contact_email) = 64) AND (contact_email ~ '^[0-9a-f]{64}$'::text)))),
-    CONSTRAINT lead_details_contact_name_length CHECK (((char_length(contact_name) >= 1) AND (char_length(contact_name) <= 200))),
-    CONSTRAINT lead_details_contact_phone_format CHECK ((contact_phone ~ '^\+?[0-9 ()/.-]{3,40}$'::text)),
-    CONSTRAINT lead_details_country_format CHECK ((country ~ '^[A-Z]{2}$'::text)),
-    CONSTRAINT lead_details_notes_length CHECK ((char_length(notes) <= 5000)),
-    CONSTRAINT lead_details_street_length CHECK (((char_length(street) >= 1) AND (char_length(street) <= 200))),
-    CONSTRAINT lead_details_vat_id_length CHECK (((char_length(vat_id) >= 4) AND (char_length(vat_id) <= 20)))
-);
-
---
--- Name: TABLE lead_details; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON TABLE app.lead_details IS 'Address and contact data of a lead: only for those who may read the lead in full (not the pool).';
-
---
--- Name: COLUMN lead_details.lead_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.lead_id IS 'Lead.';
-
---
--- Name: COLUMN lead_details.tenant_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.tenant_id IS 'Tenant (same as the lead).';
-
---
--- Name: COLUMN lead_details.street; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.street IS 'Street and number.';
-
---
--- Name: COLUMN lead_details.country; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.country IS 'ISO 3166 country code.';
-
---
--- Name: COLUMN lead_details.vat_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.vat_id IS 'VAT id as entered.';
-
---
--- Name: COLUMN lead_details.contact_name; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.contact_name IS 'Contact person (ANONYMIZED after pseudonymisation).';
-
---
--- Name: COLUMN lead_details.contact_email; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.contact_email IS 'Contact e-mail (its SHA-256 hex after pseudonymisation).';
-
---
--- Name: COLUMN lead_details.contact_phone; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.contact_phone IS 'Contact phone.';
-
---
--- Name: COLUMN lead_details.notes; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.lead_details.notes IS 'Free notes.';
-
---
--- Name: leads; Type: VIEW; Schema: api; Owner: -
---
-
-CREATE VIEW api.leads WITH (security_invoker='true') AS
- SELECT o.id,
-    o.company_name,
-    d.street,
-    o.postal_code,
-    o.city,
-    d.country,
-    d.vat_id,
-    d.contact_name,
-    d.contact_email,
-    d.contact_phone,
-    o.owner_id,
-    o.registered_at,
-    o.status,
-    o.created_at
-   FROM (app.lead_overview o
-     LEFT JOIN app.lead_details d ON ((o.id = d.lead_id)));
-
---
--- Name: VIEW leads; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON VIEW api.leads IS 'Leads the caller may see. Address and contact fields are empty where the caller may not read them (a rep on a pool lead).';
-
---
--- Name: COLUMN leads.id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.id IS 'Lead id.';
-
---
--- Name: COLUMN leads.company_name; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.company_name IS 'Company name.';
-
---
--- Name: COLUMN leads.street; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.street IS 'Street and number.';
-
---
--- Name: COLUMN leads.postal_code; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.postal_code IS 'Postal code.';
-
---
--- Name: COLUMN leads.city; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.city IS 'City.';
-
---
--- Name: COLUMN leads.country; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.country IS 'ISO country code.';
-
---
--- Name: COLUMN leads.vat_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.vat_id IS 'VAT id.';
-
---
--- Name: COLUMN leads.contact_name; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.contact_name IS 'Contact person.';
-
---
--- Name: COLUMN leads.contact_email; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.contact_email IS 'Contact e-mail.';
-
---
--- Name: COLUMN leads.contact_phone; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.contact_phone IS 'Contact phone.';
-
---
--- Name: COLUMN leads.owner_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.owner_id IS 'Current owner; null in the pool.';
-
---
--- Name: COLUMN leads.registered_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.registered_at IS 'Start of the current protection.';
-
---
--- Name: COLUMN leads.status; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.status IS 'UNASSIGNED, ACTIVE, GRACE or EXPIRED.';
-
---
--- Name: COLUMN leads.created_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.leads.created_at IS 'When the lead was first registered.';
 
 --
 -- Name: register_lead(text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: api; Owner: -
@@ -3401,7 +4391,7 @@ begin
                 'FP303', 409, 'This company is already in the lead pool: claim it instead of registering it.',
                 v_dup.lead_id::text, 'Call claim_lead with this lead id.'
             );
-        elsif v_dup.owner_id = app.current_user_id() then
+        elsif v_dup.is_mine then
             perform app.raise_error('FP304', 409, 'You already own this lead.', v_dup.lead_id::text);
         end if;
         perform app.raise_error(
@@ -3771,314 +4761,6 @@ $$;
 COMMENT ON FUNCTION api.requeue_job(job_id bigint) IS 'Puts a PARKED job of the caller''s tenant back into the queue with a fresh set of attempts (tenant admins; audited).';
 
 --
--- Name: feedback_link_state(timestamp with time zone, timestamp with time zone, integer, integer, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
---
-
-CREATE FUNCTION app.feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone) RETURNS text
-    LANGUAGE sql IMMUTABLE
-    AS $$
-    select case
-        when p_expires_at is null then 'NONE'
-        when p_revoked_at is not null then 'REVOKED'
-        when p_submissions >= p_max_submissions then 'EXHAUSTED'
-        when p_at >= p_expires_at then 'EXPIRED'
-        else 'ACTIVE'
-    end
-$$;
-
---
--- Name: FUNCTION feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON FUNCTION app.feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone) IS 'NONE, REVOKED, EXHAUSTED, EXPIRED or ACTIVE: whether a feedback link accepts submissions at a moment.';
-
---
--- Name: test_phases; Type: TABLE; Schema: app; Owner: -
---
-
-CREATE TABLE app.test_phases (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    tenant_id uuid NOT NULL,
-    lead_id uuid NOT NULL,
-    box_id uuid NOT NULL,
-    stage text NOT NULL,
-    start_date date NOT NULL,
-    end_date date,
-    created_by uuid,
-    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
-    CONSTRAINT test_phases_dates_ordered CHECK ((end_date >= start_date)),
-    CONSTRAINT test_phases_stage_known CHECK ((stage = ANY (ARRAY['SAMPLE'::text, 'TRIAL'::text, 'PRODUCTION_CANDIDATE'::text])))
-);
-
---
--- Name: TABLE test_phases; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON TABLE app.test_phases IS 'A test of a sample box at the customer: sample, trial or production candidate.';
-
---
--- Name: COLUMN test_phases.id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_phases.id IS 'Phase id.';
-
---
--- Name: COLUMN test_phases.tenant_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_phases.tenant_id IS 'Tenant.';
-
---
--- Name: COLUMN test_phases.lead_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_phases.lead_id IS 'Lead (the box''s).';
-
---
--- Name: COLUMN test_phases.box_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_phases.box_id IS 'Sample box tested.';
-
---
--- Name: COLUMN test_phases.stage; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_phases.stage IS 'SAMPLE, TRIAL or PRODUCTION_CANDIDATE.';
-
---
--- Name: COLUMN test_phases.start_date; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_phases.start_date IS 'First day.';
-
---
--- Name: COLUMN test_phases.end_date; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_phases.end_date IS 'Last day; null while open-ended.';
-
---
--- Name: COLUMN test_phases.created_by; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_phases.created_by IS 'Who started it.';
-
---
--- Name: COLUMN test_phases.created_at; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.test_phases.created_at IS 'When it was started.';
-
---
--- Name: feedback_tokens; Type: TABLE; Schema: app_private; Owner: -
---
-
-CREATE TABLE app_private.feedback_tokens (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    tenant_id uuid NOT NULL,
-    lead_id uuid NOT NULL,
-    phase_id uuid NOT NULL,
-    token_hash bytea NOT NULL,
-    created_by uuid,
-    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
-    expires_at timestamp with time zone NOT NULL,
-    revoked_at timestamp with time zone,
-    submissions integer DEFAULT 0 NOT NULL,
-    max_submissions integer NOT NULL,
-    CONSTRAINT feedback_tokens_hash_length CHECK ((octet_length(token_hash) = 32)),
-    CONSTRAINT feedback_tokens_max_submissions_range CHECK (((max_submissions >= 1) AND (max_submissions <= 50))),
-    CONSTRAINT feedback_tokens_submissions_range CHECK (((submissions >= 0) AND (submissions <= max_submissions)))
-);
-
---
--- Name: TABLE feedback_tokens; Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON TABLE app_private.feedback_tokens IS 'Feedback links of test phases: the SHA-256 of the token, its expiry, revocation and submission count.';
-
---
--- Name: COLUMN feedback_tokens.id; Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON COLUMN app_private.feedback_tokens.id IS 'Token id (never the token).';
-
---
--- Name: COLUMN feedback_tokens.tenant_id; Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON COLUMN app_private.feedback_tokens.tenant_id IS 'Tenant.';
-
---
--- Name: COLUMN feedback_tokens.lead_id; Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON COLUMN app_private.feedback_tokens.lead_id IS 'Lead.';
-
---
--- Name: COLUMN feedback_tokens.phase_id; Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON COLUMN app_private.feedback_tokens.phase_id IS 'Test phase the link collects feedback for.';
-
---
--- Name: COLUMN feedback_tokens.token_hash; Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON COLUMN app_private.feedback_tokens.token_hash IS 'SHA-256 of the raw token (32 bytes).';
-
---
--- Name: COLUMN feedback_tokens.created_by; Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON COLUMN app_private.feedback_tokens.created_by IS 'Who issued it.';
-
---
--- Name: COLUMN feedback_tokens.created_at; Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON COLUMN app_private.feedback_tokens.created_at IS 'When it was issued.';
-
---
--- Name: COLUMN feedback_tokens.expires_at; Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON COLUMN app_private.feedback_tokens.expires_at IS 'Unusable from then on.';
-
---
--- Name: COLUMN feedback_tokens.revoked_at; Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON COLUMN app_private.feedback_tokens.revoked_at IS 'When it was revoked (or replaced by rotation).';
-
---
--- Name: COLUMN feedback_tokens.submissions; Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON COLUMN app_private.feedback_tokens.submissions IS 'Submissions accepted so far.';
-
---
--- Name: COLUMN feedback_tokens.max_submissions; Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON COLUMN app_private.feedback_tokens.max_submissions IS 'Submissions it accepts in total.';
-
---
--- Name: test_phases; Type: VIEW; Schema: api; Owner: -
---
-
-CREATE VIEW api.test_phases WITH (security_invoker='true') AS
- SELECT ph.id,
-    ph.lead_id,
-    ph.box_id,
-    ph.stage,
-    ph.start_date,
-    ph.end_date,
-    ph.created_by,
-    ph.created_at,
-    app.feedback_link_state(t.expires_at, t.revoked_at, t.submissions, t.max_submissions, clock.t) AS feedback_link_state,
-    t.created_at AS feedback_link_issued_at,
-    t.expires_at AS feedback_link_expires_at,
-    t.submissions AS feedback_submissions,
-    t.max_submissions AS feedback_max_submissions
-   FROM ((app.test_phases ph
-     CROSS JOIN ( SELECT app.now() AS t
-         LIMIT 1) clock)
-     LEFT JOIN LATERAL ( SELECT ft.created_at,
-            ft.expires_at,
-            ft.revoked_at,
-            ft.submissions,
-            ft.max_submissions
-           FROM app_private.feedback_tokens ft
-          WHERE (ft.phase_id = ph.id)
-          ORDER BY (ft.revoked_at IS NULL) DESC, ft.created_at DESC, ft.id DESC
-         LIMIT 1) t ON (true));
-
---
--- Name: VIEW test_phases; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON VIEW api.test_phases IS 'Test phases of leads the caller may read in full, with the state of their latest feedback link.';
-
---
--- Name: COLUMN test_phases.id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_phases.id IS 'Phase id.';
-
---
--- Name: COLUMN test_phases.lead_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_phases.lead_id IS 'Lead.';
-
---
--- Name: COLUMN test_phases.box_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_phases.box_id IS 'Sample box tested.';
-
---
--- Name: COLUMN test_phases.stage; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_phases.stage IS 'SAMPLE, TRIAL or PRODUCTION_CANDIDATE.';
-
---
--- Name: COLUMN test_phases.start_date; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_phases.start_date IS 'First day.';
-
---
--- Name: COLUMN test_phases.end_date; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_phases.end_date IS 'Last day (null: open-ended).';
-
---
--- Name: COLUMN test_phases.created_by; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_phases.created_by IS 'Who started it.';
-
---
--- Name: COLUMN test_phases.created_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_phases.created_at IS 'When.';
-
---
--- Name: COLUMN test_phases.feedback_link_state; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_phases.feedback_link_state IS 'ACTIVE, EXPIRED, REVOKED, EXHAUSTED, or NONE (no link issued).';
-
---
--- Name: COLUMN test_phases.feedback_link_issued_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_phases.feedback_link_issued_at IS 'When the current link was issued.';
-
---
--- Name: COLUMN test_phases.feedback_link_expires_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_phases.feedback_link_expires_at IS 'When the current link expires.';
-
---
--- Name: COLUMN test_phases.feedback_submissions; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_phases.feedback_submissions IS 'Submissions through the current link.';
-
---
--- Name: COLUMN test_phases.feedback_max_submissions; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.test_phases.feedback_max_submissions IS 'Submissions the current link accepts.';
-
---
 -- Name: revoke_feedback_token(uuid); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -4123,6 +4805,22 @@ $$;
 --
 
 COMMENT ON FUNCTION api.rotate_feedback_token(phase_id uuid) IS 'Replaces the feedback link of a test phase: the old link stops working at once, the new one is shown once and mailed to the contact again.';
+
+--
+-- Name: sample_boxes(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.sample_boxes(api.leads) RETURNS SETOF api.sample_boxes
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.sample_boxes as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION sample_boxes(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.sample_boxes(api.leads) IS 'The sample boxes of a lead, as api.sample_boxes shows them to the caller: GET /leads?select=*,sample_boxes(*).';
 
 --
 -- Name: activity_kinds; Type: VIEW; Schema: api; Owner: -
@@ -4332,6 +5030,38 @@ $$;
 --
 
 COMMENT ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date date, end_date date) IS 'Starts a test phase of a sample box (stage SAMPLE, TRIAL or PRODUCTION_CANDIDATE) and issues its feedback link. The answer holds the raw token and link: they are shown this once. The invitation mail goes to the lead''s contact e-mail, with one reminder after sample.feedback.reminderDays without feedback.';
+
+--
+-- Name: test_phases(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.test_phases(api.leads) RETURNS SETOF api.test_phases
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.test_phases as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION test_phases(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.test_phases(api.leads) IS 'The test phases of a lead, as api.test_phases shows them to the caller: GET /leads?select=*,test_phases(*).';
+
+--
+-- Name: test_results(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.test_results(api.leads) RETURNS SETOF api.test_results
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.test_results as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION test_results(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.test_results(api.leads) IS 'The test results of a lead, as api.test_results shows them to the caller: GET /leads?select=*,test_results(*).';
 
 --
 -- Name: transfer_lead(uuid, uuid, text); Type: FUNCTION; Schema: api; Owner: -
@@ -4564,6 +5294,30 @@ $$;
 --
 
 COMMENT ON FUNCTION app.format_german_date(p_at text, p_timezone text) IS 'A timestamp as a German date (TT.MM.JJJJ) in a time zone (Europe/Berlin if none); empty for none. The one German date format of every notice and mail.';
+
+--
+-- Name: held_days_in_cycle(app.leads, jsonb); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb) RETURNS numeric
+    LANGUAGE sql STABLE
+    AS $$
+    select coalesce(sum(extract(epoch from greatest(
+        least(
+            coalesce(h.end_at, 'infinity'::timestamptz),
+            h.start_at + make_interval(days => (p_hold_max_days ->> h.reason)::integer)
+        ) - greatest(h.start_at, p_lead.anchor_at),
+        interval '0'
+    ))), 0) / 86400
+    from app.holds as h
+    where h.lead_id = p_lead.id and h.assignment_id = p_lead.assignment_id and h.state = 'APPROVED'
+$$;
+
+--
+-- Name: FUNCTION held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb) IS 'Days the approved holds of the lead''s current cycle stop (or may stop) the clock.';
 
 --
 -- Name: hold_for_action(uuid); Type: FUNCTION; Schema: app; Owner: -
@@ -4999,6 +5753,34 @@ $$;
 COMMENT ON FUNCTION app.rep_can_read(p_lead_id uuid) IS 'True when the calling rep owns or collaborates on the lead and it is ACTIVE or GRACE.';
 
 --
+-- Name: rep_hold_needs_approval(app.leads, text, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.rep_hold_needs_approval(p_lead app.leads, p_reason text, p_start_at timestamp with time zone, p_end_at timestamp with time zone) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    select
+        p_reason not like 'FFZ\_%'
+        or app.held_days_in_cycle(p_lead, c.hold_max_days)
+        + extract(epoch from greatest(
+            least(
+                coalesce(p_end_at, 'infinity'::timestamptz),
+                p_start_at + make_interval(days => coalesce((c.hold_max_days ->> p_reason)::integer, 0))
+            ) - greatest(p_start_at, p_lead.anchor_at),
+            interval '0'
+        )) / 86400
+        > (app.effective_setting('lead.protection.hold.maxDaysPerCycle', p_lead.tenant_id, null, null) #>> '{}')::numeric
+    from app.protection_configs as c
+    where c.tenant_id = p_lead.tenant_id
+$$;
+
+--
+-- Name: FUNCTION rep_hold_needs_approval(p_lead app.leads, p_reason text, p_start_at timestamp with time zone, p_end_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.rep_hold_needs_approval(p_lead app.leads, p_reason text, p_start_at timestamp with time zone, p_end_at timestamp with time zone) IS 'True when a rep''s hold must wait for a manager (its reason, or the held-days cap of the cycle).';
+
+--
 -- Name: rep_owns_live_lead(uuid); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -5140,6 +5922,50 @@ $$;
 COMMENT ON FUNCTION app.tg_api_view__read_only() IS 'Refuses INSERT, UPDATE and DELETE on api views.';
 
 --
+-- Name: tg_holds__guard(); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.tg_holds__guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    v_lead app.leads;
+begin
+    if current_user::text not in ('sales_rep', 'sales_manager', 'auditor', 'tenant_admin') then
+        return new;
+    end if;
+    if tg_op = 'INSERT' then
+        if new.decided_by is distinct from (case when new.state = 'APPROVED' then app.current_user_id() end) then
+            perform app.raise_error('FP102', 403, 'A hold is decided by the caller only.', 'decided_by');
+        end if;
+        if current_user::text = 'sales_rep' and new.state = 'APPROVED' then
+            select l.* into v_lead from app.leads as l where l.id = new.lead_id;
+            if app.rep_hold_needs_approval(v_lead, new.reason, new.start_at, new.end_at) then
+                perform app.raise_error('FP102', 403, 'This hold needs a manager''s approval.', 'state');
+            end if;
+        end if;
+        return new;
+    end if;
+    if old.end_at is not null and (new.end_at is null or new.end_at > old.end_at) then
+        perform app.raise_error('FP517', 409, 'The hold has already ended.', 'hold_id');
+    end if;
+    if new.state is distinct from old.state and old.state <> 'PENDING' then
+        perform app.raise_error('FP518', 409, format('The hold was already %s.', lower(old.state)), 'hold_id');
+    end if;
+    if new.decided_by is distinct from old.decided_by and new.decided_by is distinct from app.current_user_id() then
+        perform app.raise_error('FP102', 403, 'A hold is decided by the caller only.', 'decided_by');
+    end if;
+    return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_holds__guard(); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.tg_holds__guard() IS 'Refuses hold changes the api functions never make: reopening an ended hold, changing a decision, a decider other than the caller, a rep''s approval beyond the rules.';
+
+--
 -- Name: tg_settings_values__validate(); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -5158,6 +5984,17 @@ begin
     if v_error is not null then
         perform app.raise_error('FP203', 400, v_error || '.', 'value');
     end if;
+    -- an organisation or user value is for one of the value's own tenant, however it is written
+    if new.scope = 'org' and not exists (
+        select from app.orgs as o where o.id = new.target_id and o.tenant_id = new.tenant_id
+    ) then
+        perform app.raise_error('FP204', 404, 'target_id is not an organisation of your tenant.', 'target_id');
+    end if;
+    if new.scope = 'user' and not exists (
+        select from app.users as u where u.id = new.target_id and u.tenant_id = new.tenant_id
+    ) then
+        perform app.raise_error('FP204', 404, 'target_id is not a user of your tenant.', 'target_id');
+    end if;
     return new;
 end
 $$;
@@ -5166,7 +6003,7 @@ $$;
 -- Name: FUNCTION tg_settings_values__validate(); Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON FUNCTION app.tg_settings_values__validate() IS 'Validates a stored setting against its key''s schema and allowed scopes.';
+COMMENT ON FUNCTION app.tg_settings_values__validate() IS 'Validates a stored setting against its key''s schema and allowed scopes, and that an org or user value targets an organisation or user of its own tenant.';
 
 --
 -- Name: visible_phase(uuid); Type: FUNCTION; Schema: app; Owner: -
@@ -5641,15 +6478,26 @@ begin
             app.effective_setting(
                 'lead.protection.reminder.channels', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
             ) as channels,
+            (n.facts ->> 'owner_org_id')::uuid as owner_org_id,
             case
                 when n.kind = 'ESCALATION' then array['tenant_admin']
                 when n.kind in ('REMINDER', 'EXPIRED') then array(select jsonb_array_elements_text(
-                    app.effective_setting(
-                        'lead.protection.notify.roles', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
-                    )
+                    app.effective_setting('lead.protection.notify.roles', n.tenant_id, null, null)
                 ))
                 else array[]::text[]
-            end as roles
+            end as tenant_roles,
+            case
+                when n.kind in ('REMINDER', 'EXPIRED') then array(
+                    select jsonb_array_elements_text(app.effective_setting(
+                        'lead.protection.notify.roles', n.tenant_id, (n.facts ->> 'owner_org_id')::uuid, null
+                    ))
+                    except
+                    select jsonb_array_elements_text(
+                        app.effective_setting('lead.protection.notify.roles', n.tenant_id, null, null)
+                    )
+                )
+                else array[]::text[]
+            end as org_roles
         from app.protection_notices as n
         where n.delivered_at is null
     ),
@@ -5663,13 +6511,19 @@ begin
         inner join app.users as u on p.owner_id = u.id
         where u.active and p.kind <> 'ESCALATION'
         union all
-        -- ... and everybody else of the tenant with one of the roles
+        -- ... and everybody else with one of the roles: of the tenant, or of the owner's organisation
         select
             p.notice_id, p.tenant_id, p.lead_id, p.kind, p.facts, p.channels, u.id, u.email,
             u.display_name, u.role
         from pending as p
-        inner join app.users as u on p.tenant_id = u.tenant_id and u.role = any(p.roles)
-        where u.active and (p.kind = 'ESCALATION' or u.id is distinct from p.owner_id)
+        inner join app.users as u
+            on
+                p.tenant_id = u.tenant_id
+                and (u.role = any(p.tenant_roles) or (u.role = any(p.org_roles) and u.org_id = p.owner_org_id))
+        where
+            u.active
+            and u.role <> 'sales_rep'
+            and (p.kind = 'ESCALATION' or u.id is distinct from p.owner_id)
     ),
 
     in_app as (
@@ -5730,13 +6584,16 @@ COMMENT ON FUNCTION app_private.deliver_notices() IS 'Fans every undelivered pro
 -- Name: duplicate_of(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) RETURNS TABLE(lead_id uuid, owner_id uuid, status text, expires_at timestamp with time zone)
+CREATE FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) RETURNS TABLE(lead_id uuid, is_mine boolean, status text, expires_at timestamp with time zone)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
     select
-        l.id,
-        l.owner_id,
+        case
+            when app.current_web_role() <> 'sales_rep' or l.owner_id is not distinct from app.current_user_id()
+                or app.lead_status(l, c, app.now()) in ('UNASSIGNED', 'EXPIRED') then l.id
+        end,
+        l.owner_id is not distinct from app.current_user_id(),
         app.lead_status(l, c, app.now()),
         (select d.expires_at from app.lead_deadlines(l, c, app.now()) as d)
     from app.leads as l
@@ -5750,7 +6607,7 @@ $$;
 -- Name: FUNCTION duplicate_of(p_dup_key text, p_vat_key text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) IS 'The lead of the caller''s tenant with the same duplicate key or VAT id, with its status.';
+COMMENT ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) IS 'The lead of the caller''s tenant with the same duplicate key or VAT id, with its status; never its owner, and for a rep no id of another rep''s protected lead.';
 
 --
 -- Name: escalate_extension_requests(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -6776,16 +7633,34 @@ COMMENT ON FUNCTION app_private.run_job(p_job text) IS 'Runs one scheduled job a
 -- Name: similar_leads(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.similar_leads(p_name_key text, p_area text) RETURNS TABLE(id uuid, company_name text, postal_code text, city text, similarity real, owner_id uuid, status text)
+CREATE FUNCTION app_private.similar_leads(p_name_key text, p_area text) RETURNS TABLE(id uuid, company_name text, postal_code text, city text, similarity real, status text)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
+    -- Another rep's protected lead is reported without its id and as PROTECTED: the rep learns that
+    -- the company is taken, not by whom, and cannot open it.
     select
-        l.id, l.company_name, l.postal_code, l.city,
-        extensions.similarity(l.name_key, p_name_key),
-        l.owner_id,
-        app.lead_status(l, c, app.now())
-    from app.leads as l
+        case
+            when app.current_web_role() = 'sales_rep' and s.status in ('ACTIVE', 'GRACE') and not s.readable then null
+            else s.id
+        end,
+        s.company_name, s.postal_code, s.city, s.similarity,
+        case
+            when app.current_web_role() = 'sales_rep' and s.status in ('ACTIVE', 'GRACE') and not s.mine
+                then 'PROTECTED'
+            else s.status
+        end
+    from (
+        select
+            l.id, l.company_name, l.postal_code, l.city,
+            extensions.similarity(l.name_key, p_name_key) as similarity,
+            app.lead_status(l, c, app.now()) as status,
+            l.owner_id is not distinct from app.current_user_id() as mine,
+            l.owner_id is not distinct from app.current_user_id()
+            or exists (
+                select from app.collaborators as co where co.lead_id = l.id and co.user_id = app.current_user_id()
+            ) as readable
+        from app.leads as l
     inner join app.protection_configs as c on c.tenant_id = l.tenant_id
     where
         l.tenant_id = app.current_tenant_id()
@@ -6793,8 +7668,10 @@ CREATE FUNCTION app_private.similar_leads(p_name_key text, p_area text) RETURNS 
         and l.name_key operator(extensions.%) p_name_key
         and extensions.similarity(l.name_key, p_name_key) >= 0.6
         and left(app.normalize_postal_code(l.postal_code), 2) = p_area
-    order by 5 desc, l.company_name
-    limit 20
+        order by 5 desc, l.company_name
+        limit 20
+    ) as s
+    order by s.similarity desc, s.company_name
 $$;
 
 --
@@ -7357,6 +8234,17 @@ begin
             new.tenant_id, 'user.deactivated', 'user', new.id, null,
             jsonb_build_object('active', true), jsonb_build_object('active', false)
         );
+    elsif not old.active and new.active then
+        perform app_private.audit(
+            new.tenant_id, 'user.reactivated', 'user', new.id, null,
+            jsonb_build_object('active', false), jsonb_build_object('active', true)
+        );
+    end if;
+    if tg_op = 'UPDATE' and new.display_name is distinct from old.display_name then
+        perform app_private.audit(
+            new.tenant_id, 'user.renamed', 'user', new.id, null,
+            jsonb_build_object('display_name', old.display_name), jsonb_build_object('display_name', new.display_name)
+        );
     end if;
     return null;
 end
@@ -7366,7 +8254,7 @@ $$;
 -- Name: FUNCTION tg_users__audit(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tg_users__audit() IS 'Audits user creation and deactivation.';
+COMMENT ON FUNCTION app_private.tg_users__audit() IS 'Audits user creation, deactivation, reactivation and renaming, however they are made.';
 
 --
 -- Name: token_claims(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7450,210 +8338,6 @@ $$;
 COMMENT ON FUNCTION app_private.write_audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) IS 'Appends one audit entry; the actor is the caller, or nobody (the system) when p_as_system.';
 
 --
--- Name: audit_log; Type: TABLE; Schema: app; Owner: -
---
-
-CREATE TABLE app.audit_log (
-    id bigint NOT NULL,
-    tenant_id uuid NOT NULL,
-    occurred_at timestamp with time zone DEFAULT app.now() NOT NULL,
-    actor_id uuid,
-    actor_role text,
-    action text NOT NULL,
-    entity_type text NOT NULL,
-    entity_id uuid,
-    lead_id uuid,
-    before jsonb,
-    after jsonb,
-    reason text,
-    request_id text,
-    CONSTRAINT audit_log_action_format CHECK ((action ~ '^[a-z_]+\.[a-z_]+$'::text)),
-    CONSTRAINT audit_log_reason_length CHECK ((char_length(reason) <= 2000)),
-    CONSTRAINT audit_log_request_id_length CHECK ((char_length(request_id) <= 200))
-);
-
---
--- Name: TABLE audit_log; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON TABLE app.audit_log IS 'Append-only record of every protection decision and settings change. No runtime role may update or delete a row (no privilege, and a trigger refuses it even for the owner).';
-
---
--- Name: COLUMN audit_log.id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.id IS 'Monotonic id: the order rows were written.';
-
---
--- Name: COLUMN audit_log.tenant_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.tenant_id IS 'Tenant the entry belongs to.';
-
---
--- Name: COLUMN audit_log.occurred_at; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.occurred_at IS 'When the change happened (app.now()).';
-
---
--- Name: COLUMN audit_log.actor_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.actor_id IS 'The user who acted; null when the system (a job) acted.';
-
---
--- Name: COLUMN audit_log.actor_role; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.actor_role IS 'The actor''s web role at the time, or null for the system.';
-
---
--- Name: COLUMN audit_log.action; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.action IS 'What happened, e.g. lead.registered, lead.hold_added, settings.changed.';
-
---
--- Name: COLUMN audit_log.entity_type; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.entity_type IS 'Kind of entity changed: lead, hold, extension_request, setting, ...';
-
---
--- Name: COLUMN audit_log.entity_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.entity_id IS 'Id of the entity changed (null for settings).';
-
---
--- Name: COLUMN audit_log.lead_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.lead_id IS 'The lead concerned, for visibility (a rep sees entries of leads they read).';
-
---
--- Name: COLUMN audit_log.before; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.before IS 'State before the change (JSON), or null.';
-
---
--- Name: COLUMN audit_log.after; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.after IS 'State after the change (JSON), or null.';
-
---
--- Name: COLUMN audit_log.reason; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.reason IS 'Reason given by the actor, where the action requires one.';
-
---
--- Name: COLUMN audit_log.request_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.audit_log.request_id IS 'X-Request-Id of the HTTP request that caused it, when known.';
-
---
--- Name: audit_log; Type: VIEW; Schema: api; Owner: -
---
-
-CREATE VIEW api.audit_log WITH (security_invoker='true') AS
- SELECT a.id,
-    a.occurred_at,
-    a.actor_id,
-    a.actor_role,
-    a.action,
-    a.entity_type,
-    a.entity_id,
-    a.lead_id,
-    a.before,
-    a.after,
-    a.reason,
-    a.request_id
-   FROM app.audit_log a;
-
---
--- Name: VIEW audit_log; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON VIEW api.audit_log IS 'Audit entries: the whole tenant for managers, auditors and admins; a rep''s readable leads.';
-
---
--- Name: COLUMN audit_log.id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.id IS 'Entry id (write order).';
-
---
--- Name: COLUMN audit_log.occurred_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.occurred_at IS 'When.';
-
---
--- Name: COLUMN audit_log.actor_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.actor_id IS 'Who acted (null: the system).';
-
---
--- Name: COLUMN audit_log.actor_role; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.actor_role IS 'Their role then.';
-
---
--- Name: COLUMN audit_log.action; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.action IS 'What happened.';
-
---
--- Name: COLUMN audit_log.entity_type; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.entity_type IS 'Kind of entity.';
-
---
--- Name: COLUMN audit_log.entity_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.entity_id IS 'Entity id.';
-
---
--- Name: COLUMN audit_log.lead_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.lead_id IS 'Lead concerned.';
-
---
--- Name: COLUMN audit_log.before; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.before IS 'State before.';
-
---
--- Name: COLUMN audit_log.after; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.after IS 'State after.';
-
---
--- Name: COLUMN audit_log.reason; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.reason IS 'Reason given.';
-
---
--- Name: COLUMN audit_log.request_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.audit_log.request_id IS 'Request id of the HTTP call.';
-
---
 -- Name: lead_pool; Type: VIEW; Schema: api; Owner: -
 --
 
@@ -7708,177 +8392,6 @@ COMMENT ON COLUMN api.lead_pool.status IS 'UNASSIGNED or EXPIRED.';
 --
 
 COMMENT ON COLUMN api.lead_pool.released_at IS 'When it was last released (null if never owned or not yet released).';
-
---
--- Name: notifications; Type: TABLE; Schema: app; Owner: -
---
-
-CREATE TABLE app.notifications (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    tenant_id uuid NOT NULL,
-    user_id uuid NOT NULL,
-    kind text NOT NULL,
-    lead_id uuid,
-    subject text NOT NULL,
-    body text NOT NULL,
-    dedupe_key text,
-    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
-    read_at timestamp with time zone,
-    channel text DEFAULT 'INAPP'::text NOT NULL,
-    CONSTRAINT notifications_body_length CHECK ((char_length(body) <= 10000)),
-    CONSTRAINT notifications_channel_known CHECK ((channel = ANY (ARRAY['INAPP'::text, 'TASK'::text]))),
-    CONSTRAINT notifications_dedupe_key_length CHECK ((char_length(dedupe_key) <= 300)),
-    CONSTRAINT notifications_kind_format CHECK ((kind ~ '^[A-Z][A-Z_]{1,39}$'::text)),
-    CONSTRAINT notifications_subject_length CHECK (((char_length(subject) >= 1) AND (char_length(subject) <= 300)))
-);
-
---
--- Name: TABLE notifications; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON TABLE app.notifications IS 'Notices for users (WARNING, REMINDER, EXPIRED, ESCALATION, HOLD_PENDING, EXTENSION_REQUESTED, ...).';
-
---
--- Name: COLUMN notifications.id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.id IS 'Notification id.';
-
---
--- Name: COLUMN notifications.tenant_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.tenant_id IS 'Tenant.';
-
---
--- Name: COLUMN notifications.user_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.user_id IS 'Recipient.';
-
---
--- Name: COLUMN notifications.kind; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.kind IS 'What it is about.';
-
---
--- Name: COLUMN notifications.lead_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.lead_id IS 'Lead concerned, if any.';
-
---
--- Name: COLUMN notifications.subject; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.subject IS 'Short subject (German).';
-
---
--- Name: COLUMN notifications.body; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.body IS 'Text (German).';
-
---
--- Name: COLUMN notifications.dedupe_key; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.dedupe_key IS 'Identifies the event, so the same notice is never created twice for the same recipient.';
-
---
--- Name: COLUMN notifications.created_at; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.created_at IS 'When.';
-
---
--- Name: COLUMN notifications.read_at; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.read_at IS 'When the recipient marked it read.';
-
---
--- Name: COLUMN notifications.channel; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.notifications.channel IS 'INAPP: a message in the UI; TASK: a follow-up task for the rep.';
-
---
--- Name: notifications; Type: VIEW; Schema: api; Owner: -
---
-
-CREATE VIEW api.notifications WITH (security_invoker='true') AS
- SELECT n.id,
-    n.user_id,
-    n.kind,
-    n.lead_id,
-    n.created_at,
-    n.read_at,
-    n.subject,
-    n.body,
-    n.channel
-   FROM app.notifications n;
-
---
--- Name: VIEW notifications; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON VIEW api.notifications IS 'The caller''s own notifications.';
-
---
--- Name: COLUMN notifications.id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.id IS 'Notification id.';
-
---
--- Name: COLUMN notifications.user_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.user_id IS 'Recipient (the caller).';
-
---
--- Name: COLUMN notifications.kind; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.kind IS 'WARNING, REMINDER, EXPIRED, ESCALATION, HOLD_PENDING, ...';
-
---
--- Name: COLUMN notifications.lead_id; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.lead_id IS 'Lead concerned.';
-
---
--- Name: COLUMN notifications.created_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.created_at IS 'When.';
-
---
--- Name: COLUMN notifications.read_at; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.read_at IS 'When it was marked read.';
-
---
--- Name: COLUMN notifications.subject; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.subject IS 'Subject.';
-
---
--- Name: COLUMN notifications.body; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.body IS 'Text.';
-
---
--- Name: COLUMN notifications.channel; Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON COLUMN api.notifications.channel IS 'INAPP or TASK.';
 
 --
 -- Name: products; Type: VIEW; Schema: api; Owner: -
@@ -8929,6 +9442,13 @@ ALTER TABLE ONLY app.sample_box_items
     ADD CONSTRAINT sample_box_items_pkey PRIMARY KEY (box_id, sku);
 
 --
+-- Name: sample_boxes sample_boxes_id_lead_key; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.sample_boxes
+    ADD CONSTRAINT sample_boxes_id_lead_key UNIQUE (id, lead_id);
+
+--
 -- Name: sample_boxes sample_boxes_pkey; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -8962,6 +9482,13 @@ ALTER TABLE ONLY app.tenants
 
 ALTER TABLE ONLY app.tenants
     ADD CONSTRAINT tenants_slug_key UNIQUE (slug);
+
+--
+-- Name: test_phases test_phases_id_lead_key; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.test_phases
+    ADD CONSTRAINT test_phases_id_lead_key UNIQUE (id, lead_id);
 
 --
 -- Name: test_phases test_phases_pkey; Type: CONSTRAINT; Schema: app; Owner: -
@@ -9111,7 +9638,7 @@ CREATE INDEX extension_requests_tenant_idx ON app.extension_requests USING btree
 -- Name: feedback_submissions_lead_idx; Type: INDEX; Schema: app; Owner: -
 --
 
-CREATE INDEX feedback_submissions_lead_idx ON app.feedback_submissions USING btree (lead_id);
+CREATE INDEX feedback_submissions_lead_idx ON app.feedback_submissions USING btree (lead_id, phase_id);
 
 --
 -- Name: feedback_submissions_phase_idx; Type: INDEX; Schema: app; Owner: -
@@ -9315,7 +9842,7 @@ CREATE INDEX notifications_user_idx ON app.notifications USING btree (user_id, c
 -- Name: product_feedback_lead_idx; Type: INDEX; Schema: app; Owner: -
 --
 
-CREATE INDEX product_feedback_lead_idx ON app.product_feedback USING btree (lead_id);
+CREATE INDEX product_feedback_lead_idx ON app.product_feedback USING btree (lead_id, phase_id);
 
 --
 -- Name: product_feedback_phase_idx; Type: INDEX; Schema: app; Owner: -
@@ -9387,7 +9914,7 @@ CREATE INDEX protection_overrides_tenant_idx ON app.protection_overrides USING b
 -- Name: sample_box_items_lead_idx; Type: INDEX; Schema: app; Owner: -
 --
 
-CREATE INDEX sample_box_items_lead_idx ON app.sample_box_items USING btree (lead_id);
+CREATE INDEX sample_box_items_lead_idx ON app.sample_box_items USING btree (lead_id, box_id);
 
 --
 -- Name: sample_box_items_product_idx; Type: INDEX; Schema: app; Owner: -
@@ -9417,7 +9944,7 @@ CREATE INDEX sample_boxes_tenant_idx ON app.sample_boxes USING btree (tenant_id)
 -- Name: settings_values_key_scope_target_key; Type: INDEX; Schema: app; Owner: -
 --
 
-CREATE UNIQUE INDEX settings_values_key_scope_target_key ON app.settings_values USING btree (key, scope, COALESCE(target_id, '00000000-0000-0000-0000-000000000000'::uuid));
+CREATE UNIQUE INDEX settings_values_key_scope_target_key ON app.settings_values USING btree (key, scope, COALESCE(tenant_id, '00000000-0000-0000-0000-000000000000'::uuid), COALESCE(target_id, '00000000-0000-0000-0000-000000000000'::uuid));
 
 --
 -- Name: settings_values_tenant_idx; Type: INDEX; Schema: app; Owner: -
@@ -9435,7 +9962,7 @@ CREATE INDEX settings_values_updated_by_idx ON app.settings_values USING btree (
 -- Name: test_phases_box_idx; Type: INDEX; Schema: app; Owner: -
 --
 
-CREATE INDEX test_phases_box_idx ON app.test_phases USING btree (box_id);
+CREATE INDEX test_phases_box_idx ON app.test_phases USING btree (box_id, lead_id);
 
 --
 -- Name: test_phases_created_by_idx; Type: INDEX; Schema: app; Owner: -
@@ -9459,7 +9986,7 @@ CREATE INDEX test_phases_tenant_idx ON app.test_phases USING btree (tenant_id);
 -- Name: test_results_lead_idx; Type: INDEX; Schema: app; Owner: -
 --
 
-CREATE INDEX test_results_lead_idx ON app.test_results USING btree (lead_id);
+CREATE INDEX test_results_lead_idx ON app.test_results USING btree (lead_id, phase_id);
 
 --
 -- Name: test_results_phase_sku_key; Type: INDEX; Schema: app; Owner: -
@@ -9519,7 +10046,7 @@ CREATE UNIQUE INDEX feedback_tokens_hash_key ON app_private.feedback_tokens USIN
 -- Name: feedback_tokens_lead_idx; Type: INDEX; Schema: app_private; Owner: -
 --
 
-CREATE INDEX feedback_tokens_lead_idx ON app_private.feedback_tokens USING btree (lead_id);
+CREATE INDEX feedback_tokens_lead_idx ON app_private.feedback_tokens USING btree (lead_id, phase_id);
 
 --
 -- Name: feedback_tokens_phase_idx; Type: INDEX; Schema: app_private; Owner: -
@@ -9654,6 +10181,12 @@ CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.user_
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.users FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
+-- Name: holds _050_guard; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _050_guard BEFORE INSERT OR UPDATE ON app.holds FOR EACH ROW EXECUTE FUNCTION app.tg_holds__guard();
+
+--
 -- Name: jobs _050_mail_texts; Type: TRIGGER; Schema: app; Owner: -
 --
 
@@ -9675,7 +10208,7 @@ CREATE TRIGGER _100_append_only BEFORE DELETE OR UPDATE ON app.audit_log FOR EAC
 -- Name: users _100_audit; Type: TRIGGER; Schema: app; Owner: -
 --
 
-CREATE TRIGGER _100_audit AFTER INSERT OR UPDATE OF active ON app.users FOR EACH ROW EXECUTE FUNCTION app_private.tg_users__audit();
+CREATE TRIGGER _100_audit AFTER INSERT OR UPDATE OF active, display_name ON app.users FOR EACH ROW EXECUTE FUNCTION app_private.tg_users__audit();
 
 --
 -- Name: tenants _100_create_config; Type: TRIGGER; Schema: app; Owner: -
@@ -9888,11 +10421,11 @@ ALTER TABLE ONLY app.feedback_submissions
     ADD CONSTRAINT feedback_submissions_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
 
 --
--- Name: feedback_submissions feedback_submissions_phase_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+-- Name: feedback_submissions feedback_submissions_phase_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
 ALTER TABLE ONLY app.feedback_submissions
-    ADD CONSTRAINT feedback_submissions_phase_id_fkey FOREIGN KEY (phase_id) REFERENCES app.test_phases(id) ON DELETE CASCADE;
+    ADD CONSTRAINT feedback_submissions_phase_fkey FOREIGN KEY (phase_id, lead_id) REFERENCES app.test_phases(id, lead_id) ON DELETE CASCADE;
 
 --
 -- Name: feedback_submissions feedback_submissions_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -10077,11 +10610,11 @@ ALTER TABLE ONLY app.product_feedback
     ADD CONSTRAINT product_feedback_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
 
 --
--- Name: product_feedback product_feedback_phase_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+-- Name: product_feedback product_feedback_phase_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
 ALTER TABLE ONLY app.product_feedback
-    ADD CONSTRAINT product_feedback_phase_id_fkey FOREIGN KEY (phase_id) REFERENCES app.test_phases(id) ON DELETE CASCADE;
+    ADD CONSTRAINT product_feedback_phase_fkey FOREIGN KEY (phase_id, lead_id) REFERENCES app.test_phases(id, lead_id) ON DELETE CASCADE;
 
 --
 -- Name: product_feedback product_feedback_product_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -10168,11 +10701,11 @@ ALTER TABLE ONLY app.protection_overrides
     ADD CONSTRAINT protection_overrides_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
--- Name: sample_box_items sample_box_items_box_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+-- Name: sample_box_items sample_box_items_box_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
 ALTER TABLE ONLY app.sample_box_items
-    ADD CONSTRAINT sample_box_items_box_id_fkey FOREIGN KEY (box_id) REFERENCES app.sample_boxes(id) ON DELETE CASCADE;
+    ADD CONSTRAINT sample_box_items_box_fkey FOREIGN KEY (box_id, lead_id) REFERENCES app.sample_boxes(id, lead_id) ON DELETE CASCADE;
 
 --
 -- Name: sample_box_items sample_box_items_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -10238,11 +10771,11 @@ ALTER TABLE ONLY app.settings_values
     ADD CONSTRAINT settings_values_updated_by_fkey FOREIGN KEY (updated_by) REFERENCES app.users(id) ON DELETE SET NULL;
 
 --
--- Name: test_phases test_phases_box_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+-- Name: test_phases test_phases_box_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
 ALTER TABLE ONLY app.test_phases
-    ADD CONSTRAINT test_phases_box_id_fkey FOREIGN KEY (box_id) REFERENCES app.sample_boxes(id) ON DELETE CASCADE;
+    ADD CONSTRAINT test_phases_box_fkey FOREIGN KEY (box_id, lead_id) REFERENCES app.sample_boxes(id, lead_id) ON DELETE CASCADE;
 
 --
 -- Name: test_phases test_phases_created_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -10273,11 +10806,11 @@ ALTER TABLE ONLY app.test_results
     ADD CONSTRAINT test_results_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
 
 --
--- Name: test_results test_results_phase_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+-- Name: test_results test_results_phase_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
 ALTER TABLE ONLY app.test_results
-    ADD CONSTRAINT test_results_phase_id_fkey FOREIGN KEY (phase_id) REFERENCES app.test_phases(id) ON DELETE CASCADE;
+    ADD CONSTRAINT test_results_phase_fkey FOREIGN KEY (phase_id, lead_id) REFERENCES app.test_phases(id, lead_id) ON DELETE CASCADE;
 
 --
 -- Name: test_results test_results_product_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -10329,11 +10862,11 @@ ALTER TABLE ONLY app_private.feedback_tokens
     ADD CONSTRAINT feedback_tokens_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
 
 --
--- Name: feedback_tokens feedback_tokens_phase_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+-- Name: feedback_tokens feedback_tokens_phase_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
 --
 
 ALTER TABLE ONLY app_private.feedback_tokens
-    ADD CONSTRAINT feedback_tokens_phase_id_fkey FOREIGN KEY (phase_id) REFERENCES app.test_phases(id) ON DELETE CASCADE;
+    ADD CONSTRAINT feedback_tokens_phase_fkey FOREIGN KEY (phase_id, lead_id) REFERENCES app.test_phases(id, lead_id) ON DELETE CASCADE;
 
 --
 -- Name: feedback_tokens feedback_tokens_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
@@ -11619,6 +12152,28 @@ GRANT ALL ON TYPE app.test_phase_link TO auditor;
 GRANT ALL ON TYPE app.test_phase_link TO tenant_admin;
 
 --
+-- Name: FUNCTION normalize_company_name(p_name text); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.normalize_company_name(p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO sales_rep;
+GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO sales_manager;
+GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO auditor;
+GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO tenant_admin;
+GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO svc_jobs;
+
+--
+-- Name: FUNCTION normalize_postal_code(p_postal_code text); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO sales_rep;
+GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO sales_manager;
+GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO auditor;
+GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO tenant_admin;
+GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO svc_jobs;
+
+--
 -- Name: FUNCTION now(); Type: ACL; Schema: app; Owner: -
 --
 
@@ -11629,6 +12184,253 @@ GRANT ALL ON FUNCTION app.now() TO auditor;
 GRANT ALL ON FUNCTION app.now() TO tenant_admin;
 GRANT ALL ON FUNCTION app.now() TO svc_api;
 GRANT ALL ON FUNCTION app.now() TO svc_jobs;
+
+--
+-- Name: FUNCTION protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO auditor;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO tenant_admin;
+GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO svc_jobs;
+
+--
+-- Name: TABLE activities; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.activities TO sales_rep;
+GRANT SELECT ON TABLE app.activities TO sales_manager;
+GRANT SELECT ON TABLE app.activities TO auditor;
+GRANT SELECT ON TABLE app.activities TO tenant_admin;
+
+--
+-- Name: COLUMN activities.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.assignment_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(assignment_id) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.kind; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(kind) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.occurred_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(occurred_at) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.note; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(note) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: COLUMN activities.created_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(created_by) ON TABLE app.activities TO sales_rep;
+
+--
+-- Name: TABLE activity_kinds; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.activity_kinds TO sales_rep;
+GRANT SELECT ON TABLE app.activity_kinds TO sales_manager;
+GRANT SELECT ON TABLE app.activity_kinds TO auditor;
+GRANT SELECT ON TABLE app.activity_kinds TO tenant_admin;
+
+--
+-- Name: COLUMN activity_kinds.counts_as_progress; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(counts_as_progress) ON TABLE app.activity_kinds TO tenant_admin;
+
+--
+-- Name: TABLE activities; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.activities TO sales_rep;
+GRANT SELECT ON TABLE api.activities TO sales_manager;
+GRANT SELECT ON TABLE api.activities TO auditor;
+GRANT SELECT ON TABLE api.activities TO tenant_admin;
+
+--
+-- Name: TABLE lead_details; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.lead_details TO sales_rep;
+GRANT SELECT ON TABLE app.lead_details TO sales_manager;
+GRANT SELECT ON TABLE app.lead_details TO auditor;
+GRANT SELECT ON TABLE app.lead_details TO tenant_admin;
+
+--
+-- Name: COLUMN lead_details.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(lead_id) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(tenant_id) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.street; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(street) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(street) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.country; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(country) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(country) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.vat_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(vat_id) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(vat_id) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.contact_name; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(contact_name) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(contact_name) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.contact_email; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(contact_email) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(contact_email) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.contact_phone; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(contact_phone) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(contact_phone) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: COLUMN lead_details.notes; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(notes) ON TABLE app.lead_details TO sales_rep;
+GRANT INSERT(notes) ON TABLE app.lead_details TO sales_manager;
+
+--
+-- Name: TABLE leads; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.leads TO sales_rep;
+GRANT SELECT ON TABLE app.leads TO sales_manager;
+GRANT SELECT ON TABLE app.leads TO auditor;
+GRANT SELECT ON TABLE app.leads TO tenant_admin;
+
+--
+-- Name: COLUMN leads.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(tenant_id) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: COLUMN leads.company_name; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(company_name) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(company_name) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: COLUMN leads.postal_code; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(postal_code) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(postal_code) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: COLUMN leads.city; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(city) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(city) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: COLUMN leads.vat_key; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(vat_key) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(vat_key) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: COLUMN leads.created_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(created_by) ON TABLE app.leads TO sales_rep;
+GRANT INSERT(created_by) ON TABLE app.leads TO sales_manager;
+
+--
+-- Name: TABLE protection_configs; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.protection_configs TO sales_rep;
+GRANT SELECT ON TABLE app.protection_configs TO sales_manager;
+GRANT SELECT ON TABLE app.protection_configs TO auditor;
+GRANT SELECT ON TABLE app.protection_configs TO tenant_admin;
+GRANT SELECT ON TABLE app.protection_configs TO svc_jobs;
+
+--
+-- Name: TABLE lead_overview; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.lead_overview TO sales_rep;
+GRANT SELECT ON TABLE app.lead_overview TO sales_manager;
+GRANT SELECT ON TABLE app.lead_overview TO auditor;
+GRANT SELECT ON TABLE app.lead_overview TO tenant_admin;
+
+--
+-- Name: TABLE leads; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.leads TO sales_rep;
+GRANT SELECT ON TABLE api.leads TO sales_manager;
+GRANT SELECT ON TABLE api.leads TO auditor;
+GRANT SELECT ON TABLE api.leads TO tenant_admin;
+
+--
+-- Name: FUNCTION activities(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.activities(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.activities(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.activities(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.activities(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.activities(api.leads) TO tenant_admin;
 
 --
 -- Name: TABLE collaborators; Type: ACL; Schema: app; Owner: -
@@ -11805,107 +12607,32 @@ GRANT ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp
 GRANT ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) TO tenant_admin;
 
 --
--- Name: FUNCTION normalize_company_name(p_name text); Type: ACL; Schema: app; Owner: -
+-- Name: TABLE audit_log; Type: ACL; Schema: app; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app.normalize_company_name(p_name text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO sales_rep;
-GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO sales_manager;
-GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO auditor;
-GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO tenant_admin;
-GRANT ALL ON FUNCTION app.normalize_company_name(p_name text) TO svc_jobs;
+GRANT SELECT ON TABLE app.audit_log TO sales_rep;
+GRANT SELECT ON TABLE app.audit_log TO sales_manager;
+GRANT SELECT ON TABLE app.audit_log TO auditor;
+GRANT SELECT ON TABLE app.audit_log TO tenant_admin;
 
 --
--- Name: FUNCTION normalize_postal_code(p_postal_code text); Type: ACL; Schema: app; Owner: -
+-- Name: TABLE audit_log; Type: ACL; Schema: api; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO sales_rep;
-GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO sales_manager;
-GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO auditor;
-GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO tenant_admin;
-GRANT ALL ON FUNCTION app.normalize_postal_code(p_postal_code text) TO svc_jobs;
+GRANT SELECT ON TABLE api.audit_log TO sales_rep;
+GRANT SELECT ON TABLE api.audit_log TO sales_manager;
+GRANT SELECT ON TABLE api.audit_log TO auditor;
+GRANT SELECT ON TABLE api.audit_log TO tenant_admin;
 
 --
--- Name: FUNCTION protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION audit_log(api.leads); Type: ACL; Schema: api; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO sales_rep;
-GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO sales_manager;
-GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO auditor;
-GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO tenant_admin;
-GRANT ALL ON FUNCTION app.protection_deadlines(p_registered_at timestamp with time zone, p_anchor_at timestamp with time zone, p_held_since_anchor interval, p_held_since_registration interval, p_hold_start timestamp with time zone, p_hold_end timestamp with time zone, p_hold_reason text, p_extension_days integer, p_override_until timestamp with time zone, p_timezone text, p_progress_days integer, p_warning_days integer, p_grace_days integer, p_base_months integer, p_mode text, p_hold_max_days jsonb, p_at timestamp with time zone) TO svc_jobs;
-
---
--- Name: TABLE leads; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.leads TO sales_rep;
-GRANT SELECT ON TABLE app.leads TO sales_manager;
-GRANT SELECT ON TABLE app.leads TO auditor;
-GRANT SELECT ON TABLE app.leads TO tenant_admin;
-
---
--- Name: COLUMN leads.tenant_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(tenant_id) ON TABLE app.leads TO sales_rep;
-GRANT INSERT(tenant_id) ON TABLE app.leads TO sales_manager;
-
---
--- Name: COLUMN leads.company_name; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(company_name) ON TABLE app.leads TO sales_rep;
-GRANT INSERT(company_name) ON TABLE app.leads TO sales_manager;
-
---
--- Name: COLUMN leads.postal_code; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(postal_code) ON TABLE app.leads TO sales_rep;
-GRANT INSERT(postal_code) ON TABLE app.leads TO sales_manager;
-
---
--- Name: COLUMN leads.city; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(city) ON TABLE app.leads TO sales_rep;
-GRANT INSERT(city) ON TABLE app.leads TO sales_manager;
-
---
--- Name: COLUMN leads.vat_key; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(vat_key) ON TABLE app.leads TO sales_rep;
-GRANT INSERT(vat_key) ON TABLE app.leads TO sales_manager;
-
---
--- Name: COLUMN leads.created_by; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(created_by) ON TABLE app.leads TO sales_rep;
-GRANT INSERT(created_by) ON TABLE app.leads TO sales_manager;
-
---
--- Name: TABLE protection_configs; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.protection_configs TO sales_rep;
-GRANT SELECT ON TABLE app.protection_configs TO sales_manager;
-GRANT SELECT ON TABLE app.protection_configs TO auditor;
-GRANT SELECT ON TABLE app.protection_configs TO tenant_admin;
-GRANT SELECT ON TABLE app.protection_configs TO svc_jobs;
-
---
--- Name: TABLE lead_overview; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.lead_overview TO sales_rep;
-GRANT SELECT ON TABLE app.lead_overview TO sales_manager;
-GRANT SELECT ON TABLE app.lead_overview TO auditor;
-GRANT SELECT ON TABLE app.lead_overview TO tenant_admin;
+REVOKE ALL ON FUNCTION api.audit_log(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.audit_log(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.audit_log(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.audit_log(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.audit_log(api.leads) TO tenant_admin;
 
 --
 -- Name: TABLE lead_protection; Type: ACL; Schema: api; Owner: -
@@ -11935,6 +12662,16 @@ GRANT ALL ON FUNCTION api.claim_lead(lead_id uuid) TO sales_rep;
 GRANT ALL ON FUNCTION api.claim_lead(lead_id uuid) TO sales_manager;
 GRANT ALL ON FUNCTION api.claim_lead(lead_id uuid) TO auditor;
 GRANT ALL ON FUNCTION api.claim_lead(lead_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION collaborators(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.collaborators(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.collaborators(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.collaborators(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.collaborators(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.collaborators(api.leads) TO tenant_admin;
 
 --
 -- Name: TABLE products; Type: ACL; Schema: app; Owner: -
@@ -12274,6 +13011,16 @@ GRANT ALL ON FUNCTION api.expire_now(lead_id uuid, reason text) TO auditor;
 GRANT ALL ON FUNCTION api.expire_now(lead_id uuid, reason text) TO tenant_admin;
 
 --
+-- Name: FUNCTION extension_requests(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.extension_requests(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.extension_requests(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.extension_requests(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.extension_requests(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.extension_requests(api.leads) TO tenant_admin;
+
+--
 -- Name: FUNCTION find_similar_leads(company_name text, postal_code text); Type: ACL; Schema: api; Owner: -
 --
 
@@ -12284,89 +13031,121 @@ GRANT ALL ON FUNCTION api.find_similar_leads(company_name text, postal_code text
 GRANT ALL ON FUNCTION api.find_similar_leads(company_name text, postal_code text) TO tenant_admin;
 
 --
--- Name: TABLE activities; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION holds(api.leads); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT SELECT ON TABLE app.activities TO sales_rep;
-GRANT SELECT ON TABLE app.activities TO sales_manager;
-GRANT SELECT ON TABLE app.activities TO auditor;
-GRANT SELECT ON TABLE app.activities TO tenant_admin;
+REVOKE ALL ON FUNCTION api.holds(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.holds(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.holds(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.holds(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.holds(api.leads) TO tenant_admin;
 
 --
--- Name: COLUMN activities.tenant_id; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION lead_protection(api.leads); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT INSERT(tenant_id) ON TABLE app.activities TO sales_rep;
+REVOKE ALL ON FUNCTION api.lead_protection(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.lead_protection(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.lead_protection(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.lead_protection(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.lead_protection(api.leads) TO tenant_admin;
 
 --
--- Name: COLUMN activities.lead_id; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION leads(api.activities); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT INSERT(lead_id) ON TABLE app.activities TO sales_rep;
+REVOKE ALL ON FUNCTION api.leads(api.activities) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.activities) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.activities) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.activities) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.activities) TO tenant_admin;
 
 --
--- Name: COLUMN activities.assignment_id; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION leads(api.audit_log); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT INSERT(assignment_id) ON TABLE app.activities TO sales_rep;
+REVOKE ALL ON FUNCTION api.leads(api.audit_log) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.audit_log) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.audit_log) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.audit_log) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.audit_log) TO tenant_admin;
 
 --
--- Name: COLUMN activities.kind; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION leads(api.collaborators); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT INSERT(kind) ON TABLE app.activities TO sales_rep;
+REVOKE ALL ON FUNCTION api.leads(api.collaborators) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.collaborators) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.collaborators) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.collaborators) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.collaborators) TO tenant_admin;
 
 --
--- Name: COLUMN activities.occurred_at; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION leads(api.extension_requests); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT INSERT(occurred_at) ON TABLE app.activities TO sales_rep;
+REVOKE ALL ON FUNCTION api.leads(api.extension_requests) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.extension_requests) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.extension_requests) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.extension_requests) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.extension_requests) TO tenant_admin;
 
 --
--- Name: COLUMN activities.note; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION leads(api.holds); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT INSERT(note) ON TABLE app.activities TO sales_rep;
+REVOKE ALL ON FUNCTION api.leads(api.holds) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.holds) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.holds) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.holds) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.holds) TO tenant_admin;
 
 --
--- Name: COLUMN activities.created_by; Type: ACL; Schema: app; Owner: -
+-- Name: FUNCTION leads(api.lead_protection); Type: ACL; Schema: api; Owner: -
 --
 
-GRANT INSERT(created_by) ON TABLE app.activities TO sales_rep;
+REVOKE ALL ON FUNCTION api.leads(api.lead_protection) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.lead_protection) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.lead_protection) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.lead_protection) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.lead_protection) TO tenant_admin;
 
 --
--- Name: TABLE activity_kinds; Type: ACL; Schema: app; Owner: -
+-- Name: TABLE notifications; Type: ACL; Schema: app; Owner: -
 --
 
-GRANT SELECT ON TABLE app.activity_kinds TO sales_rep;
-GRANT SELECT ON TABLE app.activity_kinds TO sales_manager;
-GRANT SELECT ON TABLE app.activity_kinds TO auditor;
-GRANT SELECT ON TABLE app.activity_kinds TO tenant_admin;
+GRANT SELECT ON TABLE app.notifications TO sales_rep;
+GRANT SELECT ON TABLE app.notifications TO sales_manager;
+GRANT SELECT ON TABLE app.notifications TO auditor;
+GRANT SELECT ON TABLE app.notifications TO tenant_admin;
 
 --
--- Name: COLUMN activity_kinds.counts_as_progress; Type: ACL; Schema: app; Owner: -
+-- Name: COLUMN notifications.read_at; Type: ACL; Schema: app; Owner: -
 --
 
-GRANT UPDATE(counts_as_progress) ON TABLE app.activity_kinds TO tenant_admin;
+GRANT UPDATE(read_at) ON TABLE app.notifications TO sales_rep;
+GRANT UPDATE(read_at) ON TABLE app.notifications TO sales_manager;
+GRANT UPDATE(read_at) ON TABLE app.notifications TO auditor;
+GRANT UPDATE(read_at) ON TABLE app.notifications TO tenant_admin;
 
 --
--- Name: TABLE activities; Type: ACL; Schema: api; Owner: -
+-- Name: TABLE notifications; Type: ACL; Schema: api; Owner: -
 --
 
-GRANT SELECT ON TABLE api.activities TO sales_rep;
-GRANT SELECT ON TABLE api.activities TO sales_manager;
-GRANT SELECT ON TABLE api.activities TO auditor;
-GRANT SELECT ON TABLE api.activities TO tenant_admin;
+GRANT SELECT ON TABLE api.notifications TO sales_rep;
+GRANT SELECT ON TABLE api.notifications TO sales_manager;
+GRANT SELECT ON TABLE api.notifications TO auditor;
+GRANT SELECT ON TABLE api.notifications TO tenant_admin;
 
 --
--- Name: FUNCTION log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text); Type: ACL; Schema: api; Owner: -
+-- Name: FUNCTION leads(api.notifications); Type: ACL; Schema: api; Owner: -
 --
 
-REVOKE ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO sales_rep;
-GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO sales_manager;
-GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO auditor;
-GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO tenant_admin;
+REVOKE ALL ON FUNCTION api.leads(api.notifications) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.notifications) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.notifications) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.notifications) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.notifications) TO tenant_admin;
 
 --
 -- Name: TABLE feedback_submissions; Type: ACL; Schema: app; Owner: -
@@ -12480,349 +13259,24 @@ GRANT SELECT ON TABLE api.product_feedback TO auditor;
 GRANT SELECT ON TABLE api.product_feedback TO tenant_admin;
 
 --
--- Name: FUNCTION log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone); Type: ACL; Schema: api; Owner: -
+-- Name: FUNCTION leads(api.product_feedback); Type: ACL; Schema: api; Owner: -
 --
 
-REVOKE ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO sales_rep;
-GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO sales_manager;
-GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO auditor;
-GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO tenant_admin;
+REVOKE ALL ON FUNCTION api.leads(api.product_feedback) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.product_feedback) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.product_feedback) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.product_feedback) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.product_feedback) TO tenant_admin;
 
 --
--- Name: FUNCTION mark_notification_read(notification_id uuid); Type: ACL; Schema: api; Owner: -
+-- Name: FUNCTION leads(api.sample_boxes); Type: ACL; Schema: api; Owner: -
 --
 
-REVOKE ALL ON FUNCTION api.mark_notification_read(notification_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO sales_rep;
-GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO sales_manager;
-GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO auditor;
-GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO tenant_admin;
-
---
--- Name: FUNCTION override_protection(lead_id uuid, until timestamp with time zone, reason text); Type: ACL; Schema: api; Owner: -
---
-
-REVOKE ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO sales_rep;
-GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO sales_manager;
-GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO auditor;
-GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO tenant_admin;
-
---
--- Name: TABLE test_results; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.test_results TO sales_rep;
-GRANT SELECT ON TABLE app.test_results TO sales_manager;
-GRANT SELECT ON TABLE app.test_results TO auditor;
-GRANT SELECT ON TABLE app.test_results TO tenant_admin;
-
---
--- Name: COLUMN test_results.tenant_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(tenant_id) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(tenant_id) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.lead_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(lead_id) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(lead_id) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.phase_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(phase_id) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(phase_id) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.sku; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(sku) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(sku) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.outcome; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(outcome),UPDATE(outcome) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(outcome),UPDATE(outcome) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.sell_through; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(sell_through),UPDATE(sell_through) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(sell_through),UPDATE(sell_through) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.waste_delta; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(waste_delta),UPDATE(waste_delta) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(waste_delta),UPDATE(waste_delta) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.notes; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(notes),UPDATE(notes) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(notes),UPDATE(notes) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.recorded_by; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(recorded_by),UPDATE(recorded_by) ON TABLE app.test_results TO sales_rep;
-GRANT INSERT(recorded_by),UPDATE(recorded_by) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: COLUMN test_results.recorded_at; Type: ACL; Schema: app; Owner: -
---
-
-GRANT UPDATE(recorded_at) ON TABLE app.test_results TO sales_rep;
-GRANT UPDATE(recorded_at) ON TABLE app.test_results TO sales_manager;
-
---
--- Name: TABLE test_results; Type: ACL; Schema: api; Owner: -
---
-
-GRANT SELECT ON TABLE api.test_results TO sales_rep;
-GRANT SELECT ON TABLE api.test_results TO sales_manager;
-GRANT SELECT ON TABLE api.test_results TO auditor;
-GRANT SELECT ON TABLE api.test_results TO tenant_admin;
-
---
--- Name: FUNCTION record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text); Type: ACL; Schema: api; Owner: -
---
-
-REVOKE ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO sales_rep;
-GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO sales_manager;
-GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO auditor;
-GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO tenant_admin;
-
---
--- Name: TABLE lead_details; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.lead_details TO sales_rep;
-GRANT SELECT ON TABLE app.lead_details TO sales_manager;
-GRANT SELECT ON TABLE app.lead_details TO auditor;
-GRANT SELECT ON TABLE app.lead_details TO tenant_admin;
-
---
--- Name: COLUMN lead_details.lead_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(lead_id) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(lead_id) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.tenant_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(tenant_id) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(tenant_id) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.street; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(street) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(street) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.country; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(country) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(country) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.vat_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(vat_id) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(vat_id) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.contact_name; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(contact_name) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(contact_name) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.contact_email; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(contact_email) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(contact_email) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.contact_phone; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(contact_phone) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(contact_phone) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: COLUMN lead_details.notes; Type: ACL; Schema: app; Owner: -
---
-
-GRANT INSERT(notes) ON TABLE app.lead_details TO sales_rep;
-GRANT INSERT(notes) ON TABLE app.lead_details TO sales_manager;
-
---
--- Name: TABLE leads; Type: ACL; Schema: api; Owner: -
---
-
-GRANT SELECT ON TABLE api.leads TO sales_rep;
-GRANT SELECT ON TABLE api.leads TO sales_manager;
-GRANT SELECT ON TABLE api.leads TO auditor;
-GRANT SELECT ON TABLE api.leads TO tenant_admin;
-
---
--- Name: FUNCTION register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text); Type: ACL; Schema: api; Owner: -
---
-
-REVOKE ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO sales_rep;
-GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO sales_manager;
-GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO auditor;
-GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO tenant_admin;
-
---
--- Name: FUNCTION remove_collaborator(lead_id uuid, user_id uuid); Type: ACL; Schema: api; Owner: -
---
-
-REVOKE ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO sales_rep;
-GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO sales_manager;
-GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO auditor;
-GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO tenant_admin;
-
---
--- Name: FUNCTION request_extension(lead_id uuid, days integer, reason text); Type: ACL; Schema: api; Owner: -
---
-
-REVOKE ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO sales_rep;
-GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO sales_manager;
-GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO auditor;
-GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO tenant_admin;
-
---
--- Name: TABLE jobs; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.jobs TO svc_jobs;
-
---
--- Name: COLUMN jobs.id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(id) ON TABLE app.jobs TO tenant_admin;
-
---
--- Name: COLUMN jobs.tenant_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(tenant_id) ON TABLE app.jobs TO tenant_admin;
-
---
--- Name: COLUMN jobs.kind; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(kind) ON TABLE app.jobs TO tenant_admin;
-
---
--- Name: COLUMN jobs.dedupe_key; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(dedupe_key) ON TABLE app.jobs TO tenant_admin;
-
---
--- Name: COLUMN jobs.state; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(state) ON TABLE app.jobs TO tenant_admin;
-
---
--- Name: COLUMN jobs.attempts; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(attempts) ON TABLE app.jobs TO tenant_admin;
-
---
--- Name: COLUMN jobs.next_attempt_at; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(next_attempt_at) ON TABLE app.jobs TO tenant_admin;
-
---
--- Name: COLUMN jobs.last_error; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(last_error) ON TABLE app.jobs TO tenant_admin;
-
---
--- Name: COLUMN jobs.created_at; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(created_at) ON TABLE app.jobs TO tenant_admin;
-
---
--- Name: COLUMN jobs.started_at; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(started_at) ON TABLE app.jobs TO tenant_admin;
-
---
--- Name: COLUMN jobs.finished_at; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(finished_at) ON TABLE app.jobs TO tenant_admin;
-
---
--- Name: COLUMN jobs.user_id; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(user_id) ON TABLE app.jobs TO tenant_admin;
-
---
--- Name: COLUMN jobs.to_address; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(to_address) ON TABLE app.jobs TO tenant_admin;
-
---
--- Name: COLUMN jobs.template; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT(template) ON TABLE app.jobs TO tenant_admin;
-
---
--- Name: TABLE jobs; Type: ACL; Schema: api; Owner: -
---
-
-GRANT SELECT ON TABLE api.jobs TO tenant_admin;
-
---
--- Name: FUNCTION requeue_job(job_id bigint); Type: ACL; Schema: api; Owner: -
---
-
-REVOKE ALL ON FUNCTION api.requeue_job(job_id bigint) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.requeue_job(job_id bigint) TO sales_rep;
-GRANT ALL ON FUNCTION api.requeue_job(job_id bigint) TO sales_manager;
-GRANT ALL ON FUNCTION api.requeue_job(job_id bigint) TO auditor;
-GRANT ALL ON FUNCTION api.requeue_job(job_id bigint) TO tenant_admin;
+REVOKE ALL ON FUNCTION api.leads(api.sample_boxes) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.sample_boxes) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.sample_boxes) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.sample_boxes) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.sample_boxes) TO tenant_admin;
 
 --
 -- Name: FUNCTION feedback_link_state(p_expires_at timestamp with time zone, p_revoked_at timestamp with time zone, p_submissions integer, p_max_submissions integer, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
@@ -13000,6 +13454,320 @@ GRANT SELECT ON TABLE api.test_phases TO auditor;
 GRANT SELECT ON TABLE api.test_phases TO tenant_admin;
 
 --
+-- Name: FUNCTION leads(api.test_phases); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.leads(api.test_phases) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.test_phases) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.test_phases) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.test_phases) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.test_phases) TO tenant_admin;
+
+--
+-- Name: TABLE test_results; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.test_results TO sales_rep;
+GRANT SELECT ON TABLE app.test_results TO sales_manager;
+GRANT SELECT ON TABLE app.test_results TO auditor;
+GRANT SELECT ON TABLE app.test_results TO tenant_admin;
+
+--
+-- Name: COLUMN test_results.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(tenant_id) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(tenant_id) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(lead_id) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(lead_id) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.phase_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(phase_id) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(phase_id) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.sku; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(sku) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(sku) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.outcome; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(outcome),UPDATE(outcome) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(outcome),UPDATE(outcome) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.sell_through; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(sell_through),UPDATE(sell_through) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(sell_through),UPDATE(sell_through) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.waste_delta; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(waste_delta),UPDATE(waste_delta) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(waste_delta),UPDATE(waste_delta) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.notes; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(notes),UPDATE(notes) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(notes),UPDATE(notes) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.recorded_by; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT INSERT(recorded_by),UPDATE(recorded_by) ON TABLE app.test_results TO sales_rep;
+GRANT INSERT(recorded_by),UPDATE(recorded_by) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: COLUMN test_results.recorded_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT UPDATE(recorded_at) ON TABLE app.test_results TO sales_rep;
+GRANT UPDATE(recorded_at) ON TABLE app.test_results TO sales_manager;
+
+--
+-- Name: TABLE test_results; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.test_results TO sales_rep;
+GRANT SELECT ON TABLE api.test_results TO sales_manager;
+GRANT SELECT ON TABLE api.test_results TO auditor;
+GRANT SELECT ON TABLE api.test_results TO tenant_admin;
+
+--
+-- Name: FUNCTION leads(api.test_results); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.leads(api.test_results) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.test_results) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.test_results) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.test_results) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.test_results) TO tenant_admin;
+
+--
+-- Name: FUNCTION log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO sales_rep;
+GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO sales_manager;
+GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO auditor;
+GRANT ALL ON FUNCTION api.log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text) TO tenant_admin;
+
+--
+-- Name: FUNCTION log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO auditor;
+GRANT ALL ON FUNCTION api.log_feedback(phase_id uuid, sku text, rating integer, comment text, source text, would_reorder boolean, contact_name text, contact_role text, received_at timestamp with time zone) TO tenant_admin;
+
+--
+-- Name: FUNCTION mark_notification_read(notification_id uuid); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.mark_notification_read(notification_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO auditor;
+GRANT ALL ON FUNCTION api.mark_notification_read(notification_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION notifications(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.notifications(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.notifications(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.notifications(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.notifications(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.notifications(api.leads) TO tenant_admin;
+
+--
+-- Name: FUNCTION override_protection(lead_id uuid, until timestamp with time zone, reason text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO sales_rep;
+GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO sales_manager;
+GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO auditor;
+GRANT ALL ON FUNCTION api.override_protection(lead_id uuid, until timestamp with time zone, reason text) TO tenant_admin;
+
+--
+-- Name: FUNCTION product_feedback(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.product_feedback(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.product_feedback(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.product_feedback(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.product_feedback(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.product_feedback(api.leads) TO tenant_admin;
+
+--
+-- Name: FUNCTION record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO sales_rep;
+GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO sales_manager;
+GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO auditor;
+GRANT ALL ON FUNCTION api.record_test_result(phase_id uuid, sku text, outcome text, sell_through numeric, waste_delta numeric, notes text) TO tenant_admin;
+
+--
+-- Name: FUNCTION register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO sales_rep;
+GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO sales_manager;
+GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO auditor;
+GRANT ALL ON FUNCTION api.register_lead(company_name text, postal_code text, city text, street text, country text, vat_id text, contact_name text, contact_email text, contact_phone text) TO tenant_admin;
+
+--
+-- Name: FUNCTION remove_collaborator(lead_id uuid, user_id uuid); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO auditor;
+GRANT ALL ON FUNCTION api.remove_collaborator(lead_id uuid, user_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION request_extension(lead_id uuid, days integer, reason text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO sales_rep;
+GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO sales_manager;
+GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO auditor;
+GRANT ALL ON FUNCTION api.request_extension(lead_id uuid, days integer, reason text) TO tenant_admin;
+
+--
+-- Name: TABLE jobs; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.jobs TO svc_jobs;
+
+--
+-- Name: COLUMN jobs.id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(id) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.tenant_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(tenant_id) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.kind; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(kind) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.dedupe_key; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(dedupe_key) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.state; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(state) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.attempts; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(attempts) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.next_attempt_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(next_attempt_at) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.last_error; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(last_error) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.created_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(created_at) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.started_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(started_at) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.finished_at; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(finished_at) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.user_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(user_id) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.to_address; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(to_address) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: COLUMN jobs.template; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(template) ON TABLE app.jobs TO tenant_admin;
+
+--
+-- Name: TABLE jobs; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.jobs TO tenant_admin;
+
+--
+-- Name: FUNCTION requeue_job(job_id bigint); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.requeue_job(job_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.requeue_job(job_id bigint) TO sales_rep;
+GRANT ALL ON FUNCTION api.requeue_job(job_id bigint) TO sales_manager;
+GRANT ALL ON FUNCTION api.requeue_job(job_id bigint) TO auditor;
+GRANT ALL ON FUNCTION api.requeue_job(job_id bigint) TO tenant_admin;
+
+--
 -- Name: FUNCTION revoke_feedback_token(phase_id uuid); Type: ACL; Schema: api; Owner: -
 --
 
@@ -13018,6 +13786,16 @@ GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO sales_rep;
 GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO sales_manager;
 GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO auditor;
 GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION sample_boxes(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.sample_boxes(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.sample_boxes(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.sample_boxes(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.sample_boxes(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.sample_boxes(api.leads) TO tenant_admin;
 
 --
 -- Name: TABLE activity_kinds; Type: ACL; Schema: api; Owner: -
@@ -13057,6 +13835,26 @@ GRANT ALL ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date d
 GRANT ALL ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date date, end_date date) TO sales_manager;
 GRANT ALL ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date date, end_date date) TO auditor;
 GRANT ALL ON FUNCTION api.start_test_phase(box_id uuid, stage text, start_date date, end_date date) TO tenant_admin;
+
+--
+-- Name: FUNCTION test_phases(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.test_phases(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.test_phases(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.test_phases(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.test_phases(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.test_phases(api.leads) TO tenant_admin;
+
+--
+-- Name: FUNCTION test_results(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.test_results(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.test_results(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.test_results(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.test_results(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.test_results(api.leads) TO tenant_admin;
 
 --
 -- Name: FUNCTION transfer_lead(lead_id uuid, new_owner_id uuid, reason text); Type: ACL; Schema: api; Owner: -
@@ -13170,6 +13968,20 @@ GRANT ALL ON FUNCTION app.format_day(p_at timestamp with time zone) TO tenant_ad
 --
 
 REVOKE ALL ON FUNCTION app.format_german_date(p_at text, p_timezone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.format_german_date(p_at text, p_timezone text) TO sales_rep;
+GRANT ALL ON FUNCTION app.format_german_date(p_at text, p_timezone text) TO sales_manager;
+GRANT ALL ON FUNCTION app.format_german_date(p_at text, p_timezone text) TO auditor;
+GRANT ALL ON FUNCTION app.format_german_date(p_at text, p_timezone text) TO tenant_admin;
+
+--
+-- Name: FUNCTION held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb) TO sales_rep;
+GRANT ALL ON FUNCTION app.held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb) TO sales_manager;
+GRANT ALL ON FUNCTION app.held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb) TO auditor;
+GRANT ALL ON FUNCTION app.held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb) TO tenant_admin;
 
 --
 -- Name: FUNCTION hold_for_action(p_hold_id uuid); Type: ACL; Schema: app; Owner: -
@@ -13321,6 +14133,16 @@ REVOKE ALL ON FUNCTION app.rep_can_read(p_lead_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.rep_can_read(p_lead_id uuid) TO sales_rep;
 
 --
+-- Name: FUNCTION rep_hold_needs_approval(p_lead app.leads, p_reason text, p_start_at timestamp with time zone, p_end_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.rep_hold_needs_approval(p_lead app.leads, p_reason text, p_start_at timestamp with time zone, p_end_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.rep_hold_needs_approval(p_lead app.leads, p_reason text, p_start_at timestamp with time zone, p_end_at timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION app.rep_hold_needs_approval(p_lead app.leads, p_reason text, p_start_at timestamp with time zone, p_end_at timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION app.rep_hold_needs_approval(p_lead app.leads, p_reason text, p_start_at timestamp with time zone, p_end_at timestamp with time zone) TO auditor;
+GRANT ALL ON FUNCTION app.rep_hold_needs_approval(p_lead app.leads, p_reason text, p_start_at timestamp with time zone, p_end_at timestamp with time zone) TO tenant_admin;
+
+--
 -- Name: FUNCTION rep_owns_live_lead(p_lead_id uuid); Type: ACL; Schema: app; Owner: -
 --
 
@@ -13376,6 +14198,12 @@ GRANT ALL ON FUNCTION app.tg_api_view__read_only() TO sales_rep;
 GRANT ALL ON FUNCTION app.tg_api_view__read_only() TO sales_manager;
 GRANT ALL ON FUNCTION app.tg_api_view__read_only() TO auditor;
 GRANT ALL ON FUNCTION app.tg_api_view__read_only() TO tenant_admin;
+
+--
+-- Name: FUNCTION tg_holds__guard(); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.tg_holds__guard() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_settings_values__validate(); Type: ACL; Schema: app; Owner: -
@@ -13800,24 +14628,6 @@ GRANT ALL ON FUNCTION app_private.worker_health() TO svc_api;
 REVOKE ALL ON FUNCTION app_private.write_audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) FROM PUBLIC;
 
 --
--- Name: TABLE audit_log; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.audit_log TO sales_rep;
-GRANT SELECT ON TABLE app.audit_log TO sales_manager;
-GRANT SELECT ON TABLE app.audit_log TO auditor;
-GRANT SELECT ON TABLE app.audit_log TO tenant_admin;
-
---
--- Name: TABLE audit_log; Type: ACL; Schema: api; Owner: -
---
-
-GRANT SELECT ON TABLE api.audit_log TO sales_rep;
-GRANT SELECT ON TABLE api.audit_log TO sales_manager;
-GRANT SELECT ON TABLE api.audit_log TO auditor;
-GRANT SELECT ON TABLE api.audit_log TO tenant_admin;
-
---
 -- Name: TABLE lead_pool; Type: ACL; Schema: api; Owner: -
 --
 
@@ -13825,33 +14635,6 @@ GRANT SELECT ON TABLE api.lead_pool TO sales_rep;
 GRANT SELECT ON TABLE api.lead_pool TO sales_manager;
 GRANT SELECT ON TABLE api.lead_pool TO auditor;
 GRANT SELECT ON TABLE api.lead_pool TO tenant_admin;
-
---
--- Name: TABLE notifications; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.notifications TO sales_rep;
-GRANT SELECT ON TABLE app.notifications TO sales_manager;
-GRANT SELECT ON TABLE app.notifications TO auditor;
-GRANT SELECT ON TABLE app.notifications TO tenant_admin;
-
---
--- Name: COLUMN notifications.read_at; Type: ACL; Schema: app; Owner: -
---
-
-GRANT UPDATE(read_at) ON TABLE app.notifications TO sales_rep;
-GRANT UPDATE(read_at) ON TABLE app.notifications TO sales_manager;
-GRANT UPDATE(read_at) ON TABLE app.notifications TO auditor;
-GRANT UPDATE(read_at) ON TABLE app.notifications TO tenant_admin;
-
---
--- Name: TABLE notifications; Type: ACL; Schema: api; Owner: -
---
-
-GRANT SELECT ON TABLE api.notifications TO sales_rep;
-GRANT SELECT ON TABLE api.notifications TO sales_manager;
-GRANT SELECT ON TABLE api.notifications TO auditor;
-GRANT SELECT ON TABLE api.notifications TO tenant_admin;
 
 --
 -- Name: TABLE products; Type: ACL; Schema: api; Owner: -

@@ -542,6 +542,10 @@ def test_every_api_function_has_a_bad_input_case(
             for row in conn.execute(
                 "select proname from pg_proc"
                 " where pronamespace = 'api'::regnamespace and pronargs > 0"
+                # computed relationships (an api view's row as their one argument) are embeddings,
+                # not rpc endpoints: tests/test_postgrest_client.py
+                " and not (pronargs = 1 and proargtypes[0] in"
+                " (select reltype from pg_class where relnamespace = 'api'::regnamespace))"
             )
         }
     assert functions - {case[1] for case in CASES} == set()

@@ -1,7 +1,7 @@
 -- Catalog lints (SPEC 10.2): the security properties every object must have, checked for all
 -- objects at once so a new table, view or function cannot slip past them.
 begin;
-select plan(18);
+select plan(19);
 
 create temporary view our_schemas as
 select
@@ -182,6 +182,20 @@ select is_empty(
              where t.tgrelid = c.oid and t.tgfoid = 'app.tg_api_view__read_only'::regproc
          ) $$,
     'every api view refuses writes with a trigger (no 500 for PATCH on a join view)'
+);
+
+-- Computed relationships (api functions taking an api view's row, for resource embedding) must be
+-- inlined into PostgREST's query, and must read the child view as the caller: plain SQL, stable,
+-- not strict, no SET clause, security invoker. Anything else is a per-row call at best and a way
+-- around RLS at worst.
+select is_empty(
+    $$ select f.signature::text from our_functions as f
+       inner join pg_proc as p on p.oid = f.oid
+       where f.nspname = 'api' and p.pronargs = 1
+         and p.proargtypes[0] in (select c.reltype from pg_class as c where c.relnamespace = 'api'::regnamespace)
+         and (p.prolang <> (select oid from pg_language where lanname = 'sql') or p.provolatile <> 's'
+              or p.proisstrict or p.prosecdef or p.proconfig is not null or not p.proretset) $$,
+    'every computed relationship is inlinable SQL: stable, not strict, no SET, security invoker, setof'
 );
 
 -- Definer functions run with the owner's rights; a web role may call only these, each of which

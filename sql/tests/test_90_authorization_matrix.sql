@@ -1,7 +1,9 @@
 -- The authorization matrix (SPEC 10.2): every api view and function x every web role (and no
 -- token) x the caller's relation to the target (own lead, collaborated lead, another rep's lead,
 -- pool lead, another tenant's lead, ...), with the expected outcome. It is data, run by one loop,
--- and it fails when an api object has no rows here.
+-- and it fails when an api object has no rows here. Objects are named as in the catalog: views and
+-- rpc functions by name, the computed relationships (functions taking an api view's row) by their
+-- signature, since they share their names with the views they return (api.activities(api.leads)).
 begin;
 
 -- ------------------------------------------------------------ fixtures (tenant alpha, beta)
@@ -47,6 +49,10 @@ select count(*) from api.expire_now(:'pool_lead', 'Fixture: to the pool');
 select tests.clear_authentication();
 insert into app.notifications (tenant_id, user_id, kind, subject, body)
 select tenant_id, id, 'TEST', 'Fixture', 'Fixture' from app.users;
+-- Every user has a notification about every lead of their tenant (for the embedding of notifications).
+insert into app.notifications (tenant_id, user_id, kind, lead_id, subject, body)
+select l.tenant_id, u.id as user_id, 'LEAD_TEST', l.id as lead_id, 'Fixture', 'Fixture'
+from app.leads as l inner join app.users as u on l.tenant_id = u.tenant_id;
 insert into app.jobs (tenant_id, kind, user_id, to_address, template, payload, dedupe_key)
 select tenant_id, 'mail.send', id, email, 'warning', '{}', 'fixture:' || id
 from app.users where email in ('rep@alpha.test', 'rep@beta.test');
@@ -155,7 +161,31 @@ insert into probes values
 ('api.rotate_feedback_token', 'select count(*) from api.rotate_feedback_token(tests.phase_of(%L)) where feedback_token is not null'),
 ('api.revoke_feedback_token', 'select count(*) from api.revoke_feedback_token(tests.phase_of(%L)) where feedback_link_state = ''REVOKED'''),
 ('api.record_test_result', 'select count(*) from api.record_test_result(tests.phase_of(%L), ''ALPHA-1'', ''MIXED'')'),
-('api.log_feedback', 'select count(*) from api.log_feedback(tests.phase_of(%L), ''ALPHA-1'', 5, null, ''VISIT'')');
+('api.log_feedback', 'select count(*) from api.log_feedback(tests.phase_of(%L), ''ALPHA-1'', 5, null, ''VISIT'')'),
+-- Computed relationships (embedding), called with a parent row made up from the target id alone, so
+-- the answer cannot come from the parent's own visibility: they must return what the child view does.
+('api.lead_protection(api.leads)', 'select count(*) from api.lead_protection(json_populate_record(null::api.leads, json_build_object(''id'', %L)))'),
+('api.leads(api.lead_protection)', 'select count(*) from api.leads(json_populate_record(null::api.lead_protection, json_build_object(''lead_id'', %L)))'),
+('api.activities(api.leads)', 'select count(*) from api.activities(json_populate_record(null::api.leads, json_build_object(''id'', %L)))'),
+('api.holds(api.leads)', 'select count(*) from api.holds(json_populate_record(null::api.leads, json_build_object(''id'', %L)))'),
+('api.collaborators(api.leads)', 'select count(*) from api.collaborators(json_populate_record(null::api.leads, json_build_object(''id'', %L))) where user_id <> app.current_user_id()'),
+('api.extension_requests(api.leads)', 'select count(*) from api.extension_requests(json_populate_record(null::api.leads, json_build_object(''id'', %L)))'),
+('api.audit_log(api.leads)', 'select least(count(*), 1) from api.audit_log(json_populate_record(null::api.leads, json_build_object(''id'', %L)))'),
+('api.sample_boxes(api.leads)', 'select count(*) from api.sample_boxes(json_populate_record(null::api.leads, json_build_object(''id'', %L)))'),
+('api.test_phases(api.leads)', 'select count(*) from api.test_phases(json_populate_record(null::api.leads, json_build_object(''id'', %L))) where feedback_link_state = ''ACTIVE'''),
+('api.test_results(api.leads)', 'select count(*) from api.test_results(json_populate_record(null::api.leads, json_build_object(''id'', %L)))'),
+('api.product_feedback(api.leads)', 'select count(*) from api.product_feedback(json_populate_record(null::api.leads, json_build_object(''id'', %L)))'),
+('api.notifications(api.leads)', 'select count(*) from api.notifications(json_populate_record(null::api.leads, json_build_object(''id'', %L))) where kind = ''LEAD_TEST'''),
+('api.leads(api.activities)', 'select count(*) from api.leads(json_populate_record(null::api.activities, json_build_object(''lead_id'', %L)))'),
+('api.leads(api.holds)', 'select count(*) from api.leads(json_populate_record(null::api.holds, json_build_object(''lead_id'', %L)))'),
+('api.leads(api.collaborators)', 'select count(*) from api.leads(json_populate_record(null::api.collaborators, json_build_object(''lead_id'', %L)))'),
+('api.leads(api.extension_requests)', 'select count(*) from api.leads(json_populate_record(null::api.extension_requests, json_build_object(''lead_id'', %L)))'),
+('api.leads(api.audit_log)', 'select count(*) from api.leads(json_populate_record(null::api.audit_log, json_build_object(''lead_id'', %L)))'),
+('api.leads(api.sample_boxes)', 'select count(*) from api.leads(json_populate_record(null::api.sample_boxes, json_build_object(''lead_id'', %L)))'),
+('api.leads(api.test_phases)', 'select count(*) from api.leads(json_populate_record(null::api.test_phases, json_build_object(''lead_id'', %L)))'),
+('api.leads(api.test_results)', 'select count(*) from api.leads(json_populate_record(null::api.test_results, json_build_object(''lead_id'', %L)))'),
+('api.leads(api.product_feedback)', 'select count(*) from api.leads(json_populate_record(null::api.product_feedback, json_build_object(''lead_id'', %L)))'),
+('api.leads(api.notifications)', 'select count(*) from api.leads(json_populate_record(null::api.notifications, json_build_object(''lead_id'', %L)))');
 
 -- The expectations: object, relation, then one column per role.
 create temporary table matrix (
@@ -332,6 +362,43 @@ insert into matrix values
 ('api.log_feedback', 'pool', 'sqlstate 42501', 'FP904 404', 'FP310 409', 'FP102 403', 'FP102 403'),
 ('api.log_feedback', 'other_tenant', 'sqlstate 42501', 'FP904 404', 'FP904 404', 'FP904 404', 'FP904 404');
 
+-- A computed relationship returns exactly what the view it returns shows the caller, so its
+-- expectations are that view's rows (the probes above filter as the view's probes do).
+create temporary table relationships (object text primary key, returns_view text);
+insert into relationships values
+('api.lead_protection(api.leads)', 'api.lead_protection'),
+('api.leads(api.lead_protection)', 'api.leads'),
+('api.activities(api.leads)', 'api.activities'),
+('api.holds(api.leads)', 'api.holds'),
+('api.collaborators(api.leads)', 'api.collaborators'),
+('api.extension_requests(api.leads)', 'api.extension_requests'),
+('api.audit_log(api.leads)', 'api.audit_log'),
+('api.sample_boxes(api.leads)', 'api.sample_boxes'),
+('api.test_phases(api.leads)', 'api.test_phases'),
+('api.test_results(api.leads)', 'api.test_results'),
+('api.product_feedback(api.leads)', 'api.product_feedback'),
+('api.leads(api.activities)', 'api.leads'),
+('api.leads(api.holds)', 'api.leads'),
+('api.leads(api.collaborators)', 'api.leads'),
+('api.leads(api.extension_requests)', 'api.leads'),
+('api.leads(api.audit_log)', 'api.leads'),
+('api.leads(api.sample_boxes)', 'api.leads'),
+('api.leads(api.test_phases)', 'api.leads'),
+('api.leads(api.test_results)', 'api.leads'),
+('api.leads(api.product_feedback)', 'api.leads'),
+('api.leads(api.notifications)', 'api.leads');
+insert into matrix
+select r.object, m.relation, m.anon, m.sales_rep, m.sales_manager, m.auditor, m.tenant_admin
+from relationships as r inner join matrix as m on r.returns_view = m.object;
+-- api.notifications is the caller's own, whatever the lead (its view rows above are per user, not
+-- per lead): one fixture notification per lead of the tenant.
+insert into matrix values
+('api.notifications(api.leads)', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.notifications(api.leads)', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.notifications(api.leads)', 'other', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.notifications(api.leads)', 'pool', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.notifications(api.leads)', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0');
+
 create temporary table expectations as
 select m.object, m.relation, e.role, e.expected
 from matrix as m
@@ -368,16 +435,29 @@ begin
 end
 $$;
 
-select plan((select count(*)::int from expectations) + 3);
+select plan((select count(*)::int from expectations) + 4);
 
 select is_empty(
     $$ select 'api.' || c.relname from pg_class as c
        where c.relnamespace = 'api'::regnamespace and c.relkind in ('v', 'r', 'm', 'f')
        union
-       select 'api.' || p.proname from pg_proc as p where p.pronamespace = 'api'::regnamespace
+       select case
+               when p.pronargs = 1 and p.proargtypes[0] in (
+                   select c.reltype from pg_class as c where c.relnamespace = 'api'::regnamespace
+               ) then p.oid::regprocedure::text
+               else 'api.' || p.proname
+           end
+       from pg_proc as p where p.pronamespace = 'api'::regnamespace
        except
        select object from matrix $$,
     'every api view and function is in the authorization matrix'
+);
+
+select is_empty(
+    $$ select r.object from relationships as r
+       inner join pg_proc as p on p.oid = r.object::regprocedure
+       where p.prorettype <> (select c.reltype from pg_class as c where c.oid = r.returns_view::regclass) $$,
+    'every computed relationship borrows the expectations of the view it really returns'
 );
 
 select is_empty(
