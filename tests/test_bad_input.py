@@ -124,6 +124,21 @@ CASES: list[tuple[str, str, dict[str, Any], int, str]] = [
         400,
         "FP301",
     ),
+    # text that ends up in a mail subject: one line, no control or line-separator characters
+    (
+        "rep1",
+        "register_lead",
+        {"company_name": "Neu\r\nBcc: x@example.org", "postal_code": "10115", "city": "Berlin"},
+        400,
+        "FP301",
+    ),
+    (
+        "rep1",
+        "register_lead",
+        {"company_name": "Neu", "postal_code": "10115", "city": "Berlin\u2028Mitte"},
+        400,
+        "FP301",
+    ),
     (
         "rep1",
         "register_lead",
@@ -368,6 +383,18 @@ CASES: list[tuple[str, str, dict[str, Any], int, str]] = [
         },
         400,
         "FP111",
+    ),
+    (
+        "admin",
+        "create_user",
+        {
+            "email": "neu@freshfoodz.example",
+            "display_name": "Neu\nZeile",
+            "role": "sales_rep",
+            "org_id": "20000000-0000-4000-8000-000000000001",
+        },
+        400,
+        "FP112",
     ),
     ("admin", "deactivate_user", {"user_id": None}, 404, "FP116"),
     # samples

@@ -217,6 +217,28 @@ $$;
 comment on function app.check_text(text, text, integer, integer) is
 'Trims a text argument and raises FP301 (400, naming the field) unless its length is in range.';
 
+-- A text that ends up in a mail header (company names, cities, display names): check_text, and one
+-- line without control or line-separator characters (the tables refuse them too).
+create or replace function app.check_line(p_value text, p_field text, p_min integer, p_max integer) returns text
+language plpgsql
+immutable
+as $$
+declare
+    v_value text := app.check_text(p_value, p_field, p_min, p_max);
+begin
+    if v_value ~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]' then
+        perform app.raise_error(
+            'FP301', 400, format('%s must be one line without control characters.', p_field), p_field
+        );
+    end if;
+    return v_value;
+end
+$$;
+comment on function app.check_line(text, text, integer, integer) is
+'check_text for one line of text: also refuses control and line-separator characters (FP301).';
+grant execute on function app.check_line(text, text, integer, integer)
+to sales_rep, sales_manager, auditor, tenant_admin;
+
 grant execute on function app.check_text(text, text, integer, integer)
 to sales_rep, sales_manager, auditor, tenant_admin;
 

@@ -154,6 +154,11 @@ begin
             'FP112', 400, 'The display name must have 1 to 200 characters.', 'display_name'
         );
     end if;
+    if v_name ~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]' then
+        perform app.raise_error(
+            'FP112', 400, 'The display name must be one line without control characters.', 'display_name'
+        );
+    end if;
     if create_user.role is null
         or create_user.role not in ('sales_rep', 'sales_manager', 'auditor', 'tenant_admin') then
         perform app.raise_error(

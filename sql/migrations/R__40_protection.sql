@@ -893,7 +893,7 @@ declare
     v_dup record;
 begin
     perform app.require_role(array['sales_rep', 'sales_manager']);
-    v_name := app.check_text(register_lead.company_name, 'company_name', 2, 200);
+    v_name := app.check_line(register_lead.company_name, 'company_name', 2, 200);
     if app.normalize_company_name(v_name) = '' then
         perform app.raise_error(
             'FP301', 400, 'company_name must contain more than a legal form.', 'company_name'
@@ -905,7 +905,7 @@ begin
             'FP301', 400, 'postal_code must be a postal code such as 10115.', 'postal_code'
         );
     end if;
-    v_city := app.check_text(register_lead.city, 'city', 1, 100);
+    v_city := app.check_line(register_lead.city, 'city', 1, 100);
     if register_lead.country is null or register_lead.country !~ '^[A-Z]{2}$' then
         perform app.raise_error('FP301', 400, 'country must be a two-letter ISO code such as DE.', 'country');
     end if;

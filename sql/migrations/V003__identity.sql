@@ -144,6 +144,8 @@ create table app.users (
         char_length(email) <= 254 and email ~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'
     ),
     constraint users_display_name_length check (char_length(display_name) between 1 and 200),
+    -- display names end up in mails: one line, no control or line-separator characters
+    constraint users_display_name_one_line check (display_name !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'),
     constraint users_role_known check (
         role in ('sales_rep', 'sales_manager', 'auditor', 'tenant_admin')
     ),

@@ -82,6 +82,9 @@ create table app.leads (
     constraint leads_company_name_length check (char_length(company_name) between 2 and 200),
     constraint leads_postal_code_format check (postal_code ~ '^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$'),
     constraint leads_city_length check (char_length(city) between 1 and 100),
+    -- company name and city end up in mail subjects: one line, no control or line-separator characters
+    constraint leads_company_name_one_line check (company_name !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'),
+    constraint leads_city_one_line check (city !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'),
     constraint leads_vat_key_format check (vat_key ~ '^[A-Z]{2}[A-Z0-9]{2,13}$'),
     constraint leads_owner_state check (
         (owner_id is null) = (assignment_id is null)

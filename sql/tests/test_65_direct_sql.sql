@@ -1,7 +1,7 @@
 -- Direct SQL as a web role (what a bug in a service could expose): the rules still hold, because
 -- they live in constraints, policies and checked definer functions, not only in the api functions.
 begin;
-select plan(24);
+select plan(26);
 
 select tests.create_tenant('alpha');
 select tests.create_tenant('beta');
@@ -176,6 +176,16 @@ select throws_ok(
         :'colleague_box', :'mine'
     ),
     '23503', null, 'an item belongs to its box''s lead'
+);
+select tests.clear_authentication();
+-- text that ends up in mail headers is one line, however it is written
+select throws_ok(
+    format($$ update app.leads set company_name = 'Adler' || chr(13) || chr(10) || 'Bcc: x@example.org' where id = %L $$, :'lead'),
+    '23514', null, 'a company name with a line break is refused by the table'
+);
+select throws_ok(
+    format($$ update app.users set display_name = 'Rep' || chr(8232) || 'Zwei' where id = %L $$, tests.user_id('rep@alpha.test')),
+    '23514', null, 'and so is a display name with a line separator'
 );
 select tests.clear_authentication();
 
