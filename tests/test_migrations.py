@@ -111,9 +111,11 @@ def test_every_versioned_migration_is_in_the_released_list() -> None:
     assert on_disk == set(released()), "list every V file in tests/released_migrations.sha256"
 
 
+# a view's name, or a function's name with its argument types (functions may be overloaded: the
+# computed relationships are api.leads(api.activities), api.leads(api.holds), ...)
 DEFINITION = re.compile(
     r"^\s*create\s+(?:or\s+replace\s+)?(function|view|materialized\s+view|procedure)\s+"
-    r"([a-z_]+\.[a-z_0-9]+)",
+    r"([a-z_]+\.[a-z_0-9]+)(\s*\([^)]*\))?",
     re.IGNORECASE | re.MULTILINE,
 )
 # Functions that row-level policies or column defaults use are structure: they live in V files.
@@ -135,18 +137,26 @@ STRUCTURAL_FUNCTIONS = {
 
 
 def definitions() -> list[tuple[str, str, str]]:
+    """(kind, name or signature, file) of every view and function definition."""
     found = []
     for path in sorted(MIGRATIONS.glob("*.sql")):
         for match in DEFINITION.finditer(path.read_text(encoding="utf-8")):
-            found.append((match.group(2).lower(), match.group(1).lower(), path.name))
+            kind, name = match.group(1).lower(), match.group(2).lower()
+            if kind != "view":
+                arguments = re.sub(r"\s+", " ", (match.group(3) or "()").strip())
+                name += arguments
+            found.append((kind, name, path.name))
     return found
 
 
 def test_every_view_and_function_has_one_home() -> None:
     found = definitions()
-    twice = {name: n for name, n in Counter(name for name, _, _ in found).items() if n > 1}
+    assert len(found) > 150, "the definitions were not found"
+    twice = {
+        item: n for item, n in Counter((kind, name) for kind, name, _ in found).items() if n > 1
+    }
     assert not twice, f"defined more than once in sql/migrations: {twice}"
-    in_v_files = {name for name, _, file in found if file.startswith("V")}
+    in_v_files = {name.split("(")[0] for _, name, file in found if file.startswith("V")}
     assert in_v_files == STRUCTURAL_FUNCTIONS, "views and functions belong in R__ files"
 
 

@@ -106,6 +106,37 @@ $$;
 comment on function app_private.write_audit(uuid, text, text, uuid, uuid, jsonb, jsonb, text, boolean) is
 'Appends one audit entry; the actor is the caller, or nobody (the system) when p_as_system.';
 
+-- The audit and notification writers are granted to the web roles because the api functions run
+-- as the caller; called directly (a bug in a service that runs a caller's SQL) they would forge
+-- entries. They accept only calls that started in one of our functions. p_stack is the writer's
+-- PG_CONTEXT; its last line is the outermost frame, which PostgreSQL writes itself (the lines in
+-- between quote statement text, which a caller could shape). Web roles cannot create functions
+-- (no CREATE on any schema), so an outermost frame of a named function is code that was reviewed
+-- and migrated; a top-level call shows only the writer itself, an anonymous code block shows
+-- inline_code_block, and any anonymous code block on the stack is refused (a caller can add lines
+-- that look like frames inside statement text, never remove a real one). (PL/pgSQL names a function
+-- with or without its schema, depending on the search_path it was compiled under, so the schema is
+-- not checked.)
+create or replace function app_private.require_our_caller(p_stack text) returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+    v_lines text[] := regexp_split_to_array(rtrim(p_stack, E'\n'), E'\n');
+    v_outer text := v_lines[cardinality(v_lines)];
+begin
+    if cardinality(v_lines) < 2
+        or v_outer !~ '^(PL/pgSQL function [a-z_0-9.]+\(|SQL function ")'
+        or p_stack ~ '(^|\n)PL/pgSQL function inline_code_block' then
+        raise exception 'only the api functions write audit entries and notifications'
+            using errcode = 'insufficient_privilege';
+    end if;
+end
+$$;
+comment on function app_private.require_our_caller(text) is
+'Raises 42501 unless the call stack shows one of our functions as the caller of an audit or notification writer.';
+
 -- What the api functions call: an entry by the calling user, in the caller's own tenant only.
 create or replace function app_private.audit(
     p_tenant_id uuid,
@@ -122,7 +153,11 @@ volatile
 security definer
 set search_path = ''
 as $$
+declare
+    v_stack text;
 begin
+    get diagnostics v_stack = pg_context;
+    perform app_private.require_our_caller(v_stack);
     if app.current_tenant_id() is not null and p_tenant_id is distinct from app.current_tenant_id() then
         raise exception 'audit entries are written for the caller''s tenant only'
             using errcode = 'insufficient_privilege';
@@ -133,7 +168,7 @@ begin
 end
 $$;
 comment on function app_private.audit(uuid, text, text, uuid, uuid, jsonb, jsonb, text) is
-'Appends one audit entry by the calling user, for their own tenant.';
+'Appends one audit entry by the calling user, for their own tenant; only our functions may call it.';
 
 grant execute on function app_private.audit(uuid, text, text, uuid, uuid, jsonb, jsonb, text)
 to sales_rep, sales_manager, auditor, tenant_admin;

@@ -9,16 +9,21 @@ set local statement_timeout = '60s';
 
 -- In-app notifications (rows; mail goes through the job queue).
 
--- Notices are written by the rules, never by callers directly.
+-- Notices are written by the rules, never by callers directly (app_private.require_our_caller).
 create or replace function app_private.notify(
     p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text,
     p_dedupe_key text default null
 ) returns void
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
+declare
+    v_stack text;
+begin
+    get diagnostics v_stack = pg_context;
+    perform app_private.require_our_caller(v_stack);
     insert into app.notifications (tenant_id, user_id, kind, lead_id, subject, body, dedupe_key)
     select p_tenant_id, u.id, p_kind, p_lead_id, p_subject, p_body, p_dedupe_key
     from app.users as u
@@ -26,10 +31,11 @@ as $$
         u.id = p_user_id and u.tenant_id = p_tenant_id and u.active
         -- a user's request may notify only their own tenant
         and (app.current_tenant_id() is null or p_tenant_id = app.current_tenant_id())
-    on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing
+    on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing;
+end
 $$;
 comment on function app_private.notify(uuid, uuid, text, uuid, text, text, text) is
-'Creates a notification for an active user of the tenant (once per dedupe key).';
+'Creates a notification for an active user of the tenant (once per dedupe key); only our functions may call it.';
 
 grant execute on function app_private.notify(uuid, uuid, text, uuid, text, text, text)
 to sales_rep, sales_manager, auditor, tenant_admin, svc_api, svc_jobs;
@@ -39,14 +45,20 @@ create or replace function app_private.notify_roles(
     p_tenant_id uuid, p_roles text[], p_kind text, p_lead_id uuid, p_subject text, p_body text,
     p_dedupe_key text default null
 ) returns void
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
-    select app_private.notify(p_tenant_id, u.id, p_kind, p_lead_id, p_subject, p_body, p_dedupe_key)
+declare
+    v_stack text;
+begin
+    get diagnostics v_stack = pg_context;
+    perform app_private.require_our_caller(v_stack);
+    perform app_private.notify(p_tenant_id, u.id, p_kind, p_lead_id, p_subject, p_body, p_dedupe_key)
     from app.users as u
-    where u.tenant_id = p_tenant_id and u.role = any(p_roles) and u.active
+    where u.tenant_id = p_tenant_id and u.role = any(p_roles) and u.active;
+end
 $$;
 comment on function app_private.notify_roles(uuid, text[], text, uuid, text, text, text) is
 'Notifies every active user of the tenant who has one of the roles.';

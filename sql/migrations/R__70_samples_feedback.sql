@@ -237,6 +237,61 @@ create or replace trigger _100_forget_link
 before update of state on app.jobs
 for each row execute function app_private.tg_jobs__forget_link();
 
+-- ------------------------------------------------------------ consistency of the sample rows
+-- A sample row names its lead for row-level security and its box or phase for what it is: both
+-- must agree, however the row is written, or a rep could put rows into another lead's box or phase
+-- by naming their own lead. Definer, so the parent is found whoever may see it. (Composite foreign
+-- keys would say the same, but PostgREST then no longer shows the relationships in its OpenAPI.)
+create or replace function app_private.tg_samples__same_box_lead() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+    if not exists (select from app.sample_boxes as b where b.id = new.box_id and b.lead_id = new.lead_id) then
+        raise exception 'a % row belongs to the lead of its sample box', tg_table_name
+            using errcode = 'foreign_key_violation';
+    end if;
+    return new;
+end
+$$;
+comment on function app_private.tg_samples__same_box_lead() is
+'Refuses a box item or test phase whose lead is not the lead of its sample box.';
+create or replace trigger _010_same_lead
+before insert or update of lead_id, box_id on app.sample_box_items
+for each row execute function app_private.tg_samples__same_box_lead();
+create or replace trigger _010_same_lead
+before insert or update of lead_id, box_id on app.test_phases
+for each row execute function app_private.tg_samples__same_box_lead();
+
+create or replace function app_private.tg_samples__same_phase_lead() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+    if not exists (select from app.test_phases as p where p.id = new.phase_id and p.lead_id = new.lead_id) then
+        raise exception 'a % row belongs to the lead of its test phase', tg_table_name
+            using errcode = 'foreign_key_violation';
+    end if;
+    return new;
+end
+$$;
+comment on function app_private.tg_samples__same_phase_lead() is
+'Refuses a result, link, submission or feedback row whose lead is not the lead of its test phase.';
+create or replace trigger _010_same_lead
+before insert or update of lead_id, phase_id on app.test_results
+for each row execute function app_private.tg_samples__same_phase_lead();
+create or replace trigger _010_same_lead
+before insert or update of lead_id, phase_id on app_private.feedback_tokens
+for each row execute function app_private.tg_samples__same_phase_lead();
+create or replace trigger _010_same_lead
+before insert or update of lead_id, phase_id on app.feedback_submissions
+for each row execute function app_private.tg_samples__same_phase_lead();
+create or replace trigger _010_same_lead
+before insert or update of lead_id, phase_id on app.product_feedback
+for each row execute function app_private.tg_samples__same_phase_lead();
+
 -- ------------------------------------------------------------ internal helpers (granted to nobody)
 
 -- The phase, locked, if the caller may change its samples: a manager of the tenant, or the rep who

@@ -74,9 +74,7 @@ create table app.sample_boxes (
     configured_by uuid references app.users (id) on delete set null,
     configured_at timestamptz not null default app.now(),
     notes text,
-    constraint sample_boxes_notes_length check (char_length(notes) <= 2000),
-    -- children name their box and its lead together, so a row can never sit in another lead's box
-    constraint sample_boxes_id_lead_key unique (id, lead_id)
+    constraint sample_boxes_notes_length check (char_length(notes) <= 2000)
 );
 comment on table app.sample_boxes is 'A box of product samples put together for a lead.';
 comment on column app.sample_boxes.id is 'Box id.';
@@ -90,14 +88,12 @@ create index sample_boxes_tenant_idx on app.sample_boxes (tenant_id);
 create index sample_boxes_configured_by_idx on app.sample_boxes (configured_by);
 
 create table app.sample_box_items (
-    box_id uuid not null,
+    box_id uuid not null references app.sample_boxes (id) on delete cascade,
     tenant_id uuid not null references app.tenants (id) on delete cascade,
     lead_id uuid not null references app.leads (id) on delete cascade,
     sku text not null,
     qty integer not null,
     primary key (box_id, sku),
-    constraint sample_box_items_box_fkey foreign key (box_id, lead_id)
-    references app.sample_boxes (id, lead_id) on delete cascade,
     constraint sample_box_items_product_fkey foreign key (tenant_id, sku)
     references app.products (tenant_id, sku) on delete restrict,
     constraint sample_box_items_qty_range check (qty between 1 and 1000)
@@ -109,23 +105,20 @@ comment on column app.sample_box_items.lead_id is 'Lead of the box (for row-leve
 comment on column app.sample_box_items.sku is 'Article number (app.products of the tenant).';
 comment on column app.sample_box_items.qty is 'Number of sales units, 1 to 1000.';
 create index sample_box_items_product_idx on app.sample_box_items (tenant_id, sku);
-create index sample_box_items_lead_idx on app.sample_box_items (lead_id, box_id);
+create index sample_box_items_lead_idx on app.sample_box_items (lead_id);
 
 create table app.test_phases (
     id uuid primary key default gen_random_uuid(),
     tenant_id uuid not null references app.tenants (id) on delete cascade,
     lead_id uuid not null references app.leads (id) on delete cascade,
-    box_id uuid not null,
+    box_id uuid not null references app.sample_boxes (id) on delete cascade,
     stage text not null,
     start_date date not null,
     end_date date,
     created_by uuid references app.users (id) on delete set null,
     created_at timestamptz not null default app.now(),
     constraint test_phases_stage_known check (stage in ('SAMPLE', 'TRIAL', 'PRODUCTION_CANDIDATE')),
-    constraint test_phases_dates_ordered check (end_date >= start_date),
-    constraint test_phases_box_fkey foreign key (box_id, lead_id)
-    references app.sample_boxes (id, lead_id) on delete cascade,
-    constraint test_phases_id_lead_key unique (id, lead_id)
+    constraint test_phases_dates_ordered check (end_date >= start_date)
 );
 comment on table app.test_phases is 'A test of a sample box at the customer: sample, trial or production candidate.';
 comment on column app.test_phases.id is 'Phase id.';
@@ -138,7 +131,7 @@ comment on column app.test_phases.end_date is 'Last day; null while open-ended.'
 comment on column app.test_phases.created_by is 'Who started it.';
 comment on column app.test_phases.created_at is 'When it was started.';
 create index test_phases_lead_idx on app.test_phases (lead_id);
-create index test_phases_box_idx on app.test_phases (box_id, lead_id);
+create index test_phases_box_idx on app.test_phases (box_id);
 create index test_phases_tenant_idx on app.test_phases (tenant_id);
 create index test_phases_created_by_idx on app.test_phases (created_by);
 
@@ -146,7 +139,7 @@ create table app.test_results (
     id uuid primary key default gen_random_uuid(),
     tenant_id uuid not null references app.tenants (id) on delete cascade,
     lead_id uuid not null references app.leads (id) on delete cascade,
-    phase_id uuid not null,
+    phase_id uuid not null references app.test_phases (id) on delete cascade,
     sku text not null,
     outcome text not null,
     sell_through numeric(5, 2),
@@ -159,9 +152,7 @@ create table app.test_results (
     constraint test_results_outcome_known check (outcome in ('SUCCESS', 'MIXED', 'FAIL')),
     constraint test_results_sell_through_range check (sell_through between 0 and 100),
     constraint test_results_waste_delta_range check (waste_delta between -100 and 100),
-    constraint test_results_notes_length check (char_length(notes) <= 2000),
-    constraint test_results_phase_fkey foreign key (phase_id, lead_id)
-    references app.test_phases (id, lead_id) on delete cascade
+    constraint test_results_notes_length check (char_length(notes) <= 2000)
 );
 comment on table app.test_results is
 'The result of a test phase per product (one row per product; recording again replaces it).';
@@ -177,7 +168,7 @@ comment on column app.test_results.notes is 'Free text.';
 comment on column app.test_results.recorded_by is 'Who recorded it.';
 comment on column app.test_results.recorded_at is 'When it was recorded (last).';
 create unique index test_results_phase_sku_key on app.test_results (phase_id, sku);
-create index test_results_lead_idx on app.test_results (lead_id, phase_id);
+create index test_results_lead_idx on app.test_results (lead_id);
 create index test_results_tenant_idx on app.test_results (tenant_id, sku);
 create index test_results_recorded_by_idx on app.test_results (recorded_by);
 
@@ -187,7 +178,7 @@ create table app_private.feedback_tokens (
     id uuid primary key default gen_random_uuid(),
     tenant_id uuid not null references app.tenants (id) on delete cascade,
     lead_id uuid not null references app.leads (id) on delete cascade,
-    phase_id uuid not null,
+    phase_id uuid not null references app.test_phases (id) on delete cascade,
     token_hash bytea not null,
     created_by uuid references app.users (id) on delete set null,
     created_at timestamptz not null default app.now(),
@@ -197,9 +188,7 @@ create table app_private.feedback_tokens (
     max_submissions integer not null,
     constraint feedback_tokens_hash_length check (octet_length(token_hash) = 32),
     constraint feedback_tokens_submissions_range check (submissions between 0 and max_submissions),
-    constraint feedback_tokens_max_submissions_range check (max_submissions between 1 and 50),
-    constraint feedback_tokens_phase_fkey foreign key (phase_id, lead_id)
-    references app.test_phases (id, lead_id) on delete cascade
+    constraint feedback_tokens_max_submissions_range check (max_submissions between 1 and 50)
 );
 comment on table app_private.feedback_tokens is
 'Feedback links of test phases: the SHA-256 of the token, its expiry, revocation and submission count.';
@@ -216,7 +205,7 @@ comment on column app_private.feedback_tokens.submissions is 'Submissions accept
 comment on column app_private.feedback_tokens.max_submissions is 'Submissions it accepts in total.';
 create unique index feedback_tokens_hash_key on app_private.feedback_tokens (token_hash);
 create index feedback_tokens_phase_idx on app_private.feedback_tokens (phase_id, created_at desc);
-create index feedback_tokens_lead_idx on app_private.feedback_tokens (lead_id, phase_id);
+create index feedback_tokens_lead_idx on app_private.feedback_tokens (lead_id);
 create index feedback_tokens_tenant_idx on app_private.feedback_tokens (tenant_id);
 create index feedback_tokens_created_by_idx on app_private.feedback_tokens (created_by);
 
@@ -224,7 +213,7 @@ create table app.feedback_submissions (
     id uuid primary key default gen_random_uuid(),
     tenant_id uuid not null references app.tenants (id) on delete cascade,
     lead_id uuid not null references app.leads (id) on delete cascade,
-    phase_id uuid not null,
+    phase_id uuid not null references app.test_phases (id) on delete cascade,
     token_id uuid not null references app_private.feedback_tokens (id) on delete cascade,
     contact_name text,
     contact_role text,
@@ -233,9 +222,7 @@ create table app.feedback_submissions (
     received_at timestamptz not null default app.now(),
     constraint feedback_submissions_contact_name_length check (char_length(contact_name) between 1 and 200),
     constraint feedback_submissions_contact_role_known check (contact_role in ('CHEF', 'BUYER', 'GM', 'OTHER')),
-    constraint feedback_submissions_comment_length check (char_length(comment) <= 2000),
-    constraint feedback_submissions_phase_fkey foreign key (phase_id, lead_id)
-    references app.test_phases (id, lead_id) on delete cascade
+    constraint feedback_submissions_comment_length check (char_length(comment) <= 2000)
 );
 comment on table app.feedback_submissions is
 'One submission of the public feedback form (its product rows are in product_feedback).';
@@ -251,7 +238,7 @@ comment on column app.feedback_submissions.received_at is 'When it arrived.';
 comment on column app.feedback_submissions.submission_key is
 'The form''s one-time key: the same form posted again (reload, double tap) is stored once.';
 create index feedback_submissions_phase_idx on app.feedback_submissions (phase_id, received_at);
-create index feedback_submissions_lead_idx on app.feedback_submissions (lead_id, phase_id);
+create index feedback_submissions_lead_idx on app.feedback_submissions (lead_id);
 create index feedback_submissions_tenant_idx on app.feedback_submissions (tenant_id);
 create unique index feedback_submissions_token_key on app.feedback_submissions (token_id, submission_key);
 
@@ -259,7 +246,7 @@ create table app.product_feedback (
     id uuid primary key default gen_random_uuid(),
     tenant_id uuid not null references app.tenants (id) on delete cascade,
     lead_id uuid not null references app.leads (id) on delete cascade,
-    phase_id uuid not null,
+    phase_id uuid not null references app.test_phases (id) on delete cascade,
     submission_id uuid references app.feedback_submissions (id) on delete cascade,
     sku text not null,
     rating integer not null,
@@ -277,9 +264,7 @@ create table app.product_feedback (
     constraint product_feedback_contact_name_length check (char_length(contact_name) between 1 and 200),
     constraint product_feedback_contact_role_known check (contact_role in ('CHEF', 'BUYER', 'GM', 'OTHER')),
     constraint product_feedback_source_known check (source in ('EMAIL', 'FORM', 'PHONE', 'VISIT')),
-    constraint product_feedback_form_has_submission check ((source = 'FORM') = (submission_id is not null)),
-    constraint product_feedback_phase_fkey foreign key (phase_id, lead_id)
-    references app.test_phases (id, lead_id) on delete cascade
+    constraint product_feedback_form_has_submission check ((source = 'FORM') = (submission_id is not null))
 );
 comment on table app.product_feedback is
 'Customer feedback on one product of a test phase: from the feedback form (FORM) or recorded by the rep.';
@@ -298,7 +283,7 @@ comment on column app.product_feedback.source is 'EMAIL, FORM (the public link),
 comment on column app.product_feedback.received_at is 'When it was given.';
 comment on column app.product_feedback.recorded_by is 'The user who recorded it; null for the form.';
 create index product_feedback_phase_idx on app.product_feedback (phase_id, received_at);
-create index product_feedback_lead_idx on app.product_feedback (lead_id, phase_id);
+create index product_feedback_lead_idx on app.product_feedback (lead_id);
 create index product_feedback_product_idx on app.product_feedback (tenant_id, sku);
 create index product_feedback_submission_idx on app.product_feedback (submission_id);
 create index product_feedback_recorded_by_idx on app.product_feedback (recorded_by);

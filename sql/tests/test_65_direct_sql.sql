@@ -1,7 +1,7 @@
 -- Direct SQL as a web role (what a bug in a service could expose): the rules still hold, because
 -- they live in constraints, policies and checked definer functions, not only in the api functions.
 begin;
-select plan(26);
+select plan(30);
 
 select tests.create_tenant('alpha');
 select tests.create_tenant('beta');
@@ -187,7 +187,28 @@ select throws_ok(
     format($$ update app.users set display_name = 'Rep' || chr(8232) || 'Zwei' where id = %L $$, tests.user_id('rep@alpha.test')),
     '23514', null, 'and so is a display name with a line separator'
 );
+select tests.authenticate_as('rep@alpha.test');
+-- (a top-level call of the writers is refused too: tests/test_direct_sql.py, since every pgTAP
+-- assertion runs its statement inside a function)
+select throws_ok(
+    format($$ do $do$ begin perform app_private.audit(app.current_tenant_id(), 'lead.released', 'lead', %L, %L, null, null); end $do$ $$,
+        :'mine', :'mine'),
+    '42501', null, 'a rep cannot forge an audit row from an anonymous code block'
+);
+select throws_ok(
+    format($$ do $do$ begin perform app_private.notify(app.current_tenant_id(), %L, 'REMINDER', null, 'Passwort?', 'x'); end $do$ $$,
+        tests.user_id('manager@alpha.test')),
+    '42501', null, 'nor a notification'
+);
+select throws_ok(
+    format($$ do $do$ begin perform api.log_activity(%L, 'MEETING'); end $do$ $$, :'mine'),
+    '42501', null, 'and an api function that audits refuses to run inside one'
+);
 select tests.clear_authentication();
+select is(
+    tests.act('rep@alpha.test', '2026-01-20 09:00+00', format('select api.log_activity(%L, %L)', :'mine', 'MEETING')),
+    'ok', 'the api functions still audit through the same writers'
+);
 
 select * from finish();
 rollback;
