@@ -608,7 +608,9 @@ CREATE TABLE app.leads (
     released_at timestamp with time zone,
     pseudonymized_at timestamp with time zone,
     CONSTRAINT leads_city_length CHECK (((char_length(city) >= 1) AND (char_length(city) <= 100))),
+    CONSTRAINT leads_city_one_line CHECK ((city !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'::text)),
     CONSTRAINT leads_company_name_length CHECK (((char_length(company_name) >= 2) AND (char_length(company_name) <= 200))),
+    CONSTRAINT leads_company_name_one_line CHECK ((company_name !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'::text)),
     CONSTRAINT leads_owner_state CHECK ((((owner_id IS NULL) = (assignment_id IS NULL)) AND ((owner_id IS NULL) = (registered_at IS NULL)) AND ((owner_id IS NULL) = (anchor_at IS NULL)))),
     CONSTRAINT leads_postal_code_format CHECK ((postal_code ~ '^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$'::text)),
     CONSTRAINT leads_vat_key_format CHECK ((vat_key ~ '^[A-Z]{2}[A-Z0-9]{2,13}$'::text))
@@ -2204,6 +2206,7 @@ CREATE TABLE app.users (
     deactivated_at timestamp with time zone,
     CONSTRAINT users_deactivated_consistent CHECK ((active = (deactivated_at IS NULL))),
     CONSTRAINT users_display_name_length CHECK (((char_length(display_name) >= 1) AND (char_length(display_name) <= 200))),
+    CONSTRAINT users_display_name_one_line CHECK ((display_name !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'::text)),
     CONSTRAINT users_email_format CHECK (((char_length(email) <= 254) AND (email ~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'::text))),
     CONSTRAINT users_role_known CHECK ((role = ANY (ARRAY['sales_rep'::text, 'sales_manager'::text, 'auditor'::text, 'tenant_admin'::text])))
 );
@@ -2335,6 +2338,11 @@ begin
     if v_name is null or char_length(v_name) not between 1 and 200 then
         perform app.raise_error(
             'FP112', 400, 'The display name must have 1 to 200 characters.', 'display_name'
+        );
+    end if;
+    if v_name ~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]' then
+        perform app.raise_error(
+            'FP112', 400, 'The display name must be one line without control characters.', 'display_name'
         );
     end if;
     if create_user.role is null
@@ -4334,7 +4342,7 @@ declare
     v_dup record;
 begin
     perform app.require_role(array['sales_rep', 'sales_manager']);
-    v_name := app.check_text(register_lead.company_name, 'company_name', 2, 200);
+    v_name := app.check_line(register_lead.company_name, 'company_name', 2, 200);
     if app.normalize_company_name(v_name) = '' then
         perform app.raise_error(
             'FP301', 400, 'company_name must contain more than a legal form.', 'company_name'
@@ -4346,7 +4354,7 @@ begin
             'FP301', 400, 'postal_code must be a postal code such as 10115.', 'postal_code'
         );
     end if;
-    v_city := app.check_text(register_lead.city, 'city', 1, 100);
+    v_city := app.check_line(register_lead.city, 'city', 1, 100);
     if register_lead.country is null or register_lead.country !~ '^[A-Z]{2}$' then
         perform app.raise_error('FP301', 400, 'country must be a two-letter ISO code such as DE.', 'country');
     end if;
@@ -5101,6 +5109,31 @@ $$;
 --
 
 COMMENT ON FUNCTION api.whoami() IS 'The calling user.';
+
+--
+-- Name: check_line(text, text, integer, integer); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.check_line(p_value text, p_field text, p_min integer, p_max integer) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+declare
+    v_value text := app.check_text(p_value, p_field, p_min, p_max);
+begin
+    if v_value ~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]' then
+        perform app.raise_error(
+            'FP301', 400, format('%s must be one line without control characters.', p_field), p_field
+        );
+    end if;
+    return v_value;
+end
+$$;
+
+--
+-- Name: FUNCTION check_line(p_value text, p_field text, p_min integer, p_max integer); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.check_line(p_value text, p_field text, p_min integer, p_max integer) IS 'check_text for one line of text: also refuses control and line-separator characters (FP301).';
 
 --
 -- Name: check_text(text, text, integer, integer); Type: FUNCTION; Schema: app; Owner: -
@@ -6142,7 +6175,11 @@ CREATE FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+    v_stack text;
 begin
+    get diagnostics v_stack = pg_context;
+    perform app_private.require_our_caller(v_stack);
     if app.current_tenant_id() is not null and p_tenant_id is distinct from app.current_tenant_id() then
         raise exception 'audit entries are written for the caller''s tenant only'
             using errcode = 'insufficient_privilege';
@@ -6157,7 +6194,7 @@ $$;
 -- Name: FUNCTION audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text) IS 'Appends one audit entry by the calling user, for their own tenant.';
+COMMENT ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text) IS 'Appends one audit entry by the calling user, for their own tenant; only our functions may call it.';
 
 --
 -- Name: backdate_lead(uuid, timestamp with time zone, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -6973,9 +7010,14 @@ COMMENT ON FUNCTION app_private.my_tenants_lead(p_lead_id uuid) IS 'Locks and re
 --
 
 CREATE FUNCTION app_private.notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text DEFAULT NULL::text) RETURNS void
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+    v_stack text;
+begin
+    get diagnostics v_stack = pg_context;
+    perform app_private.require_our_caller(v_stack);
     insert into app.notifications (tenant_id, user_id, kind, lead_id, subject, body, dedupe_key)
     select p_tenant_id, u.id, p_kind, p_lead_id, p_subject, p_body, p_dedupe_key
     from app.users as u
@@ -6983,26 +7025,33 @@ CREATE FUNCTION app_private.notify(p_tenant_id uuid, p_user_id uuid, p_kind text
         u.id = p_user_id and u.tenant_id = p_tenant_id and u.active
         -- a user's request may notify only their own tenant
         and (app.current_tenant_id() is null or p_tenant_id = app.current_tenant_id())
-    on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing
+    on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing;
+end
 $$;
 
 --
 -- Name: FUNCTION notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) IS 'Creates a notification for an active user of the tenant (once per dedupe key).';
+COMMENT ON FUNCTION app_private.notify(p_tenant_id uuid, p_user_id uuid, p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text) IS 'Creates a notification for an active user of the tenant (once per dedupe key); only our functions may call it.';
 
 --
 -- Name: notify_roles(uuid, text[], text, uuid, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
 CREATE FUNCTION app_private.notify_roles(p_tenant_id uuid, p_roles text[], p_kind text, p_lead_id uuid, p_subject text, p_body text, p_dedupe_key text DEFAULT NULL::text) RETURNS void
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    select app_private.notify(p_tenant_id, u.id, p_kind, p_lead_id, p_subject, p_body, p_dedupe_key)
+declare
+    v_stack text;
+begin
+    get diagnostics v_stack = pg_context;
+    perform app_private.require_our_caller(v_stack);
+    perform app_private.notify(p_tenant_id, u.id, p_kind, p_lead_id, p_subject, p_body, p_dedupe_key)
     from app.users as u
-    where u.tenant_id = p_tenant_id and u.role = any(p_roles) and u.active
+    where u.tenant_id = p_tenant_id and u.role = any(p_roles) and u.active;
+end
 $$;
 
 --
@@ -7518,6 +7567,33 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.requeue_job(p_job_id bigint) IS 'Re-queues a PARKED job of the caller''s tenant (FP807 unknown, FP808 not parked) and audits it.';
+
+--
+-- Name: require_our_caller(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.require_our_caller(p_stack text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+declare
+    v_lines text[] := regexp_split_to_array(rtrim(p_stack, E'\n'), E'\n');
+    v_outer text := v_lines[cardinality(v_lines)];
+begin
+    if cardinality(v_lines) < 2
+        or v_outer !~ '^(PL/pgSQL function [a-z_0-9.]+\(|SQL function ")'
+        or p_stack ~ '(^|\n)PL/pgSQL function inline_code_block' then
+        raise exception 'only the api functions write audit entries and notifications'
+            using errcode = 'insufficient_privilege';
+    end if;
+end
+$$;
+
+--
+-- Name: FUNCTION require_our_caller(p_stack text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.require_our_caller(p_stack text) IS 'Raises 42501 unless the call stack shows one of our functions as the caller of an audit or notification writer.';
 
 --
 -- Name: retire_feedback_tokens(uuid); Type: FUNCTION; Schema: app_private; Owner: -
@@ -8143,6 +8219,52 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.tg_protection_configs__refresh_leads() IS 'After the hold caps of a tenant change, recompute the hold time of its leads.';
+
+--
+-- Name: tg_samples__same_box_lead(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_samples__same_box_lead() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    if not exists (select from app.sample_boxes as b where b.id = new.box_id and b.lead_id = new.lead_id) then
+        raise exception 'a % row belongs to the lead of its sample box', tg_table_name
+            using errcode = 'foreign_key_violation';
+    end if;
+    return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_samples__same_box_lead(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_samples__same_box_lead() IS 'Refuses a box item or test phase whose lead is not the lead of its sample box.';
+
+--
+-- Name: tg_samples__same_phase_lead(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_samples__same_phase_lead() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    if not exists (select from app.test_phases as p where p.id = new.phase_id and p.lead_id = new.lead_id) then
+        raise exception 'a % row belongs to the lead of its test phase', tg_table_name
+            using errcode = 'foreign_key_violation';
+    end if;
+    return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_samples__same_phase_lead(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_samples__same_phase_lead() IS 'Refuses a result, link, submission or feedback row whose lead is not the lead of its test phase.';
 
 --
 -- Name: tg_settings__refresh_configs(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -9442,13 +9564,6 @@ ALTER TABLE ONLY app.sample_box_items
     ADD CONSTRAINT sample_box_items_pkey PRIMARY KEY (box_id, sku);
 
 --
--- Name: sample_boxes sample_boxes_id_lead_key; Type: CONSTRAINT; Schema: app; Owner: -
---
-
-ALTER TABLE ONLY app.sample_boxes
-    ADD CONSTRAINT sample_boxes_id_lead_key UNIQUE (id, lead_id);
-
---
 -- Name: sample_boxes sample_boxes_pkey; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -9482,13 +9597,6 @@ ALTER TABLE ONLY app.tenants
 
 ALTER TABLE ONLY app.tenants
     ADD CONSTRAINT tenants_slug_key UNIQUE (slug);
-
---
--- Name: test_phases test_phases_id_lead_key; Type: CONSTRAINT; Schema: app; Owner: -
---
-
-ALTER TABLE ONLY app.test_phases
-    ADD CONSTRAINT test_phases_id_lead_key UNIQUE (id, lead_id);
 
 --
 -- Name: test_phases test_phases_pkey; Type: CONSTRAINT; Schema: app; Owner: -
@@ -9638,7 +9746,7 @@ CREATE INDEX extension_requests_tenant_idx ON app.extension_requests USING btree
 -- Name: feedback_submissions_lead_idx; Type: INDEX; Schema: app; Owner: -
 --
 
-CREATE INDEX feedback_submissions_lead_idx ON app.feedback_submissions USING btree (lead_id, phase_id);
+CREATE INDEX feedback_submissions_lead_idx ON app.feedback_submissions USING btree (lead_id);
 
 --
 -- Name: feedback_submissions_phase_idx; Type: INDEX; Schema: app; Owner: -
@@ -9842,7 +9950,7 @@ CREATE INDEX notifications_user_idx ON app.notifications USING btree (user_id, c
 -- Name: product_feedback_lead_idx; Type: INDEX; Schema: app; Owner: -
 --
 
-CREATE INDEX product_feedback_lead_idx ON app.product_feedback USING btree (lead_id, phase_id);
+CREATE INDEX product_feedback_lead_idx ON app.product_feedback USING btree (lead_id);
 
 --
 -- Name: product_feedback_phase_idx; Type: INDEX; Schema: app; Owner: -
@@ -9914,7 +10022,7 @@ CREATE INDEX protection_overrides_tenant_idx ON app.protection_overrides USING b
 -- Name: sample_box_items_lead_idx; Type: INDEX; Schema: app; Owner: -
 --
 
-CREATE INDEX sample_box_items_lead_idx ON app.sample_box_items USING btree (lead_id, box_id);
+CREATE INDEX sample_box_items_lead_idx ON app.sample_box_items USING btree (lead_id);
 
 --
 -- Name: sample_box_items_product_idx; Type: INDEX; Schema: app; Owner: -
@@ -9962,7 +10070,7 @@ CREATE INDEX settings_values_updated_by_idx ON app.settings_values USING btree (
 -- Name: test_phases_box_idx; Type: INDEX; Schema: app; Owner: -
 --
 
-CREATE INDEX test_phases_box_idx ON app.test_phases USING btree (box_id, lead_id);
+CREATE INDEX test_phases_box_idx ON app.test_phases USING btree (box_id);
 
 --
 -- Name: test_phases_created_by_idx; Type: INDEX; Schema: app; Owner: -
@@ -9986,7 +10094,7 @@ CREATE INDEX test_phases_tenant_idx ON app.test_phases USING btree (tenant_id);
 -- Name: test_results_lead_idx; Type: INDEX; Schema: app; Owner: -
 --
 
-CREATE INDEX test_results_lead_idx ON app.test_results USING btree (lead_id, phase_id);
+CREATE INDEX test_results_lead_idx ON app.test_results USING btree (lead_id);
 
 --
 -- Name: test_results_phase_sku_key; Type: INDEX; Schema: app; Owner: -
@@ -10046,7 +10154,7 @@ CREATE UNIQUE INDEX feedback_tokens_hash_key ON app_private.feedback_tokens USIN
 -- Name: feedback_tokens_lead_idx; Type: INDEX; Schema: app_private; Owner: -
 --
 
-CREATE INDEX feedback_tokens_lead_idx ON app_private.feedback_tokens USING btree (lead_id, phase_id);
+CREATE INDEX feedback_tokens_lead_idx ON app_private.feedback_tokens USING btree (lead_id);
 
 --
 -- Name: feedback_tokens_phase_idx; Type: INDEX; Schema: app_private; Owner: -
@@ -10181,6 +10289,36 @@ CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.user_
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.users FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
+-- Name: feedback_submissions _010_same_lead; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _010_same_lead BEFORE INSERT OR UPDATE OF lead_id, phase_id ON app.feedback_submissions FOR EACH ROW EXECUTE FUNCTION app_private.tg_samples__same_phase_lead();
+
+--
+-- Name: product_feedback _010_same_lead; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _010_same_lead BEFORE INSERT OR UPDATE OF lead_id, phase_id ON app.product_feedback FOR EACH ROW EXECUTE FUNCTION app_private.tg_samples__same_phase_lead();
+
+--
+-- Name: sample_box_items _010_same_lead; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _010_same_lead BEFORE INSERT OR UPDATE OF lead_id, box_id ON app.sample_box_items FOR EACH ROW EXECUTE FUNCTION app_private.tg_samples__same_box_lead();
+
+--
+-- Name: test_phases _010_same_lead; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _010_same_lead BEFORE INSERT OR UPDATE OF lead_id, box_id ON app.test_phases FOR EACH ROW EXECUTE FUNCTION app_private.tg_samples__same_box_lead();
+
+--
+-- Name: test_results _010_same_lead; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _010_same_lead BEFORE INSERT OR UPDATE OF lead_id, phase_id ON app.test_results FOR EACH ROW EXECUTE FUNCTION app_private.tg_samples__same_phase_lead();
+
+--
 -- Name: holds _050_guard; Type: TRIGGER; Schema: app; Owner: -
 --
 
@@ -10293,6 +10431,12 @@ CREATE TRIGGER _200_refresh_lead_state AFTER INSERT OR DELETE OR UPDATE ON app.p
 --
 
 CREATE TRIGGER _900_wake_workers AFTER INSERT ON app.jobs FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_jobs__wake_workers();
+
+--
+-- Name: feedback_tokens _010_same_lead; Type: TRIGGER; Schema: app_private; Owner: -
+--
+
+CREATE TRIGGER _010_same_lead BEFORE INSERT OR UPDATE OF lead_id, phase_id ON app_private.feedback_tokens FOR EACH ROW EXECUTE FUNCTION app_private.tg_samples__same_phase_lead();
 
 --
 -- Name: activities activities_assignment_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -10421,11 +10565,11 @@ ALTER TABLE ONLY app.feedback_submissions
     ADD CONSTRAINT feedback_submissions_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
 
 --
--- Name: feedback_submissions feedback_submissions_phase_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+-- Name: feedback_submissions feedback_submissions_phase_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
 ALTER TABLE ONLY app.feedback_submissions
-    ADD CONSTRAINT feedback_submissions_phase_fkey FOREIGN KEY (phase_id, lead_id) REFERENCES app.test_phases(id, lead_id) ON DELETE CASCADE;
+    ADD CONSTRAINT feedback_submissions_phase_id_fkey FOREIGN KEY (phase_id) REFERENCES app.test_phases(id) ON DELETE CASCADE;
 
 --
 -- Name: feedback_submissions feedback_submissions_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -10610,11 +10754,11 @@ ALTER TABLE ONLY app.product_feedback
     ADD CONSTRAINT product_feedback_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
 
 --
--- Name: product_feedback product_feedback_phase_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+-- Name: product_feedback product_feedback_phase_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
 ALTER TABLE ONLY app.product_feedback
-    ADD CONSTRAINT product_feedback_phase_fkey FOREIGN KEY (phase_id, lead_id) REFERENCES app.test_phases(id, lead_id) ON DELETE CASCADE;
+    ADD CONSTRAINT product_feedback_phase_id_fkey FOREIGN KEY (phase_id) REFERENCES app.test_phases(id) ON DELETE CASCADE;
 
 --
 -- Name: product_feedback product_feedback_product_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -10701,11 +10845,11 @@ ALTER TABLE ONLY app.protection_overrides
     ADD CONSTRAINT protection_overrides_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
--- Name: sample_box_items sample_box_items_box_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+-- Name: sample_box_items sample_box_items_box_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
 ALTER TABLE ONLY app.sample_box_items
-    ADD CONSTRAINT sample_box_items_box_fkey FOREIGN KEY (box_id, lead_id) REFERENCES app.sample_boxes(id, lead_id) ON DELETE CASCADE;
+    ADD CONSTRAINT sample_box_items_box_id_fkey FOREIGN KEY (box_id) REFERENCES app.sample_boxes(id) ON DELETE CASCADE;
 
 --
 -- Name: sample_box_items sample_box_items_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -10771,11 +10915,11 @@ ALTER TABLE ONLY app.settings_values
     ADD CONSTRAINT settings_values_updated_by_fkey FOREIGN KEY (updated_by) REFERENCES app.users(id) ON DELETE SET NULL;
 
 --
--- Name: test_phases test_phases_box_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+-- Name: test_phases test_phases_box_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
 ALTER TABLE ONLY app.test_phases
-    ADD CONSTRAINT test_phases_box_fkey FOREIGN KEY (box_id, lead_id) REFERENCES app.sample_boxes(id, lead_id) ON DELETE CASCADE;
+    ADD CONSTRAINT test_phases_box_id_fkey FOREIGN KEY (box_id) REFERENCES app.sample_boxes(id) ON DELETE CASCADE;
 
 --
 -- Name: test_phases test_phases_created_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -10806,11 +10950,11 @@ ALTER TABLE ONLY app.test_results
     ADD CONSTRAINT test_results_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
 
 --
--- Name: test_results test_results_phase_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+-- Name: test_results test_results_phase_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
 ALTER TABLE ONLY app.test_results
-    ADD CONSTRAINT test_results_phase_fkey FOREIGN KEY (phase_id, lead_id) REFERENCES app.test_phases(id, lead_id) ON DELETE CASCADE;
+    ADD CONSTRAINT test_results_phase_id_fkey FOREIGN KEY (phase_id) REFERENCES app.test_phases(id) ON DELETE CASCADE;
 
 --
 -- Name: test_results test_results_product_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -10862,11 +11006,11 @@ ALTER TABLE ONLY app_private.feedback_tokens
     ADD CONSTRAINT feedback_tokens_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
 
 --
--- Name: feedback_tokens feedback_tokens_phase_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+-- Name: feedback_tokens feedback_tokens_phase_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
 --
 
 ALTER TABLE ONLY app_private.feedback_tokens
-    ADD CONSTRAINT feedback_tokens_phase_fkey FOREIGN KEY (phase_id, lead_id) REFERENCES app.test_phases(id, lead_id) ON DELETE CASCADE;
+    ADD CONSTRAINT feedback_tokens_phase_id_fkey FOREIGN KEY (phase_id) REFERENCES app.test_phases(id) ON DELETE CASCADE;
 
 --
 -- Name: feedback_tokens feedback_tokens_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
@@ -13877,6 +14021,16 @@ GRANT ALL ON FUNCTION api.whoami() TO auditor;
 GRANT ALL ON FUNCTION api.whoami() TO tenant_admin;
 
 --
+-- Name: FUNCTION check_line(p_value text, p_field text, p_min integer, p_max integer); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.check_line(p_value text, p_field text, p_min integer, p_max integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.check_line(p_value text, p_field text, p_min integer, p_max integer) TO sales_rep;
+GRANT ALL ON FUNCTION app.check_line(p_value text, p_field text, p_min integer, p_max integer) TO sales_manager;
+GRANT ALL ON FUNCTION app.check_line(p_value text, p_field text, p_min integer, p_max integer) TO auditor;
+GRANT ALL ON FUNCTION app.check_line(p_value text, p_field text, p_min integer, p_max integer) TO tenant_admin;
+
+--
 -- Name: FUNCTION check_text(p_value text, p_field text, p_min integer, p_max integer); Type: ACL; Schema: app; Owner: -
 --
 
@@ -14485,6 +14639,12 @@ REVOKE ALL ON FUNCTION app_private.requeue_job(p_job_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.requeue_job(p_job_id bigint) TO tenant_admin;
 
 --
+-- Name: FUNCTION require_our_caller(p_stack text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.require_our_caller(p_stack text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION retire_feedback_tokens(p_phase_id uuid); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -14582,6 +14742,18 @@ REVOKE ALL ON FUNCTION app_private.tg_lead_source__refresh() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_protection_configs__refresh_leads() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_samples__same_box_lead(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_samples__same_box_lead() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_samples__same_phase_lead(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_samples__same_phase_lead() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_settings__refresh_configs(); Type: ACL; Schema: app_private; Owner: -
