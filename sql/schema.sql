@@ -4546,6 +4546,7 @@ CREATE TABLE app.jobs (
     user_id uuid,
     to_address text,
     template text,
+    lead_id uuid,
     CONSTRAINT jobs_dedupe_key_length CHECK ((char_length(dedupe_key) <= 300)),
     CONSTRAINT jobs_finished_consistent CHECK (((state = ANY (ARRAY['DONE'::text, 'PARKED'::text, 'CANCELLED'::text])) = (finished_at IS NOT NULL))),
     CONSTRAINT jobs_last_error_length CHECK ((char_length(last_error) <= 2000)),
@@ -4659,6 +4660,12 @@ COMMENT ON COLUMN app.jobs.to_address IS 'mail.send: recipient address.';
 COMMENT ON COLUMN app.jobs.template IS 'mail.send: template in jobs/templates (warning, reminder, expired, escalation, feedback_invitation, ...).';
 
 --
+-- Name: COLUMN jobs.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.lead_id IS 'The lead the job is about (a notice or feedback mail), if any; GDPR blanks a pseudonymised lead''s mails by it.';
+
+--
 -- Name: jobs; Type: VIEW; Schema: api; Owner: -
 --
 
@@ -4673,7 +4680,8 @@ CREATE VIEW api.jobs WITH (security_invoker='true') AS
     j.started_at,
     j.finished_at,
     j.to_address,
-    j.template
+    j.template,
+    j.lead_id
    FROM app.jobs j;
 
 --
@@ -4749,6 +4757,12 @@ COMMENT ON COLUMN api.jobs.to_address IS 'mail.send: recipient.';
 COMMENT ON COLUMN api.jobs.template IS 'mail.send: kind of mail.';
 
 --
+-- Name: COLUMN jobs.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.jobs.lead_id IS 'The lead the job is about, if any.';
+
+--
 -- Name: requeue_job(bigint); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -4812,7 +4826,7 @@ $$;
 -- Name: FUNCTION rotate_feedback_token(phase_id uuid); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON FUNCTION api.rotate_feedback_token(phase_id uuid) IS 'Replaces the feedback link of a test phase: the old link stops working at once, the new one is shown once and mailed to the contact again.';
+COMMENT ON FUNCTION api.rotate_feedback_token(phase_id uuid) IS 'Replaces the feedback link of a test phase: the old link stops working at once, the new one is shown once and mailed to the contact again. At most sample.feedback.maxRotationsPerDay (3) times in 24 hours (FP915, 429).';
 
 --
 -- Name: sample_boxes(api.leads); Type: FUNCTION; Schema: api; Owner: -
@@ -6587,11 +6601,11 @@ begin
     ),
 
     mail as (
-        insert into app.jobs (tenant_id, kind, user_id, to_address, template, payload, dedupe_key)
+        insert into app.jobs (tenant_id, kind, user_id, to_address, template, payload, dedupe_key, lead_id)
         select
             f.tenant_id, 'mail.send', f.user_id, f.email, lower(f.kind),
             f.facts || jsonb_build_object('recipient_name', f.display_name, 'recipient_role', f.recipient_role),
-            'notice:' || f.notice_id || ':' || f.user_id
+            'notice:' || f.notice_id || ':' || f.user_id, f.lead_id
         from fanout as f
         where f.channels ? 'EMAIL'
         on conflict (dedupe_key) do nothing
@@ -6841,12 +6855,46 @@ declare
     v_payload jsonb;
     v_timezone text;
     v_from timestamptz;
+    v_max_rotations integer;
+    v_again_at timestamptz;
 begin
     if p_action not in ('feedback_link.issued', 'feedback_link.rotated') then
         raise exception 'unknown action %', p_action using errcode = 'invalid_parameter_value';
     end if;
     select l.* into v_lead from app.leads as l where l.id = v_phase.lead_id;
     select c.timezone into v_timezone from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
+    if p_action = 'feedback_link.rotated' then
+        -- every rotation mails the contact: at most maxRotationsPerDay in any 24 hours (the phase is
+        -- locked, so concurrent rotations count one after the other). A rotation is every link of
+        -- the phase but its first; possible again when the oldest one that fills the limit is 24 h old.
+        v_max_rotations := (
+            app.effective_setting('sample.feedback.maxRotationsPerDay', v_lead.tenant_id, app.current_org_id(), null)
+            #>> '{}'
+        )::integer;
+        select r.created_at + interval '24 hours' into v_again_at
+        from app_private.feedback_tokens as r
+        where
+            r.phase_id = v_phase.id and r.created_at > v_now - interval '24 hours'
+            and r.id <> (
+                select f.id from app_private.feedback_tokens as f
+                where f.phase_id = v_phase.id order by f.created_at, f.id limit 1
+            )
+        order by r.created_at desc, r.id desc
+        offset v_max_rotations - 1
+        limit 1;
+        if v_again_at is not null then
+            perform app.raise_error(
+                'FP915', 429,
+                format(
+                    'The feedback link of this test phase was already replaced %s in 24 hours; you can replace it '
+                    'again from %s.',
+                    case when v_max_rotations = 1 then 'once' else v_max_rotations || ' times' end,
+                    to_char(v_again_at at time zone v_timezone, 'YYYY-MM-DD HH24:MI')
+                ),
+                'phase_id', 'sample.feedback.maxRotationsPerDay limits the rotations of a link.'
+            );
+        end if;
+    end if;
     -- the phase starts at 8 o'clock on its first day: the invitation goes out then (or now, if that
     -- has passed), and the link's days and the reminder count from then
     v_from := greatest(v_now, (v_phase.start_date + time '08:00') at time zone v_timezone);
@@ -6889,18 +6937,20 @@ begin
                 where i.box_id = v_phase.box_id
             )
         );
-        insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key, next_attempt_at)
+        insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key, next_attempt_at, lead_id)
         values (
-            v_lead.tenant_id, 'mail.send', v_email, 'feedback_invitation', v_payload, 'feedback_invitation:' || v_token.id, v_from
+            v_lead.tenant_id, 'mail.send', v_email, 'feedback_invitation', v_payload, 'feedback_invitation:' || v_token.id,
+            v_from, v_lead.id
         );
         -- one reminder, if the link still works by then and nobody has answered yet; cancelled when
         -- feedback arrives
         if v_reminder_days < v_days
             and not exists (select from app.feedback_submissions as s where s.phase_id = v_phase.id) then
-            insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key, next_attempt_at)
+            insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key, next_attempt_at, lead_id)
             values (
                 v_lead.tenant_id, 'mail.send', v_email, 'feedback_reminder', v_payload, 'feedback_reminder:' || v_token.id,
-                ((v_from at time zone v_timezone) + make_interval(days => v_reminder_days)) at time zone v_timezone
+                ((v_from at time zone v_timezone) + make_interval(days => v_reminder_days)) at time zone v_timezone,
+                v_lead.id
             );
         end if;
     end if;
@@ -6909,7 +6959,8 @@ begin
         v_lead.tenant_id, p_action, 'test_phase', v_phase.id, v_lead.id, null,
         jsonb_build_object(
             'token_id', v_token.id, 'expires_at', v_token.expires_at, 'max_submissions', v_token.max_submissions,
-            'invitation_to', case when v_email like '%@%' then v_email end
+            -- whether the lead's contact is mailed, never the address: the audit outlives pseudonymisation
+            'invitation_queued', coalesce(v_email like '%@%', false)
         ),
         null, false
     );
@@ -7134,75 +7185,70 @@ CREATE FUNCTION app_private.pseudonymize_released_leads() RETURNS jsonb
     SET search_path TO ''
     AS $$
 declare
+    v_due uuid[];
+    v_lead uuid;
     v_count integer;
 begin
-    with due as (
-        select l.id, l.tenant_id
+    select coalesce(array_agg(l.id order by l.id), '{}') into v_due
+    from (
+        select l.id
         from app.leads as l
         inner join app.protection_configs as c on l.tenant_id = c.tenant_id
         where
             l.owner_id is null and l.released_at is not null and l.pseudonymized_at is null
             and l.released_at <= app.now() - make_interval(days => c.pseudonymize_after_days)
+        order by l.id
         for update of l
-    ),
+    ) as l;
 
-    details as (
-        update app.lead_details as d
-        set
-            contact_email = pg_catalog.encode(
-                pg_catalog.sha256(pg_catalog.convert_to(lower(d.contact_email), 'UTF8')), 'hex'
-            ),
-            contact_phone = null,
-            notes = null,
-            contact_name = 'ANONYMIZED'
-        from due
-        where d.lead_id = due.id
-    ),
+    update app.lead_details as d
+    set
+        contact_email = pg_catalog.encode(
+            pg_catalog.sha256(pg_catalog.convert_to(lower(d.contact_email), 'UTF8')), 'hex'
+        ),
+        contact_phone = null,
+        notes = null,
+        contact_name = 'ANONYMIZED'
+    where d.lead_id = any(v_due);
 
-    -- who gave feedback is personal data too; a link to a released lead stops working
-    submissions as (
-        update app.feedback_submissions as s
-        set contact_name = 'ANONYMIZED'
-        from due
-        where s.lead_id = due.id and s.contact_name is not null
-    ),
+    -- who gave feedback is personal data too
+    update app.feedback_submissions as s
+    set contact_name = 'ANONYMIZED'
+    where s.lead_id = any(v_due) and s.contact_name is not null;
+    update app.product_feedback as f
+    set contact_name = 'ANONYMIZED'
+    where f.lead_id = any(v_due) and f.contact_name is not null;
 
-    product_feedback as (
-        update app.product_feedback as f
-        set contact_name = 'ANONYMIZED'
-        from due
-        where f.lead_id = due.id and f.contact_name is not null
-    ),
+    -- a link still open (released before links were revoked on release) stops working
+    foreach v_lead in array v_due loop
+        perform app_private.retire_lead_feedback_tokens(v_lead, 'lead.pseudonymized', true);
+    end loop;
 
-    links as (
-        update app_private.feedback_tokens as t
-        set revoked_at = app.now()
-        from due
-        where t.lead_id = due.id and t.revoked_at is null
-        returning t.id
-    ),
+    update app.jobs as j
+    set
+        to_address = case
+            when j.to_address like '%@%'
+                then pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(lower(j.to_address), 'UTF8')), 'hex')
+            else j.to_address
+        end,
+        payload = '{}',
+        last_error = case
+            when j.last_error is not null or j.state = 'PARKED'
+                then 'Removed when the lead''s contact data was pseudonymised (GDPR).'
+        end,
+        state = case when j.state = 'PARKED' then 'CANCELLED' else j.state end
+    where
+        j.lead_id = any(v_due) and j.kind = 'mail.send' and j.state in ('DONE', 'PARKED', 'CANCELLED');
 
-    mails as (
-        update app.jobs as j
-        set state = 'CANCELLED', finished_at = pg_catalog.now()
-        from links
-        where
-            j.dedupe_key in ('feedback_invitation:' || links.id, 'feedback_reminder:' || links.id)
-            and j.state = 'PENDING'
-    ),
-
-    marked as (
-        update app.leads as l
-        set pseudonymized_at = app.now()
-        from due
-        where l.id = due.id
-        returning l.id, l.tenant_id
-    )
+    update app.leads as l
+    set pseudonymized_at = app.now()
+    where l.id = any(v_due);
 
     insert into app.audit_log (tenant_id, action, entity_type, entity_id, lead_id, reason)
-    select marked.tenant_id, 'lead.pseudonymized', 'lead', marked.id, marked.id,
-        'Contact data pseudonymised after release (GDPR).'
-    from marked;
+    select l.tenant_id, 'lead.pseudonymized', 'lead', l.id, l.id, 'Contact data pseudonymised after release (GDPR).'
+    from app.leads as l
+    where l.id = any(v_due)
+    order by l.id;
     get diagnostics v_count = row_count;
     return jsonb_build_object('pseudonymized', v_count);
 end
@@ -7212,7 +7258,7 @@ $$;
 -- Name: FUNCTION pseudonymize_released_leads(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.pseudonymize_released_leads() IS 'Pseudonymises contact data of leads released longer than lead.gdpr.pseudonymizeAfterDays ago, with the names in their feedback, and revokes their feedback links.';
+COMMENT ON FUNCTION app_private.pseudonymize_released_leads() IS 'Pseudonymises contact data of leads released longer than lead.gdpr.pseudonymizeAfterDays ago, with the names in their feedback, revokes their feedback links and blanks their finished mails.';
 
 --
 -- Name: purge_cron_log(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7318,6 +7364,8 @@ begin
         jsonb_build_object('owner_id', v_lead.owner_id), jsonb_build_object('owner_id', p_new_owner_id),
         p_reason, false
     );
+    -- the former owner's feedback links do not reach into the new owner's cycle
+    perform app_private.retire_lead_feedback_tokens(v_lead.id, 'lead.transferred', false);
 end
 $$;
 
@@ -7325,7 +7373,7 @@ $$;
 -- Name: FUNCTION reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text) IS 'Gives a lead to a rep with a fresh cycle (managers: any lead of the tenant; tenant admins: pool leads).';
+COMMENT ON FUNCTION app_private.reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text) IS 'Gives a lead to a rep with a fresh cycle (managers: any lead of the tenant; tenant admins: pool leads) and revokes the feedback links of the former cycle.';
 
 --
 -- Name: refresh_leads_state(uuid[]); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7453,6 +7501,11 @@ begin
         jsonb_build_object('release_reason', p_release_reason, 'protection_ended_at', v_ended_at),
         p_reason, p_as_system
     );
+    -- the former owner's feedback links end with their cycle
+    perform app_private.retire_lead_feedback_tokens(
+        p_lead_id, case when p_release_reason = 'EXPIRED_NOW' then 'lead.expired_now' else 'lead.released' end,
+        p_as_system
+    );
     insert into app.protection_notices (tenant_id, lead_id, kind, cycle_key, facts)
     values (
         v_lead.tenant_id, p_lead_id, 'EXPIRED', v_assignment.id::text,
@@ -7467,7 +7520,7 @@ $$;
 -- Name: FUNCTION release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) IS 'Releases a lead to the pool (SPEC 3.8): closes its cycle, removes collaborators, audits once (lead.released by the system, or lead.expired_now by a manager) and sends the EXPIRED notices.';
+COMMENT ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason text, p_as_system boolean, p_reason text) IS 'Releases a lead to the pool (SPEC 3.8): closes its cycle, removes collaborators, audits once (lead.released by the system, or lead.expired_now by a manager), revokes its feedback links and sends the EXPIRED notices.';
 
 --
 -- Name: repeated_submission(bytea, uuid); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7552,8 +7605,8 @@ begin
     where j.id = p_job_id;
     perform app_private.write_audit(
         v_job.tenant_id, 'job.requeued', 'job', null, null,
-        jsonb_build_object('id', v_job.id, 'kind', v_job.kind, 'state', v_job.state, 'attempts', v_job.attempts,
-            'last_error', v_job.last_error),
+        -- not the error: a mail server's answer often names the recipient, and the audit is forever
+        jsonb_build_object('id', v_job.id, 'kind', v_job.kind, 'state', v_job.state, 'attempts', v_job.attempts),
         jsonb_build_object('id', v_job.id, 'state', 'PENDING', 'attempts', 0),
         null,
         false
@@ -7631,6 +7684,41 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.retire_feedback_tokens(p_phase_id uuid) IS 'Revokes the phase''s unrevoked feedback links and cancels their pending mails; returns how many were usable.';
+
+--
+-- Name: retire_lead_feedback_tokens(uuid, text, boolean); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.retire_lead_feedback_tokens(p_lead_id uuid, p_cause text, p_as_system boolean) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_phase record;
+    v_revoked integer := 0;
+begin
+    for v_phase in
+        select distinct t.phase_id, t.tenant_id from app_private.feedback_tokens as t
+        where t.lead_id = p_lead_id and t.revoked_at is null
+        order by t.phase_id
+    loop
+        if app_private.retire_feedback_tokens(v_phase.phase_id) > 0 then
+            perform app_private.write_audit(
+                v_phase.tenant_id, 'feedback_link.revoked', 'test_phase', v_phase.phase_id, p_lead_id, null,
+                jsonb_build_object('cause', p_cause), null, p_as_system
+            );
+            v_revoked := v_revoked + 1;
+        end if;
+    end loop;
+    return v_revoked;
+end
+$$;
+
+--
+-- Name: FUNCTION retire_lead_feedback_tokens(p_lead_id uuid, p_cause text, p_as_system boolean); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.retire_lead_feedback_tokens(p_lead_id uuid, p_cause text, p_as_system boolean) IS 'Revokes every unrevoked feedback link of a lead and cancels their pending mails; audits each usable one as feedback_link.revoked with the cause (lead.released, lead.transferred, ...). Returns how many were usable.';
 
 --
 -- Name: revoke_feedback_token(uuid); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7883,10 +7971,11 @@ begin
             insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at, note)
             values (
                 v_lead.tenant_id, v_lead.id, v_lead.assignment_id, 'SAMPLE_FEEDBACK', v_now,
+                -- the role only: the activity outlives pseudonymisation, the name must not
                 format(
                     'Kundenfeedback über den Feedback-Link (%s): %s Produkt(e) bewertet%s.',
                     v_phase.stage, v_count,
-                    case when v_contact <> '' then format(', von %s (%s)', v_contact, coalesce(v_role, 'OTHER')) else '' end
+                    case when v_role is not null then format(', von der Kontaktperson (%s)', v_role) else '' end
                 )
             );
             perform app_private.notify(
@@ -9821,6 +9910,12 @@ CREATE INDEX jobs_due_idx ON app.jobs USING btree (next_attempt_at, id) WHERE (s
 CREATE INDEX jobs_kind_state_idx ON app.jobs USING btree (kind, state);
 
 --
+-- Name: jobs_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX jobs_lead_idx ON app.jobs USING btree (lead_id);
+
+--
 -- Name: jobs_running_idx; Type: INDEX; Schema: app; Owner: -
 --
 
@@ -10626,6 +10721,13 @@ ALTER TABLE ONLY app.holds
 
 ALTER TABLE ONLY app.jobs
     ADD CONSTRAINT jobs_kind_fkey FOREIGN KEY (kind) REFERENCES app.job_kinds(kind) ON DELETE RESTRICT;
+
+--
+-- Name: jobs jobs_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.jobs
+    ADD CONSTRAINT jobs_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE SET NULL;
 
 --
 -- Name: jobs jobs_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -13896,6 +13998,12 @@ GRANT SELECT(to_address) ON TABLE app.jobs TO tenant_admin;
 GRANT SELECT(template) ON TABLE app.jobs TO tenant_admin;
 
 --
+-- Name: COLUMN jobs.lead_id; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT(lead_id) ON TABLE app.jobs TO tenant_admin;
+
+--
 -- Name: TABLE jobs; Type: ACL; Schema: api; Owner: -
 --
 
@@ -14649,6 +14757,12 @@ REVOKE ALL ON FUNCTION app_private.require_our_caller(p_stack text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.retire_feedback_tokens(p_phase_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION retire_lead_feedback_tokens(p_lead_id uuid, p_cause text, p_as_system boolean); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.retire_lead_feedback_tokens(p_lead_id uuid, p_cause text, p_as_system boolean) FROM PUBLIC;
 
 --
 -- Name: FUNCTION revoke_feedback_token(p_phase_id uuid); Type: ACL; Schema: app_private; Owner: -

@@ -152,6 +152,39 @@ def test_token_lifecycle(feedback: Feedback) -> None:
     assert all(entry["request_id"] for entry in requests)
 
 
+def test_a_transferred_lead_s_link_is_gone(feedback: Feedback) -> None:
+    phase = feedback.start_phase()
+    token = phase["feedback_token"]
+    assert httpx.get(feedback.url(f"/api/feedback/{token}"), timeout=30).status_code == 200
+    rep2 = feedback.scalar("select id::text from app.users where email = 'rep2@freshfoodz.example'")
+    feedback.manager.ok(
+        "transfer_lead",
+        {"lead_id": ADLER, "new_owner_id": rep2, "reason": "Rep 1 moves to the south region"},
+    )
+    # the former owner's link does not reach into rep2's cycle
+    assert httpx.get(feedback.url(f"/api/feedback/{token}"), timeout=30).status_code == 410
+    assert httpx.get(phase["feedback_link"], timeout=30).status_code == 410
+    gone = feedback.submit(token)
+    assert (gone.status_code, gone.json()["code"]) == (410, "FP910")
+    assert stored_counts(feedback) == (0, 0, 0)
+
+
+def test_rotations_are_throttled(feedback: Feedback) -> None:
+    phase = feedback.start_phase()
+    for _ in range(3):
+        feedback.rep.ok("rotate_feedback_token", {"phase_id": phase["id"]})
+    refused = feedback.manager.rpc("rotate_feedback_token", {"phase_id": phase["id"]})
+    assert (refused.status_code, refused.json()["code"]) == (429, "FP915")
+    assert "you can replace it again from" in refused.json()["message"]
+    assert (
+        feedback.scalar(
+            "select count(*) from app.jobs where template = 'feedback_invitation' and lead_id = %s",
+            [ADLER],
+        )
+        == 4
+    )
+
+
 def test_unusable_tokens_are_indistinguishable(feedback: Feedback) -> None:
     tokens = {"unknown": secrets.token_urlsafe(32)}
     for kind in ("expired", "revoked", "exhausted"):

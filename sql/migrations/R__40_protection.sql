@@ -1413,10 +1413,13 @@ begin
         jsonb_build_object('owner_id', v_lead.owner_id), jsonb_build_object('owner_id', p_new_owner_id),
         p_reason, false
     );
+    -- the former owner's feedback links do not reach into the new owner's cycle
+    perform app_private.retire_lead_feedback_tokens(v_lead.id, 'lead.transferred', false);
 end
 $$;
 comment on function app_private.reassign_lead(uuid, uuid, text) is
-'Gives a lead to a rep with a fresh cycle (managers: any lead of the tenant; tenant admins: pool leads).';
+'Gives a lead to a rep with a fresh cycle (managers: any lead of the tenant; tenant admins: pool leads) and '
+'revokes the feedback links of the former cycle.';
 
 grant execute on function app_private.reassign_lead(uuid, uuid, text) to sales_manager, tenant_admin;
 

@@ -281,11 +281,11 @@ begin
     ),
 
     mail as (
-        insert into app.jobs (tenant_id, kind, user_id, to_address, template, payload, dedupe_key)
+        insert into app.jobs (tenant_id, kind, user_id, to_address, template, payload, dedupe_key, lead_id)
         select
             f.tenant_id, 'mail.send', f.user_id, f.email, lower(f.kind),
             f.facts || jsonb_build_object('recipient_name', f.display_name, 'recipient_role', f.recipient_role),
-            'notice:' || f.notice_id || ':' || f.user_id
+            'notice:' || f.notice_id || ':' || f.user_id, f.lead_id
         from fanout as f
         where f.channels ? 'EMAIL'
         on conflict (dedupe_key) do nothing
@@ -376,6 +376,11 @@ begin
         jsonb_build_object('release_reason', p_release_reason, 'protection_ended_at', v_ended_at),
         p_reason, p_as_system
     );
+    -- the former owner's feedback links end with their cycle
+    perform app_private.retire_lead_feedback_tokens(
+        p_lead_id, case when p_release_reason = 'EXPIRED_NOW' then 'lead.expired_now' else 'lead.released' end,
+        p_as_system
+    );
     insert into app.protection_notices (tenant_id, lead_id, kind, cycle_key, facts)
     values (
         v_lead.tenant_id, p_lead_id, 'EXPIRED', v_assignment.id::text,
@@ -387,7 +392,8 @@ end
 $$;
 comment on function app_private.release_lead(uuid, text, boolean, text) is
 'Releases a lead to the pool (SPEC 3.8): closes its cycle, removes collaborators, audits once '
-'(lead.released by the system, or lead.expired_now by a manager) and sends the EXPIRED notices.';
+'(lead.released by the system, or lead.expired_now by a manager), revokes its feedback links and sends the '
+'EXPIRED notices.';
 
 -- ------------------------------------------------------------ the sweep
 create or replace function app_private.sweep_protection() returns jsonb
@@ -690,7 +696,10 @@ comment on function app_private.worker_health() is
 grant execute on function app_private.worker_health() to svc_api;
 
 -- GDPR (SPEC 3.8) for samples: pseudonymising a released lead also anonymises the names of the
--- people who gave feedback, revokes the lead's feedback links and cancels their pending mails.
+-- people who gave feedback, revokes the lead's feedback links and cancels their pending mails, and
+-- blanks the lead's mails that are no longer pending: the address becomes its SHA-256 hex (as the
+-- lead's e-mail does), the template values and the last error (a mail server's answer may name the
+-- recipient) are dropped, and a parked mail, which could no longer be sent, is cancelled.
 
 create or replace function app_private.pseudonymize_released_leads() returns jsonb
 language plpgsql
@@ -699,82 +708,77 @@ security definer
 set search_path = ''
 as $$
 declare
+    v_due uuid[];
+    v_lead uuid;
     v_count integer;
 begin
-    with due as (
-        select l.id, l.tenant_id
+    select coalesce(array_agg(l.id order by l.id), '{}') into v_due
+    from (
+        select l.id
         from app.leads as l
         inner join app.protection_configs as c on l.tenant_id = c.tenant_id
         where
             l.owner_id is null and l.released_at is not null and l.pseudonymized_at is null
             and l.released_at <= app.now() - make_interval(days => c.pseudonymize_after_days)
+        order by l.id
         for update of l
-    ),
+    ) as l;
 
-    details as (
-        update app.lead_details as d
-        set
-            contact_email = pg_catalog.encode(
-                pg_catalog.sha256(pg_catalog.convert_to(lower(d.contact_email), 'UTF8')), 'hex'
-            ),
-            contact_phone = null,
-            notes = null,
-            contact_name = 'ANONYMIZED'
-        from due
-        where d.lead_id = due.id
-    ),
+    update app.lead_details as d
+    set
+        contact_email = pg_catalog.encode(
+            pg_catalog.sha256(pg_catalog.convert_to(lower(d.contact_email), 'UTF8')), 'hex'
+        ),
+        contact_phone = null,
+        notes = null,
+        contact_name = 'ANONYMIZED'
+    where d.lead_id = any(v_due);
 
-    -- who gave feedback is personal data too; a link to a released lead stops working
-    submissions as (
-        update app.feedback_submissions as s
-        set contact_name = 'ANONYMIZED'
-        from due
-        where s.lead_id = due.id and s.contact_name is not null
-    ),
+    -- who gave feedback is personal data too
+    update app.feedback_submissions as s
+    set contact_name = 'ANONYMIZED'
+    where s.lead_id = any(v_due) and s.contact_name is not null;
+    update app.product_feedback as f
+    set contact_name = 'ANONYMIZED'
+    where f.lead_id = any(v_due) and f.contact_name is not null;
 
-    product_feedback as (
-        update app.product_feedback as f
-        set contact_name = 'ANONYMIZED'
-        from due
-        where f.lead_id = due.id and f.contact_name is not null
-    ),
+    -- a link still open (released before links were revoked on release) stops working
+    foreach v_lead in array v_due loop
+        perform app_private.retire_lead_feedback_tokens(v_lead, 'lead.pseudonymized', true);
+    end loop;
 
-    links as (
-        update app_private.feedback_tokens as t
-        set revoked_at = app.now()
-        from due
-        where t.lead_id = due.id and t.revoked_at is null
-        returning t.id
-    ),
+    update app.jobs as j
+    set
+        to_address = case
+            when j.to_address like '%@%'
+                then pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(lower(j.to_address), 'UTF8')), 'hex')
+            else j.to_address
+        end,
+        payload = '{}',
+        last_error = case
+            when j.last_error is not null or j.state = 'PARKED'
+                then 'Removed when the lead''s contact data was pseudonymised (GDPR).'
+        end,
+        state = case when j.state = 'PARKED' then 'CANCELLED' else j.state end
+    where
+        j.lead_id = any(v_due) and j.kind = 'mail.send' and j.state in ('DONE', 'PARKED', 'CANCELLED');
 
-    mails as (
-        update app.jobs as j
-        set state = 'CANCELLED', finished_at = pg_catalog.now()
-        from links
-        where
-            j.dedupe_key in ('feedback_invitation:' || links.id, 'feedback_reminder:' || links.id)
-            and j.state = 'PENDING'
-    ),
-
-    marked as (
-        update app.leads as l
-        set pseudonymized_at = app.now()
-        from due
-        where l.id = due.id
-        returning l.id, l.tenant_id
-    )
+    update app.leads as l
+    set pseudonymized_at = app.now()
+    where l.id = any(v_due);
 
     insert into app.audit_log (tenant_id, action, entity_type, entity_id, lead_id, reason)
-    select marked.tenant_id, 'lead.pseudonymized', 'lead', marked.id, marked.id,
-        'Contact data pseudonymised after release (GDPR).'
-    from marked;
+    select l.tenant_id, 'lead.pseudonymized', 'lead', l.id, l.id, 'Contact data pseudonymised after release (GDPR).'
+    from app.leads as l
+    where l.id = any(v_due)
+    order by l.id;
     get diagnostics v_count = row_count;
     return jsonb_build_object('pseudonymized', v_count);
 end
 $$;
 comment on function app_private.pseudonymize_released_leads() is
 'Pseudonymises contact data of leads released longer than lead.gdpr.pseudonymizeAfterDays ago, with the '
-'names in their feedback, and revokes their feedback links.';
+'names in their feedback, revokes their feedback links and blanks their finished mails.';
 
 -- ------------------------------------------------------------ the job queue (SPEC 8.1)
 -- One queue for every side effect. A worker (jobs/, `freshplan worker`) calls take_job in a
@@ -970,7 +974,8 @@ select
     j.started_at,
     j.finished_at,
     j.to_address,
-    j.template
+    j.template,
+    j.lead_id
 from app.jobs as j;
 comment on view api.jobs is
 'The tenant''s jobs (tenant admins): mail and connector calls; parked jobs show their error.';
@@ -985,6 +990,7 @@ comment on column api.jobs.started_at is 'Last attempt started at.';
 comment on column api.jobs.finished_at is 'Done, parked or cancelled at.';
 comment on column api.jobs.to_address is 'mail.send: recipient.';
 comment on column api.jobs.template is 'mail.send: kind of mail.';
+comment on column api.jobs.lead_id is 'The lead the job is about, if any.';
 grant select on api.jobs to tenant_admin;
 
 create or replace function api.requeue_job(job_id bigint) returns setof api.jobs
@@ -1029,8 +1035,8 @@ begin
     where j.id = p_job_id;
     perform app_private.write_audit(
         v_job.tenant_id, 'job.requeued', 'job', null, null,
-        jsonb_build_object('id', v_job.id, 'kind', v_job.kind, 'state', v_job.state, 'attempts', v_job.attempts,
-            'last_error', v_job.last_error),
+        -- not the error: a mail server's answer often names the recipient, and the audit is forever
+        jsonb_build_object('id', v_job.id, 'kind', v_job.kind, 'state', v_job.state, 'attempts', v_job.attempts),
         jsonb_build_object('id', v_job.id, 'state', 'PENDING', 'attempts', 0),
         null,
         false

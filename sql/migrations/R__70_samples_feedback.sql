@@ -361,6 +361,42 @@ $$;
 comment on function app_private.retire_feedback_tokens(uuid) is
 'Revokes the phase''s unrevoked feedback links and cancels their pending mails; returns how many were usable.';
 
+-- When a lead changes hands (released, expired now, transferred) or is pseudonymised, the links its
+-- owner handed out must not reach into the next cycle: every unrevoked link of the lead is revoked,
+-- with its pending mails, and each phase whose link was still usable gets a feedback_link.revoked
+-- audit entry naming the cause (by the caller, or the system).
+create or replace function app_private.retire_lead_feedback_tokens(
+    p_lead_id uuid, p_cause text, p_as_system boolean
+) returns integer
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_phase record;
+    v_revoked integer := 0;
+begin
+    for v_phase in
+        select distinct t.phase_id, t.tenant_id from app_private.feedback_tokens as t
+        where t.lead_id = p_lead_id and t.revoked_at is null
+        order by t.phase_id
+    loop
+        if app_private.retire_feedback_tokens(v_phase.phase_id) > 0 then
+            perform app_private.write_audit(
+                v_phase.tenant_id, 'feedback_link.revoked', 'test_phase', v_phase.phase_id, p_lead_id, null,
+                jsonb_build_object('cause', p_cause), null, p_as_system
+            );
+            v_revoked := v_revoked + 1;
+        end if;
+    end loop;
+    return v_revoked;
+end
+$$;
+comment on function app_private.retire_lead_feedback_tokens(uuid, text, boolean) is
+'Revokes every unrevoked feedback link of a lead and cancels their pending mails; audits each usable one '
+'as feedback_link.revoked with the cause (lead.released, lead.transferred, ...). Returns how many were usable.';
+
 -- ------------------------------------------------------------ definer entry points (vetted)
 
 -- Issues a new link for the phase (revoking the previous one) and queues the invitation and the
@@ -384,12 +420,46 @@ declare
     v_payload jsonb;
     v_timezone text;
     v_from timestamptz;
+    v_max_rotations integer;
+    v_again_at timestamptz;
 begin
     if p_action not in ('feedback_link.issued', 'feedback_link.rotated') then
         raise exception 'unknown action %', p_action using errcode = 'invalid_parameter_value';
     end if;
     select l.* into v_lead from app.leads as l where l.id = v_phase.lead_id;
     select c.timezone into v_timezone from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
+    if p_action = 'feedback_link.rotated' then
+        -- every rotation mails the contact: at most maxRotationsPerDay in any 24 hours (the phase is
+        -- locked, so concurrent rotations count one after the other). A rotation is every link of
+        -- the phase but its first; possible again when the oldest one that fills the limit is 24 h old.
+        v_max_rotations := (
+            app.effective_setting('sample.feedback.maxRotationsPerDay', v_lead.tenant_id, app.current_org_id(), null)
+            #>> '{}'
+        )::integer;
+        select r.created_at + interval '24 hours' into v_again_at
+        from app_private.feedback_tokens as r
+        where
+            r.phase_id = v_phase.id and r.created_at > v_now - interval '24 hours'
+            and r.id <> (
+                select f.id from app_private.feedback_tokens as f
+                where f.phase_id = v_phase.id order by f.created_at, f.id limit 1
+            )
+        order by r.created_at desc, r.id desc
+        offset v_max_rotations - 1
+        limit 1;
+        if v_again_at is not null then
+            perform app.raise_error(
+                'FP915', 429,
+                format(
+                    'The feedback link of this test phase was already replaced %s in 24 hours; you can replace it '
+                    'again from %s.',
+                    case when v_max_rotations = 1 then 'once' else v_max_rotations || ' times' end,
+                    to_char(v_again_at at time zone v_timezone, 'YYYY-MM-DD HH24:MI')
+                ),
+                'phase_id', 'sample.feedback.maxRotationsPerDay limits the rotations of a link.'
+            );
+        end if;
+    end if;
     -- the phase starts at 8 o'clock on its first day: the invitation goes out then (or now, if that
     -- has passed), and the link's days and the reminder count from then
     v_from := greatest(v_now, (v_phase.start_date + time '08:00') at time zone v_timezone);
@@ -432,18 +502,20 @@ begin
                 where i.box_id = v_phase.box_id
             )
         );
-        insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key, next_attempt_at)
+        insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key, next_attempt_at, lead_id)
         values (
-            v_lead.tenant_id, 'mail.send', v_email, 'feedback_invitation', v_payload, 'feedback_invitation:' || v_token.id, v_from
+            v_lead.tenant_id, 'mail.send', v_email, 'feedback_invitation', v_payload, 'feedback_invitation:' || v_token.id,
+            v_from, v_lead.id
         );
         -- one reminder, if the link still works by then and nobody has answered yet; cancelled when
         -- feedback arrives
         if v_reminder_days < v_days
             and not exists (select from app.feedback_submissions as s where s.phase_id = v_phase.id) then
-            insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key, next_attempt_at)
+            insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key, next_attempt_at, lead_id)
             values (
                 v_lead.tenant_id, 'mail.send', v_email, 'feedback_reminder', v_payload, 'feedback_reminder:' || v_token.id,
-                ((v_from at time zone v_timezone) + make_interval(days => v_reminder_days)) at time zone v_timezone
+                ((v_from at time zone v_timezone) + make_interval(days => v_reminder_days)) at time zone v_timezone,
+                v_lead.id
             );
         end if;
     end if;
@@ -452,7 +524,8 @@ begin
         v_lead.tenant_id, p_action, 'test_phase', v_phase.id, v_lead.id, null,
         jsonb_build_object(
             'token_id', v_token.id, 'expires_at', v_token.expires_at, 'max_submissions', v_token.max_submissions,
-            'invitation_to', case when v_email like '%@%' then v_email end
+            -- whether the lead's contact is mailed, never the address: the audit outlives pseudonymisation
+            'invitation_queued', coalesce(v_email like '%@%', false)
         ),
         null, false
     );
@@ -721,7 +794,7 @@ end
 $$;
 comment on function api.rotate_feedback_token(uuid) is
 'Replaces the feedback link of a test phase: the old link stops working at once, the new one is shown once '
-'and mailed to the contact again.';
+'and mailed to the contact again. At most sample.feedback.maxRotationsPerDay (3) times in 24 hours (FP915, 429).';
 
 grant execute on function api.rotate_feedback_token(uuid) to sales_rep, sales_manager, auditor, tenant_admin;
 
@@ -1053,10 +1126,11 @@ begin
             insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at, note)
             values (
                 v_lead.tenant_id, v_lead.id, v_lead.assignment_id, 'SAMPLE_FEEDBACK', v_now,
+                -- the role only: the activity outlives pseudonymisation, the name must not
                 format(
                     'Kundenfeedback über den Feedback-Link (%s): %s Produkt(e) bewertet%s.',
                     v_phase.stage, v_count,
-                    case when v_contact <> '' then format(', von %s (%s)', v_contact, coalesce(v_role, 'OTHER')) else '' end
+                    case when v_role is not null then format(', von der Kontaktperson (%s)', v_role) else '' end
                 )
             );
             perform app_private.notify(

@@ -218,6 +218,11 @@ values
     'sample.feedback.reminderDays', '{global,tenant,org}', '5',
     '{"type": "integer", "minimum": 1, "maximum": 30}', 'replace',
     'Days without feedback after which the customer is reminded once.'
+),
+(
+    'sample.feedback.maxRotationsPerDay', '{global,tenant,org}', '3',
+    '{"type": "integer", "minimum": 1, "maximum": 50}', 'replace',
+    'Times a test phase''s feedback link may be replaced (each mails the contact) in 24 hours.'
 );
 
 -- Per-tenant protection settings, resolved once per tenant so every deadline is a cheap join,

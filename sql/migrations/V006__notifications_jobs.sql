@@ -146,6 +146,8 @@ create table app.jobs (
     user_id uuid references app.users (id) on delete set null,
     to_address text,
     template text,
+    -- the lead a job is about, if any (GDPR finds a lead's mails by it)
+    lead_id uuid references app.leads (id) on delete set null,
     constraint jobs_state_known check (state in ('PENDING', 'RUNNING', 'DONE', 'PARKED', 'CANCELLED')),
     constraint jobs_dedupe_key_length check (char_length(dedupe_key) <= 300),
     constraint jobs_last_error_length check (char_length(last_error) <= 2000),
@@ -180,12 +182,15 @@ comment on column app.jobs.user_id is 'mail.send: recipient user, when the mail 
 comment on column app.jobs.to_address is 'mail.send: recipient address.';
 comment on column app.jobs.template is
 'mail.send: template in jobs/templates (warning, reminder, expired, escalation, feedback_invitation, ...).';
+comment on column app.jobs.lead_id is
+'The lead the job is about (a notice or feedback mail), if any; GDPR blanks a pseudonymised lead''s mails by it.';
 create unique index jobs_dedupe_key on app.jobs (dedupe_key);
 create index jobs_due_idx on app.jobs (next_attempt_at, id) where state = 'PENDING';
 create index jobs_running_idx on app.jobs (started_at) where state = 'RUNNING';
 create index jobs_tenant_state_idx on app.jobs (tenant_id, state);
 create index jobs_kind_state_idx on app.jobs (kind, state);
 create index jobs_user_idx on app.jobs (user_id);
+create index jobs_lead_idx on app.jobs (lead_id);
 create index users_tenant_role_idx on app.users (tenant_id, role) where active;
 
 alter table app.protection_notices enable row level security;
@@ -218,7 +223,7 @@ grant select on app.job_kinds to tenant_admin, svc_jobs;
 -- Payloads are for the workers only: admins see the queue through api.jobs.
 grant select (
     id, tenant_id, kind, dedupe_key, state, attempts, next_attempt_at, last_error, created_at, started_at,
-    finished_at, user_id, to_address, template
+    finished_at, user_id, to_address, template, lead_id
 ) on app.jobs to tenant_admin;
 grant select on app.jobs to svc_jobs;
 grant usage on schema app to svc_jobs;

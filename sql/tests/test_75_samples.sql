@@ -3,7 +3,7 @@
 -- public submission (counted, first one is a qualifying activity unless the lead expired), the
 -- feedback form, visibility, test results and feedback logged by the rep.
 begin;
-select plan(130);
+select plan(175);
 -- Timestamps below are compared as text in UTC.
 set local timezone = 'UTC';
 
@@ -733,6 +733,313 @@ select is(
     )),
     'sqlstate 42501', 'nor can another rep'
 );
+
+-- ------------------------------------------------------------ links and ownership changes
+-- A lead released by the sweep, one expired now by a manager and one transferred: the former
+-- owner's links must not reach into the next cycle (security review, issue 10).
+select tests.register_lead('rep@alpha.test', 'Gasthof Abgelaufen', '2026-04-01 08:00+00') as rel \gset
+select tests.register_lead('rep@alpha.test', 'Gasthof Sofort', '2026-04-01 08:00+00') as now_lead \gset
+select tests.register_lead('rep@alpha.test', 'Gasthof Wechsel', '2026-04-01 08:00+00') as moved \gset
+select tests.register_lead('rep@alpha.test', 'Hotel Dreh', '2026-04-01 08:00+00') as spin \gset
+update app.lead_details set contact_email = 'kueche@example.test' where lead_id in (:'rel', :'now_lead', :'moved', :'spin');
+
+-- A box and a started phase of a lead by its owner at a time; returns the raw token.
+create function pg_temp.link_for(p_lead uuid, p_at timestamptz) returns text
+language plpgsql as $$
+declare
+    v_box text;
+begin
+    v_box := pg_temp.val('rep@alpha.test', p_at, format(
+        'select id from api.create_sample_box(%L, %L)', p_lead, '[{"sku": "CF-1001", "qty": 1}]'
+    ));
+    return pg_temp.val('rep@alpha.test', p_at, format(
+        'select feedback_token from api.start_test_phase(%L, %L, %L)', v_box, 'SAMPLE', p_at::date
+    ));
+end
+$$;
+-- The id of a raw token's row.
+create function pg_temp.token_id(p_token text) returns uuid
+language sql as $$
+    select t.id from app_private.feedback_tokens as t where t.token_hash = extensions.digest(p_token, 'sha256')
+$$;
+-- The message of the domain error a statement raises as a user at a time (null if none).
+create function pg_temp.message_of(p_email text, p_at timestamptz, p_sql text) returns text
+language plpgsql as $$
+begin
+    perform tests.freeze_time(p_at);
+    perform tests.authenticate_as(p_email);
+    execute p_sql;
+    perform tests.clear_authentication();
+    return null;
+exception when sqlstate 'PGRST' then
+    return sqlerrm::jsonb ->> 'message';
+end
+$$;
+
+select pg_temp.link_for(:'now_lead', '2026-04-02 09:00+00') as tok_now \gset
+select pg_temp.link_for(:'moved', '2026-04-02 09:00+00') as tok_moved \gset
+select pg_temp.link_for(:'spin', '2026-04-02 09:00+00') as tok_spin \gset
+
+select is(
+    tests.act('manager@alpha.test', '2026-04-03 09:00+00',
+        format('select api.expire_now(%L, %L)', :'now_lead', 'The customer closed the kitchen')),
+    'ok', 'a manager expires a lead with a live link now'
+);
+select is(
+    (select revoked_at from app_private.feedback_tokens where id = pg_temp.token_id(:'tok_now')),
+    '2026-04-03 09:00+00'::timestamptz, 'expire_now revokes the lead''s link'
+);
+select tests.freeze_time('2026-04-03 09:00+00');
+select is(app_private.feedback_form(extensions.digest(:'tok_now', 'sha256')), null, '... which gives no form any more');
+select is(
+    pg_temp.mails(pg_temp.token_id(:'tok_now')), array['feedback_invitation:CANCELLED', 'feedback_reminder:CANCELLED'],
+    '... and its pending mails are cancelled'
+);
+select is(
+    (select array[actor_id::text, after ->> 'cause'] from app.audit_log
+     where lead_id = :'now_lead' and action = 'feedback_link.revoked'),
+    array[tests.user_id('manager@alpha.test')::text, 'lead.expired_now'],
+    'the revocation is audited, by the manager, naming the cause'
+);
+
+select is(
+    tests.act('manager@alpha.test', '2026-04-03 09:00+00',
+        format('select api.transfer_lead(%L, %L, %L)', :'moved', tests.user_id('helper@alpha.test'), 'Rep moves to another region')),
+    'ok', 'a manager transfers a lead with a live link'
+);
+select is(
+    (select revoked_at from app_private.feedback_tokens where id = pg_temp.token_id(:'tok_moved')),
+    '2026-04-03 09:00+00'::timestamptz, 'the transfer revokes the lead''s link'
+);
+select tests.freeze_time('2026-04-03 09:00+00');
+select is(
+    app_private.submit_feedback(extensions.digest(:'tok_moved', 'sha256'), '{"items": [{"sku": "CF-1001", "rating": 4}]}'),
+    '{"accepted": false}'::jsonb, 'the former owner''s link no longer takes feedback'
+);
+select is(
+    (select array[actor_id::text, after ->> 'cause'] from app.audit_log
+     where lead_id = :'moved' and action = 'feedback_link.revoked'),
+    array[tests.user_id('manager@alpha.test')::text, 'lead.transferred'], 'audited as a revocation caused by the transfer'
+);
+select is(
+    pg_temp.val('helper@alpha.test', '2026-04-03 10:00+00',
+        format('select feedback_link_state from api.test_phases where lead_id = %L', :'moved')),
+    'REVOKED', 'the new owner sees the link REVOKED'
+);
+select is(
+    tests.act('helper@alpha.test', '2026-04-03 10:00+00',
+        format('select api.rotate_feedback_token(%L)', tests.phase_of(:'moved'))),
+    'ok', 'and issues a new one of their own by rotating'
+);
+
+-- ------------------------------------------------------------ rotation throttle
+-- At most sample.feedback.maxRotationsPerDay (3) rotations of a phase in 24 hours: each one mails
+-- the contact.
+select tests.phase_of(:'spin') as spin_phase \gset
+select tests.act('rep@alpha.test', '2026-04-02 10:00+00', format('select api.rotate_feedback_token(%L)', :'spin_phase')) as rot_a \gset
+select tests.act('rep@alpha.test', '2026-04-02 11:00+00', format('select api.rotate_feedback_token(%L)', :'spin_phase')) as rot_b \gset
+select tests.act('rep@alpha.test', '2026-04-02 12:00+00', format('select api.rotate_feedback_token(%L)', :'spin_phase')) as rot_c \gset
+select is(
+    array[:'rot_a', :'rot_b', :'rot_c'], array['ok', 'ok', 'ok'], 'three rotations in a day'
+);
+select id as spin_current from app_private.feedback_tokens
+where phase_id = :'spin_phase' and revoked_at is null \gset
+select is(
+    tests.act('rep@alpha.test', '2026-04-02 13:00+00', format('select api.rotate_feedback_token(%L)', :'spin_phase')),
+    'FP915 429', 'the fourth within 24 hours is refused'
+);
+select is(
+    pg_temp.message_of('rep@alpha.test', '2026-04-02 13:00+00', format('select api.rotate_feedback_token(%L)', :'spin_phase')),
+    'The feedback link of this test phase was already replaced 3 times in 24 hours; you can replace it again from '
+    '2026-04-03 12:00.',
+    'naming when it is possible again (tenant time)'
+);
+select is(
+    (select array[count(*)::text, max(id::text) filter (where revoked_at is null)]
+     from app_private.feedback_tokens where phase_id = :'spin_phase'),
+    array['4', :'spin_current'], 'the refused rotation issued nothing and left the current link alone'
+);
+select is(
+    pg_temp.mails(:'spin_current'), array['feedback_invitation:PENDING', 'feedback_reminder:PENDING'],
+    '... and its mails'
+);
+select is(
+    tests.act('manager@alpha.test', '2026-04-03 09:59:59+00', format('select api.rotate_feedback_token(%L)', :'spin_phase')),
+    'FP915 429', 'a second before the first rotation is 24 hours old: refused (for a manager too)'
+);
+select is(
+    tests.act('rep@alpha.test', '2026-04-03 10:00+00', format('select api.rotate_feedback_token(%L)', :'spin_phase')),
+    'ok', 'the next day, 24 hours after the first rotation: allowed again'
+);
+select is(
+    tests.act('admin@alpha.test', '2026-04-03 10:00+00',
+        $$ select api.set_setting('sample.feedback.maxRotationsPerDay', 'tenant', '1') $$),
+    'ok', 'the tenant allows one rotation a day'
+);
+select is(
+    pg_temp.message_of('rep@alpha.test', '2026-04-04 09:00+00', format('select api.rotate_feedback_token(%L)', :'spin_phase')),
+    'The feedback link of this test phase was already replaced once in 24 hours; you can replace it again from '
+    '2026-04-04 12:00.',
+    'then a second rotation within 24 hours is refused'
+);
+select is(
+    tests.act('admin@alpha.test', '2026-04-04 09:00+00',
+        $$ select api.set_setting('sample.feedback.maxRotationsPerDay', 'tenant', '0') $$),
+    'FP203 400', 'at least one rotation a day stays allowed'
+);
+delete from app.settings_values where key = 'sample.feedback.maxRotationsPerDay';
+
+-- ------------------------------------------------------------ GDPR: nothing of the contact stays
+-- The contact's name, e-mail and phone go into the lead, the mails and the form; after release
+-- and pseudonymisation no audit row, activity, mail job or any other row may keep them.
+select pg_temp.val('rep@alpha.test', '2026-04-01 08:00+00', $$
+    select id from api.register_lead(
+        'Hotel Privatsache', '10115', 'Berlin', contact_name => 'Erika Muster',
+        contact_email => 'Erika.Muster@Privat.test', contact_phone => '+49 30 5550123'
+    )
+$$) as priv \gset
+select encode(sha256('erika.muster@privat.test'), 'hex') as priv_hash \gset
+
+-- Where the lead's audit rows, activities and mail jobs that are no longer pending still hold the
+-- contact's name, e-mail or phone (any case): 'audit <action>', 'activity <kind>', 'job <template> <state>'.
+create function pg_temp.personal_data(p_lead uuid) returns text[]
+language sql as $$
+    with places as (
+        select 'audit ' || a.action as place, a.id::text as k, lower(a::text) as body
+        from app.audit_log as a where a.lead_id = p_lead
+        union all
+        select 'activity ' || x.kind, x.id::text, lower(x::text) from app.activities as x where x.lead_id = p_lead
+        union all
+        select 'job ' || j.template || ' ' || j.state, j.id::text, lower(j::text)
+        from app.jobs as j
+        where
+            j.state <> 'PENDING'
+            and (to_jsonb(j) ->> 'lead_id' = p_lead::text or j.payload ->> 'lead_id' = p_lead::text
+                 or j.dedupe_key in (
+                     select k.p || t.id from app_private.feedback_tokens as t
+                     cross join (values ('feedback_invitation:'), ('feedback_reminder:')) as k (p)
+                     where t.lead_id = p_lead
+                 ))
+    )
+    select coalesce(array_agg(p.place order by p.place, p.k), '{}')
+    from places as p
+    where p.body ~ '(erika muster|erika\.muster@privat\.test|5550123)'
+$$;
+
+select pg_temp.link_for(:'priv', '2026-04-02 09:00+00') as tok_priv \gset
+select pg_temp.token_id(:'tok_priv') as t_priv \gset
+select is(pg_temp.personal_data(:'priv'), '{}'::text[], 'issuing the link audits no address');
+select is(
+    (select after -> 'invitation_queued' from app.audit_log where lead_id = :'priv' and action = 'feedback_link.issued'),
+    'true'::jsonb, '(the audit says an invitation was queued)'
+);
+select app_private.finish_job(id) from app.jobs where dedupe_key = 'feedback_invitation:' || :'t_priv';
+select tests.freeze_time('2026-04-03 09:00+00');
+set local role svc_api;
+select app_private.submit_feedback(
+    extensions.digest(:'tok_priv', 'sha256'),
+    '{"contact": {"name": "Erika Muster", "role": "CHEF"}, "items": [{"sku": "CF-1001", "rating": 5}]}'
+) ->> 'accepted' as priv_accepted \gset
+reset role;
+select is(:'priv_accepted'::text, 'true', 'the contact gives feedback under her name');
+select is(
+    (select note from app.activities where lead_id = :'priv' and kind = 'SAMPLE_FEEDBACK'),
+    'Kundenfeedback über den Feedback-Link (SAMPLE): 1 Produkt(e) bewertet, von der Kontaktperson (CHEF).',
+    'the activity names the contact''s role, not her name'
+);
+select is(
+    pg_temp.personal_data(:'priv'), array['job feedback_invitation DONE', 'job feedback_reminder CANCELLED'],
+    'only the sent invitation and the cancelled reminder hold her data (until GDPR)'
+);
+select is(
+    pg_temp.val('rep@alpha.test', '2026-04-04 09:00+00',
+        format('select feedback_token is not null from api.rotate_feedback_token(%L)', tests.phase_of(:'priv'))),
+    'true', 'the link is rotated'
+);
+select id as priv_job from app.jobs where lead_id = :'priv' and state = 'PENDING' and template = 'feedback_invitation' \gset
+select is(
+    app_private.fail_job(:priv_job, '550 5.1.1 <Erika.Muster@Privat.test>: Recipient address rejected', true),
+    'PARKED', 'its invitation bounces and is parked with the server''s answer'
+);
+select is(
+    tests.act('admin@alpha.test', '2026-04-04 10:00+00', format('select api.requeue_job(%s)', :priv_job)),
+    'ok', 'an admin re-queues it'
+);
+select is(
+    app_private.fail_job(:priv_job, '550 5.1.1 <Erika.Muster@Privat.test>: Recipient address rejected', true),
+    'PARKED', 'and it bounces again'
+);
+select is(
+    (select count(*)::int from app.audit_log where action = 'job.requeued' and strpos(lower(audit_log::text), 'erika') > 0),
+    0, 'the audit of the re-queue does not copy the error naming the address'
+);
+select is(
+    pg_temp.val('admin@alpha.test', '2026-04-04 10:00+00',
+        format('select count(*) from api.jobs where lead_id = %L and template like %L', :'priv', 'feedback%')),
+    '3', 'admins see which lead a mail is about'
+);
+
+-- a link handed out in grace, still valid when the lead is released
+select pg_temp.link_for(:'rel', '2026-06-05 09:00+00') as tok_rel \gset
+-- released by the sweep (protection ended on 12 June; the other leads above go as well)
+select tests.freeze_time('2026-06-13 09:00+00');
+select ok((app_private.run_job('sweep') ->> 'released')::int >= 3, 'the sweep releases the expired leads');
+select is(
+    (select array_agg(t.revoked_at order by t.lead_id) from app_private.feedback_tokens as t
+     where t.lead_id in (:'rel', :'priv') and t.created_at = (
+        select max(u.created_at) from app_private.feedback_tokens as u where u.lead_id = t.lead_id)),
+    array['2026-06-13 09:00+00'::timestamptz, '2026-06-13 09:00+00'::timestamptz],
+    'the release revokes their links'
+);
+select is(app_private.feedback_form(extensions.digest(:'tok_rel', 'sha256')), null, 'a released lead''s link gives no form');
+select is(
+    (select array[coalesce(actor_id::text, 'system'), after ->> 'cause'] from app.audit_log
+     where lead_id = :'rel' and action = 'feedback_link.revoked'),
+    array['system', 'lead.released'], 'audited as revoked by the system on release'
+);
+select is(
+    (select count(*)::int from app.jobs where lead_id = :'priv' and template = 'expired'), 2,
+    'the EXPIRED mails (owner and manager) name the lead'
+);
+select app_private.finish_job(id) from app.jobs
+where lead_id = :'priv' and template = 'expired' and user_id = tests.user_id('rep@alpha.test');
+
+select tests.freeze_time('2026-08-12 08:59:59+00');
+select app_private.run_job('gdpr') as gdpr1 \gset
+select is(
+    (select pseudonymized_at from app.leads where id = :'priv'), null, 'a second before 60 days after release: kept'
+);
+select tests.freeze_time('2026-08-12 09:00+00');
+select app_private.run_job('gdpr') as gdpr2 \gset
+select is(
+    (select pseudonymized_at from app.leads where id = :'priv'), '2026-08-12 09:00+00'::timestamptz,
+    'at 60 days: pseudonymised'
+);
+select is(pg_temp.personal_data(:'priv'), '{}'::text[], 'no audit row, activity or finished mail job keeps her data');
+select is(
+    pg_temp.holders('Erika Muster') || pg_temp.holders('Erika.Muster@Privat.test')
+    || pg_temp.holders('erika.muster@privat.test') || pg_temp.holders('5550123'),
+    '{}'::text[], 'nor does any other row of the database'
+);
+select is(
+    (select array_agg(template || ' ' || state || ' ' || (to_address = :'priv_hash') || ' ' || payload::text order by id)
+     from app.jobs where lead_id = :'priv' and template like 'feedback%'),
+    array[
+        'feedback_invitation DONE true {}', 'feedback_reminder CANCELLED true {}',
+        'feedback_invitation CANCELLED true {}'
+    ],
+    'her mails keep the hash of the address and no values; the parked one is cancelled'
+);
+select is(
+    (select array_agg(state || ' ' || (to_address like '%@%') || ' ' || (payload = '{}') order by state)
+     from app.jobs where lead_id = :'priv' and template = 'expired'),
+    array['DONE false true', 'PENDING true false'], 'a sent EXPIRED mail is blanked too, a pending one is left to send'
+);
+select is(
+    tests.act('admin@alpha.test', '2026-08-12 09:00+00', format('select api.requeue_job(%s)', :priv_job)),
+    'FP808 409', 'the blanked mail cannot be re-queued'
+);
+select is(app_private.run_job('gdpr') ->> 'pseudonymized', '0', 'a second run changes nothing');
 
 select * from finish();
 rollback;
