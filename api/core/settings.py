@@ -20,7 +20,7 @@ import msgspec
 
 Environment = Literal["local", "test", "production"]
 
-# Clearly marked development secret: refused when FRESHPLAN_ENV=production.
+# Clearly marked development secret: refused outside FRESHPLAN_ENV=local and test.
 DEV_JWT_SECRET = "freshplan-local-dev-secret-DO-NOT-USE-IN-PRODUCTION"  # noqa: S105 - public by design
 MIN_SECRET_LENGTH = 32
 
@@ -194,8 +194,10 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         raise SettingsError(f"FRESHPLAN_ENV must be local, test or production, got {profile!r}")
     production = profile == "production"
 
-    secret = env.get("FRESHPLAN_JWT_SECRET") or ("" if production else DEV_JWT_SECRET)
-    if production and secret == DEV_JWT_SECRET:
+    # The published dev secret is for the local and test profiles only (SPEC 10.2).
+    dev_profile = profile in ("local", "test")
+    secret = env.get("FRESHPLAN_JWT_SECRET") or (DEV_JWT_SECRET if dev_profile else "")
+    if not dev_profile and secret == DEV_JWT_SECRET:
         raise SettingsError("FRESHPLAN_JWT_SECRET: the development secret is refused in production")
     if len(secret) < MIN_SECRET_LENGTH:
         raise SettingsError(
