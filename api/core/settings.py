@@ -57,11 +57,15 @@ class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     jobs_url: str  # FRESHPLAN_JOBS_DATABASE_URL
     pool_min: int  # FRESHPLAN_DB_POOL_MIN
     pool_max: int  # FRESHPLAN_DB_POOL_MAX
+    # FRESHPLAN_DB_POOL_TIMEOUT: how long a request waits for a free pooled connection before it
+    # gets a 503 problem (a full pool, or a database that does not answer)
+    pool_timeout_seconds: float
 
     def __repr__(self) -> str:  # a connection string may carry a password
         return (
             f"DatabaseSettings(url={redacted(self.url)!r}, jobs_url={redacted(self.jobs_url)!r},"
-            f" pool_min={self.pool_min}, pool_max={self.pool_max})"
+            f" pool_min={self.pool_min}, pool_max={self.pool_max},"
+            f" pool_timeout_seconds={self.pool_timeout_seconds})"
         )
 
 
@@ -230,6 +234,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
     # validated in this order, so the first bad variable named is always the same one
     pool_min = _int(env, "FRESHPLAN_DB_POOL_MIN", 1, 0, 100)
     pool_max = _int(env, "FRESHPLAN_DB_POOL_MAX", 10, 1, 200)
+    pool_timeout = _float(env, "FRESHPLAN_DB_POOL_TIMEOUT", 3.0, 0.1, 300.0)
     mail_max_attempts = _int(env, "FRESHPLAN_MAIL_MAX_ATTEMPTS", 10, 1, 100)
     mail_retry_base = _float(env, "FRESHPLAN_MAIL_RETRY_BASE_SECONDS", 30.0, 0.01, 3600.0)
     worker_poll = _float(env, "FRESHPLAN_WORKER_POLL_SECONDS", 5.0, 0.01, 300.0)
@@ -252,6 +257,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
             jobs_url=env.get("FRESHPLAN_JOBS_DATABASE_URL") or f"{local_db} user=svc_jobs",
             pool_min=pool_min,
             pool_max=pool_max,
+            pool_timeout_seconds=pool_timeout,
         ),
         postgrest=PostgrestSettings(
             url=env.get("FRESHPLAN_POSTGREST_URL", f"http://127.0.0.1:{postgrest_port}"),
