@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -33,7 +34,7 @@ from api.core.health import (
 )
 from api.core.logs import configure_logging
 from api.core.problems import problem_details_plugin
-from api.core.settings import Settings, load_settings
+from api.core.settings import Settings, SettingsError, load_settings
 from api.feedback.routes import feedback_routes, limiters
 
 log = logging.getLogger("freshplan.api")
@@ -125,8 +126,18 @@ def health_registry() -> HealthRegistry:
     return registry
 
 
+def _settings_or_exit() -> Settings:
+    """The settings, or one clear line on stderr and exit status 2 (no traceback): the service
+    refuses to start on a bad configuration, e.g. the dev secret in production."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        print(f"freshplan-api: configuration error: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
-    settings = settings or load_settings()
+    settings = settings or _settings_or_exit()
     configure_logging(settings.log.level)
     pool = create_pool(settings)
 

@@ -4,7 +4,8 @@
     freshplan worker
 
 `token` prints a JWT for an active user, signed with FRESHPLAN_JWT_SECRET, and exits non-zero for
-an unknown or inactive user. `worker` runs the job runner (jobs.worker) until SIGINT or SIGTERM.
+an unknown or inactive user; `--ttl` is at most 24h, the longest a token may live (SPEC 10.2).
+`worker` runs the job runner (jobs.worker) until SIGINT or SIGTERM.
 
 `token` is defined here; every other command is contributed by the package that owns it through
 the entry-point group `freshplan.commands` in pyproject.toml, e.g.
@@ -29,23 +30,26 @@ from importlib.metadata import entry_points
 
 import psycopg
 
-from api.core.auth import mint_token
+from api.core.auth import MAX_TOKEN_LIFETIME_SECONDS, mint_token
 from api.core.settings import SettingsError, load_settings
 
 COMMAND_GROUP = "freshplan.commands"
 
 _TTL = re.compile(r"^(\d+)([smhd])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-MAX_TTL_SECONDS = 30 * 86400
+MAX_TTL_SECONDS = MAX_TOKEN_LIFETIME_SECONDS
 
 
 def parse_ttl(text: str) -> int:
     match = _TTL.match(text.strip())
     if not match:
-        raise argparse.ArgumentTypeError(f"invalid TTL {text!r}: use e.g. 30m, 1h, 7d")
+        raise argparse.ArgumentTypeError(f"invalid TTL {text!r}: use e.g. 30m, 1h, 8h")
     seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if not 1 <= seconds <= MAX_TTL_SECONDS:
-        raise argparse.ArgumentTypeError("TTL must be between 1s and 30d")
+        raise argparse.ArgumentTypeError(
+            f"invalid TTL {text!r}: a token lives at least 1s and at most 24h"
+            " (PostgREST and the service refuse longer ones)"
+        )
     return seconds
 
 
@@ -54,7 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     token = commands.add_parser("token", help="print a JWT for an active user")
     token.add_argument("--email", required=True, help="the user's e-mail address")
-    token.add_argument("--ttl", type=parse_ttl, default="1h", help="lifetime, e.g. 30m, 1h, 7d")
+    token.add_argument(
+        "--ttl", type=parse_ttl, default="1h", help="lifetime, e.g. 30m, 1h, 8h; at most 24h"
+    )
     token.add_argument("--tenant", help="tenant slug, when the address exists in several tenants")
     token.set_defaults(run=lambda args: _token(args.email, args.ttl, args.tenant))
     for entry_point in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name):

@@ -17,7 +17,9 @@ if [[ -f "$FRESHPLAN_ROOT/.env" ]]; then
     done < "$FRESHPLAN_ROOT/.env"
 fi
 
-export FRESHPLAN_ENV="${FRESHPLAN_ENV:-local}"
+# Unset means local; anything else must be named exactly (an unknown profile such as "staging"
+# is refused, never treated as local; production is only ever chosen explicitly).
+export FRESHPLAN_ENV="${FRESHPLAN_ENV-local}"
 export FRESHPLAN_DATA_DIR="${FRESHPLAN_DATA_DIR:-$FRESHPLAN_ROOT/.data}"
 export FRESHPLAN_PG_PORT="${FRESHPLAN_PG_PORT:-54329}"
 export FRESHPLAN_PG_HOST="${FRESHPLAN_PG_HOST:-/tmp}"
@@ -25,8 +27,10 @@ export FRESHPLAN_PG_DATABASE="${FRESHPLAN_PG_DATABASE:-freshplan}"
 export FRESHPLAN_POSTGREST_PORT="${FRESHPLAN_POSTGREST_PORT:-3000}"
 export FRESHPLAN_POSTGREST_ADMIN_PORT="${FRESHPLAN_POSTGREST_ADMIN_PORT:-3001}"
 export FRESHPLAN_API_PORT="${FRESHPLAN_API_PORT:-8000}"
-# The development secret (also in api/settings.py); refused when FRESHPLAN_ENV=production.
+# The development secret (also in api/core/settings.py); refused outside the local and test
+# profiles.
 FRESHPLAN_DEV_JWT_SECRET="freshplan-local-dev-secret-DO-NOT-USE-IN-PRODUCTION"
+FRESHPLAN_MIN_SECRET_LENGTH=32
 
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 export PG_BIN
@@ -39,6 +43,28 @@ export UV_PYTHON_DOWNLOADS=never
 
 log() { printf '\033[1m[freshplan]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[freshplan] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+case "$FRESHPLAN_ENV" in
+    local | test | production) ;;
+    *) die "FRESHPLAN_ENV must be local, test or production, got '$FRESHPLAN_ENV'" ;;
+esac
+
+# The JWT secret PostgREST and the service share: the dev secret in the local and test profiles
+# unless one is given; outside them a real one is required. Prints it, or dies with the reason.
+jwt_secret() {
+    local secret="${1:-}"
+    if [[ "$FRESHPLAN_ENV" == local || "$FRESHPLAN_ENV" == test ]]; then
+        secret="${secret:-$FRESHPLAN_DEV_JWT_SECRET}"
+    elif [[ -z "$secret" ]]; then
+        die "FRESHPLAN_JWT_SECRET is required in $FRESHPLAN_ENV"
+    elif [[ "$secret" == "$FRESHPLAN_DEV_JWT_SECRET" ]]; then
+        die "FRESHPLAN_JWT_SECRET: the development secret is refused in $FRESHPLAN_ENV"
+    fi
+    if (( ${#secret} < FRESHPLAN_MIN_SECRET_LENGTH )); then
+        die "FRESHPLAN_JWT_SECRET must have at least $FRESHPLAN_MIN_SECRET_LENGTH characters"
+    fi
+    printf '%s' "$secret"
+}
 
 # PostgreSQL refuses to run as root: when we are root the cluster belongs to `postgres`.
 cluster_os_user() {

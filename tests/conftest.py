@@ -151,15 +151,17 @@ def stop_service(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def postgrest_for(cluster: Cluster, tmp_path: Path) -> Iterator[Callable[[str], Service]]:
-    """Start the real PostgREST binary on a database; stopped at teardown."""
+def postgrest_for(cluster: Cluster, tmp_path: Path) -> Iterator[Callable[..., Service]]:
+    """Start the real PostgREST binary on a database (of another cluster, with extra environment
+    such as PGRST_DB_POOL, when given); stopped at teardown."""
     started: list[Service] = []
 
-    def start(dbname: str) -> Service:
+    def start(dbname: str, cluster_override: Cluster | None = None, **extra_env: str) -> Service:
         port, admin_port = free_port(), free_port()
-        env = cluster.env(dbname) | {
+        env = (cluster_override or cluster).env(dbname) | {
             "FRESHPLAN_POSTGREST_PORT": str(port),
             "FRESHPLAN_POSTGREST_ADMIN_PORT": str(admin_port),
+            **extra_env,
         }
         log_path = tmp_path / f"postgrest-{port}.log"
         process = start_service(
@@ -177,7 +179,7 @@ def postgrest_for(cluster: Cluster, tmp_path: Path) -> Iterator[Callable[[str], 
 
 
 @pytest.fixture
-def postgrest(postgrest_for: Callable[[str], Service], seeded_database: str) -> Service:
+def postgrest(postgrest_for: Callable[..., Service], seeded_database: str) -> Service:
     """PostgREST serving a seeded clone."""
     return postgrest_for(seeded_database)
 

@@ -132,3 +132,12 @@ def test_invalid_grouped_values_name_their_variable() -> None:
     ):
         with pytest.raises(SettingsError, match=key):
             load_settings({key: value}, NO_DOTENV)
+
+
+def test_the_pool_acquisition_timeout_is_configurable_and_validated() -> None:
+    assert load_settings({}, NO_DOTENV).database.pool_timeout_seconds == 3.0
+    configured = load_settings({"FRESHPLAN_DB_POOL_TIMEOUT": "0.5"}, NO_DOTENV)
+    assert configured.database.pool_timeout_seconds == 0.5
+    for value in ("0", "-1", "soon", "301"):
+        with pytest.raises(SettingsError, match="FRESHPLAN_DB_POOL_TIMEOUT"):
+            load_settings({"FRESHPLAN_DB_POOL_TIMEOUT": value}, NO_DOTENV)

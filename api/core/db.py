@@ -22,19 +22,21 @@ from api.core.settings import Settings
 Connection: TypeAlias = AsyncConnection[DictRow]
 Pool: TypeAlias = AsyncConnectionPool[Connection]
 
-# How long a request waits for a pooled connection before it gets a 503.
-CONNECTION_TIMEOUT_SECONDS = 3.0
-
 
 def create_pool(settings: Settings) -> Pool:
-    """A pool opened in the app's lifespan; broken connections are replaced on checkout."""
+    """A pool opened in the app's lifespan; broken connections are replaced on checkout.
+
+    A checkout waits at most `settings.database.pool_timeout_seconds` (FRESHPLAN_DB_POOL_TIMEOUT)
+    for a connection; then psycopg_pool raises PoolTimeout, which api.core.problems answers with
+    a 503 problem (FP503), so a full pool or an unreachable database never makes a request hang.
+    """
     return AsyncConnectionPool(
         settings.database.url,
         min_size=settings.database.pool_min,
         max_size=settings.database.pool_max,
         open=False,
         check=AsyncConnectionPool.check_connection,
-        timeout=CONNECTION_TIMEOUT_SECONDS,
+        timeout=settings.database.pool_timeout_seconds,
         # Give up on one reconnection attempt quickly; the next checkout starts a new one.
         reconnect_timeout=10.0,
         kwargs={"row_factory": dict_row, "application_name": "freshplan-api", "connect_timeout": 3},

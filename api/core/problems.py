@@ -70,8 +70,15 @@ def _database_unavailable(_: Exception) -> ProblemDetailsException:
     return problem(503, "FP503", "The database is unavailable. Please try again shortly.")
 
 
-def _invalid_token(_: InvalidTokenError) -> ProblemDetailsException:
-    exc = problem(401, "FP101", "Your session is no longer valid. Please sign in again.")
+_TOKEN_TITLES = {
+    "FP101": "Your session is no longer valid. Please sign in again.",
+    "FP104": "This token is not accepted: it must expire within 24 hours.",
+}
+
+
+def _invalid_token(error: InvalidTokenError) -> ProblemDetailsException:
+    code = error.code if error.code in _TOKEN_TITLES else "FP101"
+    exc = problem(401, code, _TOKEN_TITLES[code])
     exc.headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
     return exc
 

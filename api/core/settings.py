@@ -20,7 +20,7 @@ import msgspec
 
 Environment = Literal["local", "test", "production"]
 
-# Clearly marked development secret: refused when FRESHPLAN_ENV=production.
+# Clearly marked development secret: refused outside FRESHPLAN_ENV=local and test.
 DEV_JWT_SECRET = "freshplan-local-dev-secret-DO-NOT-USE-IN-PRODUCTION"  # noqa: S105 - public by design
 MIN_SECRET_LENGTH = 32
 
@@ -57,11 +57,15 @@ class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     jobs_url: str  # FRESHPLAN_JOBS_DATABASE_URL
     pool_min: int  # FRESHPLAN_DB_POOL_MIN
     pool_max: int  # FRESHPLAN_DB_POOL_MAX
+    # FRESHPLAN_DB_POOL_TIMEOUT: how long a request waits for a free pooled connection before it
+    # gets a 503 problem (a full pool, or a database that does not answer)
+    pool_timeout_seconds: float
 
     def __repr__(self) -> str:  # a connection string may carry a password
         return (
             f"DatabaseSettings(url={redacted(self.url)!r}, jobs_url={redacted(self.jobs_url)!r},"
-            f" pool_min={self.pool_min}, pool_max={self.pool_max})"
+            f" pool_min={self.pool_min}, pool_max={self.pool_max},"
+            f" pool_timeout_seconds={self.pool_timeout_seconds})"
         )
 
 
@@ -194,8 +198,10 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         raise SettingsError(f"FRESHPLAN_ENV must be local, test or production, got {profile!r}")
     production = profile == "production"
 
-    secret = env.get("FRESHPLAN_JWT_SECRET") or ("" if production else DEV_JWT_SECRET)
-    if production and secret == DEV_JWT_SECRET:
+    # The published dev secret is for the local and test profiles only (SPEC 10.2).
+    dev_profile = profile in ("local", "test")
+    secret = env.get("FRESHPLAN_JWT_SECRET") or (DEV_JWT_SECRET if dev_profile else "")
+    if not dev_profile and secret == DEV_JWT_SECRET:
         raise SettingsError("FRESHPLAN_JWT_SECRET: the development secret is refused in production")
     if len(secret) < MIN_SECRET_LENGTH:
         raise SettingsError(
@@ -228,6 +234,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
     # validated in this order, so the first bad variable named is always the same one
     pool_min = _int(env, "FRESHPLAN_DB_POOL_MIN", 1, 0, 100)
     pool_max = _int(env, "FRESHPLAN_DB_POOL_MAX", 10, 1, 200)
+    pool_timeout = _float(env, "FRESHPLAN_DB_POOL_TIMEOUT", 3.0, 0.1, 300.0)
     mail_max_attempts = _int(env, "FRESHPLAN_MAIL_MAX_ATTEMPTS", 10, 1, 100)
     mail_retry_base = _float(env, "FRESHPLAN_MAIL_RETRY_BASE_SECONDS", 30.0, 0.01, 3600.0)
     worker_poll = _float(env, "FRESHPLAN_WORKER_POLL_SECONDS", 5.0, 0.01, 300.0)
@@ -250,6 +257,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
             jobs_url=env.get("FRESHPLAN_JOBS_DATABASE_URL") or f"{local_db} user=svc_jobs",
             pool_min=pool_min,
             pool_max=pool_max,
+            pool_timeout_seconds=pool_timeout,
         ),
         postgrest=PostgrestSettings(
             url=env.get("FRESHPLAN_POSTGREST_URL", f"http://127.0.0.1:{postgrest_port}"),

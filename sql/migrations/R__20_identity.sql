@@ -21,10 +21,25 @@ declare
         nullif(pg_catalog.current_setting('request.jwt.claims', true), ''), '{}'
     )::jsonb;
     v_uuid constant text := '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$';
+    -- Tokens live at most 24 hours (SPEC 10.2), plus PostgREST's 30 s clock leeway on exp.
+    v_max_lifetime_seconds constant numeric := 24 * 3600 + 30;
+    v_exp numeric := case
+        when pg_catalog.jsonb_typeof(v_claims -> 'exp') = 'number' then (v_claims ->> 'exp')::numeric
+    end;
 begin
     -- No token: the request runs as web_anon, which can read nothing.
     if v_claims ->> 'role' is null or v_claims ->> 'role' = 'web_anon' then
         return;
+    end if;
+    -- PostgREST refuses an expired token itself but accepts one without exp or for years.
+    -- Measured against the real clock like PostgREST's own check, not app.now(), which tests
+    -- may fix at another date.
+    if v_exp is null or v_exp > extract(epoch from pg_catalog.now()) + v_max_lifetime_seconds then
+        perform app.raise_error(
+            'FP104', 401, 'This token is not accepted: it must expire within 24 hours.',
+            'The token has no exp claim, or its exp lies more than 24 hours ahead.',
+            'Get a new token (freshplan token --ttl at most 24h) and sign in again.'
+        );
     end if;
     if not (
         coalesce(v_claims ->> 'sub', '') ~ v_uuid
@@ -49,8 +64,9 @@ begin
 end
 $$;
 comment on function app_private.check_request() is
-'PostgREST db-pre-request (and the API service before user calls): rejects tokens whose sub '
-'is not an active user of that tenant, organisation and role, so deactivation acts at once.';
+'PostgREST db-pre-request (and the API service before user calls): rejects tokens without exp '
+'or valid for more than 24 hours, and tokens whose sub is not an active user of that tenant, '
+'organisation and role, so deactivation acts at once.';
 grant execute on function app_private.check_request() to
 web_anon, sales_rep, sales_manager, auditor, tenant_admin, svc_api;
 

@@ -1,6 +1,6 @@
 -- Identity: the pre-request check, whoami, api.users visibility, user administration, the clock.
 begin;
-select plan(42);
+select plan(49);
 
 select tests.create_tenant('alpha');
 select tests.create_org('alpha', 'Second');
@@ -66,9 +66,71 @@ select tests.raises(
 );
 select tests.clear_authentication();
 
-select tests.authenticate_with('sales_rep', '{"role": "sales_rep", "sub": "not-a-uuid"}');
+select tests.authenticate_with(
+    'sales_rep',
+    jsonb_build_object(
+        'role', 'sales_rep', 'sub', 'not-a-uuid', 'exp', extract(epoch from now() + interval '1 hour')
+    )
+);
 select tests.raises('select app_private.check_request()', 'FP101 401', 'a malformed sub is rejected');
 select tests.clear_authentication();
+
+-- Token lifetime (SPEC 10.2): exp is required and at most 24 hours (+ 30 s leeway) ahead.
+select tests.authenticate_with('sales_rep', tests.claims_for('rep@alpha.test') - 'exp');
+select tests.raises('select app_private.check_request()', 'FP104 401', 'a token without exp is rejected');
+select tests.clear_authentication();
+
+select tests.authenticate_with(
+    'sales_rep',
+    tests.claims_for('rep@alpha.test')
+    || jsonb_build_object('exp', extract(epoch from now() + interval '10 years')::bigint)
+);
+select tests.raises(
+    'select app_private.check_request()', 'FP104 401', 'a token valid for ten years is rejected'
+);
+select tests.clear_authentication();
+
+select tests.authenticate_with(
+    'sales_rep',
+    tests.claims_for('rep@alpha.test')
+    || jsonb_build_object('exp', extract(epoch from now() + interval '24 hours 30 seconds'))
+);
+select is(
+    tests.outcome('select app_private.check_request()'), 'ok',
+    'exp exactly 24 hours and the 30 s leeway ahead passes'
+);
+select tests.clear_authentication();
+
+select tests.authenticate_with(
+    'sales_rep',
+    tests.claims_for('rep@alpha.test')
+    || jsonb_build_object('exp', extract(epoch from now() + interval '24 hours 31 seconds'))
+);
+select tests.raises(
+    'select app_private.check_request()', 'FP104 401', 'exp one second beyond 24 hours and the leeway is rejected'
+);
+select tests.clear_authentication();
+
+select tests.authenticate_with(
+    'sales_rep', tests.claims_for('rep@alpha.test') || '{"exp": "2030-01-01"}'
+);
+select tests.raises('select app_private.check_request()', 'FP104 401', 'a non-numeric exp is rejected');
+select tests.clear_authentication();
+
+select tests.authenticate_with(
+    'sales_rep', tests.claims_for('rep@alpha.test') || '{"exp": 1e300}'
+);
+select tests.raises('select app_private.check_request()', 'FP104 401', 'an absurdly large exp is rejected');
+select tests.clear_authentication();
+
+select tests.freeze_time('2020-01-01T00:00:00Z');
+select tests.authenticate_with('sales_rep', tests.claims_for('rep@alpha.test'));
+select is(
+    tests.outcome('select app_private.check_request()'), 'ok',
+    'the lifetime is measured on the real clock, not the fixed app.now()'
+);
+select tests.clear_authentication();
+delete from app.clock_override;
 
 -- ------------------------------------------------------------ whoami and api.users
 select tests.authenticate_as('rep@alpha.test');
