@@ -502,7 +502,16 @@ def test_invitation_and_reminder_mails(
     assert "Guten Tag Frau Post," in text
     assert phase["feedback_link"] in text
     assert "Rinderroulade, vorgegart" in text
-    # once sent, the link is gone from the outbox
+    # once sent, the link is gone from the outbox (the worker commits SENT just after the
+    # SMTP server has the message: wait for that commit, a loaded machine can take a moment)
+    wait_until(
+        lambda: (
+            feedback.scalar("select status from app.outbox where template = 'feedback_invitation'")
+            == "SENT"
+        ),
+        30,
+        "the worker records the invitation as sent",
+    )
     assert (
         feedback.scalar(
             "select payload ? 'link' from app.outbox where template = 'feedback_invitation'"
