@@ -7,6 +7,7 @@ and exports where it is; these fixtures only clone and serve it.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
@@ -14,6 +15,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +47,27 @@ class Cluster:
             "FRESHPLAN_PG_PORT": str(self.port),
             "FRESHPLAN_PG_DATABASE": dbname,
         }
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In a pytest-xdist worker, put the tests marked `slow` first (stable, otherwise in file
+    order), so that the parallel run does not end with one worker still on a long test."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@contextmanager
+def flyway_on_the_shared_cluster() -> Iterator[None]:
+    """Hold this while Flyway runs on the shared test cluster, so that runs take turns.
+
+    V001 comments on the cluster-wide roles, which locks them until the migration (one
+    transaction: flyway.group) commits; a second run waiting longer than V001's lock_timeout
+    (5 s) fails. The lock file sits in this test run's data directory (scripts/test), so the
+    pytest-xdist workers of one run wait for each other and nobody else."""
+    directory = Path(os.environ.get("FRESHPLAN_DATA_DIR", ROOT / ".data"))
+    with (directory / "flyway-on-the-shared-cluster.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -88,9 +111,21 @@ def seeded_database(cluster: Cluster, database: str) -> str:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nothing listens on now, for a server the test starts next.
+
+    Under pytest-xdist the workers would otherwise race for the same port between choosing it
+    and the server binding it, so each worker only takes ports from its own share. (The kernel
+    hands out ports of one parity to bind(), hence `port // 2`.)"""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # gw0, gw1, ...
+    share = int(worker.removeprefix("gw")) if workers > 1 else 0
+    for _ in range(10_000):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port // 2 % workers == share:
+            return port
+    raise RuntimeError(f"no free port in worker {worker}'s share")
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:

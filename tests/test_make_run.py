@@ -98,6 +98,7 @@ def printed_token(output: str, role: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.slow
 def test_make_run_serves_stops_on_signals_and_reuses_data(run: Run) -> None:
     run.start()
     postgrest = f"http://127.0.0.1:{run.env['FRESHPLAN_POSTGREST_PORT']}"
