@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -110,22 +111,41 @@ def seeded_database(cluster: Cluster, database: str) -> str:
     return database
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on now, for a server the test starts next.
+def _ephemeral_port_start() -> int:
+    try:
+        with Path("/proc/sys/net/ipv4/ip_local_port_range").open(encoding="ascii") as range_file:
+            return int(range_file.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
-    Under pytest-xdist the workers would otherwise race for the same port between choosing it
-    and the server binding it, so each worker only takes ports from its own share. (The kernel
-    hands out ports of one parity to bind(), hence `port // 2`.)"""
+
+# Ports for the servers that tests start, chosen by the tests: just below the kernel's ephemeral
+# range, where no other process's bind(0) or outgoing connection lands while a server is still
+# starting (make run takes many seconds to bind its ports), and one block per pytest-xdist
+# worker, so that the workers never pick the same port.
+_PORTS = range(max(1024, _ephemeral_port_start() - 12288), _ephemeral_port_start())
+_ports_given: set[int] = set()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now and not handed out before in this process."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # gw0, gw1, ...
-    share = int(worker.removeprefix("gw")) if workers > 1 else 0
-    for _ in range(10_000):
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    size = len(_PORTS) // workers
+    block = range(_PORTS.start + worker * size, _PORTS.start + (worker + 1) * size)
+    for _ in range(1000):
+        port = random.choice(block) if size >= 64 else 0  # noqa: S311 (not a secret)
+        if port in _ports_given:
+            continue
         with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
             port = int(sock.getsockname()[1])
-        if port // 2 % workers == share:
-            return port
-    raise RuntimeError(f"no free port in worker {worker}'s share")
+        _ports_given.add(port)
+        return port
+    raise RuntimeError(f"no free port in {block}")
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
