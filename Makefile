@@ -13,14 +13,11 @@ bootstrap: ## install system packages, PostgREST, Flyway and the Python environm
 run: bootstrap ## start the whole system locally with demo data (Ctrl-C stops it)
 	@exec scripts/run
 
-test: bootstrap lint ## lint, then the full test suite on a throwaway cluster
-	@scripts/test
+test: bootstrap ## lint and the full test suite on a throwaway cluster, side by side
+	@scripts/test --lint
 
 lint: bootstrap ## ruff, mypy (strict) and sqlfluff
-	@.venv/bin/ruff check .
-	@.venv/bin/ruff format --check .
-	@.venv/bin/mypy
-	@.venv/bin/sqlfluff lint sql --processes 2
+	@scripts/lint
 
 migrate: bootstrap ## apply pending migrations to the local cluster (starts it if needed)
 	@scripts/pgcluster start

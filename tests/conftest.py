@@ -7,13 +7,16 @@ and exports where it is; these fixtures only clone and serve it.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import random
 import shutil
 import socket
 import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +48,27 @@ class Cluster:
             "FRESHPLAN_PG_PORT": str(self.port),
             "FRESHPLAN_PG_DATABASE": dbname,
         }
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In a pytest-xdist worker, put the tests marked `slow` first (stable, otherwise in file
+    order), so that the parallel run does not end with one worker still on a long test."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@contextmanager
+def flyway_on_the_shared_cluster() -> Iterator[None]:
+    """Hold this while Flyway runs on the shared test cluster, so that runs take turns.
+
+    V001 comments on the cluster-wide roles, which locks them until the migration (one
+    transaction: flyway.group) commits; a second run waiting longer than V001's lock_timeout
+    (5 s) fails. The lock file sits in this test run's data directory (scripts/test), so the
+    pytest-xdist workers of one run wait for each other and nobody else."""
+    directory = Path(os.environ.get("FRESHPLAN_DATA_DIR", ROOT / ".data"))
+    with (directory / "flyway-on-the-shared-cluster.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -87,10 +111,41 @@ def seeded_database(cluster: Cluster, database: str) -> str:
     return database
 
 
+def _ephemeral_port_start() -> int:
+    try:
+        with Path("/proc/sys/net/ipv4/ip_local_port_range").open(encoding="ascii") as range_file:
+            return int(range_file.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+# Ports for the servers that tests start, chosen by the tests: just below the kernel's ephemeral
+# range, where no other process's bind(0) or outgoing connection lands while a server is still
+# starting (make run takes many seconds to bind its ports), and one block per pytest-xdist
+# worker, so that the workers never pick the same port.
+_PORTS = range(max(1024, _ephemeral_port_start() - 12288), _ephemeral_port_start())
+_ports_given: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nothing listens on now and not handed out before in this process."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    size = len(_PORTS) // workers
+    block = range(_PORTS.start + worker * size, _PORTS.start + (worker + 1) * size)
+    for _ in range(1000):
+        port = random.choice(block) if size >= 64 else 0  # noqa: S311 (not a secret)
+        if port in _ports_given:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            port = int(sock.getsockname()[1])
+        _ports_given.add(port)
+        return port
+    raise RuntimeError(f"no free port in {block}")
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:

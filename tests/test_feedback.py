@@ -535,7 +535,16 @@ def test_invitation_and_reminder_mails(
     assert "Guten Tag Frau Post," in text
     assert phase["feedback_link"] in text
     assert "Rinderroulade, vorgegart" in text
-    # once sent, the link is gone from the job
+    # once sent, the link is gone from the job (the worker records DONE just after the SMTP
+    # server has the message: wait for that commit, a loaded machine can take a moment)
+    wait_until(
+        lambda: (
+            feedback.scalar("select state from app.jobs where template = 'feedback_invitation'")
+            == "DONE"
+        ),
+        30,
+        "the worker records the invitation as sent",
+    )
     assert (
         feedback.scalar(
             "select payload ? 'link' from app.jobs where template = 'feedback_invitation'"

@@ -9,10 +9,12 @@ import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from tests.conftest import Cluster, Service, cluster_script, wait_until
 
 
+@pytest.mark.slow
 def test_health_is_503_while_the_database_is_down_and_recovers(
     own_cluster: tuple[Cluster, dict[str, str]], api_for: Callable[..., Service]
 ) -> None:

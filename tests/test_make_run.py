@@ -190,6 +190,7 @@ def printed_token(output: str, role: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.slow
 def test_make_run_serves_stops_quietly_on_request_loudly_on_a_crash_and_reuses_data(
     run: Run, tmp_path: Path
 ) -> None:

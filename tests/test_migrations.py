@@ -13,18 +13,19 @@ from pathlib import Path
 
 import psycopg
 
-from tests.conftest import ROOT, Cluster, drop_database
+from tests.conftest import ROOT, Cluster, drop_database, flyway_on_the_shared_cluster
 
 
 def flyway(cluster: Cluster, dbname: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(ROOT / "scripts/flyway/run"), *args],
-        env=cluster.env(dbname),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=180,
-    )
+    with flyway_on_the_shared_cluster():
+        return subprocess.run(
+            [str(ROOT / "scripts/flyway/run"), *args],
+            env=cluster.env(dbname),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=180,
+        )
 
 
 def empty_database(cluster: Cluster, name: str) -> None:

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import psycopg
+import pytest
 
 from tests.api_client import Api
 from tests.conftest import Cluster, Service
@@ -157,6 +158,7 @@ def httpx_patch(
     return httpx.patch(f"{base_url}/{path}", json=body, headers=headers, timeout=30)
 
 
+@pytest.mark.slow
 def test_50_concurrent_registrations_create_exactly_one_lead(
     cluster: Cluster, seeded_database: str, postgrest: Service, token_for: Callable[..., str]
 ) -> None:
@@ -194,6 +196,7 @@ def test_50_concurrent_registrations_create_exactly_one_lead(
     assert count == (1,)
 
 
+@pytest.mark.slow
 def test_20_concurrent_claims_have_exactly_one_winner(
     cluster: Cluster, seeded_database: str, postgrest: Service, token_for: Callable[..., str]
 ) -> None:

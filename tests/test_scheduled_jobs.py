@@ -8,8 +8,16 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
+import pytest
 
-from tests.conftest import ROOT, Cluster, WorkerProcess, cluster_script, wait_until
+from tests.conftest import (
+    ROOT,
+    Cluster,
+    WorkerProcess,
+    cluster_script,
+    flyway_on_the_shared_cluster,
+    wait_until,
+)
 from tests.smtp import SmtpServer
 
 WorkerFactory = Callable[..., WorkerProcess]
@@ -22,16 +30,18 @@ def query(conninfo: str, sql: str, params: list[Any] | None = None) -> list[tupl
 
 
 def migrate_and_seed(cluster: Cluster, dbname: str, env: dict[str, str] | None = None) -> None:
-    subprocess.run(
-        [str(ROOT / "scripts/flyway/run"), "-q", "migrate"],
-        env=env or cluster.env(dbname),
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    with flyway_on_the_shared_cluster():
+        subprocess.run(
+            [str(ROOT / "scripts/flyway/run"), "-q", "migrate"],
+            env=env or cluster.env(dbname),
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
     query(cluster.conninfo(dbname), (ROOT / "sql/seed/demo.sql").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_pg_cron_runs_the_sweep_and_the_worker_mails_the_result(
     cluster: Cluster, smtp_server: SmtpServer, worker_for: WorkerFactory
 ) -> None:
@@ -97,6 +107,7 @@ def test_pg_cron_runs_the_sweep_and_the_worker_mails_the_result(
     ]
 
 
+@pytest.mark.slow
 def test_the_worker_reconnects_after_a_database_restart(
     own_cluster: tuple[Cluster, dict[str, str]], smtp_server: SmtpServer, worker_for: WorkerFactory
 ) -> None:
