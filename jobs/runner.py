@@ -8,13 +8,16 @@ worker killed mid-call rolls back, the lock goes with its connection, and anothe
 job again (at least once). For a kind that is not idempotent the job is marked RUNNING and committed
 before the call; if the worker dies then, `reap_stale_jobs` parks it for an admin ("outcome
 unknown"), so it is never repeated blindly. Outcomes and backoff are decided in SQL (finish_job,
-fail_job); this module only reports what happened. The runner wakes on NOTIFY freshplan_jobs, polls
-as a fallback, writes a heartbeat and survives database restarts by reconnecting.
+fail_job); this module only reports what happened, and keeps trying to report a known outcome of a
+call that was not idempotent until the database takes it. The runner wakes on NOTIFY
+freshplan_jobs, polls as a fallback, writes a heartbeat from a task of its own (so a long call
+never looks like a dead worker), and survives database errors and restarts by reconnecting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -107,27 +110,24 @@ class Runner:
         )
         await pool.open(wait=False)
         listener = asyncio.create_task(self.listen(stop))
-        loop = asyncio.get_running_loop()
+        beats = asyncio.create_task(self.beat(pool, stop))
         log.info("worker started", extra={"worker_id": self.config.worker_id, "kinds": self.kinds})
         try:
             while not stop.is_set():
+                # cleared before the batch: a NOTIFY that arrives during it wakes the next round
+                self.wake.clear()
                 try:
                     if not self.idempotent:
                         await self.load_kinds(pool)
-                    await self.heartbeat(pool)
-                    beat = loop.time()
-                    while not stop.is_set() and await self.run_one(pool):
-                        if loop.time() - beat > HEARTBEAT_SECONDS:  # a long backlog still beats
-                            await self.heartbeat(pool)
-                            beat = loop.time()
-                except (psycopg.OperationalError, PoolTimeout) as exc:
-                    log.warning(
-                        "database unavailable, retrying", extra={"error": type(exc).__name__}
-                    )
-                self.wake.clear()
+                    while not stop.is_set() and await self.run_one(pool, stop):
+                        pass
+                except (psycopg.Error, PoolTimeout) as exc:
+                    # a lost connection, a failover, a timeout: the job's transaction rolled back
+                    log.warning("database error, retrying", extra={"error": type(exc).__name__})
                 await self.sleep(stop)
         finally:
             listener.cancel()
+            beats.cancel()
             await pool.close()
             log.info(
                 "worker stopped", extra={"worker_id": self.config.worker_id, "done": self.done}
@@ -170,6 +170,16 @@ class Runner:
             except psycopg.OperationalError:
                 await asyncio.sleep(self.config.poll_seconds)
 
+    async def beat(self, pool: Pool, stop: asyncio.Event) -> None:
+        """Write the heartbeat every HEARTBEAT_SECONDS, whatever the job loop is doing."""
+        while not stop.is_set():
+            try:
+                await self.heartbeat(pool)
+            except (psycopg.Error, PoolTimeout) as exc:
+                log.warning("heartbeat failed", extra={"error": type(exc).__name__})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), HEARTBEAT_SECONDS)
+
     async def heartbeat(self, pool: Pool) -> None:
         async with pool.connection() as conn:
             await conn.execute(
@@ -182,37 +192,55 @@ class Runner:
         if reaped and reaped["reap_stale_jobs"]:
             log.error("interrupted jobs parked", extra={"jobs": reaped["reap_stale_jobs"]})
 
-    async def run_one(self, pool: Pool) -> bool:
+    async def run_one(self, pool: Pool, stop: asyncio.Event) -> bool:
         """Run the next due job, if any. Returns whether there was one."""
-        async with pool.connection() as conn:
-            async with conn.transaction():
-                row = await (
-                    await conn.execute(
-                        "select * from app_private.take_job(%s::text[], %s)",
-                        [self.kinds, self.config.worker_id],
-                    )
-                ).fetchone()
-                if row is None or row["id"] is None:
-                    return False
-                job = Job(
-                    id=row["id"],
-                    kind=row["kind"],
-                    tenant_id=str(row["tenant_id"]) if row["tenant_id"] else None,
-                    payload=row["payload"],
-                    attempts=row["attempts"],
-                    user_id=str(row["user_id"]) if row["user_id"] else None,
-                    to_address=row["to_address"],
-                    template=row["template"],
+        async with pool.connection() as conn, conn.transaction():
+            row = await (
+                await conn.execute(
+                    "select * from app_private.take_job(%s::text[], %s)",
+                    [self.kinds, self.config.worker_id],
                 )
-                if self.idempotent[job.kind]:
-                    await self.record(conn, job, await self.call(job))
-                    return True
-                await conn.execute("select app_private.start_job(%s::bigint)", [job.id])
-            # not idempotent: RUNNING is committed before the call, the row is no longer locked
-            outcome = await self.call(job)
-            async with conn.transaction():
-                await self.record(conn, job, outcome)
-            return True
+            ).fetchone()
+            if row is None or row["id"] is None:
+                return False
+            job = Job(
+                id=row["id"],
+                kind=row["kind"],
+                tenant_id=str(row["tenant_id"]) if row["tenant_id"] else None,
+                payload=row["payload"],
+                attempts=row["attempts"],
+                user_id=str(row["user_id"]) if row["user_id"] else None,
+                to_address=row["to_address"],
+                template=row["template"],
+            )
+            if self.idempotent[job.kind]:
+                await self.record(conn, job, await self.call(job))
+                return True
+            await conn.execute("select app_private.start_job(%s::bigint)", [job.id])
+        # not idempotent: RUNNING is committed before the call, the row is no longer locked
+        outcome = await self.call(job)
+        await self.record_until_taken(pool, job, outcome, stop)
+        return True
+
+    async def record_until_taken(
+        self, pool: Pool, job: Job, outcome: Exception | None, stop: asyncio.Event
+    ) -> None:
+        """Record the outcome of a call that must not be repeated, on a fresh connection, until
+        the database takes it; left RUNNING (the worker stopping meanwhile), the reaper parks it."""
+        while True:
+            try:
+                async with pool.connection() as conn, conn.transaction():
+                    await self.record(conn, job, outcome)
+            except (psycopg.Error, PoolTimeout) as exc:
+                log.warning(
+                    "could not record the outcome yet",
+                    extra={"job_id": job.id, "kind": job.kind, "error": type(exc).__name__},
+                )
+                if stop.is_set():
+                    return
+                await asyncio.sleep(self.config.poll_seconds)
+            else:
+                return
 
     async def call(self, job: Job) -> Exception | None:
         try:
@@ -233,9 +261,14 @@ class Runner:
     ) -> None:
         where = {"job_id": job.id, "kind": job.kind, "attempts": job.attempts}
         if outcome is None:
-            await conn.execute("select app_private.finish_job(%s::bigint)", [job.id])
-            self.done += 1
-            log.info("job done", extra=where)
+            done = await (
+                await conn.execute("select app_private.finish_job(%s::bigint) as done", [job.id])
+            ).fetchone()
+            if done is not None and done["done"]:
+                self.done += 1
+                log.info("job done", extra=where)
+            else:  # parked by the reaper while the call ran: an admin must know it did happen
+                log.error("job done but no longer running: not recorded", extra=where)
             return
         handler = self.handlers[job.kind]
         error = str(outcome)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import socket
 
@@ -38,7 +39,9 @@ async def serve(settings: Settings) -> None:
     config = RunnerConfig(
         database_url=settings.database.jobs_url,
         poll_seconds=settings.worker.poll_seconds,
-        worker_id=f"{socket.gethostname()}:{os.getpid()}",
+        # a fresh part per start: a restarted container (pid 1 again) is a new worker, so its
+        # predecessor's interrupted jobs are reaped, not taken for its own
+        worker_id=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
     )
     await Runner(config, handlers(settings)).run(stop)
 

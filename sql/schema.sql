@@ -5352,7 +5352,7 @@ CREATE FUNCTION app.held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb) 
     select coalesce(sum(extract(epoch from greatest(
         least(
             coalesce(h.end_at, 'infinity'::timestamptz),
-            h.start_at + make_interval(days => (p_hold_max_days ->> h.reason)::integer)
+            h.start_at + make_interval(secs => 86400 * (p_hold_max_days ->> h.reason)::integer)
         ) - greatest(h.start_at, p_lead.anchor_at),
         interval '0'
     ))), 0) / 86400
@@ -5812,7 +5812,7 @@ CREATE FUNCTION app.rep_hold_needs_approval(p_lead app.leads, p_reason text, p_s
         + extract(epoch from greatest(
             least(
                 coalesce(p_end_at, 'infinity'::timestamptz),
-                p_start_at + make_interval(days => coalesce((c.hold_max_days ->> p_reason)::integer, 0))
+                p_start_at + make_interval(secs => 86400 * coalesce((c.hold_max_days ->> p_reason)::integer, 0))
             ) - greatest(p_start_at, p_lead.anchor_at),
             interval '0'
         )) / 86400
@@ -6834,20 +6834,24 @@ COMMENT ON FUNCTION app_private.feedback_form(p_token_hash bytea) IS 'The feedba
 -- Name: finish_job(bigint); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.finish_job(p_job_id bigint) RETURNS void
+CREATE FUNCTION app_private.finish_job(p_job_id bigint) RETURNS boolean
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    update app.jobs as j
-    set state = 'DONE', finished_at = pg_catalog.now(), last_error = null
-    where j.id = p_job_id and j.state in ('PENDING', 'RUNNING')
+    with done as (
+        update app.jobs as j
+        set state = 'DONE', finished_at = pg_catalog.now(), last_error = null
+        where j.id = p_job_id and j.state in ('PENDING', 'RUNNING')
+        returning 1
+    )
+    select exists (select from done)
 $$;
 
 --
 -- Name: FUNCTION finish_job(p_job_id bigint); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.finish_job(p_job_id bigint) IS 'Records that a job succeeded.';
+COMMENT ON FUNCTION app_private.finish_job(p_job_id bigint) IS 'Records that a job succeeded; false when it was no longer PENDING or RUNNING (parked meanwhile).';
 
 --
 -- Name: issue_feedback_token(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -6878,6 +6882,14 @@ begin
     end if;
     select l.* into v_lead from app.leads as l where l.id = v_phase.lead_id;
     select c.timezone into v_timezone from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
+    -- a phase gets its first link once; every further one is a rotation, and counts as one
+    if p_action = 'feedback_link.issued'
+        and exists (select from app_private.feedback_tokens as t where t.phase_id = v_phase.id) then
+        perform app.raise_error(
+            'FP916', 409, 'This test phase already has a feedback link; replace it instead.', 'phase_id',
+            'POST /rpc/rotate_feedback_token with the test phase.'
+        );
+    end if;
     if p_action = 'feedback_link.rotated' then
         -- every rotation mails the contact: at most maxRotationsPerDay in any 24 hours (the phase is
         -- locked, so concurrent rotations count one after the other). A rotation is every link of
@@ -7615,6 +7627,13 @@ begin
             'FP808', 409, format('Only a parked job can be re-queued; this one is %s.', v_job.state), 'job_id'
         );
     end if;
+    -- a feedback mail forgets its link once it leaves PENDING: sent again it could not render
+    if v_job.kind = 'mail.send' and v_job.template like 'feedback\_%' and not v_job.payload ? 'link' then
+        perform app.raise_error(
+            'FP809', 409, 'This mail carried a feedback link, which is not kept: replace the link to mail a new one.',
+            'job_id', 'POST /rpc/rotate_feedback_token with the test phase.'
+        );
+    end if;
     update app.jobs as j
     set state = 'PENDING', attempts = 0, next_attempt_at = pg_catalog.now(), finished_at = null
     where j.id = p_job_id;
@@ -7643,19 +7662,19 @@ COMMENT ON FUNCTION app_private.requeue_job(p_job_id bigint) IS 'Re-queues a PAR
 CREATE FUNCTION app_private.require_our_caller(p_stack text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
-    AS $$
+    AS $_$
 declare
     v_lines text[] := regexp_split_to_array(rtrim(p_stack, E'\n'), E'\n');
     v_outer text := v_lines[cardinality(v_lines)];
 begin
     if cardinality(v_lines) < 2
-        or v_outer !~ '^(PL/pgSQL function [a-z_0-9.]+\(|SQL function ")'
+        or v_outer !~ '^(PL/pgSQL function [a-z_0-9.]+\([^"]*\) line [0-9]+ at [A-Za-z ]+|SQL function "[a-z_0-9]+" statement [0-9]+)$'
         or p_stack ~ '(^|\n)PL/pgSQL function inline_code_block' then
         raise exception 'only the api functions write audit entries and notifications'
             using errcode = 'insufficient_privilege';
     end if;
 end
-$$;
+$_$;
 
 --
 -- Name: FUNCTION require_our_caller(p_stack text); Type: COMMENT; Schema: app_private; Owner: -

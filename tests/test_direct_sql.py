@@ -42,6 +42,11 @@ def as_rep(cluster: Cluster, dbname: str) -> psycopg.Connection[tuple[object, ..
         " null, 'Bitte Passwort senden', 'x')",
         "select app_private.notify_roles(app.current_tenant_id(), array['sales_manager'],"
         " 'REMINDER', null, 'Bitte Passwort senden', 'x')",
+        # a built-in that runs query text adds a frame line the caller writes: it must not pass
+        # for one of ours
+        "select query_to_xml($q$select app_private.audit(app.current_tenant_id(), 'lead.released',"
+        " 'lead', null, null, null, '{\"forged\": 1}') /*\nPL/pgSQL function api.x() line 1 at"
+        " PERFORM*/$q$, false, false, '')",
     ],
 )
 def test_a_web_role_cannot_call_the_writers_directly(

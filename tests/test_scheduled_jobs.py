@@ -138,3 +138,33 @@ def test_the_worker_reconnects_after_a_database_restart(
         "before@example.org",
         "after@example.org",
     ]
+
+
+def test_every_migrate_keeps_the_schedules_in_step_with_the_jobs(
+    own_cluster: tuple[Cluster, dict[str, str]],
+) -> None:
+    cluster, env = own_cluster  # migrated once by the fixture, in the database that has pg_cron
+    superuser = cluster.conninfo("freshplan")
+    jobs = {name for (name,) in query(superuser, "select job_name from app.job_heartbeats")}
+    scheduled = dict(
+        query(superuser, "select jobname, jobid from cron.job where jobname like 'freshplan-%'")
+    )
+    assert set(scheduled) == {f"freshplan-{name}" for name in jobs}
+    # scheduled as migrator, like every job of ours (pg_cron shows a role only its own jobs)
+    query(
+        cluster.conninfo("freshplan", "migrator"),
+        "select cron.schedule('freshplan-gone', '0 1 * * *', 'select 1')",
+    )
+
+    subprocess.run(
+        [str(ROOT / "scripts/flyway/run"), "-q", "migrate"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+
+    after = dict(
+        query(superuser, "select jobname, jobid from cron.job where jobname like 'freshplan-%'")
+    )
+    assert after == scheduled, "unchanged jobs keep their schedule, a job no longer known is gone"

@@ -109,11 +109,13 @@ comment on function app_private.write_audit(uuid, text, text, uuid, uuid, jsonb,
 -- The audit and notification writers are granted to the web roles because the api functions run
 -- as the caller; called directly (a bug in a service that runs a caller's SQL) they would forge
 -- entries. They accept only calls that started in one of our functions. p_stack is the writer's
--- PG_CONTEXT; its last line is the outermost frame, which PostgreSQL writes itself (the lines in
--- between quote statement text, which a caller could shape). Web roles cannot create functions
--- (no CREATE on any schema), so an outermost frame of a named function is code that was reviewed
--- and migrated; a top-level call shows only the writer itself, an anonymous code block shows
--- inline_code_block, and any anonymous code block on the stack is refused (a caller can add lines
+-- PG_CONTEXT, one line per frame; a frame that runs query text (SPI: PL/pgSQL's statements, or a
+-- built-in such as query_to_xml) adds a line SQL statement "<text>", whose text the caller may
+-- shape, line breaks included. So the outermost line must be a whole frame line as PostgreSQL
+-- writes it, anchored at both ends: quoted statement text always ends in the closing quote, which
+-- no frame line does. Web roles cannot create functions (no CREATE on any schema), so an outermost
+-- frame of a named function is code that was reviewed and migrated; a top-level call shows only
+-- the writer itself, and any anonymous code block on the stack is refused (a caller can add lines
 -- that look like frames inside statement text, never remove a real one). (PL/pgSQL names a function
 -- with or without its schema, depending on the search_path it was compiled under, so the schema is
 -- not checked.)
@@ -127,7 +129,7 @@ declare
     v_outer text := v_lines[cardinality(v_lines)];
 begin
     if cardinality(v_lines) < 2
-        or v_outer !~ '^(PL/pgSQL function [a-z_0-9.]+\(|SQL function ")'
+        or v_outer !~ '^(PL/pgSQL function [a-z_0-9.]+\([^"]*\) line [0-9]+ at [A-Za-z ]+|SQL function "[a-z_0-9]+" statement [0-9]+)$'
         or p_stack ~ '(^|\n)PL/pgSQL function inline_code_block' then
         raise exception 'only the api functions write audit entries and notifications'
             using errcode = 'insufficient_privilege';

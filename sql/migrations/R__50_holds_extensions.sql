@@ -87,7 +87,7 @@ as $$
     select coalesce(sum(extract(epoch from greatest(
         least(
             coalesce(h.end_at, 'infinity'::timestamptz),
-            h.start_at + make_interval(days => (p_hold_max_days ->> h.reason)::integer)
+            h.start_at + make_interval(secs => 86400 * (p_hold_max_days ->> h.reason)::integer)
         ) - greatest(h.start_at, p_lead.anchor_at),
         interval '0'
     ))), 0) / 86400
@@ -113,7 +113,7 @@ as $$
         + extract(epoch from greatest(
             least(
                 coalesce(p_end_at, 'infinity'::timestamptz),
-                p_start_at + make_interval(days => coalesce((c.hold_max_days ->> p_reason)::integer, 0))
+                p_start_at + make_interval(secs => 86400 * coalesce((c.hold_max_days ->> p_reason)::integer, 0))
             ) - greatest(p_start_at, p_lead.anchor_at),
             interval '0'
         )) / 86400

@@ -874,17 +874,22 @@ comment on function app_private.start_job(bigint) is
 'Marks a taken job RUNNING; the worker commits this before calling a system whose call is not idempotent.';
 grant execute on function app_private.start_job(bigint) to svc_jobs;
 
-create or replace function app_private.finish_job(p_job_id bigint) returns void
+create or replace function app_private.finish_job(p_job_id bigint) returns boolean
 language sql
 volatile
 security definer
 set search_path = ''
 as $$
-    update app.jobs as j
-    set state = 'DONE', finished_at = pg_catalog.now(), last_error = null
-    where j.id = p_job_id and j.state in ('PENDING', 'RUNNING')
+    with done as (
+        update app.jobs as j
+        set state = 'DONE', finished_at = pg_catalog.now(), last_error = null
+        where j.id = p_job_id and j.state in ('PENDING', 'RUNNING')
+        returning 1
+    )
+    select exists (select from done)
 $$;
-comment on function app_private.finish_job(bigint) is 'Records that a job succeeded.';
+comment on function app_private.finish_job(bigint) is
+'Records that a job succeeded; false when it was no longer PENDING or RUNNING (parked meanwhile).';
 grant execute on function app_private.finish_job(bigint) to svc_jobs;
 
 -- A failure: another attempt after an exponential backoff, or PARKED after the last attempt or when
@@ -1028,6 +1033,13 @@ begin
     if v_job.state <> 'PARKED' then
         perform app.raise_error(
             'FP808', 409, format('Only a parked job can be re-queued; this one is %s.', v_job.state), 'job_id'
+        );
+    end if;
+    -- a feedback mail forgets its link once it leaves PENDING: sent again it could not render
+    if v_job.kind = 'mail.send' and v_job.template like 'feedback\_%' and not v_job.payload ? 'link' then
+        perform app.raise_error(
+            'FP809', 409, 'This mail carried a feedback link, which is not kept: replace the link to mail a new one.',
+            'job_id', 'POST /rpc/rotate_feedback_token with the test phase.'
         );
     end if;
     update app.jobs as j

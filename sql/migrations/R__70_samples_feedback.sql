@@ -428,6 +428,14 @@ begin
     end if;
     select l.* into v_lead from app.leads as l where l.id = v_phase.lead_id;
     select c.timezone into v_timezone from app.protection_configs as c where c.tenant_id = v_lead.tenant_id;
+    -- a phase gets its first link once; every further one is a rotation, and counts as one
+    if p_action = 'feedback_link.issued'
+        and exists (select from app_private.feedback_tokens as t where t.phase_id = v_phase.id) then
+        perform app.raise_error(
+            'FP916', 409, 'This test phase already has a feedback link; replace it instead.', 'phase_id',
+            'POST /rpc/rotate_feedback_token with the test phase.'
+        );
+    end if;
     if p_action = 'feedback_link.rotated' then
         -- every rotation mails the contact: at most maxRotationsPerDay in any 24 hours (the phase is
         -- locked, so concurrent rotations count one after the other). A rotation is every link of

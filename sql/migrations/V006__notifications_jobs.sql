@@ -125,7 +125,7 @@ insert into app.job_kinds (kind, description, idempotent, max_attempts, retry_ba
 values (
     'mail.send',
     'Sends one mail over SMTP. At least once: a repeated mail carries the same Message-ID.',
-    true, 8, 30, 3600
+    true, 10, 30, 3600
 );
 
 create table app.jobs (

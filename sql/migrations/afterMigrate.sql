@@ -1,7 +1,8 @@
 -- Flyway callback: runs after every migrate, whether or not anything was applied. It does what
 -- must hold after any change and is safe to repeat (a second run changes nothing):
 --   1. every api view refuses INSERT, UPDATE and DELETE through app.tg_api_view__read_only();
---   2. every scheduled job in app.job_heartbeats is scheduled with pg_cron, by name;
+--   2. every scheduled job in app.job_heartbeats is scheduled with pg_cron, by name, and no other
+--      freshplan- job stays scheduled;
 --   3. PostgREST reloads its schema cache.
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
@@ -57,6 +58,12 @@ begin
             perform cron.schedule('freshplan-' || v_job.job_name, v_job.schedule, v_command);
         end if;
     end loop;
+    -- a job that is no longer in app.job_heartbeats is no longer scheduled
+    perform cron.unschedule(j.jobid)
+    from cron.job as j
+    where
+        j.jobname like 'freshplan-%'
+        and not exists (select from app.job_heartbeats as h where 'freshplan-' || h.job_name = j.jobname);
 end
 $$;
 

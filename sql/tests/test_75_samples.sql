@@ -836,6 +836,11 @@ select is(
 -- At most sample.feedback.maxRotationsPerDay (3) rotations of a phase in 24 hours: each one mails
 -- the contact.
 select tests.phase_of(:'spin') as spin_phase \gset
+select is(
+    tests.act('rep@alpha.test', '2026-04-02 09:30+00',
+        format('select app_private.issue_feedback_token(%L, %L)', :'spin_phase', 'feedback_link.issued')),
+    'FP916 409', 'a phase''s first link cannot be issued again (direct SQL): further links are rotations'
+);
 select tests.act('rep@alpha.test', '2026-04-02 10:00+00', format('select api.rotate_feedback_token(%L)', :'spin_phase')) as rot_a \gset
 select tests.act('rep@alpha.test', '2026-04-02 11:00+00', format('select api.rotate_feedback_token(%L)', :'spin_phase')) as rot_b \gset
 select tests.act('rep@alpha.test', '2026-04-02 12:00+00', format('select api.rotate_feedback_token(%L)', :'spin_phase')) as rot_c \gset
@@ -963,11 +968,7 @@ select is(
 );
 select is(
     tests.act('admin@alpha.test', '2026-04-04 10:00+00', format('select api.requeue_job(%s)', :priv_job)),
-    'ok', 'an admin re-queues it'
-);
-select is(
-    app_private.fail_job(:priv_job, '550 5.1.1 <Erika.Muster@Privat.test>: Recipient address rejected', true),
-    'PARKED', 'and it bounces again'
+    'FP809 409', 'it cannot be re-queued: its link is gone once it parks (rotate the link instead)'
 );
 select is(
     (select count(*)::int from app.audit_log where action = 'job.requeued' and strpos(lower(audit_log::text), 'erika') > 0),

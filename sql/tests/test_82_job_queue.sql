@@ -1,7 +1,7 @@
 -- The job queue (SPEC 8.1): take, done, retry with backoff, park, the unknown outcome of a job that
 -- is not idempotent, re-queue by an admin, the wake-up, and the mail texts made once in SQL.
 begin;
-select plan(37);
+select plan(38);
 
 select tests.create_tenant('alpha');
 select tests.create_tenant('beta');
@@ -123,7 +123,12 @@ select is(
 );
 
 -- ------------------------------------------------------------ re-queue (tenant admins, audited)
-select (pg_temp.job('c1')).id as c1, (pg_temp.job('c2')).id as c2 \gset
+-- a feedback mail forgets its link when it parks: it cannot be re-queued as it is
+insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key)
+select t.id, 'mail.send', 'chef@alpha.test', 'feedback_invitation', '{"link": "https://x.test/feedback/t"}', 'fb1'
+from app.tenants as t where t.slug = 'alpha';
+update app.jobs set state = 'PARKED', finished_at = now(), last_error = 'SMTP 550' where dedupe_key = 'fb1';
+select (pg_temp.job('c1')).id as c1, (pg_temp.job('c2')).id as c2, (pg_temp.job('fb1')).id as fb1 \gset
 select tests.authenticate_as('admin@alpha.test');
 select is(
     (select row(j.state, j.attempts) from api.requeue_job(:c1) as j),
@@ -131,6 +136,10 @@ select is(
 );
 select tests.raises(
     format('select api.requeue_job(%s)', :c1), 'FP808 409', 'a job that is not parked: 409'
+);
+select tests.raises(
+    format('select api.requeue_job(%s)', :fb1), 'FP809 409',
+    'a parked feedback mail, whose link is gone: 409, rotate the link instead'
 );
 select tests.clear_authentication();
 select tests.authenticate_as('admin@beta.test');
