@@ -5349,13 +5349,9 @@ COMMENT ON FUNCTION app.format_german_date(p_at text, p_timezone text) IS 'A tim
 CREATE FUNCTION app.held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb) RETURNS numeric
     LANGUAGE sql STABLE
     AS $$
-    select coalesce(sum(extract(epoch from greatest(
-        least(
-            coalesce(h.end_at, 'infinity'::timestamptz),
-            h.start_at + make_interval(secs => 86400 * (p_hold_max_days ->> h.reason)::integer)
-        ) - greatest(h.start_at, p_lead.anchor_at),
-        interval '0'
-    ))), 0) / 86400
+    select coalesce(sum(
+        app.hold_days_since(h.start_at, h.end_at, (p_hold_max_days ->> h.reason)::integer, p_lead.anchor_at)
+    ), 0)
     from app.holds as h
     where h.lead_id = p_lead.id and h.assignment_id = p_lead.assignment_id and h.state = 'APPROVED'
 $$;
@@ -5365,6 +5361,26 @@ $$;
 --
 
 COMMENT ON FUNCTION app.held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb) IS 'Days the approved holds of the lead''s current cycle stop (or may stop) the clock.';
+
+--
+-- Name: hold_days_since(timestamp with time zone, timestamp with time zone, integer, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.hold_days_since(p_start_at timestamp with time zone, p_end_at timestamp with time zone, p_cap_days integer, p_since timestamp with time zone) RETURNS numeric
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    select extract(epoch from greatest(
+        least(coalesce(p_end_at, 'infinity'::timestamptz), p_start_at + make_interval(secs => 86400 * p_cap_days))
+        - greatest(p_start_at, p_since),
+        interval '0'
+    )) / 86400
+$$;
+
+--
+-- Name: FUNCTION hold_days_since(p_start_at timestamp with time zone, p_end_at timestamp with time zone, p_cap_days integer, p_since timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.hold_days_since(p_start_at timestamp with time zone, p_end_at timestamp with time zone, p_cap_days integer, p_since timestamp with time zone) IS 'Days a hold stops the clock after a moment, at most its cap; an open hold at its cap.';
 
 --
 -- Name: hold_for_action(uuid); Type: FUNCTION; Schema: app; Owner: -
@@ -5809,13 +5825,9 @@ CREATE FUNCTION app.rep_hold_needs_approval(p_lead app.leads, p_reason text, p_s
     select
         p_reason not like 'FFZ\_%'
         or app.held_days_in_cycle(p_lead, c.hold_max_days)
-        + extract(epoch from greatest(
-            least(
-                coalesce(p_end_at, 'infinity'::timestamptz),
-                p_start_at + make_interval(secs => 86400 * coalesce((c.hold_max_days ->> p_reason)::integer, 0))
-            ) - greatest(p_start_at, p_lead.anchor_at),
-            interval '0'
-        )) / 86400
+        + app.hold_days_since(
+            p_start_at, p_end_at, coalesce((c.hold_max_days ->> p_reason)::integer, 0), p_lead.anchor_at
+        )
         > (app.effective_setting('lead.protection.hold.maxDaysPerCycle', p_lead.tenant_id, null, null) #>> '{}')::numeric
     from app.protection_configs as c
     where c.tenant_id = p_lead.tenant_id
@@ -14278,6 +14290,16 @@ GRANT ALL ON FUNCTION app.held_days_in_cycle(p_lead app.leads, p_hold_max_days j
 GRANT ALL ON FUNCTION app.held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb) TO sales_manager;
 GRANT ALL ON FUNCTION app.held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb) TO auditor;
 GRANT ALL ON FUNCTION app.held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb) TO tenant_admin;
+
+--
+-- Name: FUNCTION hold_days_since(p_start_at timestamp with time zone, p_end_at timestamp with time zone, p_cap_days integer, p_since timestamp with time zone); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.hold_days_since(p_start_at timestamp with time zone, p_end_at timestamp with time zone, p_cap_days integer, p_since timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.hold_days_since(p_start_at timestamp with time zone, p_end_at timestamp with time zone, p_cap_days integer, p_since timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION app.hold_days_since(p_start_at timestamp with time zone, p_end_at timestamp with time zone, p_cap_days integer, p_since timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION app.hold_days_since(p_start_at timestamp with time zone, p_end_at timestamp with time zone, p_cap_days integer, p_since timestamp with time zone) TO auditor;
+GRANT ALL ON FUNCTION app.hold_days_since(p_start_at timestamp with time zone, p_end_at timestamp with time zone, p_cap_days integer, p_since timestamp with time zone) TO tenant_admin;
 
 --
 -- Name: FUNCTION hold_for_action(p_hold_id uuid); Type: ACL; Schema: app; Owner: -

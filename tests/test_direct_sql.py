@@ -62,12 +62,13 @@ def test_a_web_role_cannot_call_the_writers_directly(
 
 
 def test_the_api_functions_still_write_through_them(cluster: Cluster, seeded_database: str) -> None:
+    logged = (
+        "select count(*) from app.audit_log where lead_id = %s and action = 'lead.activity_logged'"
+    )
     with as_rep(cluster, seeded_database) as conn:
+        before = conn.execute(logged, [OWN_LEAD]).fetchone()
         conn.execute("select api.log_activity(%s, 'MEETING')", [OWN_LEAD])
-        row = conn.execute(
-            "select count(*) from app.audit_log"
-            " where lead_id = %s and action = 'lead.activity_logged'",
-            [OWN_LEAD],
-        ).fetchone()
-        assert row is not None
-        assert int(str(row[0])) >= 1
+        after = conn.execute(logged, [OWN_LEAD]).fetchone()
+    assert before is not None
+    assert after is not None
+    assert int(str(after[0])) == int(str(before[0])) + 1, "one audit row more"

@@ -78,19 +78,33 @@ grant select on api.extension_requests to sales_rep, sales_manager, auditor, ten
 
 -- api functions for stop-the-clock holds, extensions and manager actions (SPEC 3.4-3.6).
 
--- Held days of the lead's current protection cycle: its APPROVED holds since the cycle's anchor, each
--- at most its cap; an open one counts at its longest.
+-- The days a hold stops (or may stop) the clock after p_since: from its start to its end, at most
+-- its cap (an open hold counts at its cap, since nobody knows when it ends).
+create or replace function app.hold_days_since(
+    p_start_at timestamptz, p_end_at timestamptz, p_cap_days integer, p_since timestamptz
+) returns numeric
+language sql
+immutable
+as $$
+    select extract(epoch from greatest(
+        least(coalesce(p_end_at, 'infinity'::timestamptz), p_start_at + make_interval(secs => 86400 * p_cap_days))
+        - greatest(p_start_at, p_since),
+        interval '0'
+    )) / 86400
+$$;
+comment on function app.hold_days_since(timestamptz, timestamptz, integer, timestamptz) is
+'Days a hold stops the clock after a moment, at most its cap; an open hold at its cap.';
+grant execute on function app.hold_days_since(timestamptz, timestamptz, integer, timestamptz)
+to sales_rep, sales_manager, auditor, tenant_admin;
+
+-- Held days of the lead's current protection cycle: its APPROVED holds since the cycle's anchor.
 create or replace function app.held_days_in_cycle(p_lead app.leads, p_hold_max_days jsonb) returns numeric
 language sql
 stable
 as $$
-    select coalesce(sum(extract(epoch from greatest(
-        least(
-            coalesce(h.end_at, 'infinity'::timestamptz),
-            h.start_at + make_interval(secs => 86400 * (p_hold_max_days ->> h.reason)::integer)
-        ) - greatest(h.start_at, p_lead.anchor_at),
-        interval '0'
-    ))), 0) / 86400
+    select coalesce(sum(
+        app.hold_days_since(h.start_at, h.end_at, (p_hold_max_days ->> h.reason)::integer, p_lead.anchor_at)
+    ), 0)
     from app.holds as h
     where h.lead_id = p_lead.id and h.assignment_id = p_lead.assignment_id and h.state = 'APPROVED'
 $$;
@@ -110,13 +124,9 @@ as $$
     select
         p_reason not like 'FFZ\_%'
         or app.held_days_in_cycle(p_lead, c.hold_max_days)
-        + extract(epoch from greatest(
-            least(
-                coalesce(p_end_at, 'infinity'::timestamptz),
-                p_start_at + make_interval(secs => 86400 * coalesce((c.hold_max_days ->> p_reason)::integer, 0))
-            ) - greatest(p_start_at, p_lead.anchor_at),
-            interval '0'
-        )) / 86400
+        + app.hold_days_since(
+            p_start_at, p_end_at, coalesce((c.hold_max_days ->> p_reason)::integer, 0), p_lead.anchor_at
+        )
         > (app.effective_setting('lead.protection.hold.maxDaysPerCycle', p_lead.tenant_id, null, null) #>> '{}')::numeric
     from app.protection_configs as c
     where c.tenant_id = p_lead.tenant_id
