@@ -1,7 +1,7 @@
 """The Litestar application: create_app() wires settings, pools, errors, health and metrics.
 
 The service is built from the shared core (`api.core`) and its capability packages
-(`api.feedback`); it never imports the workers (`jobs`).
+(`api.feedback`, `api.ai`); it never imports the workers (`jobs`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.ai.health import check_ai
+from api.ai.router import Router
+from api.ai.routes import ai_routes
 from api.core.db import create_pool
 from api.core.health import (
     HealthRegistry,
@@ -34,6 +37,7 @@ from api.core.health import (
 )
 from api.core.logs import configure_logging
 from api.core.problems import problem_details_plugin
+from api.core.ratelimit import SlidingWindowLimiter
 from api.core.settings import Settings, SettingsError, load_settings
 from api.feedback.routes import feedback_routes, limiters
 
@@ -123,6 +127,7 @@ def health_registry() -> HealthRegistry:
     registry.add("postgrest", check_postgrest)
     registry.add("worker", check_worker)
     registry.add("jobs", check_jobs)
+    registry.add("ai", check_ai)
     return registry
 
 
@@ -140,20 +145,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or _settings_or_exit()
     configure_logging(settings.log.level)
     pool = create_pool(settings)
+    ai_router = Router(settings, pool)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         # Open without waiting: the service starts (and reports 503) while the database is down.
         await pool.open(wait=False)
+        # refuses to start with a configured model that has no price (when the database answers)
+        await ai_router.start()
         async with httpx.AsyncClient() as http:
             app.state.http = http
             try:
                 yield
             finally:
+                await ai_router.close()
                 await pool.close()
 
     app = Litestar(
-        route_handlers=[health, PrometheusController, *feedback_routes],
+        route_handlers=[health, PrometheusController, *feedback_routes, *ai_routes],
         lifespan=[lifespan],
         state=State(
             {
@@ -161,6 +170,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "pool": pool,
                 "health": health_registry(),
                 "feedback_limiters": limiters(settings),
+                "ai_router": ai_router,
+                "ai_user_limiter": SlidingWindowLimiter(settings.ai.rate_limit_user),
             }
         ),
         middleware=[
@@ -175,7 +186,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="FreshPlan service API",
             version="1",
-            description="Public feedback, health and metrics endpoints of the FreshPlan backend.",
+            description="Public feedback, the AI router, health and metrics of FreshPlan.",
             path="/schema",
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
         ),

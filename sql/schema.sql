@@ -5125,6 +5125,53 @@ $$;
 COMMENT ON FUNCTION api.whoami() IS 'The calling user.';
 
 --
+-- Name: ai_cost_eur(text, text, date, bigint, bigint, bigint, bigint); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.ai_cost_eur(p_provider text, p_model text, p_on date, p_input bigint, p_cached_input bigint, p_cache_write bigint, p_output bigint) RETURNS numeric
+    LANGUAGE sql STABLE
+    AS $$
+    select round(
+        (
+            p_input * p.usd_input_per_mtok
+            + p_cached_input * p.usd_cached_input_per_mtok
+            + p_cache_write * p.usd_cache_write_per_mtok
+            + p_output * p.usd_output_per_mtok
+        ) / 1000000
+        * (app.effective_setting('ai.fx.usdEur', null, null, null) #>> '{}')::numeric,
+        8
+    )
+    from app.ai_model_prices as p
+    where p.provider = p_provider and p.model = p_model and p.valid_from <= p_on
+    order by p.valid_from desc
+    limit 1
+$$;
+
+--
+-- Name: FUNCTION ai_cost_eur(p_provider text, p_model text, p_on date, p_input bigint, p_cached_input bigint, p_cache_write bigint, p_output bigint); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.ai_cost_eur(p_provider text, p_model text, p_on date, p_input bigint, p_cached_input bigint, p_cache_write bigint, p_output bigint) IS 'EUR cost of uncached input, cached input, cache-write and output tokens at a model''s price on a day (ai.fx.usdEur); null when the model has no price.';
+
+--
+-- Name: ai_month(uuid, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.ai_month(p_tenant_id uuid, p_at timestamp with time zone) RETURNS date
+    LANGUAGE sql STABLE
+    AS $$
+    select date_trunc(
+        'month', p_at at time zone (app.effective_setting('tenant.timezone', p_tenant_id, null, null) #>> '{}')
+    )::date
+$$;
+
+--
+-- Name: FUNCTION ai_month(p_tenant_id uuid, p_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.ai_month(p_tenant_id uuid, p_at timestamp with time zone) IS 'First day of the budget month that contains a moment, in the tenant''s time zone.';
+
+--
 -- Name: check_line(text, text, integer, integer); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -5414,14 +5461,22 @@ COMMENT ON FUNCTION app.hold_for_action(p_hold_id uuid) IS 'Returns a hold visib
 
 CREATE FUNCTION app.json_schema_error(p_schema jsonb, p_value jsonb, p_path text DEFAULT 'value'::text) RETURNS text
     LANGUAGE plpgsql STABLE
-    AS $$
+    AS $_$
 declare
     v_type text := p_schema ->> 'type';
     v_actual text := jsonb_typeof(p_value);
     v_item record;
     v_error text;
 begin
-    if v_type is not null then
+    -- "type" may list several types (e.g. ["number", "null"] for an optional number)
+    if jsonb_typeof(p_schema -> 'type') = 'array' then
+        if not (p_schema -> 'type') ? v_actual
+            and not ((p_schema -> 'type') ? 'integer' and v_actual = 'number'
+                and p_value::text::numeric = trunc(p_value::text::numeric)) then
+            return format('%s must be of type %s', p_path,
+                array_to_string(array(select jsonb_array_elements_text(p_schema -> 'type')), ' or '));
+        end if;
+    elsif v_type is not null then
         if v_type = 'integer' then
             if v_actual <> 'number' or p_value::text::numeric <> trunc(p_value::text::numeric) then
                 return format('%s must be a whole number', p_path);
@@ -5447,6 +5502,11 @@ begin
         end if;
         if p_schema ? 'maxLength' and char_length(p_value #>> '{}') > (p_schema ->> 'maxLength')::int then
             return format('%s must have at most %s characters', p_path, p_schema ->> 'maxLength');
+        end if;
+        -- an ISO 8601 duration such as PT8H or P1DT12H (weeks, years and months too)
+        if p_schema ->> 'format' = 'iso8601-duration'
+            and (p_value #>> '{}') !~ '^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$' then
+            return format('%s must be an ISO 8601 duration such as PT8H', p_path);
         end if;
         if p_schema ->> 'format' = 'iana-timezone'
             and not exists (select from pg_catalog.pg_timezone_names where name = p_value #>> '{}') then
@@ -5491,7 +5551,7 @@ begin
     end if;
     return null;
 end
-$$;
+$_$;
 
 --
 -- Name: FUNCTION json_schema_error(p_schema jsonb, p_value jsonb, p_path text); Type: COMMENT; Schema: app; Owner: -
@@ -6192,6 +6252,401 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.acquire_lead(p_lead_id uuid, p_open_reason text) IS 'Starts the caller''s protection of a lead (REGISTERED right after registering it, or CLAIMED from the pool), checking the claim rules: not protected, cooldown, quota.';
+
+--
+-- Name: ai_begin(uuid, uuid, uuid, text, text, bytea, text, text, text, integer, integer, numeric); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.ai_begin(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_cache_key bytea, p_provider text, p_model text, p_tier text, p_max_input_tokens integer, p_max_output_tokens integer, p_latency_ms numeric) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_threshold numeric := (
+        app.effective_setting('ai.routing.confidence.threshold', p_tenant_id, p_org_id, p_user_id) #>> '{}'
+    )::numeric;
+    v_calibration jsonb;
+    v_state record;
+    v_hit app.ai_cache;
+    v_reservation jsonb;
+    v_refused text;
+begin
+    select c.map into v_calibration
+    from app.ai_calibrations as c
+    where c.use_case = p_use_case and c.provider = p_provider and c.model = p_model and c.prompt_version = p_prompt_version
+    order by c.created_at desc
+    limit 1;
+
+    select * into v_state from app_private.ai_budget_state(p_tenant_id, p_org_id, p_user_id) as s;
+    if v_state.spent_eur + v_state.reserved_eur >= v_state.cap_eur * 1.1
+        or v_state.user_used_eur >= v_state.user_cap_eur * 1.1 then
+        v_refused := 'exhausted';
+    end if;
+
+    -- A hit serves only when it would have been accepted for this caller: a large answer, or a
+    -- small one at least as confident as the caller's threshold asks.
+    if v_refused is null and p_cache_key is not null then
+        select c.* into v_hit
+        from app.ai_cache as c
+        where c.tenant_id = p_tenant_id and c.cache_key = p_cache_key and c.expires_at > app.now();
+        if v_hit.tenant_id is not null and (v_hit.tier = 'large' or v_hit.confidence >= v_threshold) then
+            return jsonb_build_object(
+                'threshold', v_threshold,
+                'cached', jsonb_build_object(
+                    'result', v_hit.result, 'confidence', v_hit.confidence, 'provider', v_hit.provider,
+                    'model', v_hit.model, 'tier', v_hit.tier
+                ),
+                'call_id', app_private.ai_log_call(
+                    p_tenant_id, p_org_id, p_user_id, p_use_case, p_prompt_version,
+                    jsonb_build_object(
+                        'provider', v_hit.provider, 'model', v_hit.model, 'tier', v_hit.tier, 'cached', true,
+                        'latency_ms', p_latency_ms, 'confidence', v_hit.confidence, 'outcome', 'ok'
+                    )
+                )
+            );
+        end if;
+    end if;
+
+    if v_refused is null then
+        v_reservation := app_private.ai_reserve(
+            p_tenant_id, p_org_id, p_user_id, p_provider, p_model, p_tier, p_max_input_tokens, p_max_output_tokens
+        );
+        v_refused := v_reservation ->> 'refused';
+    end if;
+    if v_refused is not null then
+        return jsonb_build_object(
+            'threshold', v_threshold,
+            'refused', v_refused,
+            'call_id', app_private.ai_log_call(
+                p_tenant_id, p_org_id, p_user_id, p_use_case, p_prompt_version,
+                jsonb_build_object('latency_ms', p_latency_ms, 'outcome', 'budget_exhausted')
+            )
+        );
+    end if;
+    return jsonb_build_object('threshold', v_threshold, 'calibration', v_calibration, 'reservation', v_reservation);
+end
+$$;
+
+--
+-- Name: FUNCTION ai_begin(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_cache_key bytea, p_provider text, p_model text, p_tier text, p_max_input_tokens integer, p_max_output_tokens integer, p_latency_ms numeric); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.ai_begin(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_cache_key bytea, p_provider text, p_model text, p_tier text, p_max_input_tokens integer, p_max_output_tokens integer, p_latency_ms numeric) IS 'Starts a router call: threshold and calibration, the budget, a cache hit (logged) or the reservation of the first provider call (a refusal is logged).';
+
+--
+-- Name: ai_budget_state(uuid, uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.ai_budget_state(p_tenant_id uuid, p_org_id uuid, p_user_id uuid) RETURNS TABLE(month date, cap_eur numeric, spent_eur numeric, reserved_eur numeric, user_cap_eur numeric, user_used_eur numeric)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with m as (select app.ai_month(p_tenant_id, app.now()) as month)
+    select
+        m.month,
+        (app.effective_setting('ai.budget.monthly.cap', p_tenant_id, p_org_id, null) #>> '{}')::numeric,
+        coalesce((
+            select b.spent_eur from app.ai_budget_months as b where b.org_id = p_org_id and b.month = m.month
+        ), 0),
+        coalesce((
+            select sum(r.amount_eur)
+            from app.ai_reservations as r
+            where r.org_id = p_org_id and r.month = m.month and r.settled_at is null and r.expires_at > app.now()
+        ), 0),
+        (app.effective_setting('ai.budget.user.monthly.cap', p_tenant_id, p_org_id, p_user_id) #>> '{}')::numeric,
+        coalesce((
+            select sum(coalesce(r.cost_eur, case when r.expires_at > app.now() then r.amount_eur else 0 end))
+            from app.ai_reservations as r
+            where r.user_id = p_user_id and r.month = m.month
+        ), 0)
+    from m
+$$;
+
+--
+-- Name: FUNCTION ai_budget_state(p_tenant_id uuid, p_org_id uuid, p_user_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.ai_budget_state(p_tenant_id uuid, p_org_id uuid, p_user_id uuid) IS 'The caller''s budget month: organisation cap, settled spend and live reservations; user cap and use.';
+
+--
+-- Name: ai_finish(uuid, uuid, uuid, text, text, uuid, jsonb, numeric, jsonb, bytea, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.ai_finish(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_reservation_id uuid, p_usage jsonb, p_prior_cost_eur numeric, p_call jsonb, p_cache_key bytea, p_cached jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_cost numeric := coalesce(p_prior_cost_eur, 0);
+    v_call_id uuid;
+begin
+    if p_reservation_id is not null then
+        v_cost := v_cost + coalesce(app_private.ai_settle(
+            p_reservation_id,
+            coalesce((p_usage ->> 'input')::integer, 0), coalesce((p_usage ->> 'cached_input')::integer, 0),
+            coalesce((p_usage ->> 'cache_write')::integer, 0), coalesce((p_usage ->> 'output')::integer, 0)
+        ), 0);
+    end if;
+    v_call_id := app_private.ai_log_call(
+        p_tenant_id, p_org_id, p_user_id, p_use_case, p_prompt_version,
+        p_call || jsonb_build_object('cost_eur', v_cost)
+    );
+    if p_cache_key is not null and p_cached is not null then
+        insert into app.ai_cache (
+            tenant_id, cache_key, use_case, result, confidence, provider, model, tier, expires_at
+        ) values (
+            p_tenant_id, p_cache_key, p_use_case, p_cached -> 'result', round((p_cached ->> 'confidence')::numeric, 4),
+            p_cached ->> 'provider', p_cached ->> 'model', p_cached ->> 'tier',
+            app.now() + (app.effective_setting('ai.cache.ttl', p_tenant_id, null, null) #>> '{}')::interval
+        )
+        on conflict (tenant_id, cache_key) do update
+        set
+            result = excluded.result, confidence = excluded.confidence, provider = excluded.provider,
+            model = excluded.model, tier = excluded.tier, created_at = app.now(), expires_at = excluded.expires_at;
+    end if;
+    return jsonb_build_object('call_id', v_call_id, 'cost_eur', v_cost);
+end
+$$;
+
+--
+-- Name: FUNCTION ai_finish(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_reservation_id uuid, p_usage jsonb, p_prior_cost_eur numeric, p_call jsonb, p_cache_key bytea, p_cached jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.ai_finish(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_reservation_id uuid, p_usage jsonb, p_prior_cost_eur numeric, p_call jsonb, p_cache_key bytea, p_cached jsonb) IS 'Ends a router call: settles its last reservation, logs the call with its total cost and caches a complete valid answer.';
+
+--
+-- Name: ai_housekeeping(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.ai_housekeeping() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_cache integer;
+    v_reservations integer;
+begin
+    delete from app.ai_cache as c where c.expires_at <= app.now();
+    get diagnostics v_cache = row_count;
+    -- the spend lives on in app.ai_budget_months and app.ai_calls; a reservation is only needed
+    -- while its month (and the user cap of it) can still be charged
+    delete from app.ai_reservations as r
+    where r.month < (date_trunc('month', app.now() at time zone 'UTC') - interval '1 month')::date;
+    get diagnostics v_reservations = row_count;
+    return jsonb_build_object('cache_entries_deleted', v_cache, 'reservations_deleted', v_reservations);
+end
+$$;
+
+--
+-- Name: FUNCTION ai_housekeeping(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.ai_housekeeping() IS 'Deletes expired AI cache entries and reservations older than last month (scheduled job ai_housekeeping).';
+
+--
+-- Name: ai_log_call(uuid, uuid, uuid, text, text, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.ai_log_call(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_call jsonb) RETURNS uuid
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    insert into app.ai_calls (
+        tenant_id, org_id, user_id, use_case, prompt_version, provider, model, tier, escalated, cached,
+        input_tokens, output_tokens, cost_eur, latency_ms, confidence, outcome
+    ) values (
+        p_tenant_id, p_org_id, p_user_id, p_use_case, p_prompt_version,
+        p_call ->> 'provider', p_call ->> 'model', p_call ->> 'tier',
+        coalesce((p_call ->> 'escalated')::boolean, false), coalesce((p_call ->> 'cached')::boolean, false),
+        coalesce((p_call ->> 'input_tokens')::integer, 0), coalesce((p_call ->> 'output_tokens')::integer, 0),
+        coalesce((p_call ->> 'cost_eur')::numeric, 0), coalesce((p_call ->> 'latency_ms')::numeric, 0),
+        round((p_call ->> 'confidence')::numeric, 4), p_call ->> 'outcome'
+    )
+    returning id
+$$;
+
+--
+-- Name: FUNCTION ai_log_call(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_call jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.ai_log_call(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_call jsonb) IS 'Writes one row of the AI call log (provider, model, tier, escalated, cached, tokens, cost_eur, latency_ms, confidence, outcome from p_call).';
+
+--
+-- Name: ai_priced_models(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.ai_priced_models() RETURNS TABLE(provider text, model text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select distinct p.provider, p.model
+    from app.ai_model_prices as p
+    where p.valid_from <= (app.now() at time zone 'UTC')::date
+$$;
+
+--
+-- Name: FUNCTION ai_priced_models(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.ai_priced_models() IS 'Models with a price in effect today.';
+
+--
+-- Name: ai_process_settings(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.ai_process_settings() RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select jsonb_build_object(
+        'rpm', (app.effective_setting('ai.provider.rpm', null, null, null) #>> '{}')::integer,
+        'threshold', (app.effective_setting('ai.routing.confidence.threshold', null, null, null) #>> '{}')::numeric,
+        'cooldown_seconds', extract(
+            epoch from (app.effective_setting('ai.routing.demotion.cooldown', null, null, null) #>> '{}')::interval
+        )
+    )
+$$;
+
+--
+-- Name: FUNCTION ai_process_settings(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.ai_process_settings() IS 'ai.provider.rpm, ai.routing.demotion.cooldown (in seconds) and the global confidence threshold.';
+
+--
+-- Name: ai_reserve(uuid, uuid, uuid, text, text, text, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.ai_reserve(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_provider text, p_model text, p_tier text, p_max_input_tokens integer, p_max_output_tokens integer) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_month date := app.ai_month(p_tenant_id, app.now());
+    v_amount numeric;
+    v_state record;
+    v_share numeric := case p_tier when 'large' then 1.0 else 1.1 end;
+    v_id uuid;
+begin
+    if p_tier is null or p_tier not in ('small', 'large') then
+        raise exception 'unknown tier %', p_tier using errcode = 'invalid_parameter_value';
+    end if;
+    v_amount := app.ai_cost_eur(
+        p_provider, p_model, (app.now() at time zone 'UTC')::date, p_max_input_tokens, 0, 0, p_max_output_tokens
+    );
+    if v_amount is null then
+        perform app.raise_error('FP1006', 503, format('The AI model %s has no price.', p_model), 'model');
+    end if;
+    insert into app.ai_budget_months (org_id, tenant_id, month)
+    values (p_org_id, p_tenant_id, v_month)
+    on conflict (org_id, month) do nothing;
+    perform from app.ai_budget_months as b where b.org_id = p_org_id and b.month = v_month for update;
+    select * into v_state from app_private.ai_budget_state(p_tenant_id, p_org_id, p_user_id) as s;
+    if v_state.spent_eur + v_state.reserved_eur + v_amount > v_state.cap_eur * v_share
+        or v_state.user_used_eur + v_amount > v_state.user_cap_eur * v_share then
+        return jsonb_build_object(
+            'refused',
+            case
+                when v_state.spent_eur + v_state.reserved_eur >= v_state.cap_eur * 1.1
+                    or v_state.user_used_eur >= v_state.user_cap_eur * 1.1 then 'exhausted'
+                when p_tier = 'large' then 'small_only'
+                else 'exhausted'
+            end
+        );
+    end if;
+    insert into app.ai_reservations (
+        tenant_id, org_id, user_id, month, provider, model, amount_eur, expires_at
+    ) values (
+        p_tenant_id, p_org_id, p_user_id, v_month, p_provider, p_model, v_amount, app.now() + interval '10 minutes'
+    )
+    returning id into v_id;
+    return jsonb_build_object('id', v_id, 'amount_eur', v_amount);
+end
+$$;
+
+--
+-- Name: FUNCTION ai_reserve(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_provider text, p_model text, p_tier text, p_max_input_tokens integer, p_max_output_tokens integer); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.ai_reserve(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_provider text, p_model text, p_tier text, p_max_input_tokens integer, p_max_output_tokens integer) IS 'Reserves the worst case of one provider call against the organisation''s and user''s month, or refuses (small_only: the large tier would pass 100 %; exhausted: the call would pass 110 %).';
+
+--
+-- Name: ai_settle(uuid, integer, integer, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.ai_settle(p_reservation_id uuid, p_input_tokens integer, p_cached_input_tokens integer, p_cache_write_tokens integer, p_output_tokens integer) RETURNS numeric
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_reservation app.ai_reservations;
+    v_cost numeric;
+begin
+    select r.* into v_reservation
+    from app.ai_reservations as r
+    where r.id = p_reservation_id and r.settled_at is null
+    for update;
+    if v_reservation.id is null then
+        return null;
+    end if;
+    v_cost := coalesce(app.ai_cost_eur(
+        v_reservation.provider, v_reservation.model, (v_reservation.created_at at time zone 'UTC')::date,
+        greatest(p_input_tokens, 0), greatest(p_cached_input_tokens, 0), greatest(p_cache_write_tokens, 0),
+        greatest(p_output_tokens, 0)
+    ), 0);
+    update app.ai_budget_months as b
+    set spent_eur = b.spent_eur + v_cost
+    where b.org_id = v_reservation.org_id and b.month = v_reservation.month;
+    update app.ai_reservations as r
+    set settled_at = app.now(), cost_eur = v_cost
+    where r.id = p_reservation_id;
+    return v_cost;
+end
+$$;
+
+--
+-- Name: FUNCTION ai_settle(p_reservation_id uuid, p_input_tokens integer, p_cached_input_tokens integer, p_cache_write_tokens integer, p_output_tokens integer); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.ai_settle(p_reservation_id uuid, p_input_tokens integer, p_cached_input_tokens integer, p_cache_write_tokens integer, p_output_tokens integer) IS 'Settles a reservation with the call''s real usage (uncached input, cached input, cache writes, output) and returns the cost in EUR; null when it was settled before.';
+
+--
+-- Name: ai_store_calibration(text, text, text, text, jsonb, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.ai_store_calibration(p_use_case text, p_provider text, p_model text, p_prompt_version text, p_map jsonb, p_report jsonb) RETURNS uuid
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    insert into app.ai_calibrations (use_case, provider, model, prompt_version, map, report)
+    values (p_use_case, p_provider, p_model, p_prompt_version, p_map, p_report)
+    returning id
+$$;
+
+--
+-- Name: FUNCTION ai_store_calibration(p_use_case text, p_provider text, p_model text, p_prompt_version text, p_map jsonb, p_report jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.ai_store_calibration(p_use_case text, p_provider text, p_model text, p_prompt_version text, p_map jsonb, p_report jsonb) IS 'Stores a fitted calibration map with its report (freshplan ai calibrate).';
+
+--
+-- Name: ai_usage_cost(text, text, integer, integer, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.ai_usage_cost(p_provider text, p_model text, p_input integer, p_cached_input integer, p_cache_write integer, p_output integer) RETURNS numeric
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select app.ai_cost_eur(
+        p_provider, p_model, (app.now() at time zone 'UTC')::date, p_input, p_cached_input, p_cache_write, p_output
+    )
+$$;
+
+--
+-- Name: FUNCTION ai_usage_cost(p_provider text, p_model text, p_input integer, p_cached_input integer, p_cache_write integer, p_output integer); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.ai_usage_cost(p_provider text, p_model text, p_input integer, p_cached_input integer, p_cache_write integer, p_output integer) IS 'EUR of a usage (uncached input, cached input, cache writes, output) at today''s price of a model.';
 
 --
 -- Name: audit(uuid, text, text, uuid, uuid, jsonb, jsonb, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7816,6 +8271,7 @@ begin
             when 'gdpr' then app_private.pseudonymize_released_leads()
             when 'purge_cron_log' then app_private.purge_cron_log()
             when 'staleness' then app_private.report_stale_jobs()
+            when 'ai_housekeeping' then app_private.ai_housekeeping()
         end;
     exception when others then
         -- The job's changes are undone; the failure is recorded and pg_cron logs the warning.
@@ -8595,6 +9051,520 @@ $$;
 COMMENT ON FUNCTION app_private.write_audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) IS 'Appends one audit entry; the actor is the caller, or nobody (the system) when p_as_system.';
 
 --
+-- Name: ai_budget_months; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.ai_budget_months (
+    org_id uuid NOT NULL,
+    tenant_id uuid NOT NULL,
+    month date NOT NULL,
+    spent_eur numeric(14,8) DEFAULT 0 NOT NULL,
+    CONSTRAINT ai_budget_months_first_day CHECK ((EXTRACT(day FROM month) = (1)::numeric)),
+    CONSTRAINT ai_budget_months_spent_not_negative CHECK ((spent_eur >= (0)::numeric))
+);
+
+--
+-- Name: TABLE ai_budget_months; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.ai_budget_months IS 'Settled AI spend of an organisation in a calendar month.';
+
+--
+-- Name: COLUMN ai_budget_months.org_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_budget_months.org_id IS 'Organisation.';
+
+--
+-- Name: COLUMN ai_budget_months.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_budget_months.tenant_id IS 'Tenant of the organisation.';
+
+--
+-- Name: COLUMN ai_budget_months.month; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_budget_months.month IS 'First day of the month (tenant time zone).';
+
+--
+-- Name: COLUMN ai_budget_months.spent_eur; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_budget_months.spent_eur IS 'EUR settled for calls in this month.';
+
+--
+-- Name: ai_reservations; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.ai_reservations (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    org_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    month date NOT NULL,
+    provider text NOT NULL,
+    model text NOT NULL,
+    amount_eur numeric(14,8) NOT NULL,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    settled_at timestamp with time zone,
+    cost_eur numeric(14,8),
+    CONSTRAINT ai_reservations_amount_not_negative CHECK ((amount_eur >= (0)::numeric)),
+    CONSTRAINT ai_reservations_settled_consistent CHECK (((settled_at IS NULL) = (cost_eur IS NULL)))
+);
+
+--
+-- Name: TABLE ai_reservations; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.ai_reservations IS 'Worst-case cost of one provider call, held against the budgets until the call is settled or expires.';
+
+--
+-- Name: COLUMN ai_reservations.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_reservations.id IS 'Reservation id.';
+
+--
+-- Name: COLUMN ai_reservations.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_reservations.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN ai_reservations.org_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_reservations.org_id IS 'Organisation whose budget is charged.';
+
+--
+-- Name: COLUMN ai_reservations.user_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_reservations.user_id IS 'User whose call it is.';
+
+--
+-- Name: COLUMN ai_reservations.month; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_reservations.month IS 'Budget month (first day, tenant time zone).';
+
+--
+-- Name: COLUMN ai_reservations.provider; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_reservations.provider IS 'Provider called.';
+
+--
+-- Name: COLUMN ai_reservations.model; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_reservations.model IS 'Model called.';
+
+--
+-- Name: COLUMN ai_reservations.amount_eur; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_reservations.amount_eur IS 'EUR held: the call''s worst case.';
+
+--
+-- Name: COLUMN ai_reservations.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_reservations.created_at IS 'When it was made.';
+
+--
+-- Name: COLUMN ai_reservations.expires_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_reservations.expires_at IS 'When an unsettled reservation stops counting (10 minutes).';
+
+--
+-- Name: COLUMN ai_reservations.settled_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_reservations.settled_at IS 'When the call''s real cost was booked.';
+
+--
+-- Name: COLUMN ai_reservations.cost_eur; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_reservations.cost_eur IS 'The real cost, once settled.';
+
+--
+-- Name: orgs; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.orgs (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    name text NOT NULL,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    CONSTRAINT orgs_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200)))
+);
+
+--
+-- Name: TABLE orgs; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.orgs IS 'An organisation (sales region, agency) inside a tenant.';
+
+--
+-- Name: COLUMN orgs.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.orgs.id IS 'Organisation id, the org_id claim of its users'' tokens.';
+
+--
+-- Name: COLUMN orgs.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.orgs.tenant_id IS 'Owning tenant.';
+
+--
+-- Name: COLUMN orgs.name; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.orgs.name IS 'Display name, unique in the tenant.';
+
+--
+-- Name: COLUMN orgs.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.orgs.created_at IS 'When the organisation was created.';
+
+--
+-- Name: ai_budget; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.ai_budget WITH (security_invoker='true') AS
+ WITH months AS (
+         SELECT o.id AS org_id,
+            o.tenant_id,
+            app.ai_month(o.tenant_id, app.now()) AS month
+           FROM app.orgs o
+          WHERE ((o.tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND ((( SELECT app.current_web_role() AS current_web_role) <> 'sales_rep'::text) OR (o.id = ( SELECT app.current_org_id() AS current_org_id))))
+        UNION
+         SELECT b_1.org_id,
+            b_1.tenant_id,
+            b_1.month
+           FROM app.ai_budget_months b_1
+        )
+ SELECT m.org_id,
+    m.month,
+    ((app.effective_setting('ai.budget.monthly.cap'::text, m.tenant_id, m.org_id, NULL::uuid) #>> '{}'::text[]))::numeric AS cap_eur,
+    COALESCE(b.spent_eur, (0)::numeric) AS spent_eur,
+    COALESCE(( SELECT sum(r.amount_eur) AS sum
+           FROM app.ai_reservations r
+          WHERE ((r.org_id = m.org_id) AND (r.month = m.month) AND (r.settled_at IS NULL) AND (r.expires_at > app.now()))), (0)::numeric) AS reserved_eur
+   FROM (months m
+     LEFT JOIN app.ai_budget_months b ON (((m.org_id = b.org_id) AND (m.month = b.month))));
+
+--
+-- Name: VIEW ai_budget; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.ai_budget IS 'AI spend per organisation and month against the cap (SPEC 7.4): a rep sees their organisation, managers, auditors and admins every organisation of the tenant.';
+
+--
+-- Name: COLUMN ai_budget.org_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_budget.org_id IS 'Organisation.';
+
+--
+-- Name: COLUMN ai_budget.month; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_budget.month IS 'First day of the month (tenant time zone).';
+
+--
+-- Name: COLUMN ai_budget.cap_eur; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_budget.cap_eur IS 'ai.budget.monthly.cap of the organisation.';
+
+--
+-- Name: COLUMN ai_budget.spent_eur; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_budget.spent_eur IS 'EUR settled.';
+
+--
+-- Name: COLUMN ai_budget.reserved_eur; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_budget.reserved_eur IS 'EUR held by calls in flight.';
+
+--
+-- Name: ai_calls; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.ai_calls (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    org_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    occurred_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    use_case text NOT NULL,
+    prompt_version text NOT NULL,
+    provider text,
+    model text,
+    tier text,
+    escalated boolean DEFAULT false NOT NULL,
+    cached boolean DEFAULT false NOT NULL,
+    input_tokens integer DEFAULT 0 NOT NULL,
+    output_tokens integer DEFAULT 0 NOT NULL,
+    cost_eur numeric(14,8) DEFAULT 0 NOT NULL,
+    latency_ms numeric(10,2) NOT NULL,
+    confidence numeric(5,4),
+    outcome text NOT NULL,
+    CONSTRAINT ai_calls_confidence_range CHECK (((confidence >= (0)::numeric) AND (confidence <= (1)::numeric))),
+    CONSTRAINT ai_calls_cost_not_negative CHECK ((cost_eur >= (0)::numeric)),
+    CONSTRAINT ai_calls_latency_not_negative CHECK ((latency_ms >= (0)::numeric)),
+    CONSTRAINT ai_calls_model_format CHECK ((model ~ '^[a-z0-9][a-z0-9._-]{0,99}$'::text)),
+    CONSTRAINT ai_calls_outcome_known CHECK ((outcome = ANY (ARRAY['ok'::text, 'budget_exhausted'::text, 'unavailable'::text, 'no_answer'::text]))),
+    CONSTRAINT ai_calls_prompt_version_format CHECK ((prompt_version ~ '^[a-z0-9._-]{1,40}$'::text)),
+    CONSTRAINT ai_calls_provider_known CHECK ((provider = ANY (ARRAY['openai'::text, 'anthropic'::text]))),
+    CONSTRAINT ai_calls_tier_known CHECK ((tier = ANY (ARRAY['small'::text, 'large'::text]))),
+    CONSTRAINT ai_calls_tokens_not_negative CHECK (((input_tokens >= 0) AND (output_tokens >= 0))),
+    CONSTRAINT ai_calls_use_case_known CHECK ((use_case = ANY (ARRAY['lead_classify'::text, 'email_categorize'::text, 'contact_role_detect'::text, 'help_draft'::text, 'roi_recommend'::text, 'multi_contact_strategy'::text, 'sample_product_match'::text, 'seasonal_optimize'::text])))
+);
+
+--
+-- Name: TABLE ai_calls; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.ai_calls IS 'Every call of the AI router (SPEC 7.4): what ran where, its tokens, cost, latency and outcome; no prompt text and no personal data.';
+
+--
+-- Name: COLUMN ai_calls.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.id IS 'Call id (the call_id of the answer).';
+
+--
+-- Name: COLUMN ai_calls.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN ai_calls.org_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.org_id IS 'Organisation whose budget paid.';
+
+--
+-- Name: COLUMN ai_calls.user_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.user_id IS 'Caller.';
+
+--
+-- Name: COLUMN ai_calls.occurred_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.occurred_at IS 'When the call ended.';
+
+--
+-- Name: COLUMN ai_calls.use_case; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.use_case IS 'Use case (SPEC 7.2).';
+
+--
+-- Name: COLUMN ai_calls.prompt_version; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.prompt_version IS 'Version of the prompt template used.';
+
+--
+-- Name: COLUMN ai_calls.provider; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.provider IS 'Provider that served the answer (null: none did).';
+
+--
+-- Name: COLUMN ai_calls.model; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.model IS 'Model that served the answer (null: none did).';
+
+--
+-- Name: COLUMN ai_calls.tier; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.tier IS 'small or large: the tier that served the answer.';
+
+--
+-- Name: COLUMN ai_calls.escalated; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.escalated IS 'True when a small answer was not confident enough and the large model was asked.';
+
+--
+-- Name: COLUMN ai_calls.cached; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.cached IS 'True when the answer came from the cache (no provider call, no cost).';
+
+--
+-- Name: COLUMN ai_calls.input_tokens; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.input_tokens IS 'Input tokens over all provider calls of this router call.';
+
+--
+-- Name: COLUMN ai_calls.output_tokens; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.output_tokens IS 'Output tokens over all provider calls of this router call.';
+
+--
+-- Name: COLUMN ai_calls.cost_eur; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.cost_eur IS 'EUR charged to the budget.';
+
+--
+-- Name: COLUMN ai_calls.latency_ms; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.latency_ms IS 'Milliseconds from request to answer.';
+
+--
+-- Name: COLUMN ai_calls.confidence; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.confidence IS 'Calibrated confidence of the answer (small-first use cases).';
+
+--
+-- Name: COLUMN ai_calls.outcome; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calls.outcome IS 'ok, budget_exhausted (402), unavailable (no provider answered) or no_answer (no valid answer).';
+
+--
+-- Name: ai_calls; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.ai_calls WITH (security_invoker='true') AS
+ SELECT c.id,
+    c.occurred_at,
+    c.user_id,
+    c.org_id,
+    c.use_case,
+    c.provider,
+    c.model,
+    c.tier,
+    c.escalated,
+    c.cached,
+    c.input_tokens,
+    c.output_tokens,
+    c.cost_eur,
+    c.latency_ms,
+    c.outcome
+   FROM app.ai_calls c;
+
+--
+-- Name: VIEW ai_calls; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.ai_calls IS 'The AI call log (SPEC 7.4): reps see their own calls, managers, auditors and admins their tenant''s.';
+
+--
+-- Name: COLUMN ai_calls.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_calls.id IS 'Call id (call_id of the answer).';
+
+--
+-- Name: COLUMN ai_calls.occurred_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_calls.occurred_at IS 'When the call ended.';
+
+--
+-- Name: COLUMN ai_calls.user_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_calls.user_id IS 'Caller.';
+
+--
+-- Name: COLUMN ai_calls.org_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_calls.org_id IS 'Organisation whose budget paid.';
+
+--
+-- Name: COLUMN ai_calls.use_case; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_calls.use_case IS 'Use case.';
+
+--
+-- Name: COLUMN ai_calls.provider; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_calls.provider IS 'Provider that served the answer, or null.';
+
+--
+-- Name: COLUMN ai_calls.model; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_calls.model IS 'Model that served the answer, or null.';
+
+--
+-- Name: COLUMN ai_calls.tier; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_calls.tier IS 'small or large.';
+
+--
+-- Name: COLUMN ai_calls.escalated; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_calls.escalated IS 'The small answer was not confident enough; the large model answered.';
+
+--
+-- Name: COLUMN ai_calls.cached; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_calls.cached IS 'Answered from the cache, at no cost.';
+
+--
+-- Name: COLUMN ai_calls.input_tokens; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_calls.input_tokens IS 'Input tokens of all provider calls.';
+
+--
+-- Name: COLUMN ai_calls.output_tokens; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_calls.output_tokens IS 'Output tokens of all provider calls.';
+
+--
+-- Name: COLUMN ai_calls.cost_eur; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_calls.cost_eur IS 'EUR charged.';
+
+--
+-- Name: COLUMN ai_calls.latency_ms; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_calls.latency_ms IS 'Milliseconds until the answer.';
+
+--
+-- Name: COLUMN ai_calls.outcome; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.ai_calls.outcome IS 'ok, budget_exhausted, unavailable or no_answer.';
+
+--
 -- Name: lead_pool; Type: VIEW; Schema: api; Owner: -
 --
 
@@ -8867,6 +9837,239 @@ COMMENT ON COLUMN api.user_accounts.created_at IS 'When the user was created.';
 --
 
 COMMENT ON COLUMN api.user_accounts.deactivated_at IS 'When the user was deactivated, or null.';
+
+--
+-- Name: ai_cache; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.ai_cache (
+    tenant_id uuid NOT NULL,
+    cache_key bytea NOT NULL,
+    use_case text NOT NULL,
+    result jsonb NOT NULL,
+    confidence numeric(5,4),
+    provider text NOT NULL,
+    model text NOT NULL,
+    tier text NOT NULL,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT ai_cache_confidence_range CHECK (((confidence >= (0)::numeric) AND (confidence <= (1)::numeric))),
+    CONSTRAINT ai_cache_key_length CHECK ((octet_length(cache_key) = 32)),
+    CONSTRAINT ai_cache_tier_known CHECK ((tier = ANY (ARRAY['small'::text, 'large'::text]))),
+    CONSTRAINT ai_cache_use_case_cacheable CHECK ((use_case = ANY (ARRAY['lead_classify'::text, 'email_categorize'::text, 'contact_role_detect'::text])))
+);
+
+--
+-- Name: TABLE ai_cache; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.ai_cache IS 'Complete, valid answers of lead_classify, email_categorize and contact_role_detect, by the SHA-256 of the masked request, per tenant (SPEC 7.4).';
+
+--
+-- Name: COLUMN ai_cache.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_cache.tenant_id IS 'Tenant; tenants never share an entry.';
+
+--
+-- Name: COLUMN ai_cache.cache_key; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_cache.cache_key IS 'SHA-256 of use case, prompt version, provider, model and the masked input.';
+
+--
+-- Name: COLUMN ai_cache.use_case; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_cache.use_case IS 'Use case.';
+
+--
+-- Name: COLUMN ai_cache.result; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_cache.result IS 'The answer''s result object.';
+
+--
+-- Name: COLUMN ai_cache.confidence; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_cache.confidence IS 'Its calibrated confidence (small answers).';
+
+--
+-- Name: COLUMN ai_cache.provider; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_cache.provider IS 'Provider that answered.';
+
+--
+-- Name: COLUMN ai_cache.model; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_cache.model IS 'Model that answered.';
+
+--
+-- Name: COLUMN ai_cache.tier; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_cache.tier IS 'Tier that answered.';
+
+--
+-- Name: COLUMN ai_cache.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_cache.created_at IS 'When it was stored.';
+
+--
+-- Name: COLUMN ai_cache.expires_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_cache.expires_at IS 'When it stops being served (ai.cache.ttl after created_at).';
+
+--
+-- Name: ai_calibrations; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.ai_calibrations (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    use_case text NOT NULL,
+    provider text NOT NULL,
+    model text NOT NULL,
+    prompt_version text NOT NULL,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    map jsonb NOT NULL,
+    report jsonb NOT NULL,
+    CONSTRAINT ai_calibrations_map_shape CHECK (((jsonb_typeof((map -> 'x'::text)) = 'array'::text) AND (jsonb_typeof((map -> 'y'::text)) = 'array'::text) AND (jsonb_array_length((map -> 'x'::text)) = jsonb_array_length((map -> 'y'::text))) AND (jsonb_array_length((map -> 'x'::text)) > 0))),
+    CONSTRAINT ai_calibrations_provider_known CHECK ((provider = ANY (ARRAY['openai'::text, 'anthropic'::text]))),
+    CONSTRAINT ai_calibrations_report_object CHECK ((jsonb_typeof(report) = 'object'::text)),
+    CONSTRAINT ai_calibrations_use_case_small_first CHECK ((use_case = ANY (ARRAY['lead_classify'::text, 'email_categorize'::text, 'contact_role_detect'::text, 'help_draft'::text])))
+);
+
+--
+-- Name: TABLE ai_calibrations; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.ai_calibrations IS 'Isotonic maps from a small model''s raw confidence to the probability that its answer is right, fitted by freshplan ai calibrate; the router uses the newest per use case, provider, model and prompt version.';
+
+--
+-- Name: COLUMN ai_calibrations.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calibrations.id IS 'Calibration id.';
+
+--
+-- Name: COLUMN ai_calibrations.use_case; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calibrations.use_case IS 'Use case.';
+
+--
+-- Name: COLUMN ai_calibrations.provider; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calibrations.provider IS 'Provider of the small model.';
+
+--
+-- Name: COLUMN ai_calibrations.model; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calibrations.model IS 'Small model id.';
+
+--
+-- Name: COLUMN ai_calibrations.prompt_version; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calibrations.prompt_version IS 'Prompt version the map was fitted with.';
+
+--
+-- Name: COLUMN ai_calibrations.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calibrations.created_at IS 'When it was fitted.';
+
+--
+-- Name: COLUMN ai_calibrations.map; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calibrations.map IS 'Breakpoints {"x": [raw], "y": [probability]} of the non-decreasing map.';
+
+--
+-- Name: COLUMN ai_calibrations.report; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_calibrations.report IS 'Items, accuracies, escalation rate, cascade accuracy and calibration error.';
+
+--
+-- Name: ai_model_prices; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.ai_model_prices (
+    provider text NOT NULL,
+    model text NOT NULL,
+    valid_from date NOT NULL,
+    usd_input_per_mtok numeric(12,6) NOT NULL,
+    usd_cached_input_per_mtok numeric(12,6) NOT NULL,
+    usd_cache_write_per_mtok numeric(12,6) NOT NULL,
+    usd_output_per_mtok numeric(12,6) NOT NULL,
+    source text NOT NULL,
+    CONSTRAINT ai_model_prices_model_format CHECK ((model ~ '^[a-z0-9][a-z0-9._-]{0,99}$'::text)),
+    CONSTRAINT ai_model_prices_not_negative CHECK (((usd_input_per_mtok >= (0)::numeric) AND (usd_cached_input_per_mtok >= (0)::numeric) AND (usd_cache_write_per_mtok >= (0)::numeric) AND (usd_output_per_mtok >= (0)::numeric))),
+    CONSTRAINT ai_model_prices_provider_known CHECK ((provider = ANY (ARRAY['openai'::text, 'anthropic'::text]))),
+    CONSTRAINT ai_model_prices_source_length CHECK (((char_length(source) >= 1) AND (char_length(source) <= 500)))
+);
+
+--
+-- Name: TABLE ai_model_prices; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.ai_model_prices IS 'List prices of the AI models in USD per million tokens, effective from a day (SPEC 7.4).';
+
+--
+-- Name: COLUMN ai_model_prices.provider; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_model_prices.provider IS 'openai or anthropic.';
+
+--
+-- Name: COLUMN ai_model_prices.model; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_model_prices.model IS 'Model id as the provider names it.';
+
+--
+-- Name: COLUMN ai_model_prices.valid_from; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_model_prices.valid_from IS 'First day (UTC) the price applies.';
+
+--
+-- Name: COLUMN ai_model_prices.usd_input_per_mtok; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_model_prices.usd_input_per_mtok IS 'USD per million uncached input tokens.';
+
+--
+-- Name: COLUMN ai_model_prices.usd_cached_input_per_mtok; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_model_prices.usd_cached_input_per_mtok IS 'USD per million input tokens read from the provider''s prompt cache.';
+
+--
+-- Name: COLUMN ai_model_prices.usd_cache_write_per_mtok; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_model_prices.usd_cache_write_per_mtok IS 'USD per million input tokens written to the provider''s prompt cache.';
+
+--
+-- Name: COLUMN ai_model_prices.usd_output_per_mtok; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_model_prices.usd_output_per_mtok IS 'USD per million output tokens (reasoning included).';
+
+--
+-- Name: COLUMN ai_model_prices.source; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.ai_model_prices.source IS 'Where the price was read, and when.';
 
 --
 -- Name: audit_log_id_seq; Type: SEQUENCE; Schema: app; Owner: -
@@ -9218,48 +10421,6 @@ CREATE VIEW app.lead_state_source WITH (security_invoker='true') AS
 COMMENT ON VIEW app.lead_state_source IS 'The protection state every lead should have, recomputed from its sources (for the refresh functions).';
 
 --
--- Name: orgs; Type: TABLE; Schema: app; Owner: -
---
-
-CREATE TABLE app.orgs (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    tenant_id uuid NOT NULL,
-    name text NOT NULL,
-    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
-    CONSTRAINT orgs_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200)))
-);
-
---
--- Name: TABLE orgs; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON TABLE app.orgs IS 'An organisation (sales region, agency) inside a tenant.';
-
---
--- Name: COLUMN orgs.id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.orgs.id IS 'Organisation id, the org_id claim of its users'' tokens.';
-
---
--- Name: COLUMN orgs.tenant_id; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.orgs.tenant_id IS 'Owning tenant.';
-
---
--- Name: COLUMN orgs.name; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.orgs.name IS 'Display name, unique in the tenant.';
-
---
--- Name: COLUMN orgs.created_at; Type: COMMENT; Schema: app; Owner: -
---
-
-COMMENT ON COLUMN app.orgs.created_at IS 'When the organisation was created.';
-
---
 -- Name: protection_notices; Type: TABLE; Schema: app; Owner: -
 --
 
@@ -9531,6 +10692,48 @@ ALTER TABLE ONLY app.activity_kinds
     ADD CONSTRAINT activity_kinds_pkey PRIMARY KEY (tenant_id, kind);
 
 --
+-- Name: ai_budget_months ai_budget_months_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.ai_budget_months
+    ADD CONSTRAINT ai_budget_months_pkey PRIMARY KEY (org_id, month);
+
+--
+-- Name: ai_cache ai_cache_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.ai_cache
+    ADD CONSTRAINT ai_cache_pkey PRIMARY KEY (tenant_id, cache_key);
+
+--
+-- Name: ai_calibrations ai_calibrations_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.ai_calibrations
+    ADD CONSTRAINT ai_calibrations_pkey PRIMARY KEY (id);
+
+--
+-- Name: ai_calls ai_calls_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.ai_calls
+    ADD CONSTRAINT ai_calls_pkey PRIMARY KEY (id);
+
+--
+-- Name: ai_model_prices ai_model_prices_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.ai_model_prices
+    ADD CONSTRAINT ai_model_prices_pkey PRIMARY KEY (provider, model, valid_from);
+
+--
+-- Name: ai_reservations ai_reservations_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.ai_reservations
+    ADD CONSTRAINT ai_reservations_pkey PRIMARY KEY (id);
+
+--
 -- Name: audit_log audit_log_pkey; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -9798,6 +11001,72 @@ CREATE INDEX activities_lead_time_idx ON app.activities USING btree (lead_id, oc
 --
 
 CREATE INDEX activities_tenant_kind_idx ON app.activities USING btree (tenant_id, kind);
+
+--
+-- Name: ai_budget_months_org_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX ai_budget_months_org_tenant_idx ON app.ai_budget_months USING btree (org_id, tenant_id);
+
+--
+-- Name: ai_budget_months_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX ai_budget_months_tenant_idx ON app.ai_budget_months USING btree (tenant_id, month);
+
+--
+-- Name: ai_cache_expires_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX ai_cache_expires_idx ON app.ai_cache USING btree (expires_at);
+
+--
+-- Name: ai_calibrations_lookup_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX ai_calibrations_lookup_idx ON app.ai_calibrations USING btree (use_case, provider, model, prompt_version, created_at DESC);
+
+--
+-- Name: ai_calls_org_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX ai_calls_org_tenant_idx ON app.ai_calls USING btree (org_id, tenant_id);
+
+--
+-- Name: ai_calls_tenant_occurred_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX ai_calls_tenant_occurred_idx ON app.ai_calls USING btree (tenant_id, occurred_at DESC);
+
+--
+-- Name: ai_calls_user_occurred_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX ai_calls_user_occurred_idx ON app.ai_calls USING btree (user_id, occurred_at DESC);
+
+--
+-- Name: ai_reservations_live_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX ai_reservations_live_idx ON app.ai_reservations USING btree (org_id, month) WHERE (settled_at IS NULL);
+
+--
+-- Name: ai_reservations_org_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX ai_reservations_org_tenant_idx ON app.ai_reservations USING btree (org_id, tenant_id);
+
+--
+-- Name: ai_reservations_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX ai_reservations_tenant_idx ON app.ai_reservations USING btree (tenant_id);
+
+--
+-- Name: ai_reservations_user_month_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX ai_reservations_user_month_idx ON app.ai_reservations USING btree (user_id, month);
 
 --
 -- Name: audit_log_actor_idx; Type: INDEX; Schema: app; Owner: -
@@ -10328,6 +11597,18 @@ CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.activ
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.activity_kinds FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
+-- Name: ai_budget _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.ai_budget FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: ai_calls _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.ai_calls FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
 -- Name: audit_log _100_read_only; Type: TRIGGER; Schema: api; Owner: -
 --
 
@@ -10620,6 +11901,48 @@ ALTER TABLE ONLY app.activities
 
 ALTER TABLE ONLY app.activity_kinds
     ADD CONSTRAINT activity_kinds_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: ai_budget_months ai_budget_months_org_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.ai_budget_months
+    ADD CONSTRAINT ai_budget_months_org_fkey FOREIGN KEY (org_id, tenant_id) REFERENCES app.orgs(id, tenant_id) ON DELETE CASCADE;
+
+--
+-- Name: ai_cache ai_cache_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.ai_cache
+    ADD CONSTRAINT ai_cache_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: ai_calls ai_calls_org_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.ai_calls
+    ADD CONSTRAINT ai_calls_org_fkey FOREIGN KEY (org_id, tenant_id) REFERENCES app.orgs(id, tenant_id) ON DELETE CASCADE;
+
+--
+-- Name: ai_calls ai_calls_user_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.ai_calls
+    ADD CONSTRAINT ai_calls_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+--
+-- Name: ai_reservations ai_reservations_org_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.ai_reservations
+    ADD CONSTRAINT ai_reservations_org_fkey FOREIGN KEY (org_id, tenant_id) REFERENCES app.orgs(id, tenant_id) ON DELETE CASCADE;
+
+--
+-- Name: ai_reservations ai_reservations_user_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.ai_reservations
+    ADD CONSTRAINT ai_reservations_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
 
 --
 -- Name: audit_log audit_log_actor_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -11180,6 +12503,42 @@ ALTER TABLE app.activities ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.activity_kinds ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: ai_budget_months; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.ai_budget_months ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: ai_cache; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.ai_cache ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: ai_calibrations; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.ai_calibrations ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: ai_calls; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.ai_calls ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: ai_model_prices; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.ai_model_prices ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: ai_reservations; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.ai_reservations ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: audit_log; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
@@ -11648,6 +13007,30 @@ CREATE POLICY select_admin ON app.jobs FOR SELECT TO tenant_admin USING ((tenant
 COMMENT ON POLICY select_admin ON app.jobs IS 'Tenant admins see their jobs, including parked ones.';
 
 --
+-- Name: ai_calibrations select_all; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_all ON app.ai_calibrations FOR SELECT TO sales_manager, auditor, tenant_admin, svc_api USING (true);
+
+--
+-- Name: POLICY select_all ON ai_calibrations; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_all ON app.ai_calibrations IS 'Calibrations concern models, not tenants: readable by the service and by who sees AI costs.';
+
+--
+-- Name: ai_model_prices select_all; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_all ON app.ai_model_prices FOR SELECT TO sales_manager, auditor, tenant_admin, svc_api USING (true);
+
+--
+-- Name: POLICY select_all ON ai_model_prices; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_all ON app.ai_model_prices IS 'The price list is the same for everybody who may see costs.';
+
+--
 -- Name: clock_override select_all; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -11696,6 +13079,18 @@ CREATE POLICY select_all ON app.settings_registry FOR SELECT TO sales_rep, sales
 COMMENT ON POLICY select_all ON app.settings_registry IS 'The registry is the same for everybody.';
 
 --
+-- Name: ai_calls select_own; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_own ON app.ai_calls FOR SELECT TO sales_rep USING (((user_id = ( SELECT app.current_user_id() AS current_user_id)) AND (tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id))));
+
+--
+-- Name: POLICY select_own ON ai_calls; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_own ON app.ai_calls IS 'A rep sees their own AI calls.';
+
+--
 -- Name: notifications select_own; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -11718,6 +13113,30 @@ CREATE POLICY select_own ON app.tenants FOR SELECT TO sales_rep, sales_manager, 
 --
 
 COMMENT ON POLICY select_own ON app.tenants IS 'A user sees only their own tenant.';
+
+--
+-- Name: ai_budget_months select_own_org; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_own_org ON app.ai_budget_months FOR SELECT TO sales_rep USING (((org_id = ( SELECT app.current_org_id() AS current_org_id)) AND (tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id))));
+
+--
+-- Name: POLICY select_own_org ON ai_budget_months; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_own_org ON app.ai_budget_months IS 'A rep sees the budget of their own organisation.';
+
+--
+-- Name: ai_reservations select_own_org; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_own_org ON app.ai_reservations FOR SELECT TO sales_rep USING (((org_id = ( SELECT app.current_org_id() AS current_org_id)) AND (tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id))));
+
+--
+-- Name: POLICY select_own_org ON ai_reservations; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_own_org ON app.ai_reservations IS 'A rep sees what is reserved in their own organisation.';
 
 --
 -- Name: activities select_readable; Type: POLICY; Schema: app; Owner: -
@@ -11898,6 +13317,42 @@ CREATE POLICY select_tenant ON app.activity_kinds FOR SELECT TO sales_rep, sales
 --
 
 COMMENT ON POLICY select_tenant ON app.activity_kinds IS 'Everybody reads the kinds of their tenant.';
+
+--
+-- Name: ai_budget_months select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.ai_budget_months FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON ai_budget_months; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.ai_budget_months IS 'Managers, auditors and admins see every organisation of their tenant.';
+
+--
+-- Name: ai_calls select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.ai_calls FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON ai_calls; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.ai_calls IS 'Managers, auditors and admins see every AI call of their tenant.';
+
+--
+-- Name: ai_reservations select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.ai_reservations FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON ai_reservations; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.ai_reservations IS 'Managers, auditors and admins see the reservations of their tenant.';
 
 --
 -- Name: audit_log select_tenant; Type: POLICY; Schema: app; Owner: -
@@ -14175,6 +15630,27 @@ GRANT ALL ON FUNCTION api.whoami() TO auditor;
 GRANT ALL ON FUNCTION api.whoami() TO tenant_admin;
 
 --
+-- Name: FUNCTION ai_cost_eur(p_provider text, p_model text, p_on date, p_input bigint, p_cached_input bigint, p_cache_write bigint, p_output bigint); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.ai_cost_eur(p_provider text, p_model text, p_on date, p_input bigint, p_cached_input bigint, p_cache_write bigint, p_output bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.ai_cost_eur(p_provider text, p_model text, p_on date, p_input bigint, p_cached_input bigint, p_cache_write bigint, p_output bigint) TO sales_manager;
+GRANT ALL ON FUNCTION app.ai_cost_eur(p_provider text, p_model text, p_on date, p_input bigint, p_cached_input bigint, p_cache_write bigint, p_output bigint) TO auditor;
+GRANT ALL ON FUNCTION app.ai_cost_eur(p_provider text, p_model text, p_on date, p_input bigint, p_cached_input bigint, p_cache_write bigint, p_output bigint) TO tenant_admin;
+GRANT ALL ON FUNCTION app.ai_cost_eur(p_provider text, p_model text, p_on date, p_input bigint, p_cached_input bigint, p_cache_write bigint, p_output bigint) TO svc_api;
+
+--
+-- Name: FUNCTION ai_month(p_tenant_id uuid, p_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.ai_month(p_tenant_id uuid, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.ai_month(p_tenant_id uuid, p_at timestamp with time zone) TO sales_rep;
+GRANT ALL ON FUNCTION app.ai_month(p_tenant_id uuid, p_at timestamp with time zone) TO sales_manager;
+GRANT ALL ON FUNCTION app.ai_month(p_tenant_id uuid, p_at timestamp with time zone) TO auditor;
+GRANT ALL ON FUNCTION app.ai_month(p_tenant_id uuid, p_at timestamp with time zone) TO tenant_admin;
+GRANT ALL ON FUNCTION app.ai_month(p_tenant_id uuid, p_at timestamp with time zone) TO svc_api;
+
+--
 -- Name: FUNCTION check_line(p_value text, p_field text, p_min integer, p_max integer); Type: ACL; Schema: app; Owner: -
 --
 
@@ -14547,6 +16023,82 @@ GRANT ALL ON FUNCTION app.visible_phase(p_phase_id uuid) TO tenant_admin;
 REVOKE ALL ON FUNCTION app_private.acquire_lead(p_lead_id uuid, p_open_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.acquire_lead(p_lead_id uuid, p_open_reason text) TO sales_rep;
 GRANT ALL ON FUNCTION app_private.acquire_lead(p_lead_id uuid, p_open_reason text) TO sales_manager;
+
+--
+-- Name: FUNCTION ai_begin(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_cache_key bytea, p_provider text, p_model text, p_tier text, p_max_input_tokens integer, p_max_output_tokens integer, p_latency_ms numeric); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.ai_begin(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_cache_key bytea, p_provider text, p_model text, p_tier text, p_max_input_tokens integer, p_max_output_tokens integer, p_latency_ms numeric) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.ai_begin(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_cache_key bytea, p_provider text, p_model text, p_tier text, p_max_input_tokens integer, p_max_output_tokens integer, p_latency_ms numeric) TO svc_api;
+
+--
+-- Name: FUNCTION ai_budget_state(p_tenant_id uuid, p_org_id uuid, p_user_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.ai_budget_state(p_tenant_id uuid, p_org_id uuid, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.ai_budget_state(p_tenant_id uuid, p_org_id uuid, p_user_id uuid) TO svc_api;
+
+--
+-- Name: FUNCTION ai_finish(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_reservation_id uuid, p_usage jsonb, p_prior_cost_eur numeric, p_call jsonb, p_cache_key bytea, p_cached jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.ai_finish(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_reservation_id uuid, p_usage jsonb, p_prior_cost_eur numeric, p_call jsonb, p_cache_key bytea, p_cached jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.ai_finish(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_reservation_id uuid, p_usage jsonb, p_prior_cost_eur numeric, p_call jsonb, p_cache_key bytea, p_cached jsonb) TO svc_api;
+
+--
+-- Name: FUNCTION ai_housekeeping(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.ai_housekeeping() FROM PUBLIC;
+
+--
+-- Name: FUNCTION ai_log_call(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_call jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.ai_log_call(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_call jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.ai_log_call(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_use_case text, p_prompt_version text, p_call jsonb) TO svc_api;
+
+--
+-- Name: FUNCTION ai_priced_models(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.ai_priced_models() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.ai_priced_models() TO svc_api;
+
+--
+-- Name: FUNCTION ai_process_settings(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.ai_process_settings() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.ai_process_settings() TO svc_api;
+
+--
+-- Name: FUNCTION ai_reserve(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_provider text, p_model text, p_tier text, p_max_input_tokens integer, p_max_output_tokens integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.ai_reserve(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_provider text, p_model text, p_tier text, p_max_input_tokens integer, p_max_output_tokens integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.ai_reserve(p_tenant_id uuid, p_org_id uuid, p_user_id uuid, p_provider text, p_model text, p_tier text, p_max_input_tokens integer, p_max_output_tokens integer) TO svc_api;
+
+--
+-- Name: FUNCTION ai_settle(p_reservation_id uuid, p_input_tokens integer, p_cached_input_tokens integer, p_cache_write_tokens integer, p_output_tokens integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.ai_settle(p_reservation_id uuid, p_input_tokens integer, p_cached_input_tokens integer, p_cache_write_tokens integer, p_output_tokens integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.ai_settle(p_reservation_id uuid, p_input_tokens integer, p_cached_input_tokens integer, p_cache_write_tokens integer, p_output_tokens integer) TO svc_api;
+
+--
+-- Name: FUNCTION ai_store_calibration(p_use_case text, p_provider text, p_model text, p_prompt_version text, p_map jsonb, p_report jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.ai_store_calibration(p_use_case text, p_provider text, p_model text, p_prompt_version text, p_map jsonb, p_report jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.ai_store_calibration(p_use_case text, p_provider text, p_model text, p_prompt_version text, p_map jsonb, p_report jsonb) TO svc_api;
+
+--
+-- Name: FUNCTION ai_usage_cost(p_provider text, p_model text, p_input integer, p_cached_input integer, p_cache_write integer, p_output integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.ai_usage_cost(p_provider text, p_model text, p_input integer, p_cached_input integer, p_cache_write integer, p_output integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.ai_usage_cost(p_provider text, p_model text, p_input integer, p_cached_input integer, p_cache_write integer, p_output integer) TO svc_api;
 
 --
 -- Name: FUNCTION audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text); Type: ACL; Schema: app_private; Owner: -
@@ -14970,6 +16522,60 @@ GRANT ALL ON FUNCTION app_private.worker_health() TO svc_api;
 REVOKE ALL ON FUNCTION app_private.write_audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text, p_as_system boolean) FROM PUBLIC;
 
 --
+-- Name: TABLE ai_budget_months; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.ai_budget_months TO sales_rep;
+GRANT SELECT ON TABLE app.ai_budget_months TO sales_manager;
+GRANT SELECT ON TABLE app.ai_budget_months TO auditor;
+GRANT SELECT ON TABLE app.ai_budget_months TO tenant_admin;
+
+--
+-- Name: TABLE ai_reservations; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.ai_reservations TO sales_rep;
+GRANT SELECT ON TABLE app.ai_reservations TO sales_manager;
+GRANT SELECT ON TABLE app.ai_reservations TO auditor;
+GRANT SELECT ON TABLE app.ai_reservations TO tenant_admin;
+
+--
+-- Name: TABLE orgs; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.orgs TO sales_rep;
+GRANT SELECT ON TABLE app.orgs TO sales_manager;
+GRANT SELECT ON TABLE app.orgs TO auditor;
+GRANT SELECT ON TABLE app.orgs TO tenant_admin;
+
+--
+-- Name: TABLE ai_budget; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.ai_budget TO sales_rep;
+GRANT SELECT ON TABLE api.ai_budget TO sales_manager;
+GRANT SELECT ON TABLE api.ai_budget TO auditor;
+GRANT SELECT ON TABLE api.ai_budget TO tenant_admin;
+
+--
+-- Name: TABLE ai_calls; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.ai_calls TO sales_rep;
+GRANT SELECT ON TABLE app.ai_calls TO sales_manager;
+GRANT SELECT ON TABLE app.ai_calls TO auditor;
+GRANT SELECT ON TABLE app.ai_calls TO tenant_admin;
+
+--
+-- Name: TABLE ai_calls; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.ai_calls TO sales_rep;
+GRANT SELECT ON TABLE api.ai_calls TO sales_manager;
+GRANT SELECT ON TABLE api.ai_calls TO auditor;
+GRANT SELECT ON TABLE api.ai_calls TO tenant_admin;
+
+--
 -- Name: TABLE lead_pool; Type: ACL; Schema: api; Owner: -
 --
 
@@ -15013,6 +16619,24 @@ GRANT SELECT ON TABLE api.settings_effective TO tenant_admin;
 GRANT SELECT ON TABLE api.user_accounts TO sales_manager;
 GRANT SELECT ON TABLE api.user_accounts TO auditor;
 GRANT SELECT ON TABLE api.user_accounts TO tenant_admin;
+
+--
+-- Name: TABLE ai_calibrations; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.ai_calibrations TO svc_api;
+GRANT SELECT ON TABLE app.ai_calibrations TO sales_manager;
+GRANT SELECT ON TABLE app.ai_calibrations TO auditor;
+GRANT SELECT ON TABLE app.ai_calibrations TO tenant_admin;
+
+--
+-- Name: TABLE ai_model_prices; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.ai_model_prices TO svc_api;
+GRANT SELECT ON TABLE app.ai_model_prices TO sales_manager;
+GRANT SELECT ON TABLE app.ai_model_prices TO auditor;
+GRANT SELECT ON TABLE app.ai_model_prices TO tenant_admin;
 
 --
 -- Name: TABLE clock_override; Type: ACL; Schema: app; Owner: -
@@ -15082,15 +16706,6 @@ GRANT INSERT(reason) ON TABLE app.protection_overrides TO sales_manager;
 --
 
 GRANT INSERT(created_by) ON TABLE app.protection_overrides TO sales_manager;
-
---
--- Name: TABLE orgs; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.orgs TO sales_rep;
-GRANT SELECT ON TABLE app.orgs TO sales_manager;
-GRANT SELECT ON TABLE app.orgs TO auditor;
-GRANT SELECT ON TABLE app.orgs TO tenant_admin;
 
 --
 -- Name: TABLE protection_notices; Type: ACL; Schema: app; Owner: -

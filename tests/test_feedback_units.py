@@ -13,9 +13,9 @@ from types import FrameType
 from litestar import Request
 from litestar.datastructures import State
 
-from api.feedback import ratelimit
+from api.core import ratelimit
+from api.core.ratelimit import SlidingWindowLimiter
 from api.feedback.client import client_ip
-from api.feedback.ratelimit import SlidingWindowLimiter
 from api.feedback.tokens import token_hash
 
 

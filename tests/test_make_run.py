@@ -91,6 +91,8 @@ class Run:
             "FRESHPLAN_POSTGREST_PORT",
             "FRESHPLAN_POSTGREST_ADMIN_PORT",
             "FRESHPLAN_API_PORT",
+            "FRESHPLAN_AI_FAKE_OPENAI_PORT",
+            "FRESHPLAN_AI_FAKE_ANTHROPIC_PORT",
         )
         return [int(self.env[key]) for key in keys]
 
@@ -155,6 +157,19 @@ class Run:
         whoami = httpx.post(f"{postgrest}/rpc/whoami", headers=rep, timeout=10)
         assert whoami.status_code == 200, whoami.text
         assert whoami.json()["role"] == "sales_rep"
+        # no provider keys: the AI router answers from the local fakes, and says so
+        api = f"http://127.0.0.1:{self.env['FRESHPLAN_API_PORT']}"
+        answer = httpx.post(
+            f"{api}/api/ai/contact_role_detect",
+            json={"text": "Küchenchef"},
+            headers=rep,
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["provider"] == "openai"
+        health = httpx.get(f"{api}/health", timeout=10).json()
+        assert "local fake providers" in health["components"]["ai"]["detail"]
+        assert "LOCAL FAKE providers" in self.latest()
 
 
 @pytest.fixture
@@ -172,7 +187,11 @@ def run(tmp_path: Path) -> Iterator[Run]:
         "FRESHPLAN_POSTGREST_PORT": str(free_port()),
         "FRESHPLAN_POSTGREST_ADMIN_PORT": str(free_port()),
         "FRESHPLAN_API_PORT": str(free_port()),
+        "FRESHPLAN_AI_FAKE_OPENAI_PORT": str(free_port()),
+        "FRESHPLAN_AI_FAKE_ANTHROPIC_PORT": str(free_port()),
     }
+    for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"):
+        env.pop(key, None)  # without keys, make run starts the local fake providers
     env.pop("FRESHPLAN_PG_PROFILE", None)
     env.pop("FLYWAY_LOCATIONS", None)
     handle = Run(env, tmp_path / "run.log")

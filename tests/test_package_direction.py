@@ -122,12 +122,13 @@ def test_the_import_reader_sees_every_form(tmp_path: Path, source: str, expected
 
 
 def test_commands_of_other_packages_come_through_entry_points() -> None:
-    """pyproject.toml declares `freshplan worker` as jobs' entry point, and the installed
-    package metadata (what api.cli reads) says the same: .venv is in sync with pyproject."""
+    """pyproject.toml declares `freshplan worker` (jobs) and `freshplan ai` (api.ai) as entry
+    points, and the installed package metadata (what api.cli reads) says the same: .venv is in
+    sync with pyproject."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     declared = project["entry-points"]["freshplan.commands"]
     installed = {e.name: e.value for e in entry_points(group="freshplan.commands")}
 
-    assert declared == {"worker": "jobs.cli:register"}
+    assert declared == {"worker": "jobs.cli:register", "ai": "api.ai.cli:register"}
     assert installed == declared
     assert project["scripts"] == {"freshplan": "api.cli:main"}

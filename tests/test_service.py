@@ -42,6 +42,10 @@ def test_health_reports_every_component(
             "postgrest": {"status": "up", "detail": None},
             "worker": {"status": "up", "detail": None},
             "jobs": {"status": "up", "detail": None},
+            "ai": {
+                "status": "up",
+                "detail": "not configured (no OPENAI_API_KEY or ANTHROPIC_API_KEY)",
+            },
         },
     }
     assert response.headers["cache-control"] == "no-store"

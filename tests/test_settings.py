@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from api.core.settings import DEV_JWT_SECRET, SettingsError, load_settings
+from api.core.settings import DEV_JWT_SECRET, SettingsError, _ai_settings, load_settings
 
 NO_DOTENV = Path("/nonexistent/.env")
 
@@ -141,3 +142,44 @@ def test_the_pool_acquisition_timeout_is_configurable_and_validated() -> None:
     for value in ("0", "-1", "soon", "301"):
         with pytest.raises(SettingsError, match="FRESHPLAN_DB_POOL_TIMEOUT"):
             load_settings({"FRESHPLAN_DB_POOL_TIMEOUT": value}, NO_DOTENV)
+
+
+def test_ai_defaults_are_the_current_models_and_keys_stay_hidden() -> None:
+    settings = load_settings({"OPENAI_API_KEY": "sk-test-secret-value"}, NO_DOTENV)
+    assert settings.ai.openai.configured
+    assert not settings.ai.anthropic.configured
+    assert (settings.ai.openai.small_model, settings.ai.openai.large_model) == (
+        "gpt-6-luna",
+        "gpt-6.1-sol",
+    )
+    assert settings.ai.anthropic.model("large") == "claude-sonnet-5-5"
+    assert settings.ai.primary == "openai"
+    assert "sk-test-secret-value" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("model", "today", "refused"),
+    [
+        ("gpt-5-mini", dt.date(2026, 12, 10), False),
+        ("gpt-5-mini", dt.date(2026, 12, 11), True),
+        ("gpt-4o-2024-08-06", dt.date(2027, 1, 14), True),
+        ("gpt-4o-mini", dt.date(2027, 1, 13), False),
+        ("gpt-6-luna", dt.date(2030, 1, 1), False),
+    ],
+)
+def test_a_model_past_its_shutdown_date_is_refused(
+    model: str, today: dt.date, refused: bool
+) -> None:
+    env = {"OPENAI_MODEL_SMALL": model}
+    if refused:
+        with pytest.raises(SettingsError, match=f"OPENAI_MODEL_SMALL: {model} was shut down"):
+            _ai_settings(env, production=False, today=today)
+    else:
+        assert _ai_settings(env, production=False, today=today).openai.small_model == model
+
+
+def test_ai_primary_and_fakes_are_checked() -> None:
+    with pytest.raises(SettingsError, match="FRESHPLAN_AI_PRIMARY"):
+        load_settings({"FRESHPLAN_AI_PRIMARY": "mistral"}, NO_DOTENV)
+    with pytest.raises(SettingsError, match="FRESHPLAN_AI_LOCAL_FAKES"):
+        _ai_settings({"FRESHPLAN_AI_LOCAL_FAKES": "1"}, production=True, today=dt.date(2026, 12, 2))

@@ -1,14 +1,15 @@
 """Configuration from environment variables, loaded once and validated at startup.
 
 One frozen `Settings` object with a group per concern (`settings.http`, `.database`,
-`.postgrest`, `.auth`, `.log`, `.mail`, `.worker`, `.feedback`); each field's comment names its
-variable. Every value has a safe local default except in production, where the JWT secret and the
-database location must be given. A `.env` file in the working directory supplies values;
-variables already in the environment win.
+`.postgrest`, `.auth`, `.log`, `.mail`, `.worker`, `.feedback`, `.ai`); each field's comment
+names its variable. Every value has a safe local default except in production, where the JWT
+secret and the database location must be given. A `.env` file in the working directory supplies
+values; variables already in the environment win.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import os
 import re
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Literal
 
 import msgspec
+
+from api.core.ai_models import DEFAULT_MODELS, PROVIDERS, Provider, Tier, retired, shutdown_date
 
 Environment = Literal["local", "test", "production"]
 
@@ -119,6 +122,51 @@ class FeedbackSettings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit_token: int  # FRESHPLAN_FEEDBACK_RATE_LIMIT_TOKEN
 
 
+class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """One AI provider: the SDK's own key and base-URL variables, and the model of each tier."""
+
+    api_key: str | None  # OPENAI_API_KEY / ANTHROPIC_API_KEY: without one, not configured
+    base_url: str | None  # OPENAI_BASE_URL / ANTHROPIC_BASE_URL: None means the SDK's default
+    small_model: str  # OPENAI_MODEL_SMALL / ANTHROPIC_MODEL_SMALL
+    large_model: str  # OPENAI_MODEL_LARGE / ANTHROPIC_MODEL_LARGE
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.api_key)
+
+    def model(self, tier: Tier) -> str:
+        return self.small_model if tier == "small" else self.large_model
+
+    def __repr__(self) -> str:  # never print the key
+        key = _HIDDEN if self.api_key else None
+        return (
+            f"ProviderSettings(api_key={key!r}, base_url={self.base_url!r},"
+            f" small_model={self.small_model!r}, large_model={self.large_model!r})"
+        )
+
+
+class AiSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """The AI router (SPEC 7.1): both providers, which one goes first, the caller's rate limit."""
+
+    openai: ProviderSettings
+    anthropic: ProviderSettings
+    primary: Provider  # FRESHPLAN_AI_PRIMARY: openai (default) or anthropic
+    # FRESHPLAN_AI_RATE_LIMIT_USER: AI requests per minute per user and service process (429 beyond)
+    rate_limit_user: int
+    # FRESHPLAN_AI_TIMEOUT_SMALL / _LARGE: seconds one provider attempt may take (20 / 60)
+    timeout_small_seconds: float
+    timeout_large_seconds: float
+    # FRESHPLAN_AI_LOCAL_FAKES=1: the providers are the project's local fakes (make run without
+    # keys); /health says so. Refused in production.
+    local_fakes: bool
+
+    def provider(self, name: Provider) -> ProviderSettings:
+        return self.openai if name == "openai" else self.anthropic
+
+    def timeout(self, tier: Tier) -> float:
+        return self.timeout_small_seconds if tier == "small" else self.timeout_large_seconds
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """The whole configuration: one frozen object, one group per concern.
 
@@ -136,6 +184,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mail: MailSettings
     worker: WorkerSettings
     feedback: FeedbackSettings
+    ai: AiSettings
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -243,6 +292,8 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
     rate_limit_token = _int(env, "FRESHPLAN_FEEDBACK_RATE_LIMIT_TOKEN", 10, 1, 1_000_000)
     trusted_proxies = _networks(env, "FRESHPLAN_TRUSTED_PROXIES")
 
+    ai = _ai_settings(env, production, dt.datetime.now(dt.UTC).date())
+
     return Settings(
         env=profile,  # type: ignore[arg-type]  # checked above
         data_dir=data_dir,
@@ -278,4 +329,45 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         ),
         worker=WorkerSettings(poll_seconds=worker_poll),
         feedback=FeedbackSettings(rate_limit_ip=rate_limit_ip, rate_limit_token=rate_limit_token),
+        ai=ai,
+    )
+
+
+def _ai_settings(env: Mapping[str, str], production: bool, today: dt.date) -> AiSettings:
+    """The providers from the SDKs' own variables; a retired model id is refused (SPEC 7.1)."""
+    providers: dict[Provider, ProviderSettings] = {}
+    for name in PROVIDERS:
+        prefix = name.upper()
+        models: dict[Tier, str] = {}
+        for tier in ("small", "large"):
+            key = f"{prefix}_MODEL_{tier.upper()}"
+            model = env.get(key) or DEFAULT_MODELS[(name, tier)]
+            if retired(model, today):
+                raise SettingsError(
+                    f"{key}: {model} was shut down by {name} on {shutdown_date(model)};"
+                    " choose a current model (docs/ai.md lists them)"
+                )
+            models[tier] = model
+        providers[name] = ProviderSettings(
+            api_key=env.get(f"{prefix}_API_KEY") or None,
+            base_url=env.get(f"{prefix}_BASE_URL") or None,
+            small_model=models["small"],
+            large_model=models["large"],
+        )
+    primary = env.get("FRESHPLAN_AI_PRIMARY", "openai")
+    if primary not in PROVIDERS:
+        raise SettingsError(f"FRESHPLAN_AI_PRIMARY must be openai or anthropic, got {primary!r}")
+    local_fakes = env.get("FRESHPLAN_AI_LOCAL_FAKES", "") in ("1", "true", "yes")
+    if local_fakes and production:
+        raise SettingsError(
+            "FRESHPLAN_AI_LOCAL_FAKES: the local fake providers are refused in production"
+        )
+    return AiSettings(
+        openai=providers["openai"],
+        anthropic=providers["anthropic"],
+        primary=primary,  # checked above
+        rate_limit_user=_int(env, "FRESHPLAN_AI_RATE_LIMIT_USER", 60, 1, 1_000_000),
+        timeout_small_seconds=_float(env, "FRESHPLAN_AI_TIMEOUT_SMALL", 20.0, 0.1, 600.0),
+        timeout_large_seconds=_float(env, "FRESHPLAN_AI_TIMEOUT_LARGE", 60.0, 0.1, 600.0),
+        local_fakes=local_fakes,
     )

@@ -26,9 +26,9 @@ from litestar.response import Redirect
 
 from api.core.db import Pool
 from api.core.problems import problem
+from api.core.ratelimit import SlidingWindowLimiter
 from api.core.settings import Settings
 from api.feedback.client import client_ip
-from api.feedback.ratelimit import SlidingWindowLimiter
 from api.feedback.schemas import (
     FieldError,
     InvalidSubmissionError,

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Final, Literal, get_args
 
 import msgspec
 
+from api.core.validation import field_of
+
 # The limits of the form, in one place. Each mirrors a database rule, and
 # tests/test_feedback_limits.py compares them with the catalog: the CHECKs of
 # app.product_feedback, app.feedback_submissions and app.products, and submit_feedback's count.
@@ -79,8 +81,6 @@ _MESSAGES = {
     "would_reorder": "Bitte wählen Sie Ja, Nein oder keine Angabe.",
     "submission_key": "Bitte laden Sie die Seite neu und senden Sie das Formular noch einmal.",
 }
-_AT = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
-_FIELD_IN_MESSAGE = re.compile(r"field `(?P<name>[^`]+)`")
 
 
 def german_message(field: str) -> str:
@@ -88,21 +88,11 @@ def german_message(field: str) -> str:
     return _MESSAGES.get(last, "Diese Angabe ist ungültig.")
 
 
-def _field_of(error: msgspec.ValidationError) -> str:
-    text = str(error)
-    match = _AT.search(text)
-    path = match.group("path") if match else ""
-    named = _FIELD_IN_MESSAGE.search(text)
-    if named and ("missing required field" in text or "unknown field" in text):
-        path = f"{path}.{named.group('name')}" if path else named.group("name")
-    return path or "body"
-
-
 def decode_json(body: bytes) -> Submission:
     try:
         return msgspec.json.decode(body, type=Submission)
     except msgspec.ValidationError as exc:
-        field = _field_of(exc)
+        field = field_of(exc)
         raise InvalidSubmissionError([FieldError(field, german_message(field))], str(exc)) from None
     except msgspec.DecodeError as exc:
         message = "Der Inhalt ist kein gültiges JSON."
@@ -182,7 +172,7 @@ def from_form(form: Mapping[str, str]) -> PostedSubmission:
     try:
         return PostedSubmission(msgspec.convert(data, type=Submission), indexes)
     except msgspec.ValidationError as exc:
-        field = _page_field(indexes, _field_of(exc))
+        field = _page_field(indexes, field_of(exc))
         raise InvalidSubmissionError([FieldError(field, german_message(field))], str(exc)) from None
 
 

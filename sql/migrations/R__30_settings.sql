@@ -25,7 +25,15 @@ declare
     v_item record;
     v_error text;
 begin
-    if v_type is not null then
+    -- "type" may list several types (e.g. ["number", "null"] for an optional number)
+    if jsonb_typeof(p_schema -> 'type') = 'array' then
+        if not (p_schema -> 'type') ? v_actual
+            and not ((p_schema -> 'type') ? 'integer' and v_actual = 'number'
+                and p_value::text::numeric = trunc(p_value::text::numeric)) then
+            return format('%s must be of type %s', p_path,
+                array_to_string(array(select jsonb_array_elements_text(p_schema -> 'type')), ' or '));
+        end if;
+    elsif v_type is not null then
         if v_type = 'integer' then
             if v_actual <> 'number' or p_value::text::numeric <> trunc(p_value::text::numeric) then
                 return format('%s must be a whole number', p_path);
@@ -51,6 +59,11 @@ begin
         end if;
         if p_schema ? 'maxLength' and char_length(p_value #>> '{}') > (p_schema ->> 'maxLength')::int then
             return format('%s must have at most %s characters', p_path, p_schema ->> 'maxLength');
+        end if;
+        -- an ISO 8601 duration such as PT8H or P1DT12H (weeks, years and months too)
+        if p_schema ->> 'format' = 'iso8601-duration'
+            and (p_value #>> '{}') !~ '^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$' then
+            return format('%s must be an ISO 8601 duration such as PT8H', p_path);
         end if;
         if p_schema ->> 'format' = 'iana-timezone'
             and not exists (select from pg_catalog.pg_timezone_names where name = p_value #>> '{}') then

@@ -659,6 +659,7 @@ begin
             when 'gdpr' then app_private.pseudonymize_released_leads()
             when 'purge_cron_log' then app_private.purge_cron_log()
             when 'staleness' then app_private.report_stale_jobs()
+            when 'ai_housekeeping' then app_private.ai_housekeeping()
         end;
     exception when others then
         -- The job's changes are undone; the failure is recorded and pg_cron logs the warning.

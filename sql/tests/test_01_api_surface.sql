@@ -8,7 +8,8 @@ select views_are(
     array[
         'users', 'user_accounts', 'leads', 'lead_protection', 'lead_pool', 'activities', 'activity_kinds',
         'holds', 'collaborators', 'extension_requests', 'audit_log', 'notifications', 'products',
-        'settings_effective', 'jobs', 'sample_boxes', 'test_phases', 'test_results', 'product_feedback'
+        'settings_effective', 'jobs', 'sample_boxes', 'test_phases', 'test_results', 'product_feedback',
+        'ai_calls', 'ai_budget'
     ],
     'api exposes exactly the contracted views'
 );

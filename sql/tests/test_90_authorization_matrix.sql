@@ -62,6 +62,11 @@ select id, 'mail.send', 'parked@' || slug || '.test', 'warning', '{}', 'parked:'
 from app.tenants;
 insert into app.products (tenant_id, sku, name, unit)
 select id, upper(slug) || '-1', 'Produkt', 'Stück' from app.tenants;
+-- One AI call of every user and a budget month of every organisation.
+insert into app.ai_calls (tenant_id, org_id, user_id, use_case, prompt_version, provider, model, tier, latency_ms, outcome)
+select tenant_id, org_id, id, 'email_categorize', 'v1', 'openai', 'gpt-6-luna', 'small', 12, 'ok' from app.users;
+insert into app.ai_budget_months (org_id, tenant_id, month, spent_eur)
+select id, tenant_id, '2026-01-01', 1.5 from app.orgs;
 -- Every lead has a sample box with its tenant's product, a test phase with a usable link, a
 -- result and a feedback row.
 insert into app.sample_boxes (tenant_id, lead_id, configured_at)
@@ -152,6 +157,8 @@ insert into probes values
 ('api.set_activity_kind', 'select count(*) from api.set_activity_kind(''NOTE'', true) where %L is not null'),
 ('api.jobs', 'select count(*) from api.jobs where template = ''warning'' and state = ''PENDING'' and (%L = ''self'' or to_address = %1$L)'),
 ('api.requeue_job', 'select count(*) from api.requeue_job(%L::bigint) where state = ''PENDING'''),
+('api.ai_calls', 'select count(*) from api.ai_calls where (%L = ''self'' and user_id = app.current_user_id()) or user_id::text = %1$L'),
+('api.ai_budget', 'select count(*) from api.ai_budget where org_id::text = %L and spent_eur = 1.5'),
 ('api.sample_boxes', 'select count(*) from api.sample_boxes where lead_id = %L'),
 ('api.test_phases', 'select count(*) from api.test_phases where lead_id = %L and feedback_link_state = ''ACTIVE'''),
 ('api.test_results', 'select count(*) from api.test_results where lead_id = %L'),
@@ -244,7 +251,7 @@ insert into matrix values
 ('api.notifications', 'tenant_user', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
 ('api.products', 'tenant_product', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.products', 'other_tenant_product', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
-('api.settings_effective', 'self', 'sqlstate 42501', 'rows 18', 'rows 18', 'rows 18', 'rows 18'),
+('api.settings_effective', 'self', 'sqlstate 42501', 'rows 25', 'rows 25', 'rows 25', 'rows 25'),
 -- registration and claims
 ('api.register_lead', 'new', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.find_similar_leads', 'new', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
@@ -310,6 +317,12 @@ insert into matrix values
 ('api.jobs', 'other_tenant_mail', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'rows 0'),
 ('api.requeue_job', 'tenant_job', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'rows 1'),
 ('api.requeue_job', 'other_tenant_job', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'FP807 404'),
+-- the AI call log: reps their own calls, the others the tenant's; budgets of the tenant's organisations
+('api.ai_calls', 'self', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.ai_calls', 'tenant_user', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.ai_calls', 'other_tenant_user', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.ai_budget', 'tenant_org', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.ai_budget', 'other_tenant_org', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
 -- samples and feedback links: the owner of a live lead or a manager writes; readers of the lead read
 ('api.sample_boxes', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.sample_boxes', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),

@@ -1,0 +1,1 @@
+"""Local fake servers of external systems, speaking their real protocols (tests, make run)."""
