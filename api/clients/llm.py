@@ -100,6 +100,15 @@ def parse_object(text: str | None) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def status_error(provider: str, status: int, headers: Any) -> Exception:
+    """The exception for an HTTP error the SDK gave up on (after its own retries)."""
+    if status == 429:
+        return ProviderRateLimitedError("429", retry_after_seconds(headers))
+    if status >= 500 or status == 408:  # Anthropic's 529 (overloaded) included
+        return ProviderUnavailableError(str(status))
+    return ProviderRejectedError(f"{provider} refused the request with {status}", status)
+
+
 def retry_after_seconds(headers: Any) -> float | None:
     """The provider's Retry-After (seconds), if it sent one we can read."""
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):

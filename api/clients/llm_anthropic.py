@@ -14,13 +14,11 @@ import anthropic
 
 from api.clients.llm import (
     Completion,
-    ProviderRateLimitedError,
-    ProviderRejectedError,
     ProviderUnavailableError,
     Stop,
     Usage,
     parse_object,
-    retry_after_seconds,
+    status_error,
 )
 
 
@@ -58,7 +56,7 @@ class AnthropicMessages:
                 timeout=time_limit,  # the SDK applies it per attempt
             )
         except anthropic.APIStatusError as exc:
-            raise _status_error(exc) from None
+            raise status_error("anthropic", exc.status_code, exc.response.headers) from None
         except anthropic.APIConnectionError as exc:  # includes APITimeoutError
             raise ProviderUnavailableError(type(exc).__name__) from None
         usage = Usage(
@@ -81,12 +79,3 @@ class AnthropicMessages:
 
     async def close(self) -> None:
         await self._client.close()
-
-
-def _status_error(exc: anthropic.APIStatusError) -> Exception:
-    status = exc.status_code
-    if status == 429:
-        return ProviderRateLimitedError("429", retry_after_seconds(exc.response.headers))
-    if status >= 500 or status == 408:  # 529 overloaded included
-        return ProviderUnavailableError(str(status))
-    return ProviderRejectedError(f"anthropic refused the request with {status}", status)

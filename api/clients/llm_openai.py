@@ -15,13 +15,11 @@ import openai
 
 from api.clients.llm import (
     Completion,
-    ProviderRateLimitedError,
-    ProviderRejectedError,
     ProviderUnavailableError,
     Stop,
     Usage,
     parse_object,
-    retry_after_seconds,
+    status_error,
 )
 
 _EFFORT: dict[str, Literal["none", "low"]] = {"small": "none", "large": "low"}
@@ -63,7 +61,7 @@ class OpenAIChat:
                 timeout=time_limit,  # the SDK applies it per attempt
             )
         except openai.APIStatusError as exc:
-            raise _status_error(exc) from None
+            raise status_error("openai", exc.status_code, exc.response.headers) from None
         except openai.APIConnectionError as exc:  # includes APITimeoutError
             raise ProviderUnavailableError(type(exc).__name__) from None
         choice = response.choices[0] if response.choices else None
@@ -95,12 +93,3 @@ class OpenAIChat:
 
     async def close(self) -> None:
         await self._client.close()
-
-
-def _status_error(exc: openai.APIStatusError) -> Exception:
-    status = exc.status_code
-    if status == 429:
-        return ProviderRateLimitedError("429", retry_after_seconds(exc.response.headers))
-    if status >= 500 or status == 408:
-        return ProviderUnavailableError(str(status))
-    return ProviderRejectedError(f"openai refused the request with {status}", status)

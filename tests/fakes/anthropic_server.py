@@ -21,10 +21,10 @@ from tests.fakes.llm import (
     Request,
     Send,
     State,
+    answered_early,
     make_app,
     respond,
     serve,
-    wait_or_disconnect,
 )
 
 _ERROR_TYPES = {
@@ -96,17 +96,7 @@ async def messages(
             content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
         )
     reply, delay = state.decide(Request(model, "\n".join(parts), schema, int(body["max_tokens"])))
-    if reply.mode == "hang":
-        await wait_or_disconnect(receive, delay or 3600)
-        return
-    if delay and not await wait_or_disconnect(receive, delay):
-        return
-    if reply.mode == "status":
-        extra = {}
-        if reply.retry_after is not None:
-            extra = {"retry-after-ms": str(int(reply.retry_after * 1000)),
-                     "retry-after": str(reply.retry_after)}  # fmt: skip
-        await respond(send, reply.status, error("fake failure", reply.status), extra)
+    if await answered_early(reply, delay, receive, send, error("fake failure", reply.status)):
         return
     text = json.dumps(reply.answer, ensure_ascii=False)
     content_blocks: list[dict[str, Any]] = [{"type": "text", "text": text}]

@@ -259,6 +259,28 @@ async def wait_or_disconnect(receive: Receive, seconds: float) -> bool:
     return False
 
 
+async def answered_early(
+    reply: Reply, delay: float, receive: Receive, send: Send, failure: dict[str, Any]
+) -> bool:
+    """The modes both providers answer alike: hang, slow, and an HTTP error status (with the
+    Retry-After headers both SDKs honour). True when the request needs nothing more."""
+    if reply.mode == "hang":
+        await wait_or_disconnect(receive, delay or 3600)
+        return True
+    if delay and not await wait_or_disconnect(receive, delay):
+        return True
+    if reply.mode != "status":
+        return False
+    headers = {}
+    if reply.retry_after is not None:
+        headers = {
+            "retry-after-ms": str(int(reply.retry_after * 1000)),
+            "retry-after": str(reply.retry_after),
+        }
+    await respond(send, reply.status, failure, headers)
+    return True
+
+
 Handler = Callable[[State, dict[str, Any], dict[str, Any], Receive, Send], Awaitable[None]]
 
 

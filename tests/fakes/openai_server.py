@@ -19,10 +19,10 @@ from tests.fakes.llm import (
     Request,
     Send,
     State,
+    answered_early,
     make_app,
     respond,
     serve,
-    wait_or_disconnect,
 )
 
 _ERROR_TYPES = {429: "rate_limit_exceeded", 400: "invalid_request_error", 401: "invalid_api_key"}
@@ -72,17 +72,7 @@ async def chat_completions(
     text = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
     max_tokens = int(body.get("max_completion_tokens") or body.get("max_tokens") or 4096)
     reply, delay = state.decide(Request(model, text, schema, max_tokens))
-    if reply.mode == "hang":
-        await wait_or_disconnect(receive, delay or 3600)
-        return
-    if delay and not await wait_or_disconnect(receive, delay):
-        return
-    if reply.mode == "status":
-        extra = {}
-        if reply.retry_after is not None:
-            extra = {"retry-after-ms": str(int(reply.retry_after * 1000)),
-                     "retry-after": str(reply.retry_after)}  # fmt: skip
-        await respond(send, reply.status, error("fake failure", reply.status), extra)
+    if await answered_early(reply, delay, receive, send, error("fake failure", reply.status)):
         return
     content: str | None = json.dumps(reply.answer, ensure_ascii=False)
     refusal = None
