@@ -182,3 +182,9 @@ def test_requests_the_real_apis_refuse_are_refused(servers: dict[str, str]) -> N
     prefill = [{"role": "user", "content": "x"}, {"role": "assistant", "content": "{"}]
     with pytest.raises(anthropic.BadRequestError, match="prefill"):
         ask_anthropic(servers["anthropic"], messages=prefill)
+
+
+def test_a_rule_the_fake_does_not_know_is_refused(servers: dict[str, str]) -> None:
+    for rule in ({"mode": "drop"}, {"bogus": 1}):
+        response = httpx.post(f"{servers['openai']}/_fake/rules", json={"rules": [rule]})
+        assert response.status_code == 400, response.text

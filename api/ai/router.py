@@ -106,6 +106,7 @@ class _Call:
     cache_key: bytes | None = None
     skus: set[str] | None = None
     ledger: _Ledger = field(default_factory=_Ledger)
+    finished: bool = False  # booked by ai_finish
 
 
 class Router:
@@ -132,7 +133,7 @@ class Router:
         the check then runs on the first call, and a model without a price is refused by the
         reservation anyway (FP1006)."""
         try:
-            async with self.pool.connection(timeout=3) as conn:
+            async with self.pool.connection(timeout=10) as conn:
                 values = await repository.process_settings(conn)
                 priced = await repository.priced_models(conn)
         except Exception as exc:
@@ -203,12 +204,19 @@ class Router:
             )  # fmt: skip
         run.ledger.open_reservation = begun["reservation"]["id"]
         calibration = begun.get("calibration")
-        return await self._route(
-            run,
-            first=first,
-            threshold=float(begun["threshold"]),
-            calibration=IsotonicMap.from_json(calibration) if calibration else None,
-        )
+        try:
+            return await self._route(
+                run,
+                first=first,
+                threshold=float(begun["threshold"]),
+                calibration=IsotonicMap.from_json(calibration) if calibration else None,
+            )
+        except BaseException:
+            # Whatever broke (a cancelled request, an unforeseen error): what the provider may
+            # have billed is settled and the call logged, so no reservation just lapses.
+            if run.ledger.open_reservation is not None and not run.finished:
+                await asyncio.shield(self._finish(run, _Hop(), "unavailable"))
+            raise
 
     async def _route(
         self, run: _Call, *, first: Provider, threshold: float, calibration: IsotonicMap | None
@@ -221,10 +229,11 @@ class Router:
         confidence: float | None = None
         final, final_tier = hop, tier
         if case.small_first:
-            confidence = self._confidence(hop, calibration)
+            # the map belongs to the first provider's small model, not to a fallback's
+            confidence = self._confidence(hop, calibration if hop.provider == first else None)
             if confidence < threshold and hop.completion is not None:
                 large = await self._escalate(run, hop)
-                escalated = large.refused is None  # the budget may forbid the large model
+                escalated = large.answer is not None
                 if large.answer is not None:
                     final, final_tier = large, "large"
                     confidence = raw_confidence(large.answer)
@@ -232,6 +241,10 @@ class Router:
                     await self._finish(run, hop, "budget_exhausted")
                     REQUESTS.labels(case.name, tier, "budget_exhausted", "false").inc()
                     raise _budget_exhausted()
+        if hop.refused and hop.completion is None:  # the fallback did not fit the budget
+            await self._finish(run, hop, "budget_exhausted")
+            REQUESTS.labels(case.name, tier, "budget_exhausted", "false").inc()
+            raise _budget_exhausted()
         if final.answer is None or final.completion is None or final.provider is None:
             outcome = "no_answer" if hop.completion is not None else "unavailable"
             await self._finish(run, final, outcome, escalated=escalated)
@@ -350,6 +363,7 @@ class Router:
             PROVIDER_CALLS.labels(name, tier, "breaker_open").inc()
             return None
         model = self.settings.ai.provider(name).model(tier)
+        outcome_recorded = False
         try:
             async with self.limiters[name]:
                 completion = await self.providers[name].complete(
@@ -358,12 +372,15 @@ class Router:
                     max_tokens=run.case.max_tokens,
                     time_limit=self.settings.ai.timeout(tier),
                 )  # fmt: skip
+            outcome_recorded = True  # as a success, below
         except ProviderRateLimitedError:
+            outcome_recorded = True
             breaker.record_neutral()
             PROVIDER_CALLS.labels(name, tier, "rate_limited").inc()
             log.warning("ai provider rate limited", extra={"provider": name, "model": model})
             return None
         except ProviderUnavailableError as exc:
+            outcome_recorded = True
             breaker.record_failure()
             PROVIDER_CALLS.labels(name, tier, "unavailable").inc()
             log.warning(
@@ -372,6 +389,7 @@ class Router:
             )
             return None
         except ProviderRejectedError as exc:
+            outcome_recorded = True
             breaker.record_neutral()
             PROVIDER_CALLS.labels(name, tier, "rejected").inc()
             log.error(  # noqa: TRY400 - an expected refusal; its traceback says nothing
@@ -379,6 +397,9 @@ class Router:
                 extra={"provider": name, "model": model, "status": exc.status},
             )
             return None
+        finally:
+            if not outcome_recorded:
+                breaker.record_neutral()  # cancelled or unforeseen: never leave a trial open
         breaker.record_success()
         PROVIDER_CALLS.labels(name, tier, completion.stop).inc()
         return completion
@@ -458,6 +479,7 @@ class Router:
             "outcome": outcome,
         }
         # the bookkeeping must happen even when the client has gone away meanwhile
+        run.finished = True
         return await asyncio.shield(self._book(run, call, cached if served else None))
 
     async def _book(

@@ -15,7 +15,9 @@ text) and has `times` left decides the answer; `times: null` is forever. A rule'
 answer (with `result` merged over the simulated answer and `confidence`), refuse, truncate,
 filter, invalid (JSON that breaks the schema), status (that HTTP status with the provider's error
 envelope, `retry_after` seconds in the headers both SDKs honour) or hang (no answer until the
-client gives up). `delay` (seconds) makes any mode slow; `usage` sets the token counts.
+client gives up). `delay` (seconds) makes any mode slow; `usage` sets the token counts. An
+unknown mode or field is a 400, so a typo in a test cannot pass as a normal answer. There is no
+`drop` mode: uvicorn answers 500 when an ASGI app gives up without a response.
 
 Without a rule, a simulated model answers: a schema-valid object whose labels come from a small
 German keyword heuristic, weaker and overconfident for small model ids, so that escalation and
@@ -40,6 +42,7 @@ import uvicorn
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 
+MODES = frozenset({"answer", "refuse", "truncate", "filter", "invalid", "status", "hang"})
 SMALL_MARKERS = ("luna", "haiku", "mini", "nano", "small")
 
 # label -> keywords; the small model knows only the first half of each list
@@ -330,8 +333,16 @@ async def _control(state: State, method: str, route: str, body: bytes, send: Sen
     elif route == "/_fake/requests" and method == "GET":
         await respond(send, 200, {"requests": state.requests})
     elif route == "/_fake/rules" and method == "POST":
-        rules = json.loads(body or b"{}").get("rules", [])
-        state.rules.extend(Rule(**rule) for rule in rules)
+        try:
+            rules = [Rule(**rule) for rule in json.loads(body or b"{}").get("rules", [])]
+        except (TypeError, ValueError, AttributeError) as exc:  # a test's typo: say so
+            await respond(send, 400, {"error": f"not a rule: {exc}"})
+            return
+        unknown = [r.mode for r in rules if r.mode not in MODES]
+        if unknown:
+            await respond(send, 400, {"error": f"unknown modes {unknown}; known: {sorted(MODES)}"})
+            return
+        state.rules.extend(rules)
         await respond(send, 200, {"rules": len(state.rules)})
     elif route == "/_fake/rules" and method == "DELETE":
         state.rules.clear()
