@@ -242,6 +242,19 @@ def test_the_breaker_opens_on_half_of_five_and_backs_off_doubling() -> None:
     assert state_of(breaker) == "closed"
 
 
+def test_results_of_calls_from_before_the_opening_change_nothing() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(clock=clock)
+    for _ in range(5):
+        breaker.record_failure()
+    assert state_of(breaker) == "open"
+    for _ in range(5):  # calls that were in flight when it opened
+        breaker.record_failure()
+    breaker.record_success()
+    clock.now += 30
+    assert state_of(breaker) == "half_open"  # still the first 30 s, not doubled, not closed
+
+
 def test_old_failures_leave_the_window_and_neutral_calls_do_not_count() -> None:
     clock = Clock()
     breaker = CircuitBreaker(clock=clock)

@@ -59,7 +59,10 @@ class CircuitBreaker:
         return False
 
     def record_success(self) -> None:
-        if self._opened_at is not None:  # a successful trial closes the breaker
+        if self._opened_at is not None:
+            if not self._trial_running:
+                return  # a call from before the breaker opened says nothing new
+            # the trial succeeded: close
             self._opened_at = None
             self._cooldown = FIRST_COOLDOWN_SECONDS
             self._trial_running = False
@@ -68,7 +71,10 @@ class CircuitBreaker:
         self._add(failed=False)
 
     def record_failure(self) -> None:
-        if self._opened_at is not None:  # the trial failed: open again, wait twice as long
+        if self._opened_at is not None:
+            if not self._trial_running:
+                return  # a call from before the breaker opened: already counted as an outage
+            # the trial failed: open again, wait twice as long
             self._opened_at = self._clock()
             self._cooldown = min(self._cooldown * 2, self.max_cooldown_seconds)
             self._trial_running = False

@@ -66,6 +66,10 @@ REQUESTS = Counter(
     ["use_case", "tier", "outcome", "cached"],
 )
 
+# A reservation lives 10 minutes (app_private.ai_reserve); one provider call, with the SDK's
+# retries and the wait for the rate limiter, must end well before, or its cost could be settled
+# after its reservation stopped counting.
+CALL_DEADLINE_SECONDS = 480.0
 # Message scaffolding the providers add around our text, in tokens (an upper bound).
 _OVERHEAD_TOKENS = 64
 
@@ -365,7 +369,7 @@ class Router:
         model = self.settings.ai.provider(name).model(tier)
         outcome_recorded = False
         try:
-            async with self.limiters[name]:
+            async with asyncio.timeout(CALL_DEADLINE_SECONDS), self.limiters[name]:
                 completion = await self.providers[name].complete(
                     model=model, tier=tier, system=run.system, user=run.user,
                     schema_name=run.case.name, schema=run.case.schema,
@@ -379,7 +383,7 @@ class Router:
             PROVIDER_CALLS.labels(name, tier, "rate_limited").inc()
             log.warning("ai provider rate limited", extra={"provider": name, "model": model})
             return None
-        except ProviderUnavailableError as exc:
+        except (ProviderUnavailableError, TimeoutError) as exc:
             outcome_recorded = True
             breaker.record_failure()
             PROVIDER_CALLS.labels(name, tier, "unavailable").inc()

@@ -367,7 +367,8 @@ def _ai_settings(env: Mapping[str, str], production: bool, today: dt.date) -> Ai
         anthropic=providers["anthropic"],
         primary=primary,  # checked above
         rate_limit_user=_int(env, "FRESHPLAN_AI_RATE_LIMIT_USER", 60, 1, 1_000_000),
-        timeout_small_seconds=_float(env, "FRESHPLAN_AI_TIMEOUT_SMALL", 20.0, 0.1, 600.0),
-        timeout_large_seconds=_float(env, "FRESHPLAN_AI_TIMEOUT_LARGE", 60.0, 0.1, 600.0),
+        # at most 120 s: three attempts must end before a call's 10-minute reservation does
+        timeout_small_seconds=_float(env, "FRESHPLAN_AI_TIMEOUT_SMALL", 20.0, 0.1, 120.0),
+        timeout_large_seconds=_float(env, "FRESHPLAN_AI_TIMEOUT_LARGE", 60.0, 0.1, 120.0),
         local_fakes=local_fakes,
     )
