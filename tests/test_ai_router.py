@@ -384,6 +384,23 @@ def test_the_breaker_opens_on_5xx_and_the_other_provider_serves(
     assert "freshplan_ai_provider_calls_total" in httpx.get(f"{service.url}/metrics").text
 
 
+def test_an_answer_the_sdk_cannot_read_counts_as_an_outage(
+    ai: AiStack,  # noqa: F811
+    service: Service,
+    token_for: Callable[..., str],
+) -> None:
+    ai.openai.rules({"mode": "garbage"})
+    ai.anthropic.rules(confident(SMALL["anthropic"]))
+    response = ask(service, token_for(REP1), "contact_role_detect", {"text": "Koch"})
+    assert response.status_code == 200, response.text
+    assert response.json()["provider"] == "anthropic"
+    ai.anthropic.reset()
+    ai.anthropic.rules({"mode": "garbage"})
+    response = ask(service, token_for(REP1), "contact_role_detect", {"text": "Koch 2"})
+    assert (response.status_code, response.json()["code"]) == (503, "FP1004")
+    assert ai.sql("select count(*) from app.ai_reservations where settled_at is null") == [(0,)]
+
+
 def test_both_providers_down_is_503(
     ai: AiStack,  # noqa: F811
     service: Service,

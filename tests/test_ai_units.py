@@ -67,6 +67,19 @@ def test_what_is_not_personal_data_stays(text: str) -> None:
     assert PiiMasker().mask(text) == text
 
 
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("IBAN: BE68 5390 0754 7034 BIC: GKCCBEBB", "IBAN: <IBAN_1> BIC: GKCCBEBB"),
+        ("AT61 1904 3002 3457 3201 EUR", "<IBAN_1> EUR"),
+        ("de89 3704 0044 0532 0130 00", "<IBAN_1>"),
+        ("4111 1111 1111 1111 12 Stück", "<CARD_1> 12 Stück"),
+    ],
+)
+def test_a_greedy_match_keeps_its_valid_head(text: str, masked: str) -> None:
+    assert PiiMasker().mask(text) == masked
+
+
 def test_the_same_value_keeps_its_placeholder_and_unmask_restores_only_ours() -> None:
     masker = PiiMasker()
     first = masker.mask("a@b.example und A@B.example und x@y.example")

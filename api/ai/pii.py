@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 
 _PLACEHOLDER = re.compile(r"<(EMAIL|PHONE|IBAN|CARD)_(\d+)>")
 _LOOKALIKE = re.compile(r"<\s*(EMAIL|PHONE|IBAN|CARD)_(\d+)\s*>", re.IGNORECASE)
@@ -28,7 +29,7 @@ _EMAIL = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b"
 )
 # Country code, check digits, then 11-30 alphanumerics, optionally grouped in fours.
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b", re.IGNORECASE)
 _IBAN_LENGTHS = {
     "DE": 22, "AT": 20, "CH": 21, "NL": 18, "FR": 27, "IT": 27, "ES": 24, "BE": 16, "LU": 20,
     "PL": 28, "DK": 18, "GB": 22, "IE": 22, "PT": 25, "SE": 24, "NO": 15, "FI": 18, "CZ": 24,
@@ -95,16 +96,33 @@ class PiiMasker:
         kept: list[str] = []
 
         def iban(match: re.Match[str]) -> str:
-            if iban_valid(match.group(0)):
-                return self._replace("IBAN", match.group(0))
+            masked = self._longest_valid("IBAN", match.group(0), iban_valid, " ")
+            if masked is not None:
+                return masked
             kept.append(match.group(0))
             return f"\ue000{len(kept) - 1}\ue001"
 
+        def card(match: re.Match[str]) -> str:
+            masked = self._longest_valid("CARD", match.group(0), luhn_valid, " -")
+            return match.group(0) if masked is None else masked
+
         text = _IBAN.sub(iban, text)
-        text = _CARD.sub(lambda m: self._replace("CARD", m.group(0), luhn_valid), text)
+        text = _CARD.sub(card, text)
         text = _EMAIL.sub(lambda m: self._replace("EMAIL", m.group(0)), text)
         text = _PHONE.sub(lambda m: self._replace("PHONE", m.group(0), _enough_digits), text)
         return _KEPT.sub(lambda m: kept[int(m.group(1))], text) if kept else text
+
+    def _longest_valid(
+        self, kind: str, candidate: str, valid: Callable[[str], bool], separators: str
+    ) -> str | None:
+        """The candidate masked, or its longest valid head (a greedy match may take the next
+        word, as in "IBAN AT61 1904 3002 3457 3201 BIC ..."); None when no head is valid."""
+        parts = re.split(f"([{re.escape(separators)}])", candidate)
+        for end in range(len(parts), 0, -2):
+            head = "".join(parts[:end])
+            if valid(head):
+                return self._replace(kind, head) + "".join(parts[end:])
+        return None
 
     def unmask(self, text: str) -> str:
         return _PLACEHOLDER.sub(lambda m: self._by_placeholder.get(m.group(0), m.group(0)), text)

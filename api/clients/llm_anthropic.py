@@ -59,6 +59,8 @@ class AnthropicMessages:
             raise status_error("anthropic", exc.status_code, exc.response.headers) from None
         except anthropic.APIConnectionError as exc:  # includes APITimeoutError
             raise ProviderUnavailableError(type(exc).__name__) from None
+        except (anthropic.AnthropicError, ValueError) as exc:  # an answer the SDK cannot read
+            raise ProviderUnavailableError(type(exc).__name__) from None
         usage = Usage(
             input=message.usage.input_tokens,
             cached_input=message.usage.cache_read_input_tokens or 0,

@@ -64,6 +64,8 @@ class OpenAIChat:
             raise status_error("openai", exc.status_code, exc.response.headers) from None
         except openai.APIConnectionError as exc:  # includes APITimeoutError
             raise ProviderUnavailableError(type(exc).__name__) from None
+        except (openai.OpenAIError, ValueError) as exc:  # an answer the SDK cannot read
+            raise ProviderUnavailableError(type(exc).__name__) from None
         choice = response.choices[0] if response.choices else None
         usage = response.usage
         cached = write = 0

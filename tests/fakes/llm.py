@@ -15,9 +15,10 @@ text) and has `times` left decides the answer; `times: null` is forever. A rule'
 answer (with `result` merged over the simulated answer and `confidence`), refuse, truncate,
 filter, invalid (JSON that breaks the schema), status (that HTTP status with the provider's error
 envelope, `retry_after` seconds in the headers both SDKs honour) or hang (no answer until the
-client gives up). `delay` (seconds) makes any mode slow; `usage` sets the token counts. An
-unknown mode or field is a 400, so a typo in a test cannot pass as a normal answer. There is no
-`drop` mode: uvicorn answers 500 when an ASGI app gives up without a response.
+client gives up) or garbage (a 200 whose body is not JSON). `delay` (seconds) makes any mode
+slow; `usage` sets the token counts. An unknown mode or field is a 400, so a typo in a test
+cannot pass as a normal answer. There is no `drop` mode: uvicorn answers 500 when an ASGI app
+gives up without a response.
 
 Without a rule, a simulated model answers: a schema-valid object whose labels come from a small
 German keyword heuristic, weaker and overconfident for small model ids, so that escalation and
@@ -42,7 +43,9 @@ import uvicorn
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 
-MODES = frozenset({"answer", "refuse", "truncate", "filter", "invalid", "status", "hang"})
+MODES = frozenset(
+    {"answer", "refuse", "truncate", "filter", "invalid", "status", "hang", "garbage"}
+)
 SMALL_MARKERS = ("luna", "haiku", "mini", "nano", "small")
 
 # label -> keywords; the small model knows only the first half of each list
@@ -271,6 +274,11 @@ async def answered_early(
         await wait_or_disconnect(receive, delay or 3600)
         return True
     if delay and not await wait_or_disconnect(receive, delay):
+        return True
+    if reply.mode == "garbage":  # a 200 whose body is not JSON (a broken proxy, a hostile peer)
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": b"<html>502 Bad Gateway</html>"})
         return True
     if reply.mode != "status":
         return False
