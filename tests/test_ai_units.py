@@ -33,6 +33,7 @@ LABELS = Path(__file__).resolve().parent.parent / "api/ai/labels/email_categoriz
     [
         ("anna.schmidt+crm@gasthof-linde.example", "EMAIL"),
         ("Kueche@Hotel-Seeblick.co.example", "EMAIL"),
+        ("info@müller-bäckerei.de", "EMAIL"),
         ("+49 30 1234567", "PHONE"),
         ("0049 (0)30 123 45 67", "PHONE"),
         ("030/1234567", "PHONE"),
@@ -100,6 +101,12 @@ def test_checksums() -> None:
     assert not iban_valid("DE8937040044053201300")  # a digit short for DE
     assert luhn_valid("4111111111111111")
     assert not luhn_valid("4111111111111112")
+
+
+def test_normalise_is_stable() -> None:
+    once = normalise("e\u200b\u0301 und Cafe\u0301")
+    assert once == "é und Café"
+    assert normalise(once) == once
 
 
 def test_normalise() -> None:

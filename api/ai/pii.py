@@ -24,9 +24,10 @@ from collections.abc import Callable
 _PLACEHOLDER = re.compile(r"<(EMAIL|PHONE|IBAN|CARD)_(\d+)>")
 _LOOKALIKE = re.compile(r"<\s*(EMAIL|PHONE|IBAN|CARD)_(\d+)\s*>", re.IGNORECASE)
 
+# Letters of any script in the local part and the domain (info@müller-bäckerei.de).
 _EMAIL = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b"
+    r"(?<![\w.+-])[^\W_][\w.%+-]*@[^\W_](?:[\w-]*[^\W_])?"
+    r"(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.[^\W\d_]{2,}\b"
 )
 # Country code, check digits, then 11-30 alphanumerics, optionally grouped in fours.
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b", re.IGNORECASE)
@@ -73,8 +74,10 @@ def luhn_valid(candidate: str) -> bool:
 def normalise(text: str) -> str:
     r"""NFC; invisible and bidi characters removed; other controls (not \\n, \\t) become spaces;
     runs of spaces collapsed, trailing spaces and 3+ blank lines trimmed."""
-    text = unicodedata.normalize("NFC", text)
+    # invisible characters first: between a letter and its accent they would stop NFC from
+    # composing them, and a second pass would give another text (and another cache key)
     text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub(" ", text)
     lines = [re.sub(r"[ \t]+", " ", line).rstrip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
