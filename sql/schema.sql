@@ -5129,22 +5129,26 @@ COMMENT ON FUNCTION api.whoami() IS 'The calling user.';
 --
 
 CREATE FUNCTION app.ai_cost_eur(p_provider text, p_model text, p_on date, p_input bigint, p_cached_input bigint, p_cache_write bigint, p_output bigint) RETURNS numeric
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-    select round(
-        (
-            p_input * p.usd_input_per_mtok
-            + p_cached_input * p.usd_cached_input_per_mtok
-            + p_cache_write * p.usd_cache_write_per_mtok
-            + p_output * p.usd_output_per_mtok
-        ) / 1000000
-        * (app.effective_setting('ai.fx.usdEur', null, null, null) #>> '{}')::numeric,
-        8
-    )
-    from app.ai_model_prices as p
-    where p.provider = p_provider and p.model = p_model and p.valid_from <= p_on
-    order by p.valid_from desc
-    limit 1
+begin
+    return (
+        select round(
+            (
+                p_input * p.usd_input_per_mtok
+                + p_cached_input * p.usd_cached_input_per_mtok
+                + p_cache_write * p.usd_cache_write_per_mtok
+                + p_output * p.usd_output_per_mtok
+            ) / 1000000
+            * (app.effective_setting('ai.fx.usdEur', null, null, null) #>> '{}')::numeric,
+            8
+        )
+        from app.ai_model_prices as p
+        where p.provider = p_provider and p.model = p_model and p.valid_from <= p_on
+        order by p.valid_from desc
+        limit 1
+    );
+end
 $$;
 
 --
@@ -5287,52 +5291,56 @@ COMMENT ON FUNCTION app.current_web_role() IS 'The calling user''s web role (JWT
 --
 
 CREATE FUNCTION app.effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid) RETURNS jsonb
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-    with v as (
+begin
+    return (
+        with v as (
+            select
+                (array_agg(sv.value) filter (where sv.scope = 'global'))[1] as global_value,
+                (array_agg(sv.value) filter (where sv.scope = 'tenant'))[1] as tenant_value,
+                (array_agg(sv.value) filter (where sv.scope = 'org'))[1] as org_value,
+                (array_agg(sv.value) filter (where sv.scope = 'user'))[1] as user_value
+            from app.settings_values as sv
+            where
+                sv.key = p_key
+                and (
+                    sv.scope = 'global'
+                    or (sv.scope = 'tenant' and sv.target_id = p_tenant_id)
+                    or (sv.scope = 'org' and sv.target_id = p_org_id and sv.tenant_id = p_tenant_id)
+                    or (sv.scope = 'user' and sv.target_id = p_user_id and sv.tenant_id = p_tenant_id)
+                )
+        )
         select
-            (array_agg(sv.value) filter (where sv.scope = 'global'))[1] as global_value,
-            (array_agg(sv.value) filter (where sv.scope = 'tenant'))[1] as tenant_value,
-            (array_agg(sv.value) filter (where sv.scope = 'org'))[1] as org_value,
-            (array_agg(sv.value) filter (where sv.scope = 'user'))[1] as user_value
-        from app.settings_values as sv
-        where
-            sv.key = p_key
-            and (
-                sv.scope = 'global'
-                or (sv.scope = 'tenant' and sv.target_id = p_tenant_id)
-                or (sv.scope = 'org' and sv.target_id = p_org_id and sv.tenant_id = p_tenant_id)
-                or (sv.scope = 'user' and sv.target_id = p_user_id and sv.tenant_id = p_tenant_id)
-            )
-    )
-    select
-        case r.merge_strategy
-            when 'merge' then
-                r.default_value || coalesce(v.global_value, '{}') || coalesce(v.tenant_value, '{}')
-                || coalesce(v.org_value, '{}') || coalesce(v.user_value, '{}')
-            when 'append' then (
-                select coalesce(jsonb_agg(x.item order by x.first_position), '[]')
-                from (
-                    select e.item, min(e.position) as first_position
+            case r.merge_strategy
+                when 'merge' then
+                    r.default_value || coalesce(v.global_value, '{}') || coalesce(v.tenant_value, '{}')
+                    || coalesce(v.org_value, '{}') || coalesce(v.user_value, '{}')
+                when 'append' then (
+                    select coalesce(jsonb_agg(x.item order by x.first_position), '[]')
                     from (
-                        select base.item, base.position
-                        from jsonb_array_elements(coalesce(v.tenant_value, v.global_value, r.default_value))
-                            with ordinality as base (item, position)
-                        union all
-                        select o.item, 1000 + o.position
-                        from jsonb_array_elements(coalesce(v.org_value, '[]')) with ordinality as o (item, position)
-                        union all
-                        select u.item, 2000 + u.position
-                        from jsonb_array_elements(coalesce(v.user_value, '[]')) with ordinality as u (item, position)
-                    ) as e
-                    group by e.item
-                ) as x
-            )
-            else coalesce(v.user_value, v.org_value, v.tenant_value, v.global_value, r.default_value)
-        end
-    from app.settings_registry as r
-    cross join v
-    where r.key = p_key
+                        select e.item, min(e.position) as first_position
+                        from (
+                            select base.item, base.position
+                            from jsonb_array_elements(coalesce(v.tenant_value, v.global_value, r.default_value))
+                                with ordinality as base (item, position)
+                            union all
+                            select o.item, 1000 + o.position
+                            from jsonb_array_elements(coalesce(v.org_value, '[]')) with ordinality as o (item, position)
+                            union all
+                            select u.item, 2000 + u.position
+                            from jsonb_array_elements(coalesce(v.user_value, '[]')) with ordinality as u (item, position)
+                        ) as e
+                        group by e.item
+                    ) as x
+                )
+                else coalesce(v.user_value, v.org_value, v.tenant_value, v.global_value, r.default_value)
+            end
+        from app.settings_registry as r
+        cross join v
+        where r.key = p_key
+    );
+end
 $$;
 
 --
@@ -6277,33 +6285,35 @@ begin
     order by c.created_at desc
     limit 1;
 
-    select * into v_state from app_private.ai_budget_state(p_tenant_id, p_org_id, p_user_id) as s;
-    if v_state.spent_eur + v_state.reserved_eur >= v_state.cap_eur * 1.1
-        or v_state.user_used_eur >= v_state.user_cap_eur * 1.1 then
-        v_refused := 'exhausted';
-    end if;
-
     -- A hit serves only when it would have been accepted for this caller: a large answer, or a
-    -- small one at least as confident as the caller's threshold asks.
-    if v_refused is null and p_cache_key is not null then
+    -- small one at least as confident as the caller's threshold asks; and, like any call, only
+    -- below 110 % of the budget. Without a hit, ai_reserve judges the budget itself, so each path
+    -- reads the budget state once.
+    if p_cache_key is not null then
         select c.* into v_hit
         from app.ai_cache as c
         where c.tenant_id = p_tenant_id and c.cache_key = p_cache_key and c.expires_at > app.now();
         if v_hit.tenant_id is not null and (v_hit.tier = 'large' or v_hit.confidence >= v_threshold) then
-            return jsonb_build_object(
-                'threshold', v_threshold,
-                'cached', jsonb_build_object(
-                    'result', v_hit.result, 'confidence', v_hit.confidence, 'provider', v_hit.provider,
-                    'model', v_hit.model, 'tier', v_hit.tier
-                ),
-                'call_id', app_private.ai_log_call(
-                    p_tenant_id, p_org_id, p_user_id, p_use_case, p_prompt_version,
-                    jsonb_build_object(
-                        'provider', v_hit.provider, 'model', v_hit.model, 'tier', v_hit.tier, 'cached', true,
-                        'latency_ms', p_latency_ms, 'confidence', v_hit.confidence, 'outcome', 'ok'
+            select * into v_state from app_private.ai_budget_state(p_tenant_id, p_org_id, p_user_id) as s;
+            if v_state.spent_eur + v_state.reserved_eur >= v_state.cap_eur * 1.1
+                or v_state.user_used_eur >= v_state.user_cap_eur * 1.1 then
+                v_refused := 'exhausted';
+            else
+                return jsonb_build_object(
+                    'threshold', v_threshold,
+                    'cached', jsonb_build_object(
+                        'result', v_hit.result, 'confidence', v_hit.confidence, 'provider', v_hit.provider,
+                        'model', v_hit.model, 'tier', v_hit.tier
+                    ),
+                    'call_id', app_private.ai_log_call(
+                        p_tenant_id, p_org_id, p_user_id, p_use_case, p_prompt_version,
+                        jsonb_build_object(
+                            'provider', v_hit.provider, 'model', v_hit.model, 'tier', v_hit.tier, 'cached', true,
+                            'latency_ms', p_latency_ms, 'confidence', v_hit.confidence, 'outcome', 'ok'
+                        )
                     )
-                )
-            );
+                );
+            end if;
         end if;
     end if;
 
@@ -6338,28 +6348,39 @@ COMMENT ON FUNCTION app_private.ai_begin(p_tenant_id uuid, p_org_id uuid, p_user
 --
 
 CREATE FUNCTION app_private.ai_budget_state(p_tenant_id uuid, p_org_id uuid, p_user_id uuid) RETURNS TABLE(month date, cap_eur numeric, spent_eur numeric, reserved_eur numeric, user_cap_eur numeric, user_used_eur numeric)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    with m as (select app.ai_month(p_tenant_id, app.now()) as month)
-    select
-        m.month,
-        (app.effective_setting('ai.budget.monthly.cap', p_tenant_id, p_org_id, null) #>> '{}')::numeric,
-        coalesce((
-            select b.spent_eur from app.ai_budget_months as b where b.org_id = p_org_id and b.month = m.month
-        ), 0),
-        coalesce((
-            select sum(r.amount_eur)
-            from app.ai_reservations as r
-            where r.org_id = p_org_id and r.month = m.month and r.settled_at is null and r.expires_at > app.now()
-        ), 0),
-        (app.effective_setting('ai.budget.user.monthly.cap', p_tenant_id, p_org_id, p_user_id) #>> '{}')::numeric,
-        coalesce((
-            select sum(coalesce(r.cost_eur, case when r.expires_at > app.now() then r.amount_eur else 0 end))
-            from app.ai_reservations as r
-            where r.user_id = p_user_id and r.month = m.month
-        ), 0)
-    from m
+begin
+    return query
+        with m as (
+            select
+                app.ai_month(p_tenant_id, app.now()) as month,
+                (app.effective_setting('ai.budget.monthly.cap', p_tenant_id, p_org_id, null) #>> '{}')::numeric
+                    as cap_eur,
+                (app.effective_setting('ai.budget.user.monthly.cap', p_tenant_id, p_org_id, p_user_id) #>> '{}')::numeric
+                    as user_cap_eur
+        )
+        select
+            m.month,
+            m.cap_eur,
+            coalesce((
+                select b.spent_eur from app.ai_budget_months as b where b.org_id = p_org_id and b.month = m.month
+            ), 0),
+            coalesce((
+                select sum(r.amount_eur)
+                from app.ai_reservations as r
+                where r.org_id = p_org_id and r.month = m.month and r.settled_at is null and r.expires_at > app.now()
+            ), 0),
+            m.user_cap_eur,
+            -- summed only under a user cap: it reads every call of the user's month
+            case when m.user_cap_eur is null then 0 else coalesce((
+                select sum(coalesce(r.cost_eur, case when r.expires_at > app.now() then r.amount_eur else 0 end))
+                from app.ai_reservations as r
+                where r.user_id = p_user_id and r.month = m.month
+            ), 0) end
+        from m;
+end
 $$;
 
 --

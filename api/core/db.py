@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypeAlias
 
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
@@ -53,11 +53,13 @@ async def user_transaction(
         raise ValueError(f"not a web role: {claims.role}")
     headers = {"x-request-id": request_id} if request_id else {}
     async with pool.connection() as conn, conn.transaction():
-        await conn.execute(sql.SQL("set local role {}").format(sql.Identifier(claims.role)))
+        # set_config('role', …, true) is SET LOCAL ROLE; one statement instead of two, as
+        # PostgREST does. The check runs after it, in a statement of its own: a function's
+        # EXECUTE privilege is checked for the role in force when its statement starts.
         await conn.execute(
-            "select set_config('request.jwt.claims', %s, true),"
+            "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true),"
             " set_config('request.headers', %s, true)",
-            [claims_json(claims), json.dumps(headers)],
+            [claims.role, claims_json(claims), json.dumps(headers)],
         )
         await conn.execute("select app_private.check_request()")
         yield conn

@@ -115,55 +115,63 @@ comment on function app.json_schema_error(jsonb, jsonb, text) is
 grant execute on function app.json_schema_error(jsonb, jsonb, text) to tenant_admin;
 
 -- ------------------------------------------------------------ resolution
+-- PL/pgSQL, not SQL, although it is one query: PostgreSQL 15 plans the body of a SQL function
+-- that it cannot inline on every call (this one, with its CTE and aggregates, is never inlined),
+-- which cost about 0.3 ms per call and ran ~20 times per AI call; PL/pgSQL keeps the plan for the
+-- session (docs/performance.md, AI router).
 create or replace function app.effective_setting(p_key text, p_tenant_id uuid, p_org_id uuid, p_user_id uuid)
 returns jsonb
-language sql
+language plpgsql
 stable
 as $$
-    with v as (
+begin
+    return (
+        with v as (
+            select
+                (array_agg(sv.value) filter (where sv.scope = 'global'))[1] as global_value,
+                (array_agg(sv.value) filter (where sv.scope = 'tenant'))[1] as tenant_value,
+                (array_agg(sv.value) filter (where sv.scope = 'org'))[1] as org_value,
+                (array_agg(sv.value) filter (where sv.scope = 'user'))[1] as user_value
+            from app.settings_values as sv
+            where
+                sv.key = p_key
+                and (
+                    sv.scope = 'global'
+                    or (sv.scope = 'tenant' and sv.target_id = p_tenant_id)
+                    or (sv.scope = 'org' and sv.target_id = p_org_id and sv.tenant_id = p_tenant_id)
+                    or (sv.scope = 'user' and sv.target_id = p_user_id and sv.tenant_id = p_tenant_id)
+                )
+        )
         select
-            (array_agg(sv.value) filter (where sv.scope = 'global'))[1] as global_value,
-            (array_agg(sv.value) filter (where sv.scope = 'tenant'))[1] as tenant_value,
-            (array_agg(sv.value) filter (where sv.scope = 'org'))[1] as org_value,
-            (array_agg(sv.value) filter (where sv.scope = 'user'))[1] as user_value
-        from app.settings_values as sv
-        where
-            sv.key = p_key
-            and (
-                sv.scope = 'global'
-                or (sv.scope = 'tenant' and sv.target_id = p_tenant_id)
-                or (sv.scope = 'org' and sv.target_id = p_org_id and sv.tenant_id = p_tenant_id)
-                or (sv.scope = 'user' and sv.target_id = p_user_id and sv.tenant_id = p_tenant_id)
-            )
-    )
-    select
-        case r.merge_strategy
-            when 'merge' then
-                r.default_value || coalesce(v.global_value, '{}') || coalesce(v.tenant_value, '{}')
-                || coalesce(v.org_value, '{}') || coalesce(v.user_value, '{}')
-            when 'append' then (
-                select coalesce(jsonb_agg(x.item order by x.first_position), '[]')
-                from (
-                    select e.item, min(e.position) as first_position
+            case r.merge_strategy
+                when 'merge' then
+                    r.default_value || coalesce(v.global_value, '{}') || coalesce(v.tenant_value, '{}')
+                    || coalesce(v.org_value, '{}') || coalesce(v.user_value, '{}')
+                when 'append' then (
+                    select coalesce(jsonb_agg(x.item order by x.first_position), '[]')
                     from (
-                        select base.item, base.position
-                        from jsonb_array_elements(coalesce(v.tenant_value, v.global_value, r.default_value))
-                            with ordinality as base (item, position)
-                        union all
-                        select o.item, 1000 + o.position
-                        from jsonb_array_elements(coalesce(v.org_value, '[]')) with ordinality as o (item, position)
-                        union all
-                        select u.item, 2000 + u.position
-                        from jsonb_array_elements(coalesce(v.user_value, '[]')) with ordinality as u (item, position)
-                    ) as e
-                    group by e.item
-                ) as x
-            )
-            else coalesce(v.user_value, v.org_value, v.tenant_value, v.global_value, r.default_value)
-        end
-    from app.settings_registry as r
-    cross join v
-    where r.key = p_key
+                        select e.item, min(e.position) as first_position
+                        from (
+                            select base.item, base.position
+                            from jsonb_array_elements(coalesce(v.tenant_value, v.global_value, r.default_value))
+                                with ordinality as base (item, position)
+                            union all
+                            select o.item, 1000 + o.position
+                            from jsonb_array_elements(coalesce(v.org_value, '[]')) with ordinality as o (item, position)
+                            union all
+                            select u.item, 2000 + u.position
+                            from jsonb_array_elements(coalesce(v.user_value, '[]')) with ordinality as u (item, position)
+                        ) as e
+                        group by e.item
+                    ) as x
+                )
+                else coalesce(v.user_value, v.org_value, v.tenant_value, v.global_value, r.default_value)
+            end
+        from app.settings_registry as r
+        cross join v
+        where r.key = p_key
+    );
+end
 $$;
 comment on function app.effective_setting(text, uuid, uuid, uuid) is
 'The value of a setting for a tenant, org and user: user > org > tenant > global > default, '

@@ -21,27 +21,33 @@ to sales_rep, sales_manager, auditor, tenant_admin, svc_api;
 
 -- EUR for a number of tokens of each class at the model's price on a day; null without a price.
 -- p_input is the uncached input only (the adapters split OpenAI's inclusive prompt_tokens).
+-- The functions a router call runs are PL/pgSQL even where they are one query: PostgreSQL 15
+-- plans a SQL function's body on every call it cannot inline, PL/pgSQL once per session.
 create or replace function app.ai_cost_eur(
     p_provider text, p_model text, p_on date,
     p_input bigint, p_cached_input bigint, p_cache_write bigint, p_output bigint
 ) returns numeric
-language sql
+language plpgsql
 stable
 as $$
-    select round(
-        (
-            p_input * p.usd_input_per_mtok
-            + p_cached_input * p.usd_cached_input_per_mtok
-            + p_cache_write * p.usd_cache_write_per_mtok
-            + p_output * p.usd_output_per_mtok
-        ) / 1000000
-        * (app.effective_setting('ai.fx.usdEur', null, null, null) #>> '{}')::numeric,
-        8
-    )
-    from app.ai_model_prices as p
-    where p.provider = p_provider and p.model = p_model and p.valid_from <= p_on
-    order by p.valid_from desc
-    limit 1
+begin
+    return (
+        select round(
+            (
+                p_input * p.usd_input_per_mtok
+                + p_cached_input * p.usd_cached_input_per_mtok
+                + p_cache_write * p.usd_cache_write_per_mtok
+                + p_output * p.usd_output_per_mtok
+            ) / 1000000
+            * (app.effective_setting('ai.fx.usdEur', null, null, null) #>> '{}')::numeric,
+            8
+        )
+        from app.ai_model_prices as p
+        where p.provider = p_provider and p.model = p_model and p.valid_from <= p_on
+        order by p.valid_from desc
+        limit 1
+    );
+end
 $$;
 comment on function app.ai_cost_eur(text, text, date, bigint, bigint, bigint, bigint) is
 'EUR cost of uncached input, cached input, cache-write and output tokens at a model''s price on a day '
@@ -57,30 +63,41 @@ returns table (
     month date, cap_eur numeric, spent_eur numeric, reserved_eur numeric,
     user_cap_eur numeric, user_used_eur numeric
 )
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-    with m as (select app.ai_month(p_tenant_id, app.now()) as month)
-    select
-        m.month,
-        (app.effective_setting('ai.budget.monthly.cap', p_tenant_id, p_org_id, null) #>> '{}')::numeric,
-        coalesce((
-            select b.spent_eur from app.ai_budget_months as b where b.org_id = p_org_id and b.month = m.month
-        ), 0),
-        coalesce((
-            select sum(r.amount_eur)
-            from app.ai_reservations as r
-            where r.org_id = p_org_id and r.month = m.month and r.settled_at is null and r.expires_at > app.now()
-        ), 0),
-        (app.effective_setting('ai.budget.user.monthly.cap', p_tenant_id, p_org_id, p_user_id) #>> '{}')::numeric,
-        coalesce((
-            select sum(coalesce(r.cost_eur, case when r.expires_at > app.now() then r.amount_eur else 0 end))
-            from app.ai_reservations as r
-            where r.user_id = p_user_id and r.month = m.month
-        ), 0)
-    from m
+begin
+    return query
+        with m as (
+            select
+                app.ai_month(p_tenant_id, app.now()) as month,
+                (app.effective_setting('ai.budget.monthly.cap', p_tenant_id, p_org_id, null) #>> '{}')::numeric
+                    as cap_eur,
+                (app.effective_setting('ai.budget.user.monthly.cap', p_tenant_id, p_org_id, p_user_id) #>> '{}')::numeric
+                    as user_cap_eur
+        )
+        select
+            m.month,
+            m.cap_eur,
+            coalesce((
+                select b.spent_eur from app.ai_budget_months as b where b.org_id = p_org_id and b.month = m.month
+            ), 0),
+            coalesce((
+                select sum(r.amount_eur)
+                from app.ai_reservations as r
+                where r.org_id = p_org_id and r.month = m.month and r.settled_at is null and r.expires_at > app.now()
+            ), 0),
+            m.user_cap_eur,
+            -- summed only under a user cap: it reads every call of the user's month
+            case when m.user_cap_eur is null then 0 else coalesce((
+                select sum(coalesce(r.cost_eur, case when r.expires_at > app.now() then r.amount_eur else 0 end))
+                from app.ai_reservations as r
+                where r.user_id = p_user_id and r.month = m.month
+            ), 0) end
+        from m;
+end
 $$;
 comment on function app_private.ai_budget_state(uuid, uuid, uuid) is
 'The caller''s budget month: organisation cap, settled spend and live reservations; user cap and use.';
@@ -243,33 +260,35 @@ begin
     order by c.created_at desc
     limit 1;
 
-    select * into v_state from app_private.ai_budget_state(p_tenant_id, p_org_id, p_user_id) as s;
-    if v_state.spent_eur + v_state.reserved_eur >= v_state.cap_eur * 1.1
-        or v_state.user_used_eur >= v_state.user_cap_eur * 1.1 then
-        v_refused := 'exhausted';
-    end if;
-
     -- A hit serves only when it would have been accepted for this caller: a large answer, or a
-    -- small one at least as confident as the caller's threshold asks.
-    if v_refused is null and p_cache_key is not null then
+    -- small one at least as confident as the caller's threshold asks; and, like any call, only
+    -- below 110 % of the budget. Without a hit, ai_reserve judges the budget itself, so each path
+    -- reads the budget state once.
+    if p_cache_key is not null then
         select c.* into v_hit
         from app.ai_cache as c
         where c.tenant_id = p_tenant_id and c.cache_key = p_cache_key and c.expires_at > app.now();
         if v_hit.tenant_id is not null and (v_hit.tier = 'large' or v_hit.confidence >= v_threshold) then
-            return jsonb_build_object(
-                'threshold', v_threshold,
-                'cached', jsonb_build_object(
-                    'result', v_hit.result, 'confidence', v_hit.confidence, 'provider', v_hit.provider,
-                    'model', v_hit.model, 'tier', v_hit.tier
-                ),
-                'call_id', app_private.ai_log_call(
-                    p_tenant_id, p_org_id, p_user_id, p_use_case, p_prompt_version,
-                    jsonb_build_object(
-                        'provider', v_hit.provider, 'model', v_hit.model, 'tier', v_hit.tier, 'cached', true,
-                        'latency_ms', p_latency_ms, 'confidence', v_hit.confidence, 'outcome', 'ok'
+            select * into v_state from app_private.ai_budget_state(p_tenant_id, p_org_id, p_user_id) as s;
+            if v_state.spent_eur + v_state.reserved_eur >= v_state.cap_eur * 1.1
+                or v_state.user_used_eur >= v_state.user_cap_eur * 1.1 then
+                v_refused := 'exhausted';
+            else
+                return jsonb_build_object(
+                    'threshold', v_threshold,
+                    'cached', jsonb_build_object(
+                        'result', v_hit.result, 'confidence', v_hit.confidence, 'provider', v_hit.provider,
+                        'model', v_hit.model, 'tier', v_hit.tier
+                    ),
+                    'call_id', app_private.ai_log_call(
+                        p_tenant_id, p_org_id, p_user_id, p_use_case, p_prompt_version,
+                        jsonb_build_object(
+                            'provider', v_hit.provider, 'model', v_hit.model, 'tier', v_hit.tier, 'cached', true,
+                            'latency_ms', p_latency_ms, 'confidence', v_hit.confidence, 'outcome', 'ok'
+                        )
                     )
-                )
-            );
+                );
+            end if;
         end if;
     end if;
 
