@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import psycopg
@@ -76,6 +77,8 @@ class RunnerConfig:
     database_url: str
     poll_seconds: float
     worker_id: str
+    # which connectors this worker has credentials for, reported to app.connectors at start
+    connectors: dict[str, bool] = field(default_factory=dict)
 
 
 Pool = AsyncConnectionPool[psycopg.AsyncConnection[dict[str, Any]]]
@@ -144,6 +147,12 @@ class Runner:
         missing = sorted(set(self.kinds) - set(known))
         if missing:
             raise UnknownJobKindError(f"no such job kind in app.job_kinds: {', '.join(missing)}")
+        if self.config.connectors:
+            async with pool.connection() as conn:
+                await conn.execute(
+                    "select app_private.report_connectors(%s::jsonb)",
+                    [json.dumps(self.config.connectors)],
+                )
         self.idempotent = known
 
     async def sleep(self, stop: asyncio.Event) -> None:

@@ -1,6 +1,7 @@
 """`freshplan worker`: the job runner with every handler this installation has.
 
-Today that is mail.send (jobs/mail.py); the connectors add theirs here. Any number of workers may
+mail.send (jobs/mail.py) always; xentral.products (jobs/xentral.py) when Xentral is
+configured. Any number of workers may
 run side by side, on any number of machines (jobs/runner.py says how they share the queue).
 """
 
@@ -17,11 +18,12 @@ from api.core.logs import configure_logging
 from api.core.settings import Settings, load_settings
 from jobs.mail import MailHandler
 from jobs.runner import Handler, Runner, RunnerConfig
+from jobs.xentral import ProductSyncHandler
 
 
 def handlers(settings: Settings) -> list[Handler]:
     mail = settings.mail
-    return [
+    found: list[Handler] = [
         MailHandler(
             parse_mail_url(mail.smtp_url, mail.smtp_ca_file),
             mail.sender,
@@ -29,6 +31,9 @@ def handlers(settings: Settings) -> list[Handler]:
             mail.retry_base_seconds,
         )
     ]
+    if settings.xentral.configured:
+        found.append(ProductSyncHandler(settings.xentral, settings.database.jobs_url))
+    return found
 
 
 async def serve(settings: Settings) -> None:
@@ -42,6 +47,7 @@ async def serve(settings: Settings) -> None:
         # a fresh part per start: a restarted container (pid 1 again) is a new worker, so its
         # predecessor's interrupted jobs are reaped, not taken for its own
         worker_id=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
+        connectors={"xentral": settings.xentral.configured},
     )
     await Runner(config, handlers(settings)).run(stop)
 

@@ -1896,16 +1896,24 @@ CREATE TABLE app.products (
     unit text NOT NULL,
     active boolean DEFAULT true NOT NULL,
     updated_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    xentral_id text,
+    net_price numeric(14,4),
+    currency text,
+    synced_at timestamp with time zone,
+    CONSTRAINT products_currency_format CHECK ((currency ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT products_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
+    CONSTRAINT products_net_price_not_negative CHECK ((net_price >= (0)::numeric)),
+    CONSTRAINT products_price_has_currency CHECK (((net_price IS NULL) = (currency IS NULL))),
     CONSTRAINT products_sku_format CHECK ((sku ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'::text)),
-    CONSTRAINT products_unit_length CHECK (((char_length(unit) >= 1) AND (char_length(unit) <= 30)))
+    CONSTRAINT products_unit_length CHECK (((char_length(unit) >= 1) AND (char_length(unit) <= 30))),
+    CONSTRAINT products_xentral_id_format CHECK ((xentral_id ~ '^[0-9]{1,20}$'::text))
 );
 
 --
 -- Name: TABLE products; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON TABLE app.products IS 'Products a tenant sells (Cook&Fresh catalogue).';
+COMMENT ON TABLE app.products IS 'Products a tenant sells: synced from Xentral (job xentral.products) where it is configured; never deleted, only inactive.';
 
 --
 -- Name: COLUMN products.tenant_id; Type: COMMENT; Schema: app; Owner: -
@@ -1942,6 +1950,30 @@ COMMENT ON COLUMN app.products.active IS 'False when no longer sold.';
 --
 
 COMMENT ON COLUMN app.products.updated_at IS 'Last change.';
+
+--
+-- Name: COLUMN products.xentral_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.xentral_id IS 'Xentral''s product id (null: not from Xentral).';
+
+--
+-- Name: COLUMN products.net_price; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.net_price IS 'Net sales price from Xentral.';
+
+--
+-- Name: COLUMN products.currency; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.currency IS 'Currency of the price (ISO 4217).';
+
+--
+-- Name: COLUMN products.synced_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.products.synced_at IS 'When a sync last changed the row.';
 
 --
 -- Name: sample_box_items; Type: TABLE; Schema: app; Owner: -
@@ -4763,6 +4795,28 @@ COMMENT ON COLUMN api.jobs.template IS 'mail.send: kind of mail.';
 COMMENT ON COLUMN api.jobs.lead_id IS 'The lead the job is about, if any.';
 
 --
+-- Name: request_sync(text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.request_sync(kind text) RETURNS SETOF api.jobs
+    LANGUAGE plpgsql ROWS 1
+    AS $$
+declare
+    v_job bigint;
+begin
+    perform app.require_role(array['tenant_admin']);  -- before app_private says 42501 to other roles
+    v_job := app_private.request_sync(request_sync.kind);
+    return query select j.* from api.jobs as j where j.id = v_job;
+end
+$$;
+
+--
+-- Name: FUNCTION request_sync(kind text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.request_sync(kind text) IS 'Queues a sync now (tenant admins): kind is the job kind, today xentral.products. A sync already waiting is returned instead of a second one.';
+
+--
 -- Name: requeue_job(bigint); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -7164,6 +7218,39 @@ $$;
 COMMENT ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) IS 'The lead of the caller''s tenant with the same duplicate key or VAT id, with its status; never its owner, and for a rep no id of another rep''s protected lead.';
 
 --
+-- Name: enqueue_product_syncs(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.enqueue_product_syncs() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_queued integer := 0;
+begin
+    if not exists (select from app.connectors as c where c.connector = 'xentral' and c.configured) then
+        return jsonb_build_object('queued', 0, 'configured', false);
+    end if;
+    insert into app.jobs (tenant_id, kind, dedupe_key)
+    select t.id, 'xentral.products', 'xentral.products:' || t.id || ':' || to_char(pg_catalog.now(), 'YYYYMMDDHH24')
+    from app.tenants as t
+    where not exists (
+        select from app.jobs as j
+        where j.tenant_id = t.id and j.kind = 'xentral.products' and j.state in ('PENDING', 'RUNNING')
+    )
+    on conflict (dedupe_key) do nothing;
+    get diagnostics v_queued = row_count;
+    return jsonb_build_object('queued', v_queued, 'configured', true);
+end
+$$;
+
+--
+-- Name: FUNCTION enqueue_product_syncs(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.enqueue_product_syncs() IS 'Queues a xentral.products job for every tenant without one waiting (hourly; nothing when unconfigured).';
+
+--
 -- Name: escalate_extension_requests(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -7340,6 +7427,50 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.finish_job(p_job_id bigint) IS 'Records that a job succeeded; false when it was no longer PENDING or RUNNING (parked meanwhile).';
+
+--
+-- Name: finish_product_sync(uuid, timestamp with time zone, boolean, text[], jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.finish_product_sync(p_tenant_id uuid, p_started_at timestamp with time zone, p_full_pull boolean, p_listed text[], p_result jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_gone integer := 0;
+    v_result jsonb;
+begin
+    if p_full_pull then
+        update app.products as p
+        set active = false, synced_at = app.now()
+        where
+            p.tenant_id = p_tenant_id and p.active and p.xentral_id is not null
+            and not (p.xentral_id = any(coalesce(p_listed, '{}')));
+        get diagnostics v_gone = row_count;
+    end if;
+    v_result := coalesce(p_result, '{}') || jsonb_build_object('full_pull', p_full_pull, 'gone', v_gone);
+    insert into app.connector_states as s (
+        tenant_id, connector, last_success_at, last_result, synced_since, last_full_sync_at
+    )
+    values (
+        p_tenant_id, 'xentral', pg_catalog.clock_timestamp(), v_result, p_started_at,
+        case when p_full_pull then p_started_at end
+    )
+    on conflict (tenant_id, connector) do update
+    set
+        last_success_at = excluded.last_success_at,
+        last_result = excluded.last_result,
+        synced_since = excluded.synced_since,
+        last_full_sync_at = coalesce(excluded.last_full_sync_at, s.last_full_sync_at);
+    return v_result;
+end
+$$;
+
+--
+-- Name: FUNCTION finish_product_sync(p_tenant_id uuid, p_started_at timestamp with time zone, p_full_pull boolean, p_listed text[], p_result jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.finish_product_sync(p_tenant_id uuid, p_started_at timestamp with time zone, p_full_pull boolean, p_listed text[], p_result jsonb) IS 'Completes a product sync: after a full pull, Xentral products no longer listed become inactive; records the result and the watermarks for the next incremental sync.';
 
 --
 -- Name: issue_feedback_token(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7692,6 +7823,57 @@ $$;
 COMMENT ON FUNCTION app_private.phase_for_sample_write(p_phase_id uuid) IS 'Locks and returns a test phase the caller may change (manager, or owner of the live lead); FP904/FP102.';
 
 --
+-- Name: product_items(jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.product_items(p_items jsonb) RETURNS TABLE(xentral_id text, sku text, name text, unit text, active boolean, net_price numeric, currency text, usable boolean)
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+    select
+        i.xentral_id, i.sku, left(btrim(i.name), 200),
+        left(coalesce(nullif(btrim(i.unit), ''), 'Stück'), 30),
+        coalesce(i.active, false), i.net_price, i.currency,
+        coalesce(
+            i.xentral_id ~ '^[0-9]{1,20}$' and i.sku ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'
+            and btrim(i.name) <> '' and (i.net_price is null) = (i.currency is null)
+            and coalesce(i.net_price >= 0 and i.net_price < 1e10 and i.currency ~ '^[A-Z]{3}$', true),
+            false
+        )
+    from jsonb_to_recordset(p_items) as i (
+        xentral_id text, sku text, name text, unit text, active boolean, net_price numeric, currency text
+    )
+$_$;
+
+--
+-- Name: FUNCTION product_items(p_items jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.product_items(p_items jsonb) IS 'The items of a product page as app.products would hold them, and whether each is usable.';
+
+--
+-- Name: product_sync_plan(uuid, interval); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.product_sync_plan(p_tenant_id uuid, p_overlap interval) RETURNS TABLE(full_pull boolean, updated_since timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select
+        s.synced_since is null or s.last_full_sync_at is null
+        or s.last_full_sync_at < pg_catalog.now() - interval '1 day',
+        s.synced_since - p_overlap
+    from (select p_tenant_id as tenant_id) as t
+    left join app.connector_states as s on s.tenant_id = t.tenant_id and s.connector = 'xentral'
+$$;
+
+--
+-- Name: FUNCTION product_sync_plan(p_tenant_id uuid, p_overlap interval); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.product_sync_plan(p_tenant_id uuid, p_overlap interval) IS 'Whether the next product sync of a tenant is a full pull, and otherwise since when to ask for changes.';
+
+--
 -- Name: pseudonymize_released_leads(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -7891,6 +8073,27 @@ $$;
 COMMENT ON FUNCTION app_private.reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text) IS 'Gives a lead to a rep with a fresh cycle (managers: any lead of the tenant; tenant admins: pool leads) and revokes the feedback links of the former cycle.';
 
 --
+-- Name: record_connector_error(uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.record_connector_error(p_tenant_id uuid, p_connector text, p_error text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    insert into app.connector_states as s (tenant_id, connector, last_error_at, last_error)
+    -- the clock, not the transaction's start: it is ordered against the last success
+    values (p_tenant_id, p_connector, pg_catalog.clock_timestamp(), left(coalesce(p_error, 'unknown error'), 2000))
+    on conflict (tenant_id, connector) do update
+    set last_error_at = excluded.last_error_at, last_error = excluded.last_error
+$$;
+
+--
+-- Name: FUNCTION record_connector_error(p_tenant_id uuid, p_connector text, p_error text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.record_connector_error(p_tenant_id uuid, p_connector text, p_error text) IS 'Records a failed call or sync of a connector for a tenant (api.integration_status shows it).';
+
+--
 -- Name: refresh_leads_state(uuid[]); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8061,6 +8264,25 @@ $$;
 COMMENT ON FUNCTION app_private.repeated_submission(p_token_hash bytea, p_key uuid) IS 'For a repeated form post: the first answer given to that submission key through that link, or null.';
 
 --
+-- Name: report_connectors(jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.report_connectors(p_configured jsonb) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    update app.connectors as c
+    set configured = (p_configured ->> c.connector)::boolean, reported_at = pg_catalog.now()
+    where p_configured ? c.connector and jsonb_typeof(p_configured -> c.connector) = 'boolean'
+$$;
+
+--
+-- Name: FUNCTION report_connectors(p_configured jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.report_connectors(p_configured jsonb) IS 'A starting worker reports which connectors it has credentials for: {"xentral": true, ...}.';
+
+--
 -- Name: report_stale_jobs(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8091,6 +8313,55 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.report_stale_jobs() IS 'Notifies every tenant''s admins (once a day) while a job is stale.';
+
+--
+-- Name: request_sync(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.request_sync(p_kind text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_tenant uuid := app.current_tenant_id();
+    v_job bigint;
+begin
+    perform app.require_role(array['tenant_admin']);
+    if p_kind is distinct from 'xentral.products' then
+        perform app.raise_error(
+            'FP810', 400, 'kind must be a job kind that syncs: xentral.products.', 'kind'
+        );
+    end if;
+    if not exists (
+        select from app.connectors as c where c.connector = split_part(p_kind, '.', 1) and c.configured
+    ) then
+        perform app.raise_error(
+            'FP811', 409, 'The connector is not configured: no worker has its credentials.', 'kind'
+        );
+    end if;
+    -- one waiting sync per tenant and kind, also when two admins ask at once
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(p_kind || ':' || v_tenant, 0));
+    select j.id into v_job
+    from app.jobs as j
+    where j.tenant_id = v_tenant and j.kind = p_kind and j.state in ('PENDING', 'RUNNING')
+    order by j.id
+    limit 1;
+    if v_job is null then
+        insert into app.jobs (tenant_id, kind) values (v_tenant, p_kind) returning id into v_job;
+        perform app_private.write_audit(
+            v_tenant, 'job.sync_requested', 'job', null, null, null,
+            jsonb_build_object('id', v_job, 'kind', p_kind), null, false
+        );
+    end if;
+    return v_job;
+end
+$$;
+
+--
+-- Name: FUNCTION request_sync(p_kind text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.request_sync(p_kind text) IS 'Queues a sync job of the caller''s tenant unless one is waiting or running (audited); returns its id.';
 
 --
 -- Name: requeue_job(bigint); Type: FUNCTION; Schema: app_private; Owner: -
@@ -8293,6 +8564,7 @@ begin
             when 'purge_cron_log' then app_private.purge_cron_log()
             when 'staleness' then app_private.report_stale_jobs()
             when 'ai_housekeeping' then app_private.ai_housekeeping()
+            when 'xentral_products' then app_private.enqueue_product_syncs()
         end;
     exception when others then
         -- The job's changes are undone; the failure is recorded and pg_cron logs the warning.
@@ -9015,6 +9287,75 @@ $$;
 COMMENT ON FUNCTION app_private.token_claims(p_email text, p_tenant_slug text) IS 'Claims for minting a token for an active user (the freshplan token command).';
 
 --
+-- Name: upsert_products(uuid, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.upsert_products(p_tenant_id uuid, p_items jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_renumbered integer;
+    v_inserted integer;
+    v_updated integer;
+begin
+    if jsonb_typeof(p_items) is distinct from 'array' then
+        raise exception 'products must be a JSON array' using errcode = 'invalid_parameter_value';
+    end if;
+    -- a Xentral product whose number changed: its old SKU is gone from Xentral (first, so the new
+    -- SKU can take the Xentral id)
+    update app.products as p
+    set xentral_id = null, active = false, synced_at = app.now(), updated_at = app.now()
+    from app_private.product_items(p_items) as i
+    where i.usable and p.tenant_id = p_tenant_id and p.xentral_id = i.xentral_id and p.sku <> i.sku;
+    get diagnostics v_renumbered = row_count;
+    with items as (
+        -- one row per SKU and per Xentral id: the first of a page wins
+        select distinct on (u.sku) u.*
+        from (
+            select distinct on (i.xentral_id) i.*
+            from app_private.product_items(p_items) as i
+            where i.usable
+            order by i.xentral_id, i.sku
+        ) as u
+        order by u.sku, u.xentral_id
+    ),
+    written as (
+        insert into app.products as p (tenant_id, sku, xentral_id, name, unit, active, net_price, currency, synced_at)
+        select p_tenant_id, i.sku, i.xentral_id, i.name, i.unit, i.active, i.net_price, i.currency, app.now()
+        from items as i
+        on conflict (tenant_id, sku) do update
+        set
+            xentral_id = excluded.xentral_id, name = excluded.name, unit = excluded.unit, active = excluded.active,
+            net_price = excluded.net_price, currency = excluded.currency, synced_at = app.now(),
+            updated_at = app.now()
+        where (p.xentral_id, p.name, p.unit, p.active, p.net_price, p.currency)
+            is distinct from (excluded.xentral_id, excluded.name, excluded.unit, excluded.active,
+                excluded.net_price, excluded.currency)
+        returning (xmax = 0) as inserted
+    )
+    select count(*) filter (where inserted), count(*) filter (where not inserted)
+    into v_inserted, v_updated
+    from written;
+    return jsonb_build_object(
+        'inserted', v_inserted,
+        'updated', v_updated,
+        'renumbered', v_renumbered,
+        'skipped', (
+            select coalesce(jsonb_agg(coalesce(i.xentral_id, '?') order by i.xentral_id), '[]')
+            from app_private.product_items(p_items) as i where not i.usable
+        )
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION upsert_products(p_tenant_id uuid, p_items jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.upsert_products(p_tenant_id uuid, p_items jsonb) IS 'Writes one page of synced products ([{xentral_id, sku, name, unit, active, net_price, currency}]); only changed rows are touched, unusable items skipped. Returns {inserted, updated, renumbered, skipped: [ids]}.';
+
+--
 -- Name: worker_health(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -9586,6 +9927,196 @@ COMMENT ON COLUMN api.ai_calls.latency_ms IS 'Milliseconds until the answer.';
 COMMENT ON COLUMN api.ai_calls.outcome IS 'ok, budget_exhausted, unavailable or no_answer.';
 
 --
+-- Name: connector_states; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.connector_states (
+    tenant_id uuid NOT NULL,
+    connector text NOT NULL,
+    last_success_at timestamp with time zone,
+    last_error_at timestamp with time zone,
+    last_error text,
+    last_result jsonb,
+    synced_since timestamp with time zone,
+    last_full_sync_at timestamp with time zone,
+    CONSTRAINT connector_states_last_error_length CHECK ((char_length(last_error) <= 2000)),
+    CONSTRAINT connector_states_last_result_object CHECK ((jsonb_typeof(last_result) = 'object'::text))
+);
+
+--
+-- Name: TABLE connector_states; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.connector_states IS 'Per tenant and connector: the last success and error, and sync watermarks.';
+
+--
+-- Name: COLUMN connector_states.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_states.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN connector_states.connector; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_states.connector IS 'Connector.';
+
+--
+-- Name: COLUMN connector_states.last_success_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_states.last_success_at IS 'End of the last successful call or sync.';
+
+--
+-- Name: COLUMN connector_states.last_error_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_states.last_error_at IS 'When the last error happened.';
+
+--
+-- Name: COLUMN connector_states.last_error; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_states.last_error IS 'The last error (no secrets: the workers write their own messages).';
+
+--
+-- Name: COLUMN connector_states.last_result; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_states.last_result IS 'Counts of the last successful sync.';
+
+--
+-- Name: COLUMN connector_states.synced_since; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_states.synced_since IS 'Start of the last successful product sync: the next incremental sync asks for changes after it.';
+
+--
+-- Name: COLUMN connector_states.last_full_sync_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_states.last_full_sync_at IS 'Start of the last successful full product pull (the daily one that catches deletions).';
+
+--
+-- Name: connectors; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.connectors (
+    connector text NOT NULL,
+    description text NOT NULL,
+    configured boolean DEFAULT false NOT NULL,
+    reported_at timestamp with time zone,
+    CONSTRAINT connectors_description_length CHECK (((char_length(description) >= 1) AND (char_length(description) <= 300))),
+    CONSTRAINT connectors_name_format CHECK ((connector ~ '^[a-z][a-z_]{1,30}$'::text))
+);
+
+--
+-- Name: TABLE connectors; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.connectors IS 'The external systems the workers talk to; configured is what the last starting worker reported.';
+
+--
+-- Name: COLUMN connectors.connector; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connectors.connector IS 'Name (xentral, ...); job kinds of it are <connector>.<action>.';
+
+--
+-- Name: COLUMN connectors.description; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connectors.description IS 'What the connector is for.';
+
+--
+-- Name: COLUMN connectors.configured; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connectors.configured IS 'Whether the last worker that started had its credentials.';
+
+--
+-- Name: COLUMN connectors.reported_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connectors.reported_at IS 'When a worker last reported it.';
+
+--
+-- Name: integration_status; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.integration_status WITH (security_invoker='true') AS
+ WITH tenant AS (
+         SELECT app.current_tenant_id() AS tenant_id
+        )
+ SELECT c.connector,
+    c.configured,
+        CASE
+            WHEN (NOT c.configured) THEN 'unconfigured'::text
+            WHEN ((s.last_error_at IS NOT NULL) AND ((s.last_success_at IS NULL) OR (s.last_error_at > s.last_success_at))) THEN 'down'::text
+            WHEN (EXISTS ( SELECT
+               FROM app.jobs j
+              WHERE ((j.tenant_id = t.tenant_id) AND (j.kind ~~ (c.connector || '.%'::text)) AND ((j.state = 'PARKED'::text) OR ((j.state = 'PENDING'::text) AND (j.attempts > 0))) AND (j.created_at > COALESCE(s.last_success_at, '-infinity'::timestamp with time zone))))) THEN 'degraded'::text
+            ELSE 'ok'::text
+        END AS state,
+    s.last_success_at,
+    s.last_error_at,
+    s.last_error,
+    ( SELECT (count(*))::integer AS count
+           FROM app.jobs j
+          WHERE ((j.tenant_id = t.tenant_id) AND (j.kind ~~ (c.connector || '.%'::text)) AND (j.state = ANY (ARRAY['PENDING'::text, 'RUNNING'::text])))) AS backlog
+   FROM ((app.connectors c
+     CROSS JOIN tenant t)
+     LEFT JOIN app.connector_states s ON (((c.connector = s.connector) AND (t.tenant_id = s.tenant_id))));
+
+--
+-- Name: VIEW integration_status; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.integration_status IS 'Each connector for the tenant (admins): configured, state ok|degraded|down|unconfigured, last success and error, and jobs waiting.';
+
+--
+-- Name: COLUMN integration_status.connector; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.integration_status.connector IS 'Connector.';
+
+--
+-- Name: COLUMN integration_status.configured; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.integration_status.configured IS 'Whether the workers have its credentials.';
+
+--
+-- Name: COLUMN integration_status.state; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.integration_status.state IS 'ok, degraded (retrying or parked jobs), down (the last call failed) or unconfigured.';
+
+--
+-- Name: COLUMN integration_status.last_success_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.integration_status.last_success_at IS 'Last success.';
+
+--
+-- Name: COLUMN integration_status.last_error_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.integration_status.last_error_at IS 'Last error.';
+
+--
+-- Name: COLUMN integration_status.last_error; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.integration_status.last_error IS 'Last error message.';
+
+--
+-- Name: COLUMN integration_status.backlog; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.integration_status.backlog IS 'Jobs of the connector waiting or running.';
+
+--
 -- Name: lead_pool; Type: VIEW; Schema: api; Owner: -
 --
 
@@ -9649,20 +10180,23 @@ CREATE VIEW api.products WITH (security_invoker='true') AS
  SELECT p.sku,
     p.name,
     p.unit,
-    p.active
+    p.active,
+    p.net_price,
+    p.currency,
+    p.synced_at
    FROM app.products p;
 
 --
 -- Name: VIEW products; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON VIEW api.products IS 'The product catalogue of the caller''s tenant.';
+COMMENT ON VIEW api.products IS 'The product catalogue of the caller''s tenant (synced from Xentral where configured; inactive products stay).';
 
 --
 -- Name: COLUMN products.sku; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.products.sku IS 'Article number.';
+COMMENT ON COLUMN api.products.sku IS 'Article number (Xentral number).';
 
 --
 -- Name: COLUMN products.name; Type: COMMENT; Schema: api; Owner: -
@@ -9680,7 +10214,25 @@ COMMENT ON COLUMN api.products.unit IS 'Sales unit.';
 -- Name: COLUMN products.active; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.products.active IS 'Still sold.';
+COMMENT ON COLUMN api.products.active IS 'Still sold (for a Xentral product: not disabled, deleted or gone there).';
+
+--
+-- Name: COLUMN products.net_price; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.products.net_price IS 'Net sales price from Xentral, if synced.';
+
+--
+-- Name: COLUMN products.currency; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.products.currency IS 'Currency of the price.';
+
+--
+-- Name: COLUMN products.synced_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.products.synced_at IS 'When the Xentral sync last changed it (null: not from Xentral).';
 
 --
 -- Name: settings_registry; Type: TABLE; Schema: app; Owner: -
@@ -10776,6 +11328,20 @@ ALTER TABLE ONLY app.collaborators
     ADD CONSTRAINT collaborators_pkey PRIMARY KEY (lead_id, user_id);
 
 --
+-- Name: connector_states connector_states_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.connector_states
+    ADD CONSTRAINT connector_states_pkey PRIMARY KEY (tenant_id, connector);
+
+--
+-- Name: connectors connectors_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.connectors
+    ADD CONSTRAINT connectors_pkey PRIMARY KEY (connector);
+
+--
 -- Name: default_activity_kinds default_activity_kinds_pkey; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -11126,6 +11692,12 @@ CREATE INDEX collaborators_tenant_idx ON app.collaborators USING btree (tenant_i
 CREATE INDEX collaborators_user_idx ON app.collaborators USING btree (user_id);
 
 --
+-- Name: connector_states_connector_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX connector_states_connector_idx ON app.connector_states USING btree (connector);
+
+--
 -- Name: extension_requests_assignment_idx; Type: INDEX; Schema: app; Owner: -
 --
 
@@ -11408,6 +11980,12 @@ CREATE INDEX product_feedback_recorded_by_idx ON app.product_feedback USING btre
 CREATE INDEX product_feedback_submission_idx ON app.product_feedback USING btree (submission_id);
 
 --
+-- Name: products_xentral_id_key; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE UNIQUE INDEX products_xentral_id_key ON app.products USING btree (tenant_id, xentral_id);
+
+--
 -- Name: protection_notices_once_key; Type: INDEX; Schema: app; Owner: -
 --
 
@@ -11652,6 +12230,12 @@ CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.exten
 --
 
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.holds FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: integration_status _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.integration_status FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
 -- Name: jobs _100_read_only; Type: TRIGGER; Schema: api; Owner: -
@@ -12006,6 +12590,20 @@ ALTER TABLE ONLY app.collaborators
 
 ALTER TABLE ONLY app.collaborators
     ADD CONSTRAINT collaborators_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+--
+-- Name: connector_states connector_states_connector_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.connector_states
+    ADD CONSTRAINT connector_states_connector_fkey FOREIGN KEY (connector) REFERENCES app.connectors(connector) ON DELETE CASCADE;
+
+--
+-- Name: connector_states connector_states_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.connector_states
+    ADD CONSTRAINT connector_states_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
 -- Name: extension_requests extension_requests_assignment_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -12578,6 +13176,18 @@ ALTER TABLE app.clock_override ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.collaborators ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: connector_states; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.connector_states ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: connectors; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.connectors ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: default_activity_kinds; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
@@ -13004,6 +13614,18 @@ ALTER TABLE app.sample_box_items ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.sample_boxes ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: connector_states select_admin; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_admin ON app.connector_states FOR SELECT TO tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_admin ON connector_states; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_admin ON app.connector_states IS 'Tenant admins read their tenant''s connector state.';
+
+--
 -- Name: job_heartbeats select_admin; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -13062,6 +13684,18 @@ CREATE POLICY select_all ON app.clock_override FOR SELECT TO sales_rep, sales_ma
 --
 
 COMMENT ON POLICY select_all ON app.clock_override IS 'Every runtime role reads the override, because app.now() runs with its privileges.';
+
+--
+-- Name: connectors select_all; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_all ON app.connectors FOR SELECT TO tenant_admin, svc_api, svc_jobs USING (true);
+
+--
+-- Name: POLICY select_all ON connectors; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_all ON app.connectors IS 'Installation facts: the service, the workers and admins read them.';
 
 --
 -- Name: job_kinds select_all; Type: POLICY; Schema: app; Owner: -
@@ -15532,6 +16166,16 @@ GRANT SELECT(lead_id) ON TABLE app.jobs TO tenant_admin;
 GRANT SELECT ON TABLE api.jobs TO tenant_admin;
 
 --
+-- Name: FUNCTION request_sync(kind text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.request_sync(kind text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.request_sync(kind text) TO sales_rep;
+GRANT ALL ON FUNCTION api.request_sync(kind text) TO sales_manager;
+GRANT ALL ON FUNCTION api.request_sync(kind text) TO auditor;
+GRANT ALL ON FUNCTION api.request_sync(kind text) TO tenant_admin;
+
+--
 -- Name: FUNCTION requeue_job(job_id bigint); Type: ACL; Schema: api; Owner: -
 --
 
@@ -16199,6 +16843,12 @@ GRANT ALL ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) T
 GRANT ALL ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) TO tenant_admin;
 
 --
+-- Name: FUNCTION enqueue_product_syncs(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.enqueue_product_syncs() FROM PUBLIC;
+
+--
 -- Name: FUNCTION escalate_extension_requests(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -16232,6 +16882,13 @@ GRANT ALL ON FUNCTION app_private.feedback_form(p_token_hash bytea) TO svc_api;
 
 REVOKE ALL ON FUNCTION app_private.finish_job(p_job_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.finish_job(p_job_id bigint) TO svc_jobs;
+
+--
+-- Name: FUNCTION finish_product_sync(p_tenant_id uuid, p_started_at timestamp with time zone, p_full_pull boolean, p_listed text[], p_result jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.finish_product_sync(p_tenant_id uuid, p_started_at timestamp with time zone, p_full_pull boolean, p_listed text[], p_result jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.finish_product_sync(p_tenant_id uuid, p_started_at timestamp with time zone, p_full_pull boolean, p_listed text[], p_result jsonb) TO svc_jobs;
 
 --
 -- Name: FUNCTION issue_feedback_token(p_phase_id uuid, p_action text); Type: ACL; Schema: app_private; Owner: -
@@ -16312,6 +16969,19 @@ REVOKE ALL ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uu
 REVOKE ALL ON FUNCTION app_private.phase_for_sample_write(p_phase_id uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION product_items(p_items jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.product_items(p_items jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION product_sync_plan(p_tenant_id uuid, p_overlap interval); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.product_sync_plan(p_tenant_id uuid, p_overlap interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.product_sync_plan(p_tenant_id uuid, p_overlap interval) TO svc_jobs;
+
+--
 -- Name: FUNCTION pseudonymize_released_leads(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -16339,6 +17009,13 @@ GRANT ALL ON FUNCTION app_private.reassign_lead(p_lead_id uuid, p_new_owner_id u
 GRANT ALL ON FUNCTION app_private.reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text) TO tenant_admin;
 
 --
+-- Name: FUNCTION record_connector_error(p_tenant_id uuid, p_connector text, p_error text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.record_connector_error(p_tenant_id uuid, p_connector text, p_error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.record_connector_error(p_tenant_id uuid, p_connector text, p_error text) TO svc_jobs;
+
+--
 -- Name: FUNCTION refresh_leads_state(p_lead_ids uuid[]); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -16363,10 +17040,24 @@ REVOKE ALL ON FUNCTION app_private.release_lead(p_lead_id uuid, p_release_reason
 REVOKE ALL ON FUNCTION app_private.repeated_submission(p_token_hash bytea, p_key uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION report_connectors(p_configured jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.report_connectors(p_configured jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.report_connectors(p_configured jsonb) TO svc_jobs;
+
+--
 -- Name: FUNCTION report_stale_jobs(); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.report_stale_jobs() FROM PUBLIC;
+
+--
+-- Name: FUNCTION request_sync(p_kind text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.request_sync(p_kind text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.request_sync(p_kind text) TO tenant_admin;
 
 --
 -- Name: FUNCTION requeue_job(p_job_id bigint); Type: ACL; Schema: app_private; Owner: -
@@ -16530,6 +17221,13 @@ REVOKE ALL ON FUNCTION app_private.token_claims(p_email text, p_tenant_slug text
 GRANT ALL ON FUNCTION app_private.token_claims(p_email text, p_tenant_slug text) TO svc_api;
 
 --
+-- Name: FUNCTION upsert_products(p_tenant_id uuid, p_items jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.upsert_products(p_tenant_id uuid, p_items jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.upsert_products(p_tenant_id uuid, p_items jsonb) TO svc_jobs;
+
+--
 -- Name: FUNCTION worker_health(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -16595,6 +17293,26 @@ GRANT SELECT ON TABLE api.ai_calls TO sales_rep;
 GRANT SELECT ON TABLE api.ai_calls TO sales_manager;
 GRANT SELECT ON TABLE api.ai_calls TO auditor;
 GRANT SELECT ON TABLE api.ai_calls TO tenant_admin;
+
+--
+-- Name: TABLE connector_states; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.connector_states TO tenant_admin;
+
+--
+-- Name: TABLE connectors; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.connectors TO svc_api;
+GRANT SELECT ON TABLE app.connectors TO svc_jobs;
+GRANT SELECT ON TABLE app.connectors TO tenant_admin;
+
+--
+-- Name: TABLE integration_status; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.integration_status TO tenant_admin;
 
 --
 -- Name: TABLE lead_pool; Type: ACL; Schema: api; Owner: -

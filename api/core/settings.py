@@ -1,8 +1,8 @@
 """Configuration from environment variables, loaded once and validated at startup.
 
 One frozen `Settings` object with a group per concern (`settings.http`, `.database`,
-`.postgrest`, `.auth`, `.log`, `.mail`, `.worker`, `.feedback`, `.ai`); each field's comment
-names its variable. Every value has a safe local default except in production, where the JWT
+`.postgrest`, `.auth`, `.log`, `.mail`, `.worker`, `.feedback`, `.ai`, `.xentral`); each field's
+comment names its variable. Every value has a safe local default except in production, where the JWT
 secret and the database location must be given. A `.env` file in the working directory supplies
 values; variables already in the environment win.
 """
@@ -167,6 +167,35 @@ class AiSettings(msgspec.Struct, frozen=True, kw_only=True):
         return self.timeout_small_seconds if tier == "small" else self.timeout_large_seconds
 
 
+class XentralSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Xentral ERP (SPEC 8.2): the instance, its personal access token and our pace."""
+
+    base_url: str | None  # XENTRAL_BASE_URL, e.g. https://acme.xentral.biz; None: not configured
+    token: str | None  # XENTRAL_TOKEN: a personal access token
+    # XENTRAL_RATE_LIMIT requests per XENTRAL_RATE_WINDOW_SECONDS (Xentral: 100 per 60 s); the
+    # client never exceeds it, and a lower X-RateLimit-Limit from Xentral wins
+    rate_limit: int
+    rate_window_seconds: float
+    timeout_seconds: float  # XENTRAL_TIMEOUT_SECONDS: one request, connect to last byte
+    page_size: int  # XENTRAL_PAGE_SIZE: products per page (Xentral allows at most 50)
+    # XENTRAL_SYNC_OVERLAP_SECONDS: an incremental sync asks for changes since the last one began,
+    # less this much, in case Xentral's clock is behind ours
+    sync_overlap_seconds: float
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url and self.token)
+
+    def __repr__(self) -> str:  # never print the token
+        token = _HIDDEN if self.token else None
+        return (
+            f"XentralSettings(base_url={self.base_url!r}, token={token!r},"
+            f" rate_limit={self.rate_limit}, rate_window_seconds={self.rate_window_seconds},"
+            f" timeout_seconds={self.timeout_seconds}, page_size={self.page_size},"
+            f" sync_overlap_seconds={self.sync_overlap_seconds})"
+        )
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """The whole configuration: one frozen object, one group per concern.
 
@@ -185,6 +214,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     worker: WorkerSettings
     feedback: FeedbackSettings
     ai: AiSettings
+    xentral: XentralSettings
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -293,6 +323,17 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
     trusted_proxies = _networks(env, "FRESHPLAN_TRUSTED_PROXIES")
 
     ai = _ai_settings(env, production, dt.datetime.now(dt.UTC).date())
+    xentral = XentralSettings(
+        base_url=(env.get("XENTRAL_BASE_URL") or "").rstrip("/") or None,
+        token=env.get("XENTRAL_TOKEN") or None,
+        rate_limit=_int(env, "XENTRAL_RATE_LIMIT", 100, 1, 100_000),
+        rate_window_seconds=_float(env, "XENTRAL_RATE_WINDOW_SECONDS", 60.0, 0.1, 3600.0),
+        timeout_seconds=_float(env, "XENTRAL_TIMEOUT_SECONDS", 30.0, 0.1, 600.0),
+        page_size=_int(env, "XENTRAL_PAGE_SIZE", 50, 1, 50),
+        sync_overlap_seconds=_float(env, "XENTRAL_SYNC_OVERLAP_SECONDS", 120.0, 0.0, 3600.0),
+    )
+    if xentral.base_url and not re.match(r"^https?://[^/\s]+(/[^\s]*)?$", xentral.base_url):
+        raise SettingsError("XENTRAL_BASE_URL must be an http(s) URL")
 
     return Settings(
         env=profile,  # type: ignore[arg-type]  # checked above
@@ -330,6 +371,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         worker=WorkerSettings(poll_seconds=worker_poll),
         feedback=FeedbackSettings(rate_limit_ip=rate_limit_ip, rate_limit_token=rate_limit_token),
         ai=ai,
+        xentral=xentral,
     )
 
 

@@ -16,13 +16,20 @@ select
     p.sku,
     p.name,
     p.unit,
-    p.active
+    p.active,
+    p.net_price,
+    p.currency,
+    p.synced_at
 from app.products as p;
-comment on view api.products is 'The product catalogue of the caller''s tenant.';
-comment on column api.products.sku is 'Article number.';
+comment on view api.products is
+'The product catalogue of the caller''s tenant (synced from Xentral where configured; inactive products stay).';
+comment on column api.products.sku is 'Article number (Xentral number).';
 comment on column api.products.name is 'Name.';
 comment on column api.products.unit is 'Sales unit.';
-comment on column api.products.active is 'Still sold.';
+comment on column api.products.active is 'Still sold (for a Xentral product: not disabled, deleted or gone there).';
+comment on column api.products.net_price is 'Net sales price from Xentral, if synced.';
+comment on column api.products.currency is 'Currency of the price.';
+comment on column api.products.synced_at is 'When the Xentral sync last changed it (null: not from Xentral).';
 
 grant select on api.products to sales_rep, sales_manager, auditor, tenant_admin;
 

@@ -222,7 +222,8 @@ select is_empty(
              'app_private.job_health()'::regprocedure,
              'app_private.issue_feedback_token(uuid, text)'::regprocedure,
              'app_private.revoke_feedback_token(uuid)'::regprocedure,
-             'app_private.requeue_job(bigint)'::regprocedure
+             'app_private.requeue_job(bigint)'::regprocedure,
+             'app_private.request_sync(text)'::regprocedure
          ) $$,
     'web roles may execute only the vetted app_private functions'
 );

@@ -9,7 +9,7 @@ select views_are(
         'users', 'user_accounts', 'leads', 'lead_protection', 'lead_pool', 'activities', 'activity_kinds',
         'holds', 'collaborators', 'extension_requests', 'audit_log', 'notifications', 'products',
         'settings_effective', 'jobs', 'sample_boxes', 'test_phases', 'test_results', 'product_feedback',
-        'ai_calls', 'ai_budget'
+        'ai_calls', 'ai_budget', 'integration_status'
     ],
     'api exposes exactly the contracted views'
 );
@@ -22,7 +22,7 @@ select functions_are(
         'request_extension', 'decide_extension', 'override_protection', 'expire_now', 'transfer_lead',
         'backdate_registration', 'set_setting', 'mark_notification_read', 'set_activity_kind',
         'create_sample_box', 'start_test_phase', 'record_test_result', 'log_feedback', 'rotate_feedback_token',
-        'revoke_feedback_token', 'requeue_job',
+        'revoke_feedback_token', 'requeue_job', 'request_sync',
         -- computed relationships (R__90_api_relationships.sql), named after the views they return
         'lead_protection', 'leads', 'activities', 'holds', 'collaborators', 'extension_requests', 'audit_log',
         'sample_boxes', 'test_phases', 'test_results', 'product_feedback', 'notifications'

@@ -67,6 +67,10 @@ insert into app.ai_calls (tenant_id, org_id, user_id, use_case, prompt_version, 
 select tenant_id, org_id, id, 'email_categorize', 'v1', 'openai', 'gpt-6-luna', 'small', 12, 'ok' from app.users;
 insert into app.ai_budget_months (org_id, tenant_id, month, spent_eur)
 select id, tenant_id, '2026-01-01', 1.5 from app.orgs;
+-- Xentral is configured, and each tenant's connector state carries its own error.
+update app.connectors set configured = true where connector = 'xentral';
+insert into app.connector_states (tenant_id, connector, last_error_at, last_error)
+select id, 'xentral', '2026-01-10 09:00+00', 'Fixture: ' || slug from app.tenants;
 -- Every lead has a sample box with its tenant's product, a test phase with a usable link, a
 -- result and a feedback row.
 insert into app.sample_boxes (tenant_id, lead_id, configured_at)
@@ -114,6 +118,8 @@ insert into targets values
 ('other_tenant_mail', 'rep@beta.test'),
 ('tenant_job', (select j.id::text from app.jobs as j where j.dedupe_key = 'parked:alpha')),
 ('other_tenant_job', (select j.id::text from app.jobs as j where j.dedupe_key = 'parked:beta')),
+('tenant_connector', 'Fixture: alpha'),
+('other_tenant_connector', 'Fixture: beta'),
 ('tenant_notification', (select n.id::text from app.notifications as n where n.user_id = tests.user_id('colleague@alpha.test') and n.kind = 'TEST'));
 
 -- How each object is exercised: a statement returning one count; %L is the target.
@@ -157,6 +163,8 @@ insert into probes values
 ('api.set_activity_kind', 'select count(*) from api.set_activity_kind(''NOTE'', true) where %L is not null'),
 ('api.jobs', 'select count(*) from api.jobs where template = ''warning'' and state = ''PENDING'' and (%L = ''self'' or to_address = %1$L)'),
 ('api.requeue_job', 'select count(*) from api.requeue_job(%L::bigint) where state = ''PENDING'''),
+('api.integration_status', 'select count(*) from api.integration_status where connector = ''xentral'' and state = ''down'' and last_error = %L'),
+('api.request_sync', 'select count(*) from api.request_sync(''xentral.products'') where state = ''PENDING'' and %L is not null'),
 ('api.ai_calls', 'select count(*) from api.ai_calls where (%L = ''self'' and user_id = app.current_user_id()) or user_id::text = %1$L'),
 ('api.ai_budget', 'select count(*) from api.ai_budget where org_id::text = %L and spent_eur = 1.5'),
 ('api.sample_boxes', 'select count(*) from api.sample_boxes where lead_id = %L'),
@@ -317,6 +325,9 @@ insert into matrix values
 ('api.jobs', 'other_tenant_mail', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'rows 0'),
 ('api.requeue_job', 'tenant_job', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'rows 1'),
 ('api.requeue_job', 'other_tenant_job', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'FP807 404'),
+('api.integration_status', 'tenant_connector', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'rows 1'),
+('api.integration_status', 'other_tenant_connector', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'sqlstate 42501', 'rows 0'),
+('api.request_sync', 'self', 'sqlstate 42501', 'FP102 403', 'FP102 403', 'FP102 403', 'rows 1'),
 -- the AI call log: reps their own calls, the others the tenant's; budgets of the tenant's organisations
 ('api.ai_calls', 'self', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.ai_calls', 'tenant_user', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),

@@ -1,0 +1,294 @@
+"""Xentral ERP client (SPEC 8.2; ../shared/reference/connectors-api.md section 1).
+
+Bearer personal access token, JSON envelope `{data, extra}`, `page[number]`/`page[size]` paging and
+`filter[n][key|op|value]` filters. The client paces itself below Xentral's rate limit (100 requests
+a minute per instance and client IP): a sliding window over the end times of its own requests, so
+the window it counts never starts before the server's does, with the limit lowered to Xentral's
+`X-RateLimit-Limit` when that is smaller and a pause when `X-RateLimit-Remaining` says another
+client used the budget up. A 429 still happens when others share the budget: its `Retry-After`
+holds every request of this client.
+
+Only reads are retried here (429, 5xx, timeouts, dropped connections), with backoff; a write is
+never repeated by this module (the order job looks an order up before it tries again).
+Everything Xentral answers is untrusted: product items are reduced to strings, booleans and a
+decimal here and judged in SQL, and a message from an error body is cut short and stripped of
+control characters before it is stored or logged. The token never appears in an
+error or log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import datetime as dt
+import email.utils
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import httpx
+
+log = logging.getLogger("freshplan.xentral")
+
+JSON_TYPES = ("application/json", "application/vnd.xentral.default.v1+json")
+MAX_RETRY_AFTER_SECONDS = 300.0
+MESSAGE_LIMIT = 500
+
+
+class XentralError(Exception):
+    """Base of the client's errors; the message is safe to store (no token, cut short)."""
+
+
+class XentralUnavailableError(XentralError):
+    """Xentral did not answer usefully (network, timeout, 5xx, 429 after retries): try later."""
+
+
+class XentralRefusedError(XentralError):
+    """Xentral refused the request (4xx): the same request will be refused again."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"Xentral answered {status}: {message}")
+        self.status = status
+
+
+def _text(value: Any) -> str | None:
+    # long enough for any valid field; app_private.product_items judges the rest
+    return value[:1000] if isinstance(value, str) else None
+
+
+def product_row(item: Any) -> dict[str, Any] | None:
+    """One product list item as app_private.upsert_products takes it (None: not an object).
+
+    Only the shape is translated here (Xentral's `number` is our SKU, active is neither disabled
+    nor deleted, the net price is split); whether a row is usable is decided in SQL.
+    """
+    if not isinstance(item, dict):
+        return None
+    unit = item.get("unit")
+    price, currency = _money(item.get("salesPriceNet"))
+    return {
+        "xentral_id": _text(item.get("id")),
+        "sku": _text(item.get("number")),
+        "name": _text(item.get("name")),
+        "unit": _text(unit.get("name") if isinstance(unit, dict) else unit),
+        "active": item.get("isDisabled") is not True and item.get("isDeleted") is not True,
+        "net_price": price,
+        "currency": currency,
+    }
+
+
+def _money(value: Any) -> tuple[str | None, str | None]:
+    """Xentral's Money {"amount": "24.99", "currency": "EUR"} as (amount, currency), or nones."""
+    if not isinstance(value, dict):
+        return None, None
+    amount, currency = value.get("amount"), value.get("currency")
+    if isinstance(amount, bool) or not isinstance(amount, str | int | float):
+        return None, None
+    try:
+        number = Decimal(str(amount)[:40])
+    except InvalidOperation:
+        return None, None
+    if not number.is_finite() or not isinstance(currency, str):
+        return None, None
+    return str(number), currency[:3]
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait from `Retry-After` (seconds or an HTTP date) or `X-RateLimit-Reset`."""
+    value = headers.get("retry-after")
+    if value:
+        try:
+            return min(max(float(value), 0.0), MAX_RETRY_AFTER_SECONDS)
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                when = None
+            if when is not None:
+                delta = when.timestamp() - (now if now is not None else time.time())
+                return min(max(delta, 0.0), MAX_RETRY_AFTER_SECONDS)
+    reset = headers.get("x-ratelimit-reset")
+    if reset:
+        try:
+            delta = float(reset) - (now if now is not None else time.time())
+        except ValueError:
+            return None
+        return min(max(delta, 0.0), MAX_RETRY_AFTER_SECONDS)
+    return None
+
+
+class Pacer:
+    """At most `limit` requests in any `window` seconds, counted at each request's end."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self.ends: collections.deque[float] = collections.deque()
+        self.in_flight = 0
+        self.blocked_until = 0.0
+        self.lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self.lock:
+            while True:
+                now = time.monotonic()
+                while self.ends and self.ends[0] <= now - self.window:
+                    self.ends.popleft()
+                pause = self.blocked_until - now
+                if len(self.ends) + self.in_flight >= self.limit:
+                    # the oldest end leaves the window then; all slots in flight: look again soon
+                    pause = max(pause, self.ends[0] + self.window - now if self.ends else 0.05)
+                if pause <= 0:
+                    self.in_flight += 1
+                    return
+                await asyncio.sleep(pause)
+
+    def record(self, headers: Mapping[str, str] | None) -> None:
+        """A request taken with wait() ended (headers None: without an answer)."""
+        now = time.monotonic()
+        self.in_flight = max(self.in_flight - 1, 0)
+        self.ends.append(now)
+        if not headers:
+            return
+        try:
+            server_limit = int(headers.get("x-ratelimit-limit", ""))
+        except ValueError:
+            server_limit = 0
+        if 0 < server_limit < self.limit:
+            self.limit = server_limit
+        if headers.get("x-ratelimit-remaining", "").strip() == "0":
+            # someone else on this instance and address used the budget: a full window's pause
+            self.blocked_until = max(self.blocked_until, now + self.window)
+
+    def hold(self, seconds: float) -> None:
+        self.blocked_until = max(self.blocked_until, time.monotonic() + seconds)
+
+
+def _message(response: httpx.Response) -> str:
+    """Xentral's reason from a problem+json or {"message"} body, cut short; else the status text."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    parts: list[str] = []
+    if isinstance(body, dict):
+        for key in ("title", "message"):
+            if isinstance(body.get(key), str):
+                parts.append(body[key])
+        messages = body.get("messages")
+        if isinstance(messages, list):
+            parts.extend(m for m in messages if isinstance(m, str))
+        elif isinstance(messages, dict):
+            parts.extend(f"{k}: {m}" for k, v in messages.items() if isinstance(v, list) for m in v)
+    text = "; ".join(parts) or response.reason_phrase or "no reason given"
+    return "".join(ch for ch in text if ch.isprintable())[:MESSAGE_LIMIT]
+
+
+class XentralClient:
+    """One Xentral instance. Use as an async context manager; `requests` counts HTTP requests."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        rate_limit: int = 100,
+        rate_window_seconds: float = 60.0,
+        timeout_seconds: float = 30.0,
+        read_attempts: int = 4,
+        backoff_seconds: float = 0.5,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout_seconds),
+            follow_redirects=False,
+        )
+        # share one pacer between the clients of a process: the budget is the instance's
+        self.pacer = pacer or Pacer(rate_limit, rate_window_seconds)
+        self.read_attempts = read_attempts
+        self.backoff_seconds = backoff_seconds
+        self.requests = 0
+        self.throttled = 0
+
+    async def __aenter__(self) -> XentralClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.http.aclose()
+
+    async def get(self, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """GET a JSON envelope; retried with backoff on 429, 5xx and network trouble."""
+        last = "no attempt"
+        for attempt in range(1, self.read_attempts + 1):
+            await self.pacer.wait()
+            self.requests += 1
+            started = time.monotonic()
+            try:
+                response = await self.http.get(path, params=params)
+            except httpx.HTTPError as exc:
+                self.pacer.record(None)
+                # the exception text may hold the URL, never the token (it is a header)
+                last = f"{type(exc).__name__} after {time.monotonic() - started:.1f} s"
+            else:
+                self.pacer.record(response.headers)
+                if response.status_code == 429:
+                    self.throttled += 1
+                    wait = retry_after_seconds(response.headers)
+                    self.pacer.hold(wait if wait is not None else self.pacer.window)
+                    last = "429 Too Many Requests"
+                    continue
+                if response.status_code >= 500:
+                    last = f"{response.status_code} {_message(response)}"
+                elif response.status_code >= 400:
+                    raise XentralRefusedError(response.status_code, _message(response))
+                else:
+                    return self._envelope(response)
+            if attempt < self.read_attempts:
+                await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+        raise XentralUnavailableError(f"GET {path}: {last} ({self.read_attempts} attempts)")
+
+    @staticmethod
+    def _envelope(response: httpx.Response) -> dict[str, Any]:
+        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media not in JSON_TYPES:
+            raise XentralUnavailableError(
+                f"Xentral answered {media or 'no content type'}, not JSON"
+            )
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise XentralUnavailableError("Xentral answered JSON that does not parse") from exc
+        if not isinstance(body, dict) or "data" not in body:
+            raise XentralUnavailableError("Xentral answered without a data envelope")
+        return body
+
+    async def product_pages(
+        self, page_size: int, updated_since: dt.datetime | None = None
+    ) -> AsyncIterator[list[Any]]:
+        """Every page of GET /api/v2/products, oldest id first; changed since a time if given."""
+        params: dict[str, str] = {"page[size]": str(page_size), "order[0][field]": "id"}
+        params["order[0][dir]"] = "asc"
+        if updated_since is not None:
+            params |= {
+                "filter[0][key]": "updatedAt",
+                "filter[0][op]": "greaterThan",
+                "filter[0][value]": updated_since.astimezone(dt.UTC).isoformat(
+                    timespec="microseconds"
+                ),
+            }
+        number = 1
+        while True:
+            body = await self.get("/api/v2/products", params | {"page[number]": str(number)})
+            data = body.get("data")
+            if not isinstance(data, list):
+                raise XentralUnavailableError("Xentral's product list is not a list")
+            yield data
+            extra = body.get("extra") if isinstance(body.get("extra"), dict) else {}
+            total = extra.get("totalCount") if isinstance(extra, dict) else None
+            if len(data) < page_size or (isinstance(total, int) and number * page_size >= total):
+                return
+            number += 1

@@ -1,0 +1,149 @@
+"""The xentral.products handler (SPEC 8.2): pulls Xentral's catalogue into app.products.
+
+What to ask for and what a result means is SQL's (app_private.product_sync_plan, upsert_products,
+finish_product_sync in R__85_connectors.sql): the first sync and one a day are full pulls, the
+others ask for products updated since the last successful sync began. Each page is written in
+its own transaction, so a sync that stops half-way keeps what it wrote and the next one, which
+asks again from the same watermark, repeats nothing harmful (the kind is idempotent).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from api.clients.xentral import (
+    Pacer,
+    XentralClient,
+    XentralRefusedError,
+    XentralUnavailableError,
+    product_row,
+)
+from api.core.settings import XentralSettings
+from jobs.runner import Job, PermanentJobError, TemporaryJobError
+
+log = logging.getLogger("freshplan.xentral")
+
+
+def one(row: tuple[Any, ...] | None) -> tuple[Any, ...]:
+    """The row a function call always answers."""
+    if row is None:
+        raise RuntimeError("the database answered no row")
+    return row
+
+
+class ProductSyncHandler:
+    """Runs one xentral.products job for the job's tenant."""
+
+    kind = "xentral.products"
+    max_attempts: int | None = None
+    retry_base_seconds: float | None = None
+
+    def __init__(self, settings: XentralSettings, database_url: str) -> None:
+        if not settings.base_url or not settings.token:
+            raise ValueError("the product sync needs XENTRAL_BASE_URL and XENTRAL_TOKEN")
+        self.settings = settings
+        self.base_url = settings.base_url
+        self.token = settings.token
+        self.database_url = database_url
+        # one budget for every sync this worker runs: jobs back to back share Xentral's minute
+        self.pacer = Pacer(settings.rate_limit, settings.rate_window_seconds)
+
+    def client(self) -> XentralClient:
+        return XentralClient(
+            self.base_url,
+            self.token,
+            rate_limit=self.settings.rate_limit,
+            rate_window_seconds=self.settings.rate_window_seconds,
+            timeout_seconds=self.settings.timeout_seconds,
+            pacer=self.pacer,
+        )
+
+    async def run(self, job: Job) -> None:
+        if job.tenant_id is None:
+            raise PermanentJobError("a product sync belongs to a tenant")
+        async with await psycopg.AsyncConnection.connect(
+            self.database_url, autocommit=True, application_name="freshplan-worker"
+        ) as conn:
+            try:
+                result = await self.sync(conn, job.tenant_id)
+            except XentralRefusedError as exc:
+                await self.record_error(conn, job.tenant_id, str(exc))
+                raise PermanentJobError(str(exc)) from exc
+            except XentralUnavailableError as exc:
+                await self.record_error(conn, job.tenant_id, str(exc))
+                raise TemporaryJobError(str(exc)) from exc
+        log.info("xentral product sync done", extra={"tenant_id": job.tenant_id, **result})
+
+    async def sync(self, conn: psycopg.AsyncConnection[Any], tenant_id: str) -> dict[str, Any]:
+        cursor = await conn.execute(
+            "select p.full_pull, p.updated_since, pg_catalog.now()"
+            " from app_private.product_sync_plan(%s::uuid, make_interval(secs => %s::float8)) as p",
+            [tenant_id, self.settings.sync_overlap_seconds],
+        )
+        row = one(await cursor.fetchone())
+        full_pull, updated_since, started_at = bool(row[0]), row[1], row[2]
+        listed: list[str] = []
+        counts: dict[str, float] = dict.fromkeys(
+            ("listed", "inserted", "updated", "renumbered", "skipped", "pages"), 0
+        )
+        began = time.monotonic()
+        async with self.client() as client:
+            pages = client.product_pages(
+                self.settings.page_size, None if full_pull else updated_since
+            )
+            async for items in pages:
+                rows = [row for row in map(product_row, items) if row is not None]
+                listed.extend(row["xentral_id"] for row in rows if row["xentral_id"])
+                written = one(
+                    await (
+                        await conn.execute(
+                            "select app_private.upsert_products(%s::uuid, %s::jsonb)",
+                            [tenant_id, Jsonb(rows)],
+                        )
+                    ).fetchone()
+                )[0]
+                skipped = written["skipped"]
+                if skipped:
+                    log.warning(
+                        "xentral products skipped: %d unusable items",
+                        len(skipped),
+                        extra={"tenant_id": tenant_id, "xentral_ids": skipped[:20]},
+                    )
+                counts["pages"] += 1
+                counts["listed"] += len(items)
+                counts["inserted"] += int(written["inserted"])
+                counts["updated"] += int(written["updated"])
+                counts["renumbered"] += int(written["renumbered"])
+                counts["skipped"] += len(skipped) + len(items) - len(rows)
+                log.info(
+                    "xentral products: page %d, %d listed so far",
+                    counts["pages"],
+                    counts["listed"],
+                    extra={"tenant_id": tenant_id, "full_pull": full_pull},
+                )
+            counts["requests"] = client.requests
+            counts["throttled"] = client.throttled
+        counts["seconds"] = round(time.monotonic() - began, 3)
+        finished = one(
+            await (
+                await conn.execute(
+                    "select app_private.finish_product_sync("
+                    "%s::uuid, %s::timestamptz, %s::boolean, %s::text[], %s::jsonb)",
+                    [tenant_id, started_at, full_pull, listed, Jsonb(counts)],
+                )
+            ).fetchone()
+        )
+        result: dict[str, Any] = finished[0]
+        return result
+
+    @staticmethod
+    async def record_error(conn: psycopg.AsyncConnection[Any], tenant_id: str, error: str) -> None:
+        await conn.execute(
+            "select app_private.record_connector_error(%s::uuid, 'xentral', %s::text)",
+            [tenant_id, error],
+        )

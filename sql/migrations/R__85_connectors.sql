@@ -1,0 +1,340 @@
+-- Connectors (SPEC 8.1, 8.2, 8.5): what the workers report, the Xentral product sync's SQL half,
+-- request_sync for admins, and api.integration_status (api.products is in R__70_samples_feedback.sql).
+-- The tables are in V010__xentral_products.sql.
+
+-- ------------------------------------------------------------ what the workers report
+
+create or replace function app_private.report_connectors(p_configured jsonb) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    update app.connectors as c
+    set configured = (p_configured ->> c.connector)::boolean, reported_at = pg_catalog.now()
+    where p_configured ? c.connector and jsonb_typeof(p_configured -> c.connector) = 'boolean'
+$$;
+comment on function app_private.report_connectors(jsonb) is
+'A starting worker reports which connectors it has credentials for: {"xentral": true, ...}.';
+grant execute on function app_private.report_connectors(jsonb) to svc_jobs;
+
+create or replace function app_private.record_connector_error(
+    p_tenant_id uuid, p_connector text, p_error text
+) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    insert into app.connector_states as s (tenant_id, connector, last_error_at, last_error)
+    -- the clock, not the transaction's start: it is ordered against the last success
+    values (p_tenant_id, p_connector, pg_catalog.clock_timestamp(), left(coalesce(p_error, 'unknown error'), 2000))
+    on conflict (tenant_id, connector) do update
+    set last_error_at = excluded.last_error_at, last_error = excluded.last_error
+$$;
+comment on function app_private.record_connector_error(uuid, text, text) is
+'Records a failed call or sync of a connector for a tenant (api.integration_status shows it).';
+grant execute on function app_private.record_connector_error(uuid, text, text) to svc_jobs;
+
+-- ------------------------------------------------------------ product sync (SPEC 8.2)
+
+-- Queued hourly by pg_cron (job xentral_products), one job per tenant, and only when a worker has
+-- Xentral's credentials. A tenant whose sync is still waiting or running gets no second one.
+create or replace function app_private.enqueue_product_syncs() returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_queued integer := 0;
+begin
+    if not exists (select from app.connectors as c where c.connector = 'xentral' and c.configured) then
+        return jsonb_build_object('queued', 0, 'configured', false);
+    end if;
+    insert into app.jobs (tenant_id, kind, dedupe_key)
+    select t.id, 'xentral.products', 'xentral.products:' || t.id || ':' || to_char(pg_catalog.now(), 'YYYYMMDDHH24')
+    from app.tenants as t
+    where not exists (
+        select from app.jobs as j
+        where j.tenant_id = t.id and j.kind = 'xentral.products' and j.state in ('PENDING', 'RUNNING')
+    )
+    on conflict (dedupe_key) do nothing;
+    get diagnostics v_queued = row_count;
+    return jsonb_build_object('queued', v_queued, 'configured', true);
+end
+$$;
+comment on function app_private.enqueue_product_syncs() is
+'Queues a xentral.products job for every tenant without one waiting (hourly; nothing when unconfigured).';
+
+-- What the next sync of a tenant asks Xentral for: everything (the first pull, and once a day to
+-- see deletions) or the products updated since the last successful sync began, less an overlap
+-- for the clocks of two machines (the worker's setting; a product seen twice changes nothing).
+create or replace function app_private.product_sync_plan(p_tenant_id uuid, p_overlap interval)
+returns table (full_pull boolean, updated_since timestamptz)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select
+        s.synced_since is null or s.last_full_sync_at is null
+        or s.last_full_sync_at < pg_catalog.now() - interval '1 day',
+        s.synced_since - p_overlap
+    from (select p_tenant_id as tenant_id) as t
+    left join app.connector_states as s on s.tenant_id = t.tenant_id and s.connector = 'xentral'
+$$;
+comment on function app_private.product_sync_plan(uuid, interval) is
+'Whether the next product sync of a tenant is a full pull, and otherwise since when to ask for changes.';
+grant execute on function app_private.product_sync_plan(uuid, interval) to svc_jobs;
+
+-- One page of products, as the worker read them from Xentral. The items are untrusted: one that
+-- app.products cannot hold (an SKU outside its format, no name) is skipped and reported, never
+-- half-stored; a name or unit too long is cut, a missing unit is Xentral's default "Stück".
+create or replace function app_private.product_items(p_items jsonb)
+returns table (
+    xentral_id text, sku text, name text, unit text, active boolean, net_price numeric, currency text,
+    usable boolean
+)
+language sql
+immutable
+set search_path = ''
+as $$
+    select
+        i.xentral_id, i.sku, left(btrim(i.name), 200),
+        left(coalesce(nullif(btrim(i.unit), ''), 'Stück'), 30),
+        coalesce(i.active, false), i.net_price, i.currency,
+        coalesce(
+            i.xentral_id ~ '^[0-9]{1,20}$' and i.sku ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'
+            and btrim(i.name) <> '' and (i.net_price is null) = (i.currency is null)
+            and coalesce(i.net_price >= 0 and i.net_price < 1e10 and i.currency ~ '^[A-Z]{3}$', true),
+            false
+        )
+    from jsonb_to_recordset(p_items) as i (
+        xentral_id text, sku text, name text, unit text, active boolean, net_price numeric, currency text
+    )
+$$;
+comment on function app_private.product_items(jsonb) is
+'The items of a product page as app.products would hold them, and whether each is usable.';
+
+-- A row is written only when something changed, so a re-run changes nothing (synced_at included).
+create or replace function app_private.upsert_products(p_tenant_id uuid, p_items jsonb) returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_renumbered integer;
+    v_inserted integer;
+    v_updated integer;
+begin
+    if jsonb_typeof(p_items) is distinct from 'array' then
+        raise exception 'products must be a JSON array' using errcode = 'invalid_parameter_value';
+    end if;
+    -- a Xentral product whose number changed: its old SKU is gone from Xentral (first, so the new
+    -- SKU can take the Xentral id)
+    update app.products as p
+    set xentral_id = null, active = false, synced_at = app.now(), updated_at = app.now()
+    from app_private.product_items(p_items) as i
+    where i.usable and p.tenant_id = p_tenant_id and p.xentral_id = i.xentral_id and p.sku <> i.sku;
+    get diagnostics v_renumbered = row_count;
+    with items as (
+        -- one row per SKU and per Xentral id: the first of a page wins
+        select distinct on (u.sku) u.*
+        from (
+            select distinct on (i.xentral_id) i.*
+            from app_private.product_items(p_items) as i
+            where i.usable
+            order by i.xentral_id, i.sku
+        ) as u
+        order by u.sku, u.xentral_id
+    ),
+    written as (
+        insert into app.products as p (tenant_id, sku, xentral_id, name, unit, active, net_price, currency, synced_at)
+        select p_tenant_id, i.sku, i.xentral_id, i.name, i.unit, i.active, i.net_price, i.currency, app.now()
+        from items as i
+        on conflict (tenant_id, sku) do update
+        set
+            xentral_id = excluded.xentral_id, name = excluded.name, unit = excluded.unit, active = excluded.active,
+            net_price = excluded.net_price, currency = excluded.currency, synced_at = app.now(),
+            updated_at = app.now()
+        where (p.xentral_id, p.name, p.unit, p.active, p.net_price, p.currency)
+            is distinct from (excluded.xentral_id, excluded.name, excluded.unit, excluded.active,
+                excluded.net_price, excluded.currency)
+        returning (xmax = 0) as inserted
+    )
+    select count(*) filter (where inserted), count(*) filter (where not inserted)
+    into v_inserted, v_updated
+    from written;
+    return jsonb_build_object(
+        'inserted', v_inserted,
+        'updated', v_updated,
+        'renumbered', v_renumbered,
+        'skipped', (
+            select coalesce(jsonb_agg(coalesce(i.xentral_id, '?') order by i.xentral_id), '[]')
+            from app_private.product_items(p_items) as i where not i.usable
+        )
+    );
+end
+$$;
+comment on function app_private.upsert_products(uuid, jsonb) is
+'Writes one page of synced products ([{xentral_id, sku, name, unit, active, net_price, currency}]); only '
+'changed rows are touched, unusable items skipped. Returns {inserted, updated, renumbered, skipped: [ids]}.';
+grant execute on function app_private.upsert_products(uuid, jsonb) to svc_jobs;
+
+-- The end of a successful sync. After a full pull every product Xentral no longer lists becomes
+-- inactive (never deleted); the watermarks move to the sync's start.
+create or replace function app_private.finish_product_sync(
+    p_tenant_id uuid, p_started_at timestamptz, p_full_pull boolean, p_listed text[], p_result jsonb
+) returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_gone integer := 0;
+    v_result jsonb;
+begin
+    if p_full_pull then
+        update app.products as p
+        set active = false, synced_at = app.now()
+        where
+            p.tenant_id = p_tenant_id and p.active and p.xentral_id is not null
+            and not (p.xentral_id = any(coalesce(p_listed, '{}')));
+        get diagnostics v_gone = row_count;
+    end if;
+    v_result := coalesce(p_result, '{}') || jsonb_build_object('full_pull', p_full_pull, 'gone', v_gone);
+    insert into app.connector_states as s (
+        tenant_id, connector, last_success_at, last_result, synced_since, last_full_sync_at
+    )
+    values (
+        p_tenant_id, 'xentral', pg_catalog.clock_timestamp(), v_result, p_started_at,
+        case when p_full_pull then p_started_at end
+    )
+    on conflict (tenant_id, connector) do update
+    set
+        last_success_at = excluded.last_success_at,
+        last_result = excluded.last_result,
+        synced_since = excluded.synced_since,
+        last_full_sync_at = coalesce(excluded.last_full_sync_at, s.last_full_sync_at);
+    return v_result;
+end
+$$;
+comment on function app_private.finish_product_sync(uuid, timestamptz, boolean, text[], jsonb) is
+'Completes a product sync: after a full pull, Xentral products no longer listed become inactive; records the '
+'result and the watermarks for the next incremental sync.';
+grant execute on function app_private.finish_product_sync(uuid, timestamptz, boolean, text[], jsonb) to svc_jobs;
+
+-- ------------------------------------------------------------ request_sync (tenant admins)
+
+create or replace function api.request_sync(kind text) returns setof api.jobs
+language plpgsql
+volatile
+rows 1
+as $$
+declare
+    v_job bigint;
+begin
+    perform app.require_role(array['tenant_admin']);  -- before app_private says 42501 to other roles
+    v_job := app_private.request_sync(request_sync.kind);
+    return query select j.* from api.jobs as j where j.id = v_job;
+end
+$$;
+comment on function api.request_sync(text) is
+'Queues a sync now (tenant admins): kind is the job kind, today xentral.products. A sync already '
+'waiting is returned instead of a second one.';
+grant execute on function api.request_sync(text) to sales_rep, sales_manager, auditor, tenant_admin;
+
+create or replace function app_private.request_sync(p_kind text) returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_tenant uuid := app.current_tenant_id();
+    v_job bigint;
+begin
+    perform app.require_role(array['tenant_admin']);
+    if p_kind is distinct from 'xentral.products' then
+        perform app.raise_error(
+            'FP810', 400, 'kind must be a job kind that syncs: xentral.products.', 'kind'
+        );
+    end if;
+    if not exists (
+        select from app.connectors as c where c.connector = split_part(p_kind, '.', 1) and c.configured
+    ) then
+        perform app.raise_error(
+            'FP811', 409, 'The connector is not configured: no worker has its credentials.', 'kind'
+        );
+    end if;
+    -- one waiting sync per tenant and kind, also when two admins ask at once
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(p_kind || ':' || v_tenant, 0));
+    select j.id into v_job
+    from app.jobs as j
+    where j.tenant_id = v_tenant and j.kind = p_kind and j.state in ('PENDING', 'RUNNING')
+    order by j.id
+    limit 1;
+    if v_job is null then
+        insert into app.jobs (tenant_id, kind) values (v_tenant, p_kind) returning id into v_job;
+        perform app_private.write_audit(
+            v_tenant, 'job.sync_requested', 'job', null, null, null,
+            jsonb_build_object('id', v_job, 'kind', p_kind), null, false
+        );
+    end if;
+    return v_job;
+end
+$$;
+comment on function app_private.request_sync(text) is
+'Queues a sync job of the caller''s tenant unless one is waiting or running (audited); returns its id.';
+grant execute on function app_private.request_sync(text) to tenant_admin;
+
+-- ------------------------------------------------------------ views
+
+-- One row per connector for the caller's tenant. down: the last thing that happened was an error;
+-- degraded: it works, but jobs of it are retrying or parked since its last success.
+create or replace view api.integration_status
+with (security_invoker = true)
+as
+with tenant as (select app.current_tenant_id() as tenant_id)
+
+select
+    c.connector,
+    c.configured,
+    case
+        when not c.configured then 'unconfigured'
+        when s.last_error_at is not null and (s.last_success_at is null or s.last_error_at > s.last_success_at)
+            then 'down'
+        when exists (
+            select from app.jobs as j
+            where
+                j.tenant_id = t.tenant_id and j.kind like c.connector || '.%'
+                and (j.state = 'PARKED' or (j.state = 'PENDING' and j.attempts > 0))
+                and j.created_at > coalesce(s.last_success_at, '-infinity')
+        ) then 'degraded'
+        else 'ok'
+    end as state,
+    s.last_success_at,
+    s.last_error_at,
+    s.last_error,
+    (
+        select count(*)::integer from app.jobs as j
+        where j.tenant_id = t.tenant_id and j.kind like c.connector || '.%' and j.state in ('PENDING', 'RUNNING')
+    ) as backlog
+from app.connectors as c
+cross join tenant as t
+left join app.connector_states as s on c.connector = s.connector and t.tenant_id = s.tenant_id;
+comment on view api.integration_status is
+'Each connector for the tenant (admins): configured, state ok|degraded|down|unconfigured, last success and '
+'error, and jobs waiting.';
+comment on column api.integration_status.connector is 'Connector.';
+comment on column api.integration_status.configured is 'Whether the workers have its credentials.';
+comment on column api.integration_status.state is
+'ok, degraded (retrying or parked jobs), down (the last call failed) or unconfigured.';
+comment on column api.integration_status.last_success_at is 'Last success.';
+comment on column api.integration_status.last_error_at is 'Last error.';
+comment on column api.integration_status.last_error is 'Last error message.';
+comment on column api.integration_status.backlog is 'Jobs of the connector waiting or running.';
+grant select on api.integration_status to tenant_admin;

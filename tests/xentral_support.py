@@ -1,0 +1,103 @@
+"""Starting and steering the local Xentral fake (tests/fakes/xentral_server.py) from tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, STARTUP_TIMEOUT_SECONDS, answers, free_port, wait_until
+
+# the fake's own token, shaped like a Xentral personal access token (id|secret)
+TOKEN = "1234|fake-xentral-secret"
+
+
+def product(n: int, **changes: Any) -> dict[str, Any]:
+    """A product item as Xentral lists it."""
+    return {
+        "id": str(n),
+        "number": f"SKU-{n:05d}",
+        "name": f"Artikel {n}",
+        "unit": {"name": "Stück"},
+        "isDisabled": False,
+        "isDeleted": False,
+        "salesPriceNet": {"amount": f"{n % 90 + 1}.50", "currency": "EUR"},
+        **changes,
+    }
+
+
+@dataclass
+class FakeXentral:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def control(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        response = httpx.request(method, f"{self.url}/_fake/{path}", json=body, timeout=10)
+        response.raise_for_status()
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    def catalogue(self, items: list[dict[str, Any]]) -> None:
+        self.control("PUT", "products", {"products": items})
+
+    def change(self, *items: dict[str, Any]) -> None:
+        self.control("PATCH", "products", {"products": list(items)})
+
+    def remove(self, xentral_id: str) -> None:
+        self.control("DELETE", f"products/{xentral_id}")
+
+    def faults(self, *faults: dict[str, Any]) -> None:
+        self.control("POST", "faults", {"faults": list(faults)})
+
+    def config(self, **values: Any) -> None:
+        self.control("POST", "config", values)
+
+    def requests(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self.control("GET", "requests")["requests"]
+        return found
+
+    def throttled(self) -> int:
+        return int(self.control("GET", "requests")["throttled"])
+
+    def forget(self) -> None:
+        self.control("DELETE", "requests")
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The worker's variables for this fake."""
+        return {"XENTRAL_BASE_URL": self.url, "XENTRAL_TOKEN": TOKEN, **extra}
+
+
+def start_fake_xentral(log_dir: Path, rate_limit: int, rate_window: float) -> FakeXentral:
+    port = free_port()
+    log = (log_dir / f"fake-xentral-{port}.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "tests.fakes.xentral_server", "--port", str(port),
+            "--token", TOKEN, "--rate-limit", str(rate_limit), "--rate-window", str(rate_window),
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(answers(f"{url}/_fake/health"), STARTUP_TIMEOUT_SECONDS, "fake xentral")
+    except TimeoutError:
+        process.kill()
+        raise
+    return FakeXentral(url, process)
+
+
+@pytest.fixture
+def xentral(tmp_path: Path) -> Iterator[FakeXentral]:
+    """A fake Xentral that allows 20 requests per second (the client is told the same)."""
+    fake = start_fake_xentral(tmp_path, rate_limit=20, rate_window=1.0)
+    yield fake
+    fake.process.terminate()
+    fake.process.wait(10)
