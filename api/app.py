@@ -33,6 +33,7 @@ from api.core.health import (
     check_jobs,
     check_postgrest,
     check_worker,
+    connector_check,
     health,
 )
 from api.core.logs import configure_logging
@@ -128,6 +129,7 @@ def health_registry() -> HealthRegistry:
     registry.add("worker", check_worker)
     registry.add("jobs", check_jobs)
     registry.add("ai", check_ai)
+    registry.add("xentral", connector_check("xentral"))
     return registry
 
 

@@ -5285,6 +5285,29 @@ $$;
 COMMENT ON FUNCTION app.check_text(p_value text, p_field text, p_min integer, p_max integer) IS 'Trims a text argument and raises FP301 (400, naming the field) unless its length is in range.';
 
 --
+-- Name: connector_state(boolean, timestamp with time zone, timestamp with time zone, boolean); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.connector_state(p_configured boolean, p_last_success_at timestamp with time zone, p_last_error_at timestamp with time zone, p_troubled boolean) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+    select case
+        when not p_configured then 'unconfigured'
+        when p_last_error_at is not null and (p_last_success_at is null or p_last_error_at > p_last_success_at)
+            then 'down'
+        when p_troubled then 'degraded'
+        else 'ok'
+    end
+$$;
+
+--
+-- Name: FUNCTION connector_state(p_configured boolean, p_last_success_at timestamp with time zone, p_last_error_at timestamp with time zone, p_troubled boolean); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.connector_state(p_configured boolean, p_last_success_at timestamp with time zone, p_last_error_at timestamp with time zone, p_troubled boolean) IS 'ok, degraded (jobs retrying or parked since the last success), down (the last call failed) or unconfigured.';
+
+--
 -- Name: current_org_id(); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -7065,6 +7088,43 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.collaborator_role(p_lead_id uuid) IS 'The caller''s collaborator role on a lead, or null.';
+
+--
+-- Name: connector_health(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.connector_health() RETURNS TABLE(connector text, state text, last_success_at timestamp with time zone, last_error_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select
+        c.connector,
+        app.connector_state(
+            c.configured, s.last_success_at, s.last_error_at,
+            exists (
+                select from app.jobs as j
+                where
+                    j.kind like c.connector || '.%'
+                    and (j.state = 'PARKED' or (j.state = 'PENDING' and j.attempts > 0))
+                    and j.created_at > coalesce(s.last_success_at, '-infinity')
+            )
+        ),
+        s.last_success_at,
+        s.last_error_at
+    from app.connectors as c
+    left join lateral (
+        select max(cs.last_success_at) as last_success_at, max(cs.last_error_at) as last_error_at
+        from app.connector_states as cs
+        where cs.connector = c.connector
+    ) as s on true
+    order by c.connector
+$$;
+
+--
+-- Name: FUNCTION connector_health(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.connector_health() IS 'Each connector''s state over all tenants, for /health (no error texts).';
 
 --
 -- Name: deliver_notices(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -10050,14 +10110,9 @@ CREATE VIEW api.integration_status WITH (security_invoker='true') AS
         )
  SELECT c.connector,
     c.configured,
-        CASE
-            WHEN (NOT c.configured) THEN 'unconfigured'::text
-            WHEN ((s.last_error_at IS NOT NULL) AND ((s.last_success_at IS NULL) OR (s.last_error_at > s.last_success_at))) THEN 'down'::text
-            WHEN (EXISTS ( SELECT
-               FROM app.jobs j
-              WHERE ((j.tenant_id = t.tenant_id) AND (j.kind ~~ (c.connector || '.%'::text)) AND ((j.state = 'PARKED'::text) OR ((j.state = 'PENDING'::text) AND (j.attempts > 0))) AND (j.created_at > COALESCE(s.last_success_at, '-infinity'::timestamp with time zone))))) THEN 'degraded'::text
-            ELSE 'ok'::text
-        END AS state,
+    app.connector_state(c.configured, s.last_success_at, s.last_error_at, (EXISTS ( SELECT
+           FROM app.jobs j
+          WHERE ((j.tenant_id = t.tenant_id) AND (j.kind ~~ (c.connector || '.%'::text)) AND ((j.state = 'PARKED'::text) OR ((j.state = 'PENDING'::text) AND (j.attempts > 0))) AND (j.created_at > COALESCE(s.last_success_at, '-infinity'::timestamp with time zone)))))) AS state,
     s.last_success_at,
     s.last_error_at,
     s.last_error,
@@ -16336,6 +16391,14 @@ GRANT ALL ON FUNCTION app.check_text(p_value text, p_field text, p_min integer, 
 GRANT ALL ON FUNCTION app.check_text(p_value text, p_field text, p_min integer, p_max integer) TO tenant_admin;
 
 --
+-- Name: FUNCTION connector_state(p_configured boolean, p_last_success_at timestamp with time zone, p_last_error_at timestamp with time zone, p_troubled boolean); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.connector_state(p_configured boolean, p_last_success_at timestamp with time zone, p_last_error_at timestamp with time zone, p_troubled boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.connector_state(p_configured boolean, p_last_success_at timestamp with time zone, p_last_error_at timestamp with time zone, p_troubled boolean) TO tenant_admin;
+GRANT ALL ON FUNCTION app.connector_state(p_configured boolean, p_last_success_at timestamp with time zone, p_last_error_at timestamp with time zone, p_troubled boolean) TO svc_api;
+
+--
 -- Name: FUNCTION current_org_id(); Type: ACL; Schema: app; Owner: -
 --
 
@@ -16825,6 +16888,13 @@ GRANT ALL ON FUNCTION app_private.collaborator_role(p_lead_id uuid) TO sales_rep
 GRANT ALL ON FUNCTION app_private.collaborator_role(p_lead_id uuid) TO sales_manager;
 GRANT ALL ON FUNCTION app_private.collaborator_role(p_lead_id uuid) TO auditor;
 GRANT ALL ON FUNCTION app_private.collaborator_role(p_lead_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION connector_health(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.connector_health() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.connector_health() TO svc_api;
 
 --
 -- Name: FUNCTION deliver_notices(); Type: ACL; Schema: app_private; Owner: -

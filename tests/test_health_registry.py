@@ -25,8 +25,8 @@ async def _broken(_: State) -> Component:
     raise ConnectionResetError("gone")
 
 
-def test_the_app_registers_database_postgrest_worker_jobs_and_ai() -> None:
-    assert health_registry().names == ["database", "postgrest", "worker", "jobs", "ai"]
+def test_the_app_registers_database_postgrest_worker_jobs_ai_and_the_connectors() -> None:
+    assert health_registry().names == ["database", "postgrest", "worker", "jobs", "ai", "xentral"]
 
 
 def test_a_component_adds_itself_and_reports_in_order() -> None:

@@ -46,6 +46,7 @@ def test_health_reports_every_component(
                 "status": "up",
                 "detail": "not configured (no OPENAI_API_KEY or ANTHROPIC_API_KEY)",
             },
+            "xentral": {"status": "up", "detail": "unconfigured"},
         },
     }
     assert response.headers["cache-control"] == "no-store"

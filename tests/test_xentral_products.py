@@ -6,13 +6,15 @@ claims, as PostgREST runs it)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 
-from tests.conftest import Cluster, WorkerProcess, wait_until
+from tests.conftest import Cluster, Service, WorkerProcess, wait_until
 from tests.xentral_support import TOKEN, FakeXentral, product, xentral  # noqa: F401 - fixture
 
 FRESHFOODZ = "10000000-0000-4000-8000-000000000001"
@@ -238,6 +240,7 @@ def test_a_refused_token_parks_the_sync_and_is_never_logged(
     seeded_database: str,
     xentral: FakeXentral,  # noqa: F811 - the fixture imported above
     worker_for: Any,
+    api_for: Callable[..., Service],
     tmp_path: Path,
 ) -> None:
     xentral.catalogue([product(1)])
@@ -261,6 +264,10 @@ def test_a_refused_token_parks_the_sync_and_is_never_logged(
     )
     assert secret not in dumped
     assert products(cluster, seeded_database) == {}
+    # the service's /health reports the connector as down (degraded, not a 503), without the error
+    health = httpx.get(f"{api_for(seeded_database).url}/health", timeout=10).json()
+    assert health["status"] == "degraded"
+    assert health["components"]["xentral"] == {"status": "down", "detail": "its last call failed"}
 
 
 def error_code(error: psycopg.Error) -> str:

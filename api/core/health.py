@@ -4,10 +4,11 @@ Health is a registry: each component adds one named check (`registry.add(...)`),
 them all at once and reports them in the order they were added. An essential component that is
 down makes /health a 503 problem; any other one only makes the status "degraded", because this
 service still works. The application builds its registry in `api.app.health_registry()`: the
-database (essential), PostgREST, the mail worker's heartbeat and the scheduled jobs; a connector
-adds its own check there with one more `add` call. A check gets the application's `State`
-(`pool`, `http`, `settings`) and returns a `Component`; one that raises or takes longer than
-GUARD_TIMEOUT_SECONDS is reported as down with the exception's type as the detail.
+database (essential), PostgREST, the worker's heartbeat, the scheduled jobs, the AI router and
+each connector (`connector_check(name)`); a new connector adds its own with one more `add`
+call. A check gets the application's `State` (`pool`, `http`, `settings`) and returns a
+`Component`; one that raises or takes longer than GUARD_TIMEOUT_SECONDS is reported as down with
+the exception's type as the detail.
 """
 
 from __future__ import annotations
@@ -148,6 +149,33 @@ async def check_jobs(state: State) -> Component:
     if row["jobs"]:
         return Component("down", f"not successful for 26 hours: {row['jobs']}")
     return Component("up")
+
+
+def connector_check(connector: str) -> HealthCheck:
+    """A connector as the workers last used it (app_private.connector_health(), SPEC 8.1): up
+    with its state (ok, degraded, unconfigured) as the detail, or down when its last call failed.
+    An unconfigured connector is no error; the service works without it."""
+
+    async def check(state: State) -> Component:
+        pool: Pool = state.pool
+        async with (
+            asyncio.timeout(CHECK_TIMEOUT_SECONDS),
+            pool.connection(timeout=CHECK_TIMEOUT_SECONDS) as conn,
+        ):
+            row = await (
+                await conn.execute(
+                    "select state, last_success_at from app_private.connector_health()"
+                    " where connector = %s",
+                    [connector],
+                )
+            ).fetchone()
+        if row is None:
+            raise RuntimeError(f"no connector {connector} in app.connectors")
+        if row["state"] == "down":
+            return Component("down", "its last call failed")
+        return Component("up", row["state"])
+
+    return check
 
 
 @get("/health", cache=False, summary="Component health", tags=["operations"])

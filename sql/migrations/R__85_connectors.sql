@@ -293,8 +293,30 @@ grant execute on function app_private.request_sync(text) to tenant_admin;
 
 -- ------------------------------------------------------------ views
 
--- One row per connector for the caller's tenant. down: the last thing that happened was an error;
--- degraded: it works, but jobs of it are retrying or parked since its last success.
+-- One rule for a connector's state, in api.integration_status (per tenant) and /health (all
+-- tenants): down when the last thing that happened was an error; degraded when it works but jobs
+-- of it are retrying or parked since its last success.
+create or replace function app.connector_state(
+    p_configured boolean, p_last_success_at timestamptz, p_last_error_at timestamptz, p_troubled boolean
+) returns text
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+    select case
+        when not p_configured then 'unconfigured'
+        when p_last_error_at is not null and (p_last_success_at is null or p_last_error_at > p_last_success_at)
+            then 'down'
+        when p_troubled then 'degraded'
+        else 'ok'
+    end
+$$;
+comment on function app.connector_state(boolean, timestamptz, timestamptz, boolean) is
+'ok, degraded (jobs retrying or parked since the last success), down (the last call failed) or unconfigured.';
+grant execute on function app.connector_state(boolean, timestamptz, timestamptz, boolean) to tenant_admin, svc_api;
+
+-- One row per connector for the caller's tenant.
 create or replace view api.integration_status
 with (security_invoker = true)
 as
@@ -303,19 +325,16 @@ with tenant as (select app.current_tenant_id() as tenant_id)
 select
     c.connector,
     c.configured,
-    case
-        when not c.configured then 'unconfigured'
-        when s.last_error_at is not null and (s.last_success_at is null or s.last_error_at > s.last_success_at)
-            then 'down'
-        when exists (
+    app.connector_state(
+        c.configured, s.last_success_at, s.last_error_at,
+        exists (
             select from app.jobs as j
             where
                 j.tenant_id = t.tenant_id and j.kind like c.connector || '.%'
                 and (j.state = 'PARKED' or (j.state = 'PENDING' and j.attempts > 0))
                 and j.created_at > coalesce(s.last_success_at, '-infinity')
-        ) then 'degraded'
-        else 'ok'
-    end as state,
+        )
+    ) as state,
     s.last_success_at,
     s.last_error_at,
     s.last_error,
@@ -338,3 +357,38 @@ comment on column api.integration_status.last_error_at is 'Last error.';
 comment on column api.integration_status.last_error is 'Last error message.';
 comment on column api.integration_status.backlog is 'Jobs of the connector waiting or running.';
 grant select on api.integration_status to tenant_admin;
+
+-- /health (the service, no tenant): each connector over all tenants, without error texts (they may
+-- name a tenant's data); the same rule as api.integration_status.
+create or replace function app_private.connector_health()
+returns table (connector text, state text, last_success_at timestamptz, last_error_at timestamptz)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select
+        c.connector,
+        app.connector_state(
+            c.configured, s.last_success_at, s.last_error_at,
+            exists (
+                select from app.jobs as j
+                where
+                    j.kind like c.connector || '.%'
+                    and (j.state = 'PARKED' or (j.state = 'PENDING' and j.attempts > 0))
+                    and j.created_at > coalesce(s.last_success_at, '-infinity')
+            )
+        ),
+        s.last_success_at,
+        s.last_error_at
+    from app.connectors as c
+    left join lateral (
+        select max(cs.last_success_at) as last_success_at, max(cs.last_error_at) as last_error_at
+        from app.connector_states as cs
+        where cs.connector = c.connector
+    ) as s on true
+    order by c.connector
+$$;
+comment on function app_private.connector_health() is
+'Each connector''s state over all tenants, for /health (no error texts).';
+grant execute on function app_private.connector_health() to svc_api;

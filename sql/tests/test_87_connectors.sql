@@ -2,7 +2,7 @@
 -- credentials and never twice per tenant, the SQL half of a sync (untrusted items skipped, a re-run
 -- writes nothing, a renumbered product, the full pull's deactivation), and integration_status.
 begin;
-select plan(22);
+select plan(24);
 
 select tests.create_tenant('alpha');
 select tests.create_tenant('beta');
@@ -116,6 +116,15 @@ select app_private.finish_product_sync(pg_temp.tenant('alpha'), now(), false, nu
 select tests.authenticate_as('admin@alpha.test');
 select is((select s.state from api.integration_status as s), 'ok', 'a success after it: ok');
 select tests.clear_authentication();
+select is(
+    (select h.state from app_private.connector_health() as h where h.connector = 'xentral'), 'ok',
+    '/health sees the same state, over all tenants'
+);
+select app_private.record_connector_error(pg_temp.tenant('beta'), 'xentral', 'Xentral answered 401');
+select is(
+    (select h.state from app_private.connector_health() as h where h.connector = 'xentral'), 'down',
+    'the latest event of any tenant decides: one Xentral serves them all'
+);
 
 select * from finish();
 rollback;
