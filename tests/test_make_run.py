@@ -189,8 +189,12 @@ def run(tmp_path: Path) -> Iterator[Run]:
         "FRESHPLAN_API_PORT": str(free_port()),
         "FRESHPLAN_AI_FAKE_OPENAI_PORT": str(free_port()),
         "FRESHPLAN_AI_FAKE_ANTHROPIC_PORT": str(free_port()),
+        "FRESHPLAN_XENTRAL_FAKE_PORT": str(free_port()),
     }
-    for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"):
+    for key in (
+        "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL",
+        "XENTRAL_BASE_URL", "XENTRAL_TOKEN",
+    ):  # fmt: skip
         env.pop(key, None)  # without keys, make run starts the local fake providers
     env.pop("FRESHPLAN_PG_PROFILE", None)
     env.pop("FLYWAY_LOCATIONS", None)
