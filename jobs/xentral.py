@@ -9,6 +9,7 @@ asks again from the same watermark, repeats nothing harmful (the kind is idempot
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import Any
@@ -69,6 +70,17 @@ class ProductSyncHandler:
         async with await psycopg.AsyncConnection.connect(
             self.database_url, autocommit=True, application_name="freshplan-worker"
         ) as conn:
+            # one sync of a tenant at a time, whoever queued it (released with the connection):
+            # two at once could move the watermark back or retire what the other just wrote
+            locked = await (
+                await conn.execute(
+                    "select pg_catalog.pg_try_advisory_lock("
+                    "pg_catalog.hashtextextended('xentral.products:' || %s, 0))",
+                    [job.tenant_id],
+                )
+            ).fetchone()
+            if not one(locked)[0]:
+                raise TemporaryJobError("another product sync of this tenant is running")
             try:
                 result = await self.sync(conn, job.tenant_id)
             except XentralRefusedError as exc:
@@ -77,6 +89,11 @@ class ProductSyncHandler:
             except XentralUnavailableError as exc:
                 await self.record_error(conn, job.tenant_id, str(exc))
                 raise TemporaryJobError(str(exc)) from exc
+            except psycopg.Error as exc:
+                # e.g. a page the database refuses: the sync is broken, and the admin must see it
+                with contextlib.suppress(psycopg.Error):
+                    await self.record_error(conn, job.tenant_id, f"database: {type(exc).__name__}")
+                raise
         log.info("xentral product sync done", extra={"tenant_id": job.tenant_id, **result})
 
     async def sync(self, conn: psycopg.AsyncConnection[Any], tenant_id: str) -> dict[str, Any]:
@@ -128,6 +145,18 @@ class ProductSyncHandler:
                 )
             counts["requests"] = client.requests
             counts["throttled"] = client.throttled
+            total = client.listing_total
+        if full_pull and total is not None and len(set(listed)) < total:
+            # the list changed under us (or a page came back short): what was not seen is not
+            # known to be gone, so nothing is retired, and the next sync pulls everything again
+            log.warning(
+                "xentral full pull incomplete: %d of %d listed; nothing retired",
+                len(set(listed)),
+                total,
+                extra={"tenant_id": tenant_id},
+            )
+            full_pull = False
+            counts["incomplete"] = 1
         counts["seconds"] = round(time.monotonic() - began, 3)
         finished = one(
             await (

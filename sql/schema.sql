@@ -7104,7 +7104,7 @@ CREATE FUNCTION app_private.connector_health() RETURNS TABLE(connector text, sta
             exists (
                 select from app.jobs as j
                 where
-                    j.kind like c.connector || '.%'
+                    split_part(j.kind, '.', 1) = c.connector
                     and (j.state = 'PARKED' or (j.state = 'PENDING' and j.attempts > 0))
                     and j.created_at > coalesce(s.last_success_at, '-infinity')
             )
@@ -7502,7 +7502,7 @@ declare
 begin
     if p_full_pull then
         update app.products as p
-        set active = false, synced_at = app.now()
+        set active = false, synced_at = app.now(), updated_at = app.now()
         where
             p.tenant_id = p_tenant_id and p.active and p.xentral_id is not null
             and not (p.xentral_id = any(coalesce(p_listed, '{}')));
@@ -9370,7 +9370,7 @@ begin
     where i.usable and p.tenant_id = p_tenant_id and p.xentral_id = i.xentral_id and p.sku <> i.sku;
     get diagnostics v_renumbered = row_count;
     with items as (
-        -- one row per SKU and per Xentral id: the first of a page wins
+        -- one row per SKU and per Xentral id (of duplicates, the lowest id and SKU win)
         select distinct on (u.sku) u.*
         from (
             select distinct on (i.xentral_id) i.*
@@ -10112,13 +10112,13 @@ CREATE VIEW api.integration_status WITH (security_invoker='true') AS
     c.configured,
     app.connector_state(c.configured, s.last_success_at, s.last_error_at, (EXISTS ( SELECT
            FROM app.jobs j
-          WHERE ((j.tenant_id = t.tenant_id) AND (j.kind ~~ (c.connector || '.%'::text)) AND ((j.state = 'PARKED'::text) OR ((j.state = 'PENDING'::text) AND (j.attempts > 0))) AND (j.created_at > COALESCE(s.last_success_at, '-infinity'::timestamp with time zone)))))) AS state,
+          WHERE ((j.tenant_id = t.tenant_id) AND (split_part(j.kind, '.'::text, 1) = c.connector) AND ((j.state = 'PARKED'::text) OR ((j.state = 'PENDING'::text) AND (j.attempts > 0))) AND (j.created_at > COALESCE(s.last_success_at, '-infinity'::timestamp with time zone)))))) AS state,
     s.last_success_at,
     s.last_error_at,
     s.last_error,
     ( SELECT (count(*))::integer AS count
            FROM app.jobs j
-          WHERE ((j.tenant_id = t.tenant_id) AND (j.kind ~~ (c.connector || '.%'::text)) AND (j.state = ANY (ARRAY['PENDING'::text, 'RUNNING'::text])))) AS backlog
+          WHERE ((j.tenant_id = t.tenant_id) AND (split_part(j.kind, '.'::text, 1) = c.connector) AND (j.state = ANY (ARRAY['PENDING'::text, 'RUNNING'::text])))) AS backlog
    FROM ((app.connectors c
      CROSS JOIN tenant t)
      LEFT JOIN app.connector_states s ON (((c.connector = s.connector) AND (t.tenant_id = s.tenant_id))));

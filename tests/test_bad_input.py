@@ -372,6 +372,9 @@ CASES: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("admin", "set_activity_kind", {"kind": "NOPE", "counts_as_progress": True}, 400, "FP401"),
     ("admin", "requeue_job", {"job_id": 999999999}, 404, "FP807"),
     ("admin", "requeue_job", {"job_id": None}, 404, "FP807"),
+    ("admin", "request_sync", {"kind": "mail.send"}, 400, "FP810"),
+    ("admin", "request_sync", {"kind": None}, 400, "FP810"),
+    ("admin", "request_sync", {"kind": "xentral.products"}, 409, "FP811"),
     (
         "admin",
         "create_user",

@@ -44,8 +44,12 @@ class Run:
         """Start scripts/run in a session (and process group) of its own, as a terminal does."""
         self.offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
+            # A terminal starts make run with Ctrl-C at its default. pytest may itself run with
+            # SIGINT ignored (scripts/test starts it in the background, and a background job of
+            # a script ignores SIGINT), and an ignored SIGINT is inherited and cannot be trapped
+            # by scripts/run: reset it, as the terminal would have it.
             self.process = subprocess.Popen(
-                [str(ROOT / "scripts/run")],
+                ["env", "--default-signal=INT", str(ROOT / "scripts/run")],
                 env=self.env,
                 cwd=ROOT,
                 stdout=log,

@@ -183,3 +183,28 @@ def test_ai_primary_and_fakes_are_checked() -> None:
         load_settings({"FRESHPLAN_AI_PRIMARY": "mistral"}, NO_DOTENV)
     with pytest.raises(SettingsError, match="FRESHPLAN_AI_LOCAL_FAKES"):
         _ai_settings({"FRESHPLAN_AI_LOCAL_FAKES": "1"}, production=True, today=dt.date(2026, 12, 2))
+
+
+def test_xentral_settings_hide_the_token_and_refuse_plain_http_in_production() -> None:
+    local = load_settings(
+        {"XENTRAL_BASE_URL": "http://127.0.0.1:9/", "XENTRAL_TOKEN": "7|secret-pat"}, NO_DOTENV
+    )
+    assert local.xentral.configured
+    assert local.xentral.base_url == "http://127.0.0.1:9"
+    assert "secret-pat" not in repr(local)
+    assert not load_settings(
+        {"XENTRAL_BASE_URL": "https://a.xentral.biz"}, NO_DOTENV
+    ).xentral.configured
+    production = {
+        "FRESHPLAN_ENV": "production",
+        "FRESHPLAN_JWT_SECRET": "s" * 40,
+        "FRESHPLAN_DATABASE_URL": "host=db",
+        "FRESHPLAN_JOBS_DATABASE_URL": "host=db",
+        "FRESHPLAN_SMTP_URL": "smtp://mail",
+        "XENTRAL_TOKEN": "7|secret-pat",
+    }
+    with pytest.raises(SettingsError, match="https:// in production"):
+        load_settings(production | {"XENTRAL_BASE_URL": "http://acme.xentral.biz"}, NO_DOTENV)
+    with pytest.raises(SettingsError, match="XENTRAL_PAGE_SIZE"):
+        load_settings({"XENTRAL_PAGE_SIZE": "51"}, NO_DOTENV)
+    assert load_settings(production | {"XENTRAL_BASE_URL": "https://acme.xentral.biz"}, NO_DOTENV)

@@ -200,8 +200,9 @@ def test_the_client_keeps_below_a_lower_limit_xentral_announces(
     worker_for: Any,
     tmp_path: Path,
 ) -> None:
-    # the client is told 20 a second; Xentral's X-RateLimit-Limit says 5
-    xentral.config(rate_limit=5, rate_window=1.0)
+    # the client is told 20 a second; Xentral's X-RateLimit-Limit says 5 (and, so that only the
+    # limit can keep the client below it, no X-RateLimit-Remaining)
+    xentral.config(rate_limit=5, rate_window=1.0, send_remaining=False)
     xentral.catalogue([product(n) for n in range(1, 601)])
     start_worker(worker_for, seeded_database, xentral, tmp_path, cluster)
     job = finished(cluster, seeded_database, request_sync(cluster, seeded_database))
@@ -229,10 +230,43 @@ def test_503_a_dropped_connection_and_a_429_are_retried_within_the_job(
     job = finished(cluster, seeded_database, request_sync(cluster, seeded_database))
     assert job == {"state": "DONE", "attempts": 1, "last_error": None}
     assert len(products(cluster, seeded_database)) == 120
-    statuses = [r["status"] for r in xentral.requests()]
+    log = xentral.requests()
+    statuses = [r["status"] for r in log]
     assert statuses[:3] == [503, 0, 429], "the dropped request never got a status"
     assert statuses[3:] == [200, 200, 200]
+    assert log[3]["at"] - log[2]["at"] >= 0.95, "the client waited Retry-After (1 s)"
     assert last_result(cluster, seeded_database)["throttled"] == 1
+
+
+def test_hostile_items_are_cleaned_or_skipped_and_the_page_is_stored(
+    cluster: Cluster,
+    seeded_database: str,
+    xentral: FakeXentral,  # noqa: F811 - the fixture imported above
+    worker_for: Any,
+    tmp_path: Path,
+) -> None:
+    xentral.catalogue(
+        [
+            product(1, name="Apfel\u0000saft"),
+            product(2, salesPriceNet={"amount": "1e999999", "currency": "EUR"}),
+            product(3, number="no spaces; in SKUs"),
+            product(4, salesPriceNet={"amount": "9999999999.99995", "currency": "EUR"}),
+            product(5, unit="x" * 5000),
+            "not an object",
+        ]
+    )
+    start_worker(worker_for, seeded_database, xentral, tmp_path, cluster)
+    job = finished(cluster, seeded_database, request_sync(cluster, seeded_database))
+    assert job["state"] == "DONE"
+    stored = products(cluster, seeded_database)
+    assert sorted(stored) == ["1", "2", "4", "5"]
+    assert stored["2"][2] is None, "an absurd price is no price"
+    assert stored["4"][2] is None, "a price numeric(14, 4) cannot hold is no price"
+    assert len(stored["5"][3]) == 30
+    names = sql(cluster, seeded_database, "select name from app.products where xentral_id = '1'")
+    assert names == [("Apfelsaft",)], "PostgreSQL cannot store NUL: it is dropped"
+    result = last_result(cluster, seeded_database)
+    assert result["skipped"] == 2, "the bad SKU and the item that is not an object"
 
 
 def test_a_refused_token_parks_the_sync_and_is_never_logged(
@@ -249,6 +283,7 @@ def test_a_refused_token_parks_the_sync_and_is_never_logged(
     job = finished(cluster, seeded_database, request_sync(cluster, seeded_database))
     assert job["state"] == "PARKED"
     assert job["attempts"] == 1, "a 401 is not retried"
+    assert len(xentral.requests()) == 1, "not even within the attempt"
     assert "401" in job["last_error"]
     with as_user(cluster, seeded_database, ADMIN) as conn:
         state, error = conn.execute(

@@ -43,7 +43,7 @@ class FakeXentral:
         answer: dict[str, Any] = response.json()
         return answer
 
-    def catalogue(self, items: list[dict[str, Any]]) -> None:
+    def catalogue(self, items: list[Any]) -> None:
         self.control("PUT", "products", {"products": items})
 
     def change(self, *items: dict[str, Any]) -> None:

@@ -54,8 +54,12 @@ class XentralRefusedError(XentralError):
 
 
 def _text(value: Any) -> str | None:
-    # long enough for any valid field; app_private.product_items judges the rest
-    return value[:1000] if isinstance(value, str) else None
+    """A string PostgreSQL can store (no NUL, no lone surrogate), long enough for any valid field;
+    app_private.product_items judges the rest."""
+    if not isinstance(value, str):
+        return None
+    cleaned = value[:1000].replace("\x00", "")
+    return cleaned.encode("utf-8", "replace").decode("utf-8")
 
 
 def product_row(item: Any) -> dict[str, Any] | None:
@@ -90,9 +94,13 @@ def _money(value: Any) -> tuple[str | None, str | None]:
         number = Decimal(str(amount)[:40])
     except InvalidOperation:
         return None, None
-    if not number.is_finite() or not isinstance(currency, str):
+    # at most 10 digits before the point (numeric(14, 4)); a larger or absurd one is no price
+    if not number.is_finite() or number.adjusted() > 9 or not isinstance(currency, str):
         return None, None
-    return str(number), currency[:3]
+    rounded = number.quantize(Decimal("0.0001"))
+    if rounded >= Decimal("1e10"):
+        return None, None
+    return str(rounded), _text(currency[:3])
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -209,10 +217,14 @@ class XentralClient:
         )
         # share one pacer between the clients of a process: the budget is the instance's
         self.pacer = pacer or Pacer(rate_limit, rate_window_seconds)
+        self.token = token
+        self.timeout_seconds = timeout_seconds
         self.read_attempts = read_attempts
         self.backoff_seconds = backoff_seconds
         self.requests = 0
         self.throttled = 0
+        # totalCount on the last listing's first page: a full pull is complete only if it saw all
+        self.listing_total: int | None = None
 
     async def __aenter__(self) -> XentralClient:
         return self
@@ -221,35 +233,44 @@ class XentralClient:
         await self.http.aclose()
 
     async def get(self, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """GET a JSON envelope; retried with backoff on 429, 5xx and network trouble."""
+        """GET a JSON envelope; retried with backoff on 408, 425, 429, 5xx and network trouble."""
         last = "no attempt"
         for attempt in range(1, self.read_attempts + 1):
             await self.pacer.wait()
             self.requests += 1
             started = time.monotonic()
+            headers: Mapping[str, str] | None = None
             try:
-                response = await self.http.get(path, params=params)
-            except httpx.HTTPError as exc:
-                self.pacer.record(None)
+                # a deadline for the whole request: httpx's timeout is per read, and a server
+                # that trickles bytes would hold the job (and its row lock) for ever
+                async with asyncio.timeout(self.timeout_seconds):
+                    response = await self.http.get(path, params=params)
+                headers = response.headers
+            except (httpx.HTTPError, TimeoutError) as exc:
                 # the exception text may hold the URL, never the token (it is a header)
                 last = f"{type(exc).__name__} after {time.monotonic() - started:.1f} s"
             else:
-                self.pacer.record(response.headers)
                 if response.status_code == 429:
                     self.throttled += 1
                     wait = retry_after_seconds(response.headers)
                     self.pacer.hold(wait if wait is not None else self.pacer.window)
                     last = "429 Too Many Requests"
                     continue
-                if response.status_code >= 500:
-                    last = f"{response.status_code} {_message(response)}"
+                if response.status_code >= 500 or response.status_code in (408, 425):
+                    last = f"{response.status_code} {self._message(response)}"
                 elif response.status_code >= 400:
-                    raise XentralRefusedError(response.status_code, _message(response))
+                    raise XentralRefusedError(response.status_code, self._message(response))
                 else:
                     return self._envelope(response)
+            finally:
+                self.pacer.record(headers)
             if attempt < self.read_attempts:
                 await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
         raise XentralUnavailableError(f"GET {path}: {last} ({self.read_attempts} attempts)")
+
+    def _message(self, response: httpx.Response) -> str:
+        # an error body that echoes the request must not carry the token into a log or a row
+        return _message(response).replace(self.token, "***")
 
     @staticmethod
     def _envelope(response: httpx.Response) -> dict[str, Any]:
@@ -281,14 +302,26 @@ class XentralClient:
                 ),
             }
         number = 1
+        first_total: int | None = None
+        first_ids: set[str] = set()
         while True:
             body = await self.get("/api/v2/products", params | {"page[number]": str(number)})
             data = body.get("data")
             if not isinstance(data, list):
                 raise XentralUnavailableError("Xentral's product list is not a list")
-            yield data
-            extra = body.get("extra") if isinstance(body.get("extra"), dict) else {}
+            extra = body.get("extra")
             total = extra.get("totalCount") if isinstance(extra, dict) else None
+            if number == 1:
+                first_total = total if isinstance(total, int) and total >= 0 else None
+                self.listing_total = first_total
+            # a server that ignores the page number would otherwise be paged for ever
+            head = str(data[0].get("id")) if data and isinstance(data[0], dict) else None
+            repeated = head is not None and head in first_ids
+            if repeated or (first_total is not None and number > first_total // page_size + 2):
+                raise XentralUnavailableError("Xentral returned more pages than it has")
+            if head is not None:
+                first_ids.add(head)
+            yield data
             if len(data) < page_size or (isinstance(total, int) and number * page_size >= total):
                 return
             number += 1

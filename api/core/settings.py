@@ -334,6 +334,9 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
     )
     if xentral.base_url and not re.match(r"^https?://[^/\s]+(/[^\s]*)?$", xentral.base_url):
         raise SettingsError("XENTRAL_BASE_URL must be an http(s) URL")
+    if production and xentral.base_url and not xentral.base_url.startswith("https://"):
+        # the token is a bearer header: never over plain HTTP outside a test or a laptop
+        raise SettingsError("XENTRAL_BASE_URL must be https:// in production")
 
     return Settings(
         env=profile,  # type: ignore[arg-type]  # checked above

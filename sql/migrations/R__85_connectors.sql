@@ -140,7 +140,7 @@ begin
     where i.usable and p.tenant_id = p_tenant_id and p.xentral_id = i.xentral_id and p.sku <> i.sku;
     get diagnostics v_renumbered = row_count;
     with items as (
-        -- one row per SKU and per Xentral id: the first of a page wins
+        -- one row per SKU and per Xentral id (of duplicates, the lowest id and SKU win)
         select distinct on (u.sku) u.*
         from (
             select distinct on (i.xentral_id) i.*
@@ -199,7 +199,7 @@ declare
 begin
     if p_full_pull then
         update app.products as p
-        set active = false, synced_at = app.now()
+        set active = false, synced_at = app.now(), updated_at = app.now()
         where
             p.tenant_id = p_tenant_id and p.active and p.xentral_id is not null
             and not (p.xentral_id = any(coalesce(p_listed, '{}')));
@@ -330,7 +330,7 @@ select
         exists (
             select from app.jobs as j
             where
-                j.tenant_id = t.tenant_id and j.kind like c.connector || '.%'
+                j.tenant_id = t.tenant_id and split_part(j.kind, '.', 1) = c.connector
                 and (j.state = 'PARKED' or (j.state = 'PENDING' and j.attempts > 0))
                 and j.created_at > coalesce(s.last_success_at, '-infinity')
         )
@@ -340,7 +340,9 @@ select
     s.last_error,
     (
         select count(*)::integer from app.jobs as j
-        where j.tenant_id = t.tenant_id and j.kind like c.connector || '.%' and j.state in ('PENDING', 'RUNNING')
+        where
+            j.tenant_id = t.tenant_id and split_part(j.kind, '.', 1) = c.connector
+            and j.state in ('PENDING', 'RUNNING')
     ) as backlog
 from app.connectors as c
 cross join tenant as t
@@ -374,7 +376,7 @@ as $$
             exists (
                 select from app.jobs as j
                 where
-                    j.kind like c.connector || '.%'
+                    split_part(j.kind, '.', 1) = c.connector
                     and (j.state = 'PARKED' or (j.state = 'PENDING' and j.attempts > 0))
                     and j.created_at > coalesce(s.last_success_at, '-infinity')
             )

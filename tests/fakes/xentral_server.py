@@ -11,10 +11,10 @@ A test steers it over HTTP:
     PUT    /_fake/products   {"products": [item, ...]}   replace the catalogue (Xentral's items)
     PATCH  /_fake/products   {"products": [item, ...]}   change or add items by id (updatedAt moves)
     DELETE /_fake/products/<id>                           the product disappears from the list
-    POST   /_fake/config     {"rate_limit": N, "rate_window": S, "token": T}
+    POST   /_fake/config     {"rate_limit": N, "rate_window": S, "token": T, "send_remaining": B}
     POST   /_fake/faults     {"faults": [{"mode": ..., "times": 1, "status": 503, "delay": 2,
                                           "retry_after": 1}]}
-    GET    /_fake/requests   {"requests": [{method, path, query, status}], "throttled": n}
+    GET    /_fake/requests   {"requests": [{method, path, query, status, at}], "throttled": n}
     DELETE /_fake/requests   forget the log
     GET    /_fake/health
 
@@ -88,12 +88,15 @@ class State:
     requests: list[dict[str, Any]] = field(default_factory=list)
     arrivals: collections.deque[float] = field(default_factory=collections.deque)
     throttled: int = 0
+    send_remaining: bool = True  # False: X-RateLimit-Limit without X-RateLimit-Remaining
 
-    def put(self, items: list[dict[str, Any]]) -> None:
+    def put(self, items: list[Any]) -> None:
+        """Store items by id; a test's broken item (not an object) is listed last, as it is."""
         stamp = now_iso()
-        for item in items:
-            self.products[str(item["id"])] = item
-            self.updated[str(item["id"])] = stamp
+        for n, item in enumerate(items):
+            key = str(item["id"]) if isinstance(item, dict) else f"~broken-{n}"
+            self.products[key] = item
+            self.updated[key] = stamp
 
     def next_fault(self) -> Fault | None:
         for fault in self.faults:
@@ -149,7 +152,9 @@ def make_app(state: State) -> Any:
         query = urllib.parse.parse_qsl(
             scope.get("query_string", b"").decode(), keep_blank_values=True
         )
-        entry: dict[str, Any] = {"method": method, "path": route, "query": dict(query), "status": 0}
+        entry: dict[str, Any] = {
+            "method": method, "path": route, "query": dict(query), "status": 0, "at": time.time(),
+        }  # fmt: skip
         state.requests.append(entry)
         status = await api(state, scope, method, route, query, entry, send)
         entry["status"] = status
@@ -157,7 +162,7 @@ def make_app(state: State) -> Any:
     return app
 
 
-async def api(
+async def api(  # noqa: PLR0912 - one branch per fault and route
     state: State,
     scope: dict[str, Any],
     method: str,
@@ -172,10 +177,9 @@ async def api(
         state.arrivals.popleft()
     state.arrivals.append(now)
     used = len(state.arrivals)
-    limit_headers = {
-        "X-RateLimit-Limit": str(state.rate_limit),
-        "X-RateLimit-Remaining": str(max(state.rate_limit - used, 0)),
-    }
+    limit_headers = {"X-RateLimit-Limit": str(state.rate_limit)}
+    if state.send_remaining:
+        limit_headers["X-RateLimit-Remaining"] = str(max(state.rate_limit - used, 0))
     if used > state.rate_limit:
         state.throttled += 1
         reset = state.arrivals[0] + state.rate_window
@@ -253,14 +257,19 @@ async def list_products(
         found = FILTER.match(name)
         if found:
             filters[found.group(1)][found.group(2)] = value
-    items = sorted(state.products.values(), key=lambda i: int(i["id"]))
+    keys = sorted(state.products, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
     try:
         for spec in filters.values():
             key, op, value = spec["key"], spec.get("op", "equals"), spec.get("value", "")
-            items = [i for i in items if matches(i, state.updated[str(i["id"])], key, op, value)]
+            keys = [
+                k for k in keys
+                if isinstance(state.products[k], dict)
+                and matches(state.products[k], state.updated[k], key, op, value)
+            ]  # fmt: skip
     except (KeyError, ValueError) as exc:
         await respond(send, 400, problem(400, f"unsupported filter: {exc}"), limit_headers)
         return 400
+    items = [state.products[k] for k in keys]
     page = items[(number - 1) * size : number * size]
     envelope = {
         "data": page,
@@ -289,13 +298,14 @@ async def control(state: State, method: str, route: str, body: bytes, send: Send
         state.products.pop(route.removeprefix("/_fake/products/"), None)
         await respond(send, 200, {"products": len(state.products)})
     elif route == "/_fake/config" and method == "POST":
-        unknown = set(parsed) - {"rate_limit", "rate_window", "token"}
+        unknown = set(parsed) - {"rate_limit", "rate_window", "token", "send_remaining"}
         if unknown:
             await respond(send, 400, {"error": f"unknown settings {sorted(unknown)}"})
             return
         state.rate_limit = int(parsed.get("rate_limit", state.rate_limit))
         state.rate_window = float(parsed.get("rate_window", state.rate_window))
         state.token = str(parsed.get("token", state.token))
+        state.send_remaining = bool(parsed.get("send_remaining", state.send_remaining))
         state.arrivals.clear()
         await respond(send, 200, {"ok": True})
     elif route == "/_fake/faults" and method == "POST":
