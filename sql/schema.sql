@@ -5308,6 +5308,30 @@ $$;
 COMMENT ON FUNCTION app.connector_state(p_configured boolean, p_last_success_at timestamp with time zone, p_last_error_at timestamp with time zone, p_troubled boolean) IS 'ok, degraded (jobs retrying or parked since the last success), down (the last call failed) or unconfigured.';
 
 --
+-- Name: connector_troubled(text, uuid, timestamp with time zone); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.connector_troubled(p_connector text, p_tenant_id uuid, p_last_success_at timestamp with time zone) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    select exists (
+        select from app.jobs as j
+        where
+            split_part(j.kind, '.', 1) = p_connector
+            and (p_tenant_id is null or j.tenant_id = p_tenant_id)
+            and (j.state = 'PARKED' or (j.state = 'PENDING' and j.attempts > 0))
+            and j.created_at > coalesce(p_last_success_at, '-infinity')
+    )
+$$;
+
+--
+-- Name: FUNCTION connector_troubled(p_connector text, p_tenant_id uuid, p_last_success_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.connector_troubled(p_connector text, p_tenant_id uuid, p_last_success_at timestamp with time zone) IS 'Whether jobs of the connector (of the tenant, or of all when null) are retrying or parked since the last success.';
+
+--
 -- Name: current_org_id(); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -7101,13 +7125,7 @@ CREATE FUNCTION app_private.connector_health() RETURNS TABLE(connector text, sta
         c.connector,
         app.connector_state(
             c.configured, s.last_success_at, s.last_error_at,
-            exists (
-                select from app.jobs as j
-                where
-                    split_part(j.kind, '.', 1) = c.connector
-                    and (j.state = 'PARKED' or (j.state = 'PENDING' and j.attempts > 0))
-                    and j.created_at > coalesce(s.last_success_at, '-infinity')
-            )
+            app.connector_troubled(c.connector, null, s.last_success_at)
         ),
         s.last_success_at,
         s.last_error_at
@@ -10110,9 +10128,7 @@ CREATE VIEW api.integration_status WITH (security_invoker='true') AS
         )
  SELECT c.connector,
     c.configured,
-    app.connector_state(c.configured, s.last_success_at, s.last_error_at, (EXISTS ( SELECT
-           FROM app.jobs j
-          WHERE ((j.tenant_id = t.tenant_id) AND (split_part(j.kind, '.'::text, 1) = c.connector) AND ((j.state = 'PARKED'::text) OR ((j.state = 'PENDING'::text) AND (j.attempts > 0))) AND (j.created_at > COALESCE(s.last_success_at, '-infinity'::timestamp with time zone)))))) AS state,
+    app.connector_state(c.configured, s.last_success_at, s.last_error_at, app.connector_troubled(c.connector, t.tenant_id, s.last_success_at)) AS state,
     s.last_success_at,
     s.last_error_at,
     s.last_error,
@@ -16397,6 +16413,14 @@ GRANT ALL ON FUNCTION app.check_text(p_value text, p_field text, p_min integer, 
 REVOKE ALL ON FUNCTION app.connector_state(p_configured boolean, p_last_success_at timestamp with time zone, p_last_error_at timestamp with time zone, p_troubled boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.connector_state(p_configured boolean, p_last_success_at timestamp with time zone, p_last_error_at timestamp with time zone, p_troubled boolean) TO tenant_admin;
 GRANT ALL ON FUNCTION app.connector_state(p_configured boolean, p_last_success_at timestamp with time zone, p_last_error_at timestamp with time zone, p_troubled boolean) TO svc_api;
+
+--
+-- Name: FUNCTION connector_troubled(p_connector text, p_tenant_id uuid, p_last_success_at timestamp with time zone); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.connector_troubled(p_connector text, p_tenant_id uuid, p_last_success_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.connector_troubled(p_connector text, p_tenant_id uuid, p_last_success_at timestamp with time zone) TO tenant_admin;
+GRANT ALL ON FUNCTION app.connector_troubled(p_connector text, p_tenant_id uuid, p_last_success_at timestamp with time zone) TO svc_api;
 
 --
 -- Name: FUNCTION current_org_id(); Type: ACL; Schema: app; Owner: -

@@ -316,6 +316,28 @@ comment on function app.connector_state(boolean, timestamptz, timestamptz, boole
 'ok, degraded (jobs retrying or parked since the last success), down (the last call failed) or unconfigured.';
 grant execute on function app.connector_state(boolean, timestamptz, timestamptz, boolean) to tenant_admin, svc_api;
 
+-- Whether jobs of a connector are retrying or parked since its last success (of one tenant, or of
+-- all with a null tenant): the "degraded" of app.connector_state.
+create or replace function app.connector_troubled(
+    p_connector text, p_tenant_id uuid, p_last_success_at timestamptz
+) returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+    select exists (
+        select from app.jobs as j
+        where
+            split_part(j.kind, '.', 1) = p_connector
+            and (p_tenant_id is null or j.tenant_id = p_tenant_id)
+            and (j.state = 'PARKED' or (j.state = 'PENDING' and j.attempts > 0))
+            and j.created_at > coalesce(p_last_success_at, '-infinity')
+    )
+$$;
+comment on function app.connector_troubled(text, uuid, timestamptz) is
+'Whether jobs of the connector (of the tenant, or of all when null) are retrying or parked since the last success.';
+grant execute on function app.connector_troubled(text, uuid, timestamptz) to tenant_admin, svc_api;
+
 -- One row per connector for the caller's tenant.
 create or replace view api.integration_status
 with (security_invoker = true)
@@ -327,13 +349,7 @@ select
     c.configured,
     app.connector_state(
         c.configured, s.last_success_at, s.last_error_at,
-        exists (
-            select from app.jobs as j
-            where
-                j.tenant_id = t.tenant_id and split_part(j.kind, '.', 1) = c.connector
-                and (j.state = 'PARKED' or (j.state = 'PENDING' and j.attempts > 0))
-                and j.created_at > coalesce(s.last_success_at, '-infinity')
-        )
+        app.connector_troubled(c.connector, t.tenant_id, s.last_success_at)
     ) as state,
     s.last_success_at,
     s.last_error_at,
@@ -373,13 +389,7 @@ as $$
         c.connector,
         app.connector_state(
             c.configured, s.last_success_at, s.last_error_at,
-            exists (
-                select from app.jobs as j
-                where
-                    split_part(j.kind, '.', 1) = c.connector
-                    and (j.state = 'PARKED' or (j.state = 'PENDING' and j.attempts > 0))
-                    and j.created_at > coalesce(s.last_success_at, '-infinity')
-            )
+            app.connector_troubled(c.connector, null, s.last_success_at)
         ),
         s.last_success_at,
         s.last_error_at

@@ -41,7 +41,7 @@ from typing import Any
 
 import uvicorn
 
-from tests.fakes.llm import Receive, Send, read_body, respond
+from tests.fakes.llm import Receive, Send, lifespan, read_body, respond
 
 MEDIA_OK = ("application/json", "application/vnd.xentral.default.v1+json", "*/*", "")
 FILTER = re.compile(r"^filter\[(\d+)\]\[(key|op|value)\]$")
@@ -138,9 +138,7 @@ def matches(item: dict[str, Any], updated: str, key: str, op: str, value: str) -
 def make_app(state: State) -> Any:
     async def app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
+            await lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
