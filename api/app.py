@@ -26,6 +26,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from api.ai.health import check_ai
 from api.ai.router import Router
 from api.ai.routes import ai_routes
+from api.connectors.xentral_routes import CustomerSearch, xentral_routes
 from api.core.db import create_pool
 from api.core.health import (
     HealthRegistry,
@@ -164,7 +165,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await pool.close()
 
     app = Litestar(
-        route_handlers=[health, PrometheusController, *feedback_routes, *ai_routes],
+        route_handlers=[
+            health,
+            PrometheusController,
+            *feedback_routes,
+            *ai_routes,
+            *xentral_routes,
+        ],
         lifespan=[lifespan],
         state=State(
             {
@@ -174,6 +181,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "feedback_limiters": limiters(settings),
                 "ai_router": ai_router,
                 "ai_user_limiter": SlidingWindowLimiter(settings.ai.rate_limit_user),
+                "xentral_search": (
+                    CustomerSearch(settings.xentral) if settings.xentral.configured else None
+                ),
             }
         ),
         middleware=[
@@ -188,7 +198,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="FreshPlan service API",
             version="1",
-            description="Public feedback, the AI router, health and metrics of FreshPlan.",
+            description=(
+                "Public feedback, the AI router, the connectors, health and metrics of FreshPlan."
+            ),
             path="/schema",
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
         ),

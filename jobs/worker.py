@@ -1,7 +1,7 @@
 """`freshplan worker`: the job runner with every handler this installation has.
 
-mail.send (jobs/mail.py) always; xentral.products (jobs/xentral.py) when Xentral is
-configured. Any number of workers may
+mail.send (jobs/mail.py) always; xentral.products and xentral.order (jobs/xentral.py) when
+Xentral is configured. Any number of workers may
 run side by side, on any number of machines (jobs/runner.py says how they share the queue).
 """
 
@@ -18,7 +18,7 @@ from api.core.logs import configure_logging
 from api.core.settings import Settings, load_settings
 from jobs.mail import MailHandler
 from jobs.runner import Handler, Runner, RunnerConfig
-from jobs.xentral import ProductSyncHandler
+from jobs.xentral import ProductSyncHandler, SalesOrderHandler, Xentral
 
 
 def handlers(settings: Settings) -> list[Handler]:
@@ -32,7 +32,9 @@ def handlers(settings: Settings) -> list[Handler]:
         )
     ]
     if settings.xentral.configured:
-        found.append(ProductSyncHandler(settings.xentral, settings.database.jobs_url))
+        xentral = Xentral(settings.xentral)
+        found.append(ProductSyncHandler(xentral, settings.database.jobs_url))
+        found.append(SalesOrderHandler(xentral, settings.database.jobs_url))
     return found
 
 

@@ -1,10 +1,17 @@
-"""The xentral.products handler (SPEC 8.2): pulls Xentral's catalogue into app.products.
+"""The Xentral handlers (SPEC 8.2).
 
-What to ask for and what a result means is SQL's (app_private.product_sync_plan, upsert_products,
-finish_product_sync in R__85_connectors.sql): the first sync and one a day are full pulls, the
-others ask for products updated since the last successful sync began. Each page is written in
-its own transaction, so a sync that stops half-way keeps what it wrote and the next one, which
-asks again from the same watermark, repeats nothing harmful (the kind is idempotent).
+xentral.products pulls Xentral's catalogue into app.products. What to ask for and what a result
+means is SQL's (app_private.product_sync_plan, upsert_products, finish_product_sync in
+R__85_connectors.sql): the first sync and one a day are full pulls, the others ask for products
+updated since the last successful sync began. Each page is written in its own transaction, so a
+sync that stops half-way keeps what it wrote and the next one, which asks again from the same
+watermark, repeats nothing harmful (the kind is idempotent).
+
+xentral.order submits one sales order. The kind is not idempotent: Xentral has no idempotency key,
+so before its first POST the handler commits that the submission started, and every later attempt
+(after a timeout, a dropped connection, a 5xx, or a worker that died mid-call and an admin's
+re-queue) first looks the order up by its number (externalOrderNumber) and posts only when Xentral
+does not have it. The body is built in SQL (app.sales_order_import_body).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from api.clients.xentral import (
     XentralUnavailableError,
     product_row,
 )
+from api.core.breaker import CircuitBreaker
 from api.core.settings import XentralSettings
 from jobs.runner import Job, PermanentJobError, TemporaryJobError
 
@@ -37,22 +45,18 @@ def one(row: tuple[Any, ...] | None) -> tuple[Any, ...]:
     return row
 
 
-class ProductSyncHandler:
-    """Runs one xentral.products job for the job's tenant."""
+class Xentral:
+    """This process's access to Xentral: the settings and one pacer for every handler, since the
+    rate limit is the instance's (jobs back to back, of either kind, share Xentral's minute)."""
 
-    kind = "xentral.products"
-    max_attempts: int | None = None
-    retry_base_seconds: float | None = None
-
-    def __init__(self, settings: XentralSettings, database_url: str) -> None:
+    def __init__(self, settings: XentralSettings) -> None:
         if not settings.base_url or not settings.token:
-            raise ValueError("the product sync needs XENTRAL_BASE_URL and XENTRAL_TOKEN")
+            raise ValueError("Xentral needs XENTRAL_BASE_URL and XENTRAL_TOKEN")
         self.settings = settings
         self.base_url = settings.base_url
         self.token = settings.token
-        self.database_url = database_url
-        # one budget for every sync this worker runs: jobs back to back share Xentral's minute
         self.pacer = Pacer(settings.rate_limit, settings.rate_window_seconds)
+        self.breaker = CircuitBreaker()
 
     def client(self) -> XentralClient:
         return XentralClient(
@@ -62,7 +66,32 @@ class ProductSyncHandler:
             rate_window_seconds=self.settings.rate_window_seconds,
             timeout_seconds=self.settings.timeout_seconds,
             pacer=self.pacer,
+            breaker=self.breaker,
         )
+
+
+async def record_error(conn: psycopg.AsyncConnection[Any], tenant_id: str, error: str) -> None:
+    await conn.execute(
+        "select app_private.record_connector_error(%s::uuid, 'xentral', %s::text)",
+        [tenant_id, error],
+    )
+
+
+class ProductSyncHandler:
+    """Runs one xentral.products job for the job's tenant."""
+
+    kind = "xentral.products"
+    max_attempts: int | None = None
+    retry_base_seconds: float | None = None
+
+    def __init__(self, xentral: Xentral, database_url: str) -> None:
+        self.xentral = xentral
+        self.settings = xentral.settings
+        self.database_url = database_url
+        self.retry_base_seconds = xentral.settings.retry_base_seconds
+
+    def client(self) -> XentralClient:
+        return self.xentral.client()
 
     async def run(self, job: Job) -> None:
         if job.tenant_id is None:
@@ -84,15 +113,15 @@ class ProductSyncHandler:
             try:
                 result = await self.sync(conn, job.tenant_id)
             except XentralRefusedError as exc:
-                await self.record_error(conn, job.tenant_id, str(exc))
+                await record_error(conn, job.tenant_id, str(exc))
                 raise PermanentJobError(str(exc)) from exc
             except XentralUnavailableError as exc:
-                await self.record_error(conn, job.tenant_id, str(exc))
+                await record_error(conn, job.tenant_id, str(exc))
                 raise TemporaryJobError(str(exc)) from exc
             except psycopg.Error as exc:
                 # e.g. a page the database refuses: the sync is broken, and the admin must see it
                 with contextlib.suppress(psycopg.Error):
-                    await self.record_error(conn, job.tenant_id, f"database: {type(exc).__name__}")
+                    await record_error(conn, job.tenant_id, f"database: {type(exc).__name__}")
                 raise
         log.info("xentral product sync done", extra={"tenant_id": job.tenant_id, **result})
 
@@ -170,9 +199,107 @@ class ProductSyncHandler:
         result: dict[str, Any] = finished[0]
         return result
 
-    @staticmethod
-    async def record_error(conn: psycopg.AsyncConnection[Any], tenant_id: str, error: str) -> None:
-        await conn.execute(
-            "select app_private.record_connector_error(%s::uuid, 'xentral', %s::text)",
-            [tenant_id, error],
+
+# Xentral's answers that refuse the order itself (its validation): another attempt cannot help,
+# and the owner must change the order. Any other refusal (401, 403, 404, 406, 415) is ours to fix
+# (token, scopes, URL): the job is parked for an admin and the order stays PENDING.
+ORDER_REFUSALS = frozenset({400, 422})
+
+
+class SalesOrderHandler:
+    """Runs one xentral.order job: submits the order unless Xentral already has it."""
+
+    kind = "xentral.order"
+    max_attempts: int | None = None
+    retry_base_seconds: float | None = None
+
+    def __init__(self, xentral: Xentral, database_url: str) -> None:
+        self.xentral = xentral
+        self.database_url = database_url
+        self.retry_base_seconds = xentral.settings.retry_base_seconds
+
+    async def run(self, job: Job) -> None:
+        order_id = job.payload.get("order_id") if isinstance(job.payload, dict) else None
+        if not isinstance(order_id, str):
+            raise PermanentJobError("an order job names its order (payload order_id)")
+        async with await psycopg.AsyncConnection.connect(
+            self.database_url, autocommit=True, application_name="freshplan-worker"
+        ) as conn:
+            # autocommit: the mark that a submission started is committed before Xentral is called
+            order = one(
+                await (
+                    await conn.execute(
+                        "select app_private.sales_order_for_submission(%s::uuid)", [order_id]
+                    )
+                ).fetchone()
+            )[0]
+            if order is None:
+                raise PermanentJobError(f"sales order {order_id} does not exist")
+            if order["state"] != "PENDING":
+                log.info(
+                    "xentral order not pending: nothing to do",
+                    extra={"order_id": order_id, "state": order["state"]},
+                )
+                return
+            tenant_id = str(order["tenant_id"])
+            try:
+                xentral_id = await self.submit(order)
+            except XentralRefusedError as exc:
+                if exc.status in ORDER_REFUSALS:
+                    await conn.execute(
+                        "select app_private.sales_order_refused(%s::uuid, %s::text)",
+                        [order_id, exc.reason],
+                    )
+                    log.warning(
+                        "xentral refused a sales order",
+                        extra={"order_id": order_id, "status": exc.status},
+                    )
+                    return
+                await self.delayed(conn, order_id, tenant_id, str(exc))
+                raise PermanentJobError(str(exc)) from exc
+            except XentralUnavailableError as exc:
+                await self.delayed(conn, order_id, tenant_id, str(exc))
+                raise TemporaryJobError(str(exc)) from exc
+            await conn.execute(
+                "select app_private.sales_order_submitted(%s::uuid, %s::text)",
+                [order_id, xentral_id],
+            )
+        log.info(
+            "xentral sales order submitted",
+            extra={"order_id": order_id, "number": order["number"], "xentral_id": xentral_id},
         )
+
+    async def submit(self, order: dict[str, Any]) -> str:
+        """Xentral's id of the order: found by its number when an earlier attempt may have
+        reached Xentral, else (or when not found) imported now."""
+        number = str(order["number"])
+        async with self.xentral.client() as client:
+            if order["look_up_first"]:
+                found = await client.find_sales_order(number)
+                if found is not None:
+                    log.info(
+                        "xentral already has the sales order: not posted again",
+                        extra={"number": number, "xentral_id": found},
+                    )
+                    return found
+            try:
+                return await client.import_sales_order(order["body"])
+            except XentralRefusedError as exc:
+                if exc.status != 409:
+                    raise
+                # a Xentral that refuses a second order with our number has the first one
+                found = await client.find_sales_order(number)
+                if found is None:
+                    raise XentralUnavailableError(
+                        f"Xentral answered 409 for {number} but lists no such order"
+                    ) from exc
+                return found
+
+    @staticmethod
+    async def delayed(
+        conn: psycopg.AsyncConnection[Any], order_id: str, tenant_id: str, error: str
+    ) -> None:
+        await conn.execute(
+            "select app_private.sales_order_delayed(%s::uuid, %s::text)", [order_id, error]
+        )
+        await record_error(conn, tenant_id, error)

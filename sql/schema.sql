@@ -510,13 +510,15 @@ CREATE TABLE app.lead_details (
     contact_email text,
     contact_phone text,
     notes text,
+    xentral_customer_id text,
     CONSTRAINT lead_details_contact_email_format CHECK ((((char_length(contact_email) <= 254) AND (contact_email ~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'::text)) OR ((char_length(contact_email) = 64) AND (contact_email ~ '^[0-9a-f]{64}$'::text)))),
     CONSTRAINT lead_details_contact_name_length CHECK (((char_length(contact_name) >= 1) AND (char_length(contact_name) <= 200))),
     CONSTRAINT lead_details_contact_phone_format CHECK ((contact_phone ~ '^\+?[0-9 ()/.-]{3,40}$'::text)),
     CONSTRAINT lead_details_country_format CHECK ((country ~ '^[A-Z]{2}$'::text)),
     CONSTRAINT lead_details_notes_length CHECK ((char_length(notes) <= 5000)),
     CONSTRAINT lead_details_street_length CHECK (((char_length(street) >= 1) AND (char_length(street) <= 200))),
-    CONSTRAINT lead_details_vat_id_length CHECK (((char_length(vat_id) >= 4) AND (char_length(vat_id) <= 20)))
+    CONSTRAINT lead_details_vat_id_length CHECK (((char_length(vat_id) >= 4) AND (char_length(vat_id) <= 20))),
+    CONSTRAINT lead_details_xentral_customer_id_format CHECK ((xentral_customer_id ~ '^[0-9]{1,20}$'::text))
 );
 
 --
@@ -578,6 +580,12 @@ COMMENT ON COLUMN app.lead_details.contact_phone IS 'Contact phone.';
 --
 
 COMMENT ON COLUMN app.lead_details.notes IS 'Free notes.';
+
+--
+-- Name: COLUMN lead_details.xentral_customer_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.lead_details.xentral_customer_id IS 'Xentral''s customer id of the lead''s company (link_xentral_customer); orders go to this customer.';
 
 --
 -- Name: leads; Type: TABLE; Schema: app; Owner: -
@@ -905,7 +913,8 @@ CREATE VIEW api.leads WITH (security_invoker='true') AS
     o.owner_id,
     o.registered_at,
     o.status,
-    o.created_at
+    o.created_at,
+    d.xentral_customer_id
    FROM (app.lead_overview o
      LEFT JOIN app.lead_details d ON ((o.id = d.lead_id)));
 
@@ -998,6 +1007,12 @@ COMMENT ON COLUMN api.leads.status IS 'UNASSIGNED, ACTIVE, GRACE or EXPIRED.';
 --
 
 COMMENT ON COLUMN api.leads.created_at IS 'When the lead was first registered.';
+
+--
+-- Name: COLUMN leads.xentral_customer_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.leads.xentral_customer_id IS 'The linked Xentral customer (link_xentral_customer).';
 
 --
 -- Name: activities(api.leads); Type: FUNCTION; Schema: api; Owner: -
@@ -1884,6 +1899,253 @@ $_$;
 --
 
 COMMENT ON FUNCTION api.collaborators(api.leads) IS 'The collaborators of a lead, as api.collaborators shows them to the caller: GET /leads?select=*,collaborators(*).';
+
+--
+-- Name: sales_order_number_seq; Type: SEQUENCE; Schema: app; Owner: -
+--
+
+CREATE SEQUENCE app.sales_order_number_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: SEQUENCE sales_order_number_seq; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON SEQUENCE app.sales_order_number_seq IS 'Our sales order numbers (FP-000001, ...).';
+
+--
+-- Name: sales_orders; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.sales_orders (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    number text DEFAULT ('FP-'::text || to_char(nextval('app.sales_order_number_seq'::regclass), 'FM000000'::text)) NOT NULL,
+    state text DEFAULT 'PENDING'::text NOT NULL,
+    xentral_customer_id text NOT NULL,
+    items jsonb NOT NULL,
+    note text,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT app.now() NOT NULL,
+    submission_started_at timestamp with time zone,
+    submitted_at timestamp with time zone,
+    xentral_id text,
+    last_error text,
+    CONSTRAINT sales_orders_items_array CHECK (((jsonb_typeof(items) = 'array'::text) AND ((jsonb_array_length(items) >= 1) AND (jsonb_array_length(items) <= 100)))),
+    CONSTRAINT sales_orders_last_error_length CHECK ((char_length(last_error) <= 2000)),
+    CONSTRAINT sales_orders_note_length CHECK ((char_length(note) <= 2000)),
+    CONSTRAINT sales_orders_state_known CHECK ((state = ANY (ARRAY['PENDING'::text, 'SUBMITTED'::text, 'FAILED'::text, 'CANCELLED'::text]))),
+    CONSTRAINT sales_orders_submitted_consistent CHECK ((((state = 'SUBMITTED'::text) = (submitted_at IS NOT NULL)) AND ((state = 'SUBMITTED'::text) = (xentral_id IS NOT NULL)))),
+    CONSTRAINT sales_orders_xentral_customer_id_format CHECK ((xentral_customer_id ~ '^[0-9]{1,20}$'::text)),
+    CONSTRAINT sales_orders_xentral_id_format CHECK ((xentral_id ~ '^[0-9]{1,20}$'::text))
+);
+
+--
+-- Name: TABLE sales_orders; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.sales_orders IS 'Orders placed for a lead, submitted to Xentral by job xentral.order with number as externalOrderNumber.';
+
+--
+-- Name: COLUMN sales_orders.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sales_orders.id IS 'Order id.';
+
+--
+-- Name: COLUMN sales_orders.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sales_orders.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN sales_orders.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sales_orders.lead_id IS 'Lead the order is for.';
+
+--
+-- Name: COLUMN sales_orders.number; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sales_orders.number IS 'Our order number, sent to Xentral as externalOrderNumber.';
+
+--
+-- Name: COLUMN sales_orders.state; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sales_orders.state IS 'PENDING (queued or retrying), SUBMITTED (Xentral has it), FAILED (Xentral refused it), CANCELLED.';
+
+--
+-- Name: COLUMN sales_orders.xentral_customer_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sales_orders.xentral_customer_id IS 'The Xentral customer, copied from the lead at creation.';
+
+--
+-- Name: COLUMN sales_orders.items; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sales_orders.items IS 'Positions as ordered: [{"sku", "qty", "name", "xentral_id", "net_price", "currency"}] (prices of that moment).';
+
+--
+-- Name: COLUMN sales_orders.note; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sales_orders.note IS 'Comment sent with the order.';
+
+--
+-- Name: COLUMN sales_orders.created_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sales_orders.created_by IS 'Who placed it.';
+
+--
+-- Name: COLUMN sales_orders.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sales_orders.created_at IS 'When it was placed.';
+
+--
+-- Name: COLUMN sales_orders.submission_started_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sales_orders.submission_started_at IS 'When the worker first sent it to Xentral: every later attempt looks it up first, so Xentral never holds two.';
+
+--
+-- Name: COLUMN sales_orders.submitted_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sales_orders.submitted_at IS 'When Xentral confirmed it.';
+
+--
+-- Name: COLUMN sales_orders.xentral_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sales_orders.xentral_id IS 'Xentral''s sales order id (from Location).';
+
+--
+-- Name: COLUMN sales_orders.last_error; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.sales_orders.last_error IS 'Xentral''s refusal, or the last temporary error.';
+
+--
+-- Name: sales_orders; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.sales_orders WITH (security_invoker='true') AS
+ SELECT o.id,
+    o.lead_id,
+    o.number,
+    o.state,
+    o.xentral_id,
+    o.items,
+    o.note,
+    o.created_by,
+    o.created_at,
+    o.submitted_at,
+    o.last_error
+   FROM app.sales_orders o;
+
+--
+-- Name: VIEW sales_orders; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.sales_orders IS 'Sales orders of the leads the caller may read (reps: own and collaborating; others: the tenant).';
+
+--
+-- Name: COLUMN sales_orders.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sales_orders.id IS 'Order id.';
+
+--
+-- Name: COLUMN sales_orders.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sales_orders.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN sales_orders.number; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sales_orders.number IS 'Our order number (externalOrderNumber in Xentral).';
+
+--
+-- Name: COLUMN sales_orders.state; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sales_orders.state IS 'PENDING, SUBMITTED, FAILED (refused by Xentral; see last_error) or CANCELLED.';
+
+--
+-- Name: COLUMN sales_orders.xentral_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sales_orders.xentral_id IS 'Xentral''s sales order id once SUBMITTED.';
+
+--
+-- Name: COLUMN sales_orders.items; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sales_orders.items IS 'Positions: [{"sku", "qty", "name", "xentral_id", "net_price", "currency"}], prices as of the order.';
+
+--
+-- Name: COLUMN sales_orders.note; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sales_orders.note IS 'Comment sent with the order.';
+
+--
+-- Name: COLUMN sales_orders.created_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sales_orders.created_by IS 'Who placed it.';
+
+--
+-- Name: COLUMN sales_orders.created_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sales_orders.created_at IS 'When it was placed.';
+
+--
+-- Name: COLUMN sales_orders.submitted_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sales_orders.submitted_at IS 'When Xentral confirmed it.';
+
+--
+-- Name: COLUMN sales_orders.last_error; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.sales_orders.last_error IS 'Xentral''s refusal, or the last temporary error while PENDING.';
+
+--
+-- Name: create_sales_order(uuid, jsonb, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.create_sales_order(lead_id uuid, items jsonb, note text DEFAULT NULL::text) RETURNS SETOF api.sales_orders
+    LANGUAGE plpgsql ROWS 1
+    AS $$
+declare
+    v_lead app.leads := app.lead_for_sample_write(create_sales_order.lead_id);
+    v_id uuid;
+begin
+    v_id := app_private.place_sales_order(v_lead.id, create_sales_order.items, create_sales_order.note);
+    return query select o.* from api.sales_orders as o where o.id = v_id;
+end
+$$;
+
+--
+-- Name: FUNCTION create_sales_order(lead_id uuid, items jsonb, note text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.create_sales_order(lead_id uuid, items jsonb, note text) IS 'Places a sales order for a lead linked to a Xentral customer (owner of an ACTIVE/GRACE lead, or a manager). items: [{"sku", "qty"}] of active Xentral products (each once, qty 1 to 100000). Queued for Xentral at once (job xentral.order); api.sales_orders shows how it went.';
 
 --
 -- Name: products; Type: TABLE; Schema: app; Owner: -
@@ -3520,6 +3782,22 @@ $_$;
 COMMENT ON FUNCTION api.leads(api.product_feedback) IS 'The lead of a feedback row, as api.leads shows it to the caller: GET /product_feedback?select=*,leads(company_name).';
 
 --
+-- Name: leads(api.sales_orders); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.leads(api.sales_orders) RETURNS SETOF api.leads
+    LANGUAGE sql STABLE ROWS 1
+    AS $_$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$_$;
+
+--
+-- Name: FUNCTION leads(api.sales_orders); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.leads(api.sales_orders) IS 'The lead of a sales order, as api.leads shows it to the caller: GET /sales_orders?select=*,leads(company_name).';
+
+--
 -- Name: leads(api.sample_boxes); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -4051,6 +4329,30 @@ $_$;
 --
 
 COMMENT ON FUNCTION api.leads(api.test_results) IS 'The lead of a test result, as api.leads shows it to the caller: GET /test_results?select=*,leads(company_name).';
+
+--
+-- Name: link_xentral_customer(uuid, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.link_xentral_customer(lead_id uuid, xentral_customer_id text) RETURNS SETOF api.leads
+    LANGUAGE plpgsql ROWS 1
+    AS $$
+declare
+    v_lead app.leads;
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    v_lead := app.lead_for_action(link_xentral_customer.lead_id);  -- 404 for a lead the caller cannot see
+    perform app.require_owner_or_manager(v_lead);
+    perform app_private.link_xentral_customer(v_lead.id, link_xentral_customer.xentral_customer_id);
+    return query select l.* from api.leads as l where l.id = v_lead.id;
+end
+$$;
+
+--
+-- Name: FUNCTION link_xentral_customer(lead_id uuid, xentral_customer_id text); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.link_xentral_customer(lead_id uuid, xentral_customer_id text) IS 'Links the lead to a Xentral customer (owner or manager; audited): sales orders of the lead go to it. xentral_customer_id is Xentral''s id, as GET /api/xentral/customers lists it; null removes the link.';
 
 --
 -- Name: log_activity(uuid, text, timestamp with time zone, text); Type: FUNCTION; Schema: api; Owner: -
@@ -4881,6 +5183,22 @@ $$;
 --
 
 COMMENT ON FUNCTION api.rotate_feedback_token(phase_id uuid) IS 'Replaces the feedback link of a test phase: the old link stops working at once, the new one is shown once and mailed to the contact again. At most sample.feedback.maxRotationsPerDay (3) times in 24 hours (FP915, 429).';
+
+--
+-- Name: sales_orders(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.sales_orders(api.leads) RETURNS SETOF api.sales_orders
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.sales_orders as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION sales_orders(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.sales_orders(api.leads) IS 'The sales orders of a lead, as api.sales_orders shows them to the caller: GET /leads?select=*,sales_orders(*).';
 
 --
 -- Name: sample_boxes(api.leads); Type: FUNCTION; Schema: api; Owner: -
@@ -6127,6 +6445,55 @@ $$;
 --
 
 COMMENT ON FUNCTION app.require_role(p_roles text[]) IS 'Raises FP102 (403) unless the caller has one of the roles.';
+
+--
+-- Name: sales_order_import_body(app.sales_orders); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.sales_order_import_body(p_order app.sales_orders) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+    v_defaults jsonb := app.effective_setting('xentral.orderDefaults', p_order.tenant_id, null, null);
+    v_zone text := app.effective_setting('tenant.timezone', p_order.tenant_id, null, null) #>> '{}';
+    v_currency text;
+begin
+    select coalesce(min(e.value ->> 'currency'), 'EUR') into v_currency from jsonb_array_elements(p_order.items) as e;
+    return jsonb_strip_nulls(jsonb_build_object(
+        'date', to_char(p_order.created_at at time zone v_zone, 'YYYY-MM-DD'),
+        'externalOrderNumber', p_order.number,
+        'customer', jsonb_build_object('id', p_order.xentral_customer_id),
+        'project', jsonb_build_object('id', v_defaults ->> 'projectId'),
+        'financials', jsonb_build_object(
+            'paymentMethod', jsonb_build_object('id', v_defaults ->> 'paymentMethodId'), 'currency', v_currency
+        ),
+        'delivery', jsonb_build_object(
+            'shippingMethod', jsonb_build_object('id', v_defaults ->> 'shippingMethodId'), 'autoShipping', false
+        ),
+        'positions', (
+            select jsonb_agg(
+                jsonb_strip_nulls(jsonb_build_object(
+                    'product', jsonb_build_object('id', e.value ->> 'xentral_id'),
+                    'quantity', (e.value ->> 'qty')::integer,
+                    'price', case when e.value ->> 'net_price' is not null then jsonb_build_object(
+                        'amount', (e.value ->> 'net_price')::numeric::text, 'currency', e.value ->> 'currency'
+                    ) end
+                ))
+                order by e.ordinality
+            )
+            from jsonb_array_elements(p_order.items) with ordinality as e
+        ),
+        'comment', p_order.note
+    ));
+end
+$$;
+
+--
+-- Name: FUNCTION sales_order_import_body(p_order app.sales_orders); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.sales_order_import_body(p_order app.sales_orders) IS 'The body of Xentral''s sales order import for an order (settings xentral.orderDefaults, tenant.timezone).';
 
 --
 -- Name: tg_api_view__read_only(); Type: FUNCTION; Schema: app; Owner: -
@@ -7724,6 +8091,51 @@ $$;
 COMMENT ON FUNCTION app_private.job_health() IS 'Per job: healthy, last success and failure (for /health).';
 
 --
+-- Name: link_xentral_customer(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.link_xentral_customer(p_lead_id uuid, p_customer_id text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+    v_lead app.leads;
+    v_before text;
+begin
+    -- a definer: the caller's tenant and right are checked here again (direct SQL is the threat model)
+    select l.* into v_lead from app.leads as l
+    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
+    for update;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    perform app.require_owner_or_manager(v_lead);
+    if p_customer_id is not null and p_customer_id !~ '^[0-9]{1,20}$' then
+        perform app.raise_error(
+            'FP812', 400, 'xentral_customer_id must be a Xentral customer id (digits).', 'xentral_customer_id'
+        );
+    end if;
+    select d.xentral_customer_id into v_before from app.lead_details as d where d.lead_id = v_lead.id;
+    insert into app.lead_details as d (lead_id, tenant_id, xentral_customer_id)
+    values (v_lead.id, v_lead.tenant_id, p_customer_id)
+    on conflict (lead_id) do update set xentral_customer_id = excluded.xentral_customer_id;
+    if v_before is distinct from p_customer_id then
+        perform app_private.write_audit(
+            v_lead.tenant_id, 'lead.xentral_linked', 'lead', v_lead.id, v_lead.id,
+            jsonb_build_object('xentral_customer_id', v_before),
+            jsonb_build_object('xentral_customer_id', p_customer_id), null, false
+        );
+    end if;
+end
+$_$;
+
+--
+-- Name: FUNCTION link_xentral_customer(p_lead_id uuid, p_customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.link_xentral_customer(p_lead_id uuid, p_customer_id text) IS 'Stores the Xentral customer of a lead of the caller''s tenant (owner or manager), audited when it changes.';
+
+--
 -- Name: lock_lead(uuid); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -7899,6 +8311,121 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.phase_for_sample_write(p_phase_id uuid) IS 'Locks and returns a test phase the caller may change (manager, or owner of the live lead); FP904/FP102.';
+
+--
+-- Name: place_sales_order(uuid, jsonb, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.place_sales_order(p_lead_id uuid, p_items jsonb, p_note text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_lead app.leads;
+    v_customer text;
+    v_item record;
+    v_field text;
+    v_product app.products;
+    v_lines jsonb := '[]'::jsonb;
+    v_note text := nullif(btrim(p_note), '');
+    v_order app.sales_orders;
+begin
+    -- a definer: tenant, role and the owner's live lead are checked here again
+    select l.* into v_lead from app.leads as l
+    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
+    for update;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    if not (
+        app.current_web_role() = 'sales_manager'
+        or app.current_web_role() = 'sales_rep' and v_lead.owner_id = app.current_user_id()
+        and app.lead_status(v_lead, app.my_protection_config(), app.now()) in ('ACTIVE', 'GRACE')
+    ) then
+        perform app.raise_error('FP102', 403, 'Only the owner of the lead or a manager may do this.', 'lead_id');
+    end if;
+    if not exists (select from app.connectors as c where c.connector = 'xentral' and c.configured) then
+        perform app.raise_error(
+            'FP811', 409, 'The connector is not configured: no worker has its credentials.', 'lead_id'
+        );
+    end if;
+    select d.xentral_customer_id into v_customer from app.lead_details as d where d.lead_id = v_lead.id;
+    if v_customer is null then
+        perform app.raise_error(
+            'FP813', 409, 'The lead is not linked to a Xentral customer.', 'lead_id',
+            'Link it first: link_xentral_customer(lead_id, xentral_customer_id).'
+        );
+    end if;
+    if p_items is null or jsonb_typeof(p_items) <> 'array' or jsonb_array_length(p_items) = 0 then
+        perform app.raise_error('FP814', 400, 'items must be a non-empty array of {"sku", "qty"} objects.', 'items');
+    end if;
+    if jsonb_array_length(p_items) > 100 then
+        perform app.raise_error('FP814', 400, 'An order has at most 100 positions.', 'items');
+    end if;
+    if char_length(v_note) > 2000 then
+        perform app.raise_error('FP301', 400, 'note must have at most 2000 characters.', 'note');
+    end if;
+    for v_item in
+        select e.value, e.ordinality - 1 as i from jsonb_array_elements(p_items) with ordinality as e
+    loop
+        v_field := format('items[%s]', v_item.i);
+        if jsonb_typeof(v_item.value) <> 'object' or exists (
+            select from jsonb_object_keys(v_item.value) as k where k not in ('sku', 'qty')
+        ) then
+            perform app.raise_error('FP814', 400, v_field || ' must be an object with sku and qty only.', v_field);
+        end if;
+        if jsonb_typeof(v_item.value -> 'sku') is distinct from 'string' then
+            perform app.raise_error('FP814', 400, v_field || '.sku must be a text.', v_field || '.sku');
+        end if;
+        if jsonb_typeof(v_item.value -> 'qty') is distinct from 'number'
+            or (v_item.value ->> 'qty')::numeric not between 1 and 100000
+            or (v_item.value ->> 'qty')::numeric <> trunc((v_item.value ->> 'qty')::numeric) then
+            perform app.raise_error(
+                'FP814', 400, v_field || '.qty must be a whole number from 1 to 100000.', v_field || '.qty'
+            );
+        end if;
+        select p.* into v_product from app.products as p
+        where p.tenant_id = v_lead.tenant_id and p.sku = v_item.value ->> 'sku' and p.active;
+        if v_product.sku is null or v_product.xentral_id is null then
+            perform app.raise_error(
+                'FP815', 400,
+                format('%s is not an active Xentral product of your tenant.', left(v_item.value ->> 'sku', 64)),
+                v_field || '.sku', 'See api.products (synced from Xentral).'
+            );
+        end if;
+        if v_lines @> jsonb_build_array(jsonb_build_object('sku', v_product.sku)) then
+            perform app.raise_error('FP814', 400, format('%s is listed twice.', v_product.sku), v_field || '.sku');
+        end if;
+        v_lines := v_lines || jsonb_build_array(jsonb_build_object(
+            'sku', v_product.sku, 'qty', (v_item.value ->> 'qty')::integer, 'name', v_product.name,
+            'xentral_id', v_product.xentral_id, 'net_price', v_product.net_price, 'currency', v_product.currency
+        ));
+    end loop;
+
+    insert into app.sales_orders (tenant_id, lead_id, xentral_customer_id, items, note, created_by)
+    values (v_lead.tenant_id, v_lead.id, v_customer, v_lines, v_note, app.current_user_id())
+    returning * into v_order;
+    insert into app.jobs (tenant_id, kind, payload, dedupe_key, lead_id)
+    values (
+        v_lead.tenant_id, 'xentral.order', jsonb_build_object('order_id', v_order.id),
+        'xentral.order:' || v_order.id, v_lead.id
+    );
+    perform app_private.write_audit(
+        v_lead.tenant_id, 'sales_order.created', 'sales_order', v_order.id, v_lead.id, null,
+        jsonb_build_object(
+            'number', v_order.number, 'xentral_customer_id', v_customer, 'items', v_lines, 'note', v_note
+        ),
+        null, false
+    );
+    return v_order.id;
+end
+$$;
+
+--
+-- Name: FUNCTION place_sales_order(p_lead_id uuid, p_items jsonb, p_note text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.place_sales_order(p_lead_id uuid, p_items jsonb, p_note text) IS 'Stores a sales order of a lead of the caller''s tenant (owner of a live lead, or a manager), queues its submission to Xentral and audits it; returns its id.';
 
 --
 -- Name: product_items(jsonb); Type: FUNCTION; Schema: app_private; Owner: -
@@ -8170,6 +8697,25 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.record_connector_error(p_tenant_id uuid, p_connector text, p_error text) IS 'Records a failed call or sync of a connector for a tenant (api.integration_status shows it).';
+
+--
+-- Name: record_connector_success(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.record_connector_success(p_tenant_id uuid, p_connector text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    insert into app.connector_states as s (tenant_id, connector, last_success_at)
+    values (p_tenant_id, p_connector, pg_catalog.clock_timestamp())
+    on conflict (tenant_id, connector) do update set last_success_at = excluded.last_success_at
+$$;
+
+--
+-- Name: FUNCTION record_connector_success(p_tenant_id uuid, p_connector text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.record_connector_success(p_tenant_id uuid, p_connector text) IS 'Records a successful call of a connector for a tenant (a sync records its own, with its result).';
 
 --
 -- Name: refresh_leads_state(uuid[]); Type: FUNCTION; Schema: app_private; Owner: -
@@ -8665,6 +9211,148 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.run_job(p_job text) IS 'Runs one scheduled job and records its heartbeat (success with counts, or failure with the error).';
+
+--
+-- Name: sales_order_delayed(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.sales_order_delayed(p_order_id uuid, p_error text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    update app.sales_orders as o set last_error = left(coalesce(p_error, 'unknown error'), 2000)
+    where o.id = p_order_id and o.state = 'PENDING'
+$$;
+
+--
+-- Name: FUNCTION sales_order_delayed(p_order_id uuid, p_error text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.sales_order_delayed(p_order_id uuid, p_error text) IS 'Records a temporary failure of a PENDING order''s submission (it is retried).';
+
+--
+-- Name: sales_order_for_submission(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.sales_order_for_submission(p_order_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_order app.sales_orders;
+    v_started boolean;
+begin
+    select o.* into v_order from app.sales_orders as o where o.id = p_order_id for update;
+    if v_order.id is null then
+        return null;
+    end if;
+    v_started := v_order.submission_started_at is not null;
+    if v_order.state = 'PENDING' and not v_started then
+        update app.sales_orders as o set submission_started_at = pg_catalog.clock_timestamp()
+        where o.id = p_order_id;
+    end if;
+    return jsonb_build_object(
+        'state', v_order.state,
+        'number', v_order.number,
+        'tenant_id', v_order.tenant_id,
+        'look_up_first', v_started,
+        'body', app.sales_order_import_body(v_order)
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION sales_order_for_submission(p_order_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.sales_order_for_submission(p_order_id uuid) IS 'The order as the worker submits it: state, number, import body, and whether an earlier attempt may have reached Xentral (look it up first). Marks the first attempt.';
+
+--
+-- Name: sales_order_refused(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.sales_order_refused(p_order_id uuid, p_message text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_order app.sales_orders;
+    v_owner uuid;
+    v_message text := left(coalesce(nullif(btrim(p_message), ''), 'Xentral refused the order.'), 2000);
+begin
+    update app.sales_orders as o set state = 'FAILED', last_error = v_message
+    where o.id = p_order_id and o.state = 'PENDING'
+    returning o.* into v_order;
+    if v_order.id is null then
+        return false;
+    end if;
+    perform app_private.write_audit(
+        v_order.tenant_id, 'sales_order.refused', 'sales_order', v_order.id, v_order.lead_id,
+        jsonb_build_object('state', 'PENDING'), jsonb_build_object('state', 'FAILED', 'error', v_message), null, false
+    );
+    -- the lead's owner (who must fix it), and whoever placed it if that was someone else
+    select l.owner_id into v_owner from app.leads as l where l.id = v_order.lead_id;
+    perform app_private.notify(
+        v_order.tenant_id, u.user_id, 'ORDER_FAILED', v_order.lead_id,
+        format('Auftrag %s von Xentral abgelehnt', v_order.number),
+        format('Xentral hat den Auftrag %s nicht angenommen: %s', v_order.number, v_message),
+        'order_failed:' || v_order.id
+    )
+    from (select distinct x.user_id from unnest(array[v_owner, v_order.created_by]) as x (user_id)
+          where x.user_id is not null) as u;
+    return true;
+end
+$$;
+
+--
+-- Name: FUNCTION sales_order_refused(p_order_id uuid, p_message text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.sales_order_refused(p_order_id uuid, p_message text) IS 'Xentral refused the order (validation): FAILED with its message, audited, the owner notified.';
+
+--
+-- Name: sales_order_submitted(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.sales_order_submitted(p_order_id uuid, p_xentral_id text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_order app.sales_orders;
+    v_lead app.leads;
+begin
+    update app.sales_orders as o
+    set state = 'SUBMITTED', xentral_id = p_xentral_id, submitted_at = pg_catalog.clock_timestamp(), last_error = null
+    where o.id = p_order_id and o.state = 'PENDING'
+    returning o.* into v_order;
+    if v_order.id is null then
+        return false;
+    end if;
+    perform app_private.lock_lead(v_order.lead_id);
+    select l.* into v_lead from app.leads as l where l.id = v_order.lead_id;
+    -- progress on the lead (ORDER_PLACED counts), in the cycle of whoever owns it now
+    insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at, note, created_by)
+    values (
+        v_order.tenant_id, v_order.lead_id, v_lead.assignment_id, 'ORDER_PLACED', app.now(),
+        format('Auftrag %s in Xentral angelegt (Xentral-Nr. %s).', v_order.number, p_xentral_id),
+        v_order.created_by
+    );
+    perform app_private.write_audit(
+        v_order.tenant_id, 'sales_order.submitted', 'sales_order', v_order.id, v_order.lead_id,
+        jsonb_build_object('state', 'PENDING'),
+        jsonb_build_object('state', 'SUBMITTED', 'xentral_id', p_xentral_id), null, false
+    );
+    perform app_private.record_connector_success(v_order.tenant_id, 'xentral');
+    return true;
+end
+$$;
+
+--
+-- Name: FUNCTION sales_order_submitted(p_order_id uuid, p_xentral_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.sales_order_submitted(p_order_id uuid, p_xentral_id text) IS 'Xentral has the order: SUBMITTED with its id, an ORDER_PLACED activity on the lead (progress), audited. False when the order was no longer PENDING.';
 
 --
 -- Name: similar_leads(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -11553,6 +12241,20 @@ ALTER TABLE ONLY app.protection_overrides
     ADD CONSTRAINT protection_overrides_pkey PRIMARY KEY (id);
 
 --
+-- Name: sales_orders sales_orders_number_key; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.sales_orders
+    ADD CONSTRAINT sales_orders_number_key UNIQUE (number);
+
+--
+-- Name: sales_orders sales_orders_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.sales_orders
+    ADD CONSTRAINT sales_orders_pkey PRIMARY KEY (id);
+
+--
 -- Name: sample_box_items sample_box_items_pkey; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -12099,6 +12801,24 @@ CREATE INDEX protection_overrides_lead_idx ON app.protection_overrides USING btr
 CREATE INDEX protection_overrides_tenant_idx ON app.protection_overrides USING btree (tenant_id);
 
 --
+-- Name: sales_orders_created_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX sales_orders_created_by_idx ON app.sales_orders USING btree (created_by);
+
+--
+-- Name: sales_orders_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX sales_orders_lead_idx ON app.sales_orders USING btree (lead_id);
+
+--
+-- Name: sales_orders_tenant_created_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX sales_orders_tenant_created_idx ON app.sales_orders USING btree (tenant_id, created_at DESC);
+
+--
 -- Name: sample_box_items_lead_idx; Type: INDEX; Schema: app; Owner: -
 --
 
@@ -12349,6 +13069,12 @@ CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.produ
 --
 
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.products FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: sales_orders _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.sales_orders FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
 -- Name: sample_boxes _100_read_only; Type: TRIGGER; Schema: api; Owner: -
@@ -13004,6 +13730,27 @@ ALTER TABLE ONLY app.protection_overrides
 
 ALTER TABLE ONLY app.protection_overrides
     ADD CONSTRAINT protection_overrides_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: sales_orders sales_orders_created_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.sales_orders
+    ADD CONSTRAINT sales_orders_created_by_fkey FOREIGN KEY (created_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: sales_orders sales_orders_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.sales_orders
+    ADD CONSTRAINT sales_orders_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: sales_orders sales_orders_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.sales_orders
+    ADD CONSTRAINT sales_orders_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
 -- Name: sample_box_items sample_box_items_box_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -13673,6 +14420,12 @@ ALTER TABLE app.protection_notices ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.protection_overrides ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: sales_orders; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.sales_orders ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: sample_box_items; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
@@ -13973,6 +14726,18 @@ CREATE POLICY select_readable ON app.product_feedback FOR SELECT TO sales_rep US
 COMMENT ON POLICY select_readable ON app.product_feedback IS 'Owners and collaborators read the samples of leads that are ACTIVE or GRACE.';
 
 --
+-- Name: sales_orders select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.sales_orders FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON sales_orders; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.sales_orders IS 'Reps read the orders of the leads they own or collaborate on.';
+
+--
 -- Name: sample_box_items select_readable; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -14247,6 +15012,18 @@ CREATE POLICY select_tenant ON app.protection_overrides FOR SELECT TO sales_mana
 --
 
 COMMENT ON POLICY select_tenant ON app.protection_overrides IS 'Managers, auditors and admins read overrides.';
+
+--
+-- Name: sales_orders select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.sales_orders FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON sales_orders; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.sales_orders IS 'Managers, auditors and admins read the tenant''s orders.';
 
 --
 -- Name: sample_box_items select_tenant; Type: POLICY; Schema: app; Owner: -
@@ -15147,6 +15924,34 @@ GRANT ALL ON FUNCTION api.collaborators(api.leads) TO auditor;
 GRANT ALL ON FUNCTION api.collaborators(api.leads) TO tenant_admin;
 
 --
+-- Name: TABLE sales_orders; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.sales_orders TO sales_rep;
+GRANT SELECT ON TABLE app.sales_orders TO sales_manager;
+GRANT SELECT ON TABLE app.sales_orders TO auditor;
+GRANT SELECT ON TABLE app.sales_orders TO tenant_admin;
+
+--
+-- Name: TABLE sales_orders; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.sales_orders TO sales_rep;
+GRANT SELECT ON TABLE api.sales_orders TO sales_manager;
+GRANT SELECT ON TABLE api.sales_orders TO auditor;
+GRANT SELECT ON TABLE api.sales_orders TO tenant_admin;
+
+--
+-- Name: FUNCTION create_sales_order(lead_id uuid, items jsonb, note text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.create_sales_order(lead_id uuid, items jsonb, note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.create_sales_order(lead_id uuid, items jsonb, note text) TO sales_rep;
+GRANT ALL ON FUNCTION api.create_sales_order(lead_id uuid, items jsonb, note text) TO sales_manager;
+GRANT ALL ON FUNCTION api.create_sales_order(lead_id uuid, items jsonb, note text) TO auditor;
+GRANT ALL ON FUNCTION api.create_sales_order(lead_id uuid, items jsonb, note text) TO tenant_admin;
+
+--
 -- Name: TABLE products; Type: ACL; Schema: app; Owner: -
 --
 
@@ -15742,6 +16547,16 @@ GRANT ALL ON FUNCTION api.leads(api.product_feedback) TO auditor;
 GRANT ALL ON FUNCTION api.leads(api.product_feedback) TO tenant_admin;
 
 --
+-- Name: FUNCTION leads(api.sales_orders); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.leads(api.sales_orders) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.leads(api.sales_orders) TO sales_rep;
+GRANT ALL ON FUNCTION api.leads(api.sales_orders) TO sales_manager;
+GRANT ALL ON FUNCTION api.leads(api.sales_orders) TO auditor;
+GRANT ALL ON FUNCTION api.leads(api.sales_orders) TO tenant_admin;
+
+--
 -- Name: FUNCTION leads(api.sample_boxes); Type: ACL; Schema: api; Owner: -
 --
 
@@ -16035,6 +16850,16 @@ GRANT ALL ON FUNCTION api.leads(api.test_results) TO auditor;
 GRANT ALL ON FUNCTION api.leads(api.test_results) TO tenant_admin;
 
 --
+-- Name: FUNCTION link_xentral_customer(lead_id uuid, xentral_customer_id text); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.link_xentral_customer(lead_id uuid, xentral_customer_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.link_xentral_customer(lead_id uuid, xentral_customer_id text) TO sales_rep;
+GRANT ALL ON FUNCTION api.link_xentral_customer(lead_id uuid, xentral_customer_id text) TO sales_manager;
+GRANT ALL ON FUNCTION api.link_xentral_customer(lead_id uuid, xentral_customer_id text) TO auditor;
+GRANT ALL ON FUNCTION api.link_xentral_customer(lead_id uuid, xentral_customer_id text) TO tenant_admin;
+
+--
 -- Name: FUNCTION log_activity(lead_id uuid, kind text, occurred_at timestamp with time zone, note text); Type: ACL; Schema: api; Owner: -
 --
 
@@ -16275,6 +17100,16 @@ GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO sales_rep;
 GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO sales_manager;
 GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO auditor;
 GRANT ALL ON FUNCTION api.rotate_feedback_token(phase_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION sales_orders(api.leads); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.sales_orders(api.leads) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.sales_orders(api.leads) TO sales_rep;
+GRANT ALL ON FUNCTION api.sales_orders(api.leads) TO sales_manager;
+GRANT ALL ON FUNCTION api.sales_orders(api.leads) TO auditor;
+GRANT ALL ON FUNCTION api.sales_orders(api.leads) TO tenant_admin;
 
 --
 -- Name: FUNCTION sample_boxes(api.leads); Type: ACL; Schema: api; Owner: -
@@ -16736,6 +17571,13 @@ GRANT ALL ON FUNCTION app.require_role(p_roles text[]) TO auditor;
 GRANT ALL ON FUNCTION app.require_role(p_roles text[]) TO tenant_admin;
 
 --
+-- Name: FUNCTION sales_order_import_body(p_order app.sales_orders); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.sales_order_import_body(p_order app.sales_orders) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sales_order_import_body(p_order app.sales_orders) TO svc_jobs;
+
+--
 -- Name: FUNCTION tg_api_view__read_only(); Type: ACL; Schema: app; Owner: -
 --
 
@@ -17001,6 +17843,14 @@ GRANT ALL ON FUNCTION app_private.job_health() TO svc_api;
 GRANT ALL ON FUNCTION app_private.job_health() TO tenant_admin;
 
 --
+-- Name: FUNCTION link_xentral_customer(p_lead_id uuid, p_customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.link_xentral_customer(p_lead_id uuid, p_customer_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.link_xentral_customer(p_lead_id uuid, p_customer_id text) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.link_xentral_customer(p_lead_id uuid, p_customer_id text) TO sales_manager;
+
+--
 -- Name: FUNCTION lock_lead(p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -17063,6 +17913,14 @@ REVOKE ALL ON FUNCTION app_private.open_assignment(p_lead_id uuid, p_owner_id uu
 REVOKE ALL ON FUNCTION app_private.phase_for_sample_write(p_phase_id uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION place_sales_order(p_lead_id uuid, p_items jsonb, p_note text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.place_sales_order(p_lead_id uuid, p_items jsonb, p_note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.place_sales_order(p_lead_id uuid, p_items jsonb, p_note text) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.place_sales_order(p_lead_id uuid, p_items jsonb, p_note text) TO sales_manager;
+
+--
 -- Name: FUNCTION product_items(p_items jsonb); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -17108,6 +17966,15 @@ GRANT ALL ON FUNCTION app_private.reassign_lead(p_lead_id uuid, p_new_owner_id u
 
 REVOKE ALL ON FUNCTION app_private.record_connector_error(p_tenant_id uuid, p_connector text, p_error text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.record_connector_error(p_tenant_id uuid, p_connector text, p_error text) TO svc_jobs;
+GRANT ALL ON FUNCTION app_private.record_connector_error(p_tenant_id uuid, p_connector text, p_error text) TO svc_api;
+
+--
+-- Name: FUNCTION record_connector_success(p_tenant_id uuid, p_connector text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.record_connector_success(p_tenant_id uuid, p_connector text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.record_connector_success(p_tenant_id uuid, p_connector text) TO svc_jobs;
+GRANT ALL ON FUNCTION app_private.record_connector_success(p_tenant_id uuid, p_connector text) TO svc_api;
 
 --
 -- Name: FUNCTION refresh_leads_state(p_lead_ids uuid[]); Type: ACL; Schema: app_private; Owner: -
@@ -17191,6 +18058,34 @@ GRANT ALL ON FUNCTION app_private.revoke_feedback_token(p_phase_id uuid) TO sale
 --
 
 REVOKE ALL ON FUNCTION app_private.run_job(p_job text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION sales_order_delayed(p_order_id uuid, p_error text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.sales_order_delayed(p_order_id uuid, p_error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.sales_order_delayed(p_order_id uuid, p_error text) TO svc_jobs;
+
+--
+-- Name: FUNCTION sales_order_for_submission(p_order_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.sales_order_for_submission(p_order_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.sales_order_for_submission(p_order_id uuid) TO svc_jobs;
+
+--
+-- Name: FUNCTION sales_order_refused(p_order_id uuid, p_message text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.sales_order_refused(p_order_id uuid, p_message text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.sales_order_refused(p_order_id uuid, p_message text) TO svc_jobs;
+
+--
+-- Name: FUNCTION sales_order_submitted(p_order_id uuid, p_xentral_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.sales_order_submitted(p_order_id uuid, p_xentral_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.sales_order_submitted(p_order_id uuid, p_xentral_id text) TO svc_jobs;
 
 --
 -- Name: FUNCTION similar_leads(p_name_key text, p_area text); Type: ACL; Schema: app_private; Owner: -

@@ -51,6 +51,7 @@ TABLES = (
     "test_results",
     "product_feedback",
     "feedback_submissions",
+    "sales_orders",
 )
 
 
@@ -375,6 +376,36 @@ CASES: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("admin", "request_sync", {"kind": "mail.send"}, 400, "FP810"),
     ("admin", "request_sync", {"kind": None}, 400, "FP810"),
     ("admin", "request_sync", {"kind": "xentral.products"}, 409, "FP811"),
+    # Xentral customers and orders (item validation: sql/tests/test_88_sales_orders.sql)
+    (
+        "rep1",
+        "link_xentral_customer",
+        {"lead_id": GASTHOF, "xentral_customer_id": "K-17"},
+        400,
+        "FP812",
+    ),
+    (
+        "rep1",
+        "link_xentral_customer",
+        {"lead_id": GASTHOF, "xentral_customer_id": ""},
+        400,
+        "FP812",
+    ),
+    (
+        "rep1",
+        "link_xentral_customer",
+        {"lead_id": NOWHERE, "xentral_customer_id": "17"},
+        404,
+        "FP305",
+    ),
+    (
+        "rep1",
+        "create_sales_order",
+        {"lead_id": GASTHOF, "items": [{"sku": "CF-1001", "qty": 1}]},
+        409,
+        "FP811",
+    ),
+    ("rep1", "create_sales_order", {"lead_id": NOWHERE, "items": []}, 404, "FP305"),
     (
         "admin",
         "create_user",

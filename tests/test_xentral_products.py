@@ -185,6 +185,7 @@ def test_full_pull_incremental_runs_and_the_daily_full_pull(
     with as_user(cluster, db, ADMIN) as conn:
         status = conn.execute(
             "select connector, configured, state, backlog, last_error from api.integration_status"
+            " where connector = 'xentral'"
         ).fetchall()
         visible = conn.execute(
             "select count(*) from api.products where active and synced_at is not null"

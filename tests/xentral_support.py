@@ -32,6 +32,20 @@ def product(n: int, **changes: Any) -> dict[str, Any]:
     }
 
 
+def customer(n: int, **changes: Any) -> dict[str, Any]:
+    """A customer item as Xentral lists it (zip and city flattened, as the fake filters them)."""
+    return {
+        "id": str(n),
+        "number": str(10000 + n),
+        "name": f"Kunde {n} GmbH",
+        "customerType": "company",
+        "contactDetails": {"email": f"einkauf@kunde{n}.example", "phone": f"+49 30 {n:07d}"},
+        "zip": f"{10000 + n:05d}",
+        "city": "Berlin",
+        **changes,
+    }
+
+
 @dataclass
 class FakeXentral:
     url: str
@@ -51,6 +65,22 @@ class FakeXentral:
 
     def remove(self, xentral_id: str) -> None:
         self.control("DELETE", f"products/{xentral_id}")
+
+    def customers(self, items: list[Any]) -> None:
+        """Replace the fake's customers."""
+        self.control("PUT", "customers", {"customers": items})
+
+    def change_customers(self, *items: dict[str, Any]) -> None:
+        self.control("PATCH", "customers", {"customers": list(items)})
+
+    def orders(self) -> list[dict[str, Any]]:
+        """The sales orders the fake stored, oldest first, each with the imported `request`."""
+        found: list[dict[str, Any]] = self.control("GET", "orders")["orders"]
+        return found
+
+    def order_status(self, order_id: str, status: str) -> None:
+        """Move an order on as Xentral's staff would (completed, canceled, ...)."""
+        self.control("POST", f"orders/{order_id}/status", {"status": status})
 
     def faults(self, *faults: dict[str, Any]) -> None:
         self.control("POST", "faults", {"faults": list(faults)})

@@ -30,7 +30,6 @@ from aiolimiter import AsyncLimiter
 from prometheus_client import Counter
 
 from api.ai import repository
-from api.ai.breaker import CircuitBreaker
 from api.ai.calibration import IsotonicMap
 from api.ai.prompts import Prompt
 from api.ai.usecases import UseCase
@@ -44,6 +43,7 @@ from api.clients.llm import (
 )
 from api.core.ai_models import PROVIDERS, Provider, Tier
 from api.core.auth import Claims
+from api.core.breaker import CircuitBreaker
 from api.core.db import Pool, user_transaction
 from api.core.problems import problem
 from api.core.settings import Settings

@@ -17,7 +17,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from api.ai.router import Router
 from api.ai.usecases import USE_CASES
-from api.core.auth import Claims, InvalidTokenError, decode_token
+from api.core.auth import bearer_claims
 from api.core.problems import problem
 from api.core.ratelimit import SlidingWindowLimiter
 from api.core.validation import field_of
@@ -26,15 +26,6 @@ from api.core.validation import field_of
 MAX_BODY_BYTES = 128 * 1024
 
 AnyRequest = Request[Any, Any, State]
-
-
-def bearer_claims(request: AnyRequest) -> Claims:
-    """The verified claims of the Authorization: Bearer token, or a 401 problem (FP101/FP104)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidTokenError("no bearer token")
-    return decode_token(token.strip(), request.app.state.settings.auth.jwt_secret)
 
 
 def decode_body(raw: bytes, body_type: type[msgspec.Struct]) -> msgspec.Struct:
@@ -58,7 +49,9 @@ def decode_body(raw: bytes, body_type: type[msgspec.Struct]) -> msgspec.Struct:
 )
 async def ai_call(request: AnyRequest, use_case: str) -> dict[str, Any]:
     """Answers one use case: result, confidence, tier, provider, model, escalated, cached, cost."""
-    claims = bearer_claims(request)
+    claims = bearer_claims(
+        request.headers.get("authorization", ""), request.app.state.settings.auth.jwt_secret
+    )
     case = USE_CASES.get(use_case)
     if case is None:
         raise problem(404, "FP1001", "There is no such AI use case.", details="use_case")

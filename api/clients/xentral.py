@@ -23,12 +23,15 @@ import collections
 import datetime as dt
 import email.utils
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx
+
+from api.core.breaker import CircuitBreaker
 
 log = logging.getLogger("freshplan.xentral")
 
@@ -51,6 +54,13 @@ class XentralRefusedError(XentralError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(f"Xentral answered {status}: {message}")
         self.status = status
+        self.reason = message
+
+
+# the sales order id in the Location of an import's 201 (.../api/v1/salesOrders/<id>)
+LOCATION_ID = re.compile(r"/salesOrders/([0-9]{1,20})/?$")
+# how the search text of GET /api/xentral/customers is asked for (SPEC 8.2)
+EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
 def _text(value: Any) -> str | None:
@@ -81,6 +91,52 @@ def product_row(item: Any) -> dict[str, Any] | None:
         "net_price": price,
         "currency": currency,
     }
+
+
+def customer_row(item: Any) -> dict[str, Any] | None:
+    """One customer list item as GET /api/xentral/customers answers it (None: unusable).
+
+    Xentral's customer list names zip and city among its filter keys; where they sit in an item is
+    not documented (addresses are a sub-resource), so they are read from the item itself when
+    there and left empty otherwise. Every value is a short printable string.
+    """
+    if not isinstance(item, dict):
+        return None
+    customer_id = _text(item.get("id"))
+    if customer_id is None or not customer_id.isdigit() or len(customer_id) > 20:
+        return None
+    contact = item.get("contactDetails")
+    email = contact.get("email") if isinstance(contact, dict) else None
+    return {
+        "id": customer_id,
+        "number": _short(item.get("number"), 40),
+        "name": _short(item.get("name"), 200),
+        "zip": _short(item.get("zip"), 20),
+        "city": _short(item.get("city"), 100),
+        "email": _short(email, 254),
+    }
+
+
+def _short(value: Any, limit: int) -> str | None:
+    """A printable one-line string of at most `limit` characters, or None."""
+    text = _text(value)
+    if text is None:
+        return None
+    cleaned = "".join(ch for ch in text if ch.isprintable()).strip()[:limit]
+    return cleaned or None
+
+
+def customer_filter(search: str, name_op: str) -> dict[str, str]:
+    """The filter of a customer search: an e-mail address by `email`, digits by customer
+    `number`, anything else by `name` with `name_op` (configurable: see docs/connectors.md)."""
+    text = search.strip()
+    if EMAIL_LIKE.match(text):
+        key, op = "email", "equals"
+    elif text.isdigit():
+        key, op = "number", "equals"
+    else:
+        key, op = "name", name_op
+    return {"filter[0][key]": key, "filter[0][op]": op, "filter[0][value]": text}
 
 
 def _money(value: Any) -> tuple[str | None, str | None]:
@@ -208,6 +264,7 @@ class XentralClient:
         read_attempts: int = 4,
         backoff_seconds: float = 0.5,
         pacer: Pacer | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -217,6 +274,8 @@ class XentralClient:
         )
         # share one pacer between the clients of a process: the budget is the instance's
         self.pacer = pacer or Pacer(rate_limit, rate_window_seconds)
+        # share one breaker too: after repeated outages calls fail at once, without a request
+        self.breaker = breaker or CircuitBreaker()
         self.token = token
         self.timeout_seconds = timeout_seconds
         self.read_attempts = read_attempts
@@ -236,6 +295,7 @@ class XentralClient:
         """GET a JSON envelope; retried with backoff on 408, 425, 429, 5xx and network trouble."""
         last = "no attempt"
         for attempt in range(1, self.read_attempts + 1):
+            self.require_closed_breaker()
             await self.pacer.wait()
             self.requests += 1
             started = time.monotonic()
@@ -249,24 +309,35 @@ class XentralClient:
             except (httpx.HTTPError, TimeoutError) as exc:
                 # the exception text may hold the URL, never the token (it is a header)
                 last = f"{type(exc).__name__} after {time.monotonic() - started:.1f} s"
+                self.breaker.record_failure()
             else:
                 if response.status_code == 429:
+                    self.breaker.record_neutral()
                     self.throttled += 1
                     wait = retry_after_seconds(response.headers)
                     self.pacer.hold(wait if wait is not None else self.pacer.window)
                     last = "429 Too Many Requests"
                     continue
                 if response.status_code >= 500 or response.status_code in (408, 425):
+                    self.breaker.record_failure()
                     last = f"{response.status_code} {self._message(response)}"
                 elif response.status_code >= 400:
+                    self.breaker.record_neutral()
                     raise XentralRefusedError(response.status_code, self._message(response))
                 else:
+                    self.breaker.record_success()
                     return self._envelope(response)
             finally:
                 self.pacer.record(headers)
             if attempt < self.read_attempts:
                 await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
         raise XentralUnavailableError(f"GET {path}: {last} ({self.read_attempts} attempts)")
+
+    def require_closed_breaker(self) -> None:
+        if not self.breaker.allow():
+            raise XentralUnavailableError(
+                "circuit open: Xentral failed repeatedly, so it is not called for a while"
+            )
 
     def _message(self, response: httpx.Response) -> str:
         # an error body that echoes the request must not carry the token into a log or a row
@@ -286,6 +357,97 @@ class XentralClient:
         if not isinstance(body, dict) or "data" not in body:
             raise XentralUnavailableError("Xentral answered without a data envelope")
         return body
+
+    async def search_customers(
+        self, search: str, *, limit: int = 20, name_op: str = "contains"
+    ) -> list[dict[str, Any]]:
+        """The first `limit` customers matching the search text (customer_filter says how)."""
+        params = {"page[number]": "1", "page[size]": str(limit), **customer_filter(search, name_op)}
+        body = await self.get("/api/v2/customers", params)
+        data = body.get("data")
+        if not isinstance(data, list):
+            raise XentralUnavailableError("Xentral's customer list is not a list")
+        return [row for row in map(customer_row, data[:limit]) if row is not None]
+
+    async def find_sales_order(self, number: str) -> str | None:
+        """Xentral's id of the sales order with our number as externalOrderNumber, if it has one."""
+        body = await self.get(
+            "/api/v1/salesOrders",
+            {
+                "page[number]": "1",
+                "page[size]": "10",
+                "filter[0][key]": "externalOrderNumber",
+                "filter[0][op]": "equals",
+                "filter[0][value]": number,
+            },
+        )
+        data = body.get("data")
+        if not isinstance(data, list):
+            raise XentralUnavailableError("Xentral's sales order list is not a list")
+        ids = sorted(
+            (
+                str(item["id"])
+                for item in data
+                if isinstance(item, dict)
+                and item.get("externalOrderNumber") == number
+                and str(item.get("id", "")).isdigit()
+                and len(str(item["id"])) <= 20
+            ),
+            key=int,
+        )
+        if len(ids) > 1:
+            log.error(
+                "xentral holds %d sales orders with one externalOrderNumber",
+                len(ids),
+                extra={"number": number, "xentral_ids": ids},
+            )
+        return ids[0] if ids else None
+
+    async def import_sales_order(self, body: Mapping[str, Any]) -> str:
+        """POST /api/v1/salesOrders/actions/import once; Xentral's id of the new order.
+
+        Never repeated here: after a lost answer only a lookup (find_sales_order) can tell whether
+        Xentral has the order. XentralUnavailableError means the outcome is unknown (except after
+        a 429, which Xentral answers before it does anything); XentralRefusedError that Xentral
+        said no (400/422: the order itself; 409: a duplicate; others: our credentials or request).
+        """
+        self.require_closed_breaker()
+        await self.pacer.wait()
+        self.requests += 1
+        started = time.monotonic()
+        headers: Mapping[str, str] | None = None
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                response = await self.http.post("/api/v1/salesOrders/actions/import", json=body)
+            headers = response.headers
+        except (httpx.HTTPError, TimeoutError) as exc:
+            self.breaker.record_failure()
+            raise XentralUnavailableError(
+                f"POST sales order: {type(exc).__name__} after {time.monotonic() - started:.1f} s"
+            ) from exc
+        finally:
+            self.pacer.record(headers)
+        status = response.status_code
+        if status >= 500 or status in (408, 425):
+            self.breaker.record_failure()
+        elif status >= 400:
+            self.breaker.record_neutral()
+        else:
+            self.breaker.record_success()
+        if status == 429:
+            self.throttled += 1
+            wait = retry_after_seconds(response.headers)
+            self.pacer.hold(wait if wait is not None else self.pacer.window)
+            raise XentralUnavailableError("POST sales order: 429 Too Many Requests")
+        if status >= 500 or status in (408, 425):
+            raise XentralUnavailableError(f"POST sales order: {status} {self._message(response)}")
+        if status >= 400:
+            raise XentralRefusedError(status, self._message(response))
+        found = LOCATION_ID.search(response.headers.get("location", ""))
+        if status != 201 or found is None:
+            # accepted, but we cannot tell which order it is: the lookup will find it
+            raise XentralUnavailableError(f"POST sales order: {status} without an order Location")
+        return found.group(1)
 
     async def product_pages(
         self, page_size: int, updated_since: dt.datetime | None = None

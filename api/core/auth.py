@@ -62,6 +62,14 @@ def decode_token(token: str, secret: str) -> Claims:
     return claims
 
 
+def bearer_claims(authorization: str, secret: str) -> Claims:
+    """The verified claims of an `Authorization: Bearer <token>` header (InvalidTokenError: 401)."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidTokenError("no bearer token")
+    return decode_token(token.strip(), secret)
+
+
 def mint_token(claims: dict[str, str], secret: str, ttl_seconds: int) -> str:
     """Sign claims (role, sub, tenant_id, org_id) valid for ttl_seconds (at most 24 hours)."""
     if not 1 <= ttl_seconds <= MAX_TOKEN_LIFETIME_SECONDS:

@@ -181,6 +181,12 @@ class XentralSettings(msgspec.Struct, frozen=True, kw_only=True):
     # XENTRAL_SYNC_OVERLAP_SECONDS: an incremental sync asks for changes since the last one began,
     # less this much, in case Xentral's clock is behind ours
     sync_overlap_seconds: float
+    # XENTRAL_CUSTOMER_SEARCH_OP: the filter operator a customer search by name uses. Xentral's
+    # customer list documents equals/in only; contains (as on products) is what a search needs,
+    # and whether customers accept it is unverified, so it can be set to equals
+    customer_search_op: str
+    # XENTRAL_RETRY_BASE_SECONDS: first backoff of a failed Xentral job (None: the job kind's)
+    retry_base_seconds: float | None
 
     @property
     def configured(self) -> bool:
@@ -192,7 +198,9 @@ class XentralSettings(msgspec.Struct, frozen=True, kw_only=True):
             f"XentralSettings(base_url={self.base_url!r}, token={token!r},"
             f" rate_limit={self.rate_limit}, rate_window_seconds={self.rate_window_seconds},"
             f" timeout_seconds={self.timeout_seconds}, page_size={self.page_size},"
-            f" sync_overlap_seconds={self.sync_overlap_seconds})"
+            f" sync_overlap_seconds={self.sync_overlap_seconds},"
+            f" customer_search_op={self.customer_search_op!r},"
+            f" retry_base_seconds={self.retry_base_seconds})"
         )
 
 
@@ -331,12 +339,20 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         timeout_seconds=_float(env, "XENTRAL_TIMEOUT_SECONDS", 30.0, 0.1, 600.0),
         page_size=_int(env, "XENTRAL_PAGE_SIZE", 50, 1, 50),
         sync_overlap_seconds=_float(env, "XENTRAL_SYNC_OVERLAP_SECONDS", 120.0, 0.0, 3600.0),
+        customer_search_op=env.get("XENTRAL_CUSTOMER_SEARCH_OP") or "contains",
+        retry_base_seconds=(
+            _float(env, "XENTRAL_RETRY_BASE_SECONDS", 60.0, 0.01, 3600.0)
+            if env.get("XENTRAL_RETRY_BASE_SECONDS")
+            else None
+        ),
     )
     if xentral.base_url and not re.match(r"^https?://[^/\s]+(/[^\s]*)?$", xentral.base_url):
         raise SettingsError("XENTRAL_BASE_URL must be an http(s) URL")
     if production and xentral.base_url and not xentral.base_url.startswith("https://"):
         # the token is a bearer header: never over plain HTTP outside a test or a laptop
         raise SettingsError("XENTRAL_BASE_URL must be https:// in production")
+    if xentral.customer_search_op not in ("contains", "equals", "startsWith"):
+        raise SettingsError("XENTRAL_CUSTOMER_SEARCH_OP must be contains, equals or startsWith")
 
     return Settings(
         env=profile,  # type: ignore[arg-type]  # checked above

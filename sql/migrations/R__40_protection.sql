@@ -478,7 +478,8 @@ select
     o.owner_id,
     o.registered_at,
     o.status,
-    o.created_at
+    o.created_at,
+    d.xentral_customer_id
 from app.lead_overview as o
 left join app.lead_details as d on o.id = d.lead_id;
 comment on view api.leads is
@@ -498,6 +499,7 @@ comment on column api.leads.owner_id is 'Current owner; null in the pool.';
 comment on column api.leads.registered_at is 'Start of the current protection.';
 comment on column api.leads.status is 'UNASSIGNED, ACTIVE, GRACE or EXPIRED.';
 comment on column api.leads.created_at is 'When the lead was first registered.';
+comment on column api.leads.xentral_customer_id is 'The linked Xentral customer (link_xentral_customer).';
 
 grant select on api.leads to sales_rep, sales_manager, auditor, tenant_admin;
 

@@ -404,3 +404,420 @@ $$;
 comment on function app_private.connector_health() is
 'Each connector''s state over all tenants, for /health (no error texts).';
 grant execute on function app_private.connector_health() to svc_api;
+
+create or replace function app_private.record_connector_success(p_tenant_id uuid, p_connector text) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    insert into app.connector_states as s (tenant_id, connector, last_success_at)
+    values (p_tenant_id, p_connector, pg_catalog.clock_timestamp())
+    on conflict (tenant_id, connector) do update set last_success_at = excluded.last_success_at
+$$;
+comment on function app_private.record_connector_success(uuid, text) is
+'Records a successful call of a connector for a tenant (a sync records its own, with its result).';
+grant execute on function app_private.record_connector_success(uuid, text) to svc_jobs, svc_api;
+grant execute on function app_private.record_connector_error(uuid, text, text) to svc_api;
+
+-- ------------------------------------------------------------ Xentral customers (SPEC 8.2)
+
+-- The owner or a manager links a lead to the Xentral customer found with GET /api/xentral/customers.
+create or replace function api.link_xentral_customer(lead_id uuid, xentral_customer_id text) returns setof api.leads
+language plpgsql
+volatile
+rows 1
+as $$
+declare
+    v_lead app.leads;
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    v_lead := app.lead_for_action(link_xentral_customer.lead_id);  -- 404 for a lead the caller cannot see
+    perform app.require_owner_or_manager(v_lead);
+    perform app_private.link_xentral_customer(v_lead.id, link_xentral_customer.xentral_customer_id);
+    return query select l.* from api.leads as l where l.id = v_lead.id;
+end
+$$;
+comment on function api.link_xentral_customer(uuid, text) is
+'Links the lead to a Xentral customer (owner or manager; audited): sales orders of the lead go to it. '
+'xentral_customer_id is Xentral''s id, as GET /api/xentral/customers lists it; null removes the link.';
+grant execute on function api.link_xentral_customer(uuid, text) to sales_rep, sales_manager, auditor, tenant_admin;
+
+create or replace function app_private.link_xentral_customer(p_lead_id uuid, p_customer_id text) returns void
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_lead app.leads;
+    v_before text;
+begin
+    -- a definer: the caller's tenant and right are checked here again (direct SQL is the threat model)
+    select l.* into v_lead from app.leads as l
+    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
+    for update;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    perform app.require_owner_or_manager(v_lead);
+    if p_customer_id is not null and p_customer_id !~ '^[0-9]{1,20}$' then
+        perform app.raise_error(
+            'FP812', 400, 'xentral_customer_id must be a Xentral customer id (digits).', 'xentral_customer_id'
+        );
+    end if;
+    select d.xentral_customer_id into v_before from app.lead_details as d where d.lead_id = v_lead.id;
+    insert into app.lead_details as d (lead_id, tenant_id, xentral_customer_id)
+    values (v_lead.id, v_lead.tenant_id, p_customer_id)
+    on conflict (lead_id) do update set xentral_customer_id = excluded.xentral_customer_id;
+    if v_before is distinct from p_customer_id then
+        perform app_private.write_audit(
+            v_lead.tenant_id, 'lead.xentral_linked', 'lead', v_lead.id, v_lead.id,
+            jsonb_build_object('xentral_customer_id', v_before),
+            jsonb_build_object('xentral_customer_id', p_customer_id), null, false
+        );
+    end if;
+end
+$$;
+comment on function app_private.link_xentral_customer(uuid, text) is
+'Stores the Xentral customer of a lead of the caller''s tenant (owner or manager), audited when it changes.';
+grant execute on function app_private.link_xentral_customer(uuid, text) to sales_rep, sales_manager;
+
+-- ------------------------------------------------------------ sales orders (SPEC 8.2)
+
+create or replace view api.sales_orders
+with (security_invoker = true)
+as
+select
+    o.id,
+    o.lead_id,
+    o.number,
+    o.state,
+    o.xentral_id,
+    o.items,
+    o.note,
+    o.created_by,
+    o.created_at,
+    o.submitted_at,
+    o.last_error
+from app.sales_orders as o;
+comment on view api.sales_orders is
+'Sales orders of the leads the caller may read (reps: own and collaborating; others: the tenant).';
+comment on column api.sales_orders.id is 'Order id.';
+comment on column api.sales_orders.lead_id is 'Lead.';
+comment on column api.sales_orders.number is 'Our order number (externalOrderNumber in Xentral).';
+comment on column api.sales_orders.state is
+'PENDING, SUBMITTED, FAILED (refused by Xentral; see last_error) or CANCELLED.';
+comment on column api.sales_orders.xentral_id is 'Xentral''s sales order id once SUBMITTED.';
+comment on column api.sales_orders.items is
+'Positions: [{"sku", "qty", "name", "xentral_id", "net_price", "currency"}], prices as of the order.';
+comment on column api.sales_orders.note is 'Comment sent with the order.';
+comment on column api.sales_orders.created_by is 'Who placed it.';
+comment on column api.sales_orders.created_at is 'When it was placed.';
+comment on column api.sales_orders.submitted_at is 'When Xentral confirmed it.';
+comment on column api.sales_orders.last_error is 'Xentral''s refusal, or the last temporary error while PENDING.';
+grant select on api.sales_orders to sales_rep, sales_manager, auditor, tenant_admin;
+
+create or replace function api.create_sales_order(lead_id uuid, items jsonb, note text default null)
+returns setof api.sales_orders
+language plpgsql
+volatile
+rows 1
+as $$
+declare
+    v_lead app.leads := app.lead_for_sample_write(create_sales_order.lead_id);
+    v_id uuid;
+begin
+    v_id := app_private.place_sales_order(v_lead.id, create_sales_order.items, create_sales_order.note);
+    return query select o.* from api.sales_orders as o where o.id = v_id;
+end
+$$;
+comment on function api.create_sales_order(uuid, jsonb, text) is
+'Places a sales order for a lead linked to a Xentral customer (owner of an ACTIVE/GRACE lead, or a manager). '
+'items: [{"sku", "qty"}] of active Xentral products (each once, qty 1 to 100000). Queued for Xentral at once '
+'(job xentral.order); api.sales_orders shows how it went.';
+grant execute on function api.create_sales_order(uuid, jsonb, text) to sales_rep, sales_manager, auditor, tenant_admin;
+
+create or replace function app_private.place_sales_order(p_lead_id uuid, p_items jsonb, p_note text) returns uuid
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_lead app.leads;
+    v_customer text;
+    v_item record;
+    v_field text;
+    v_product app.products;
+    v_lines jsonb := '[]'::jsonb;
+    v_note text := nullif(btrim(p_note), '');
+    v_order app.sales_orders;
+begin
+    -- a definer: tenant, role and the owner's live lead are checked here again
+    select l.* into v_lead from app.leads as l
+    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
+    for update;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    if not (
+        app.current_web_role() = 'sales_manager'
+        or app.current_web_role() = 'sales_rep' and v_lead.owner_id = app.current_user_id()
+        and app.lead_status(v_lead, app.my_protection_config(), app.now()) in ('ACTIVE', 'GRACE')
+    ) then
+        perform app.raise_error('FP102', 403, 'Only the owner of the lead or a manager may do this.', 'lead_id');
+    end if;
+    if not exists (select from app.connectors as c where c.connector = 'xentral' and c.configured) then
+        perform app.raise_error(
+            'FP811', 409, 'The connector is not configured: no worker has its credentials.', 'lead_id'
+        );
+    end if;
+    select d.xentral_customer_id into v_customer from app.lead_details as d where d.lead_id = v_lead.id;
+    if v_customer is null then
+        perform app.raise_error(
+            'FP813', 409, 'The lead is not linked to a Xentral customer.', 'lead_id',
+            'Link it first: link_xentral_customer(lead_id, xentral_customer_id).'
+        );
+    end if;
+    if p_items is null or jsonb_typeof(p_items) <> 'array' or jsonb_array_length(p_items) = 0 then
+        perform app.raise_error('FP814', 400, 'items must be a non-empty array of {"sku", "qty"} objects.', 'items');
+    end if;
+    if jsonb_array_length(p_items) > 100 then
+        perform app.raise_error('FP814', 400, 'An order has at most 100 positions.', 'items');
+    end if;
+    if char_length(v_note) > 2000 then
+        perform app.raise_error('FP301', 400, 'note must have at most 2000 characters.', 'note');
+    end if;
+    for v_item in
+        select e.value, e.ordinality - 1 as i from jsonb_array_elements(p_items) with ordinality as e
+    loop
+        v_field := format('items[%s]', v_item.i);
+        if jsonb_typeof(v_item.value) <> 'object' or exists (
+            select from jsonb_object_keys(v_item.value) as k where k not in ('sku', 'qty')
+        ) then
+            perform app.raise_error('FP814', 400, v_field || ' must be an object with sku and qty only.', v_field);
+        end if;
+        if jsonb_typeof(v_item.value -> 'sku') is distinct from 'string' then
+            perform app.raise_error('FP814', 400, v_field || '.sku must be a text.', v_field || '.sku');
+        end if;
+        if jsonb_typeof(v_item.value -> 'qty') is distinct from 'number'
+            or (v_item.value ->> 'qty')::numeric not between 1 and 100000
+            or (v_item.value ->> 'qty')::numeric <> trunc((v_item.value ->> 'qty')::numeric) then
+            perform app.raise_error(
+                'FP814', 400, v_field || '.qty must be a whole number from 1 to 100000.', v_field || '.qty'
+            );
+        end if;
+        select p.* into v_product from app.products as p
+        where p.tenant_id = v_lead.tenant_id and p.sku = v_item.value ->> 'sku' and p.active;
+        if v_product.sku is null or v_product.xentral_id is null then
+            perform app.raise_error(
+                'FP815', 400,
+                format('%s is not an active Xentral product of your tenant.', left(v_item.value ->> 'sku', 64)),
+                v_field || '.sku', 'See api.products (synced from Xentral).'
+            );
+        end if;
+        if v_lines @> jsonb_build_array(jsonb_build_object('sku', v_product.sku)) then
+            perform app.raise_error('FP814', 400, format('%s is listed twice.', v_product.sku), v_field || '.sku');
+        end if;
+        v_lines := v_lines || jsonb_build_array(jsonb_build_object(
+            'sku', v_product.sku, 'qty', (v_item.value ->> 'qty')::integer, 'name', v_product.name,
+            'xentral_id', v_product.xentral_id, 'net_price', v_product.net_price, 'currency', v_product.currency
+        ));
+    end loop;
+
+    insert into app.sales_orders (tenant_id, lead_id, xentral_customer_id, items, note, created_by)
+    values (v_lead.tenant_id, v_lead.id, v_customer, v_lines, v_note, app.current_user_id())
+    returning * into v_order;
+    insert into app.jobs (tenant_id, kind, payload, dedupe_key, lead_id)
+    values (
+        v_lead.tenant_id, 'xentral.order', jsonb_build_object('order_id', v_order.id),
+        'xentral.order:' || v_order.id, v_lead.id
+    );
+    perform app_private.write_audit(
+        v_lead.tenant_id, 'sales_order.created', 'sales_order', v_order.id, v_lead.id, null,
+        jsonb_build_object(
+            'number', v_order.number, 'xentral_customer_id', v_customer, 'items', v_lines, 'note', v_note
+        ),
+        null, false
+    );
+    return v_order.id;
+end
+$$;
+comment on function app_private.place_sales_order(uuid, jsonb, text) is
+'Stores a sales order of a lead of the caller''s tenant (owner of a live lead, or a manager), queues its '
+'submission to Xentral and audits it; returns its id.';
+grant execute on function app_private.place_sales_order(uuid, jsonb, text) to sales_rep, sales_manager;
+
+-- What the worker posts to POST /api/v1/salesOrders/actions/import (SPEC 8.2): our number as
+-- externalOrderNumber, prices as of the order, the tenant's project, payment and shipping method,
+-- and autoShipping off (Xentral releases an imported order at once; dispatch stays a human's call).
+create or replace function app.sales_order_import_body(p_order app.sales_orders) returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_defaults jsonb := app.effective_setting('xentral.orderDefaults', p_order.tenant_id, null, null);
+    v_zone text := app.effective_setting('tenant.timezone', p_order.tenant_id, null, null) #>> '{}';
+    v_currency text;
+begin
+    select coalesce(min(e.value ->> 'currency'), 'EUR') into v_currency from jsonb_array_elements(p_order.items) as e;
+    return jsonb_strip_nulls(jsonb_build_object(
+        'date', to_char(p_order.created_at at time zone v_zone, 'YYYY-MM-DD'),
+        'externalOrderNumber', p_order.number,
+        'customer', jsonb_build_object('id', p_order.xentral_customer_id),
+        'project', jsonb_build_object('id', v_defaults ->> 'projectId'),
+        'financials', jsonb_build_object(
+            'paymentMethod', jsonb_build_object('id', v_defaults ->> 'paymentMethodId'), 'currency', v_currency
+        ),
+        'delivery', jsonb_build_object(
+            'shippingMethod', jsonb_build_object('id', v_defaults ->> 'shippingMethodId'), 'autoShipping', false
+        ),
+        'positions', (
+            select jsonb_agg(
+                jsonb_strip_nulls(jsonb_build_object(
+                    'product', jsonb_build_object('id', e.value ->> 'xentral_id'),
+                    'quantity', (e.value ->> 'qty')::integer,
+                    'price', case when e.value ->> 'net_price' is not null then jsonb_build_object(
+                        'amount', (e.value ->> 'net_price')::numeric::text, 'currency', e.value ->> 'currency'
+                    ) end
+                ))
+                order by e.ordinality
+            )
+            from jsonb_array_elements(p_order.items) with ordinality as e
+        ),
+        'comment', p_order.note
+    ));
+end
+$$;
+comment on function app.sales_order_import_body(app.sales_orders) is
+'The body of Xentral''s sales order import for an order (settings xentral.orderDefaults, tenant.timezone).';
+grant execute on function app.sales_order_import_body(app.sales_orders) to svc_jobs;
+
+-- The worker's side (job xentral.order). Before its first call to Xentral the worker commits
+-- submission_started_at; any later attempt finds it set and looks the order up by its number before
+-- posting again, so a lost answer never becomes a second order in Xentral.
+create or replace function app_private.sales_order_for_submission(p_order_id uuid) returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_order app.sales_orders;
+    v_started boolean;
+begin
+    select o.* into v_order from app.sales_orders as o where o.id = p_order_id for update;
+    if v_order.id is null then
+        return null;
+    end if;
+    v_started := v_order.submission_started_at is not null;
+    if v_order.state = 'PENDING' and not v_started then
+        update app.sales_orders as o set submission_started_at = pg_catalog.clock_timestamp()
+        where o.id = p_order_id;
+    end if;
+    return jsonb_build_object(
+        'state', v_order.state,
+        'number', v_order.number,
+        'tenant_id', v_order.tenant_id,
+        'look_up_first', v_started,
+        'body', app.sales_order_import_body(v_order)
+    );
+end
+$$;
+comment on function app_private.sales_order_for_submission(uuid) is
+'The order as the worker submits it: state, number, import body, and whether an earlier attempt may have '
+'reached Xentral (look it up first). Marks the first attempt.';
+grant execute on function app_private.sales_order_for_submission(uuid) to svc_jobs;
+
+create or replace function app_private.sales_order_submitted(p_order_id uuid, p_xentral_id text) returns boolean
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_order app.sales_orders;
+    v_lead app.leads;
+begin
+    update app.sales_orders as o
+    set state = 'SUBMITTED', xentral_id = p_xentral_id, submitted_at = pg_catalog.clock_timestamp(), last_error = null
+    where o.id = p_order_id and o.state = 'PENDING'
+    returning o.* into v_order;
+    if v_order.id is null then
+        return false;
+    end if;
+    perform app_private.lock_lead(v_order.lead_id);
+    select l.* into v_lead from app.leads as l where l.id = v_order.lead_id;
+    -- progress on the lead (ORDER_PLACED counts), in the cycle of whoever owns it now
+    insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at, note, created_by)
+    values (
+        v_order.tenant_id, v_order.lead_id, v_lead.assignment_id, 'ORDER_PLACED', app.now(),
+        format('Auftrag %s in Xentral angelegt (Xentral-Nr. %s).', v_order.number, p_xentral_id),
+        v_order.created_by
+    );
+    perform app_private.write_audit(
+        v_order.tenant_id, 'sales_order.submitted', 'sales_order', v_order.id, v_order.lead_id,
+        jsonb_build_object('state', 'PENDING'),
+        jsonb_build_object('state', 'SUBMITTED', 'xentral_id', p_xentral_id), null, false
+    );
+    perform app_private.record_connector_success(v_order.tenant_id, 'xentral');
+    return true;
+end
+$$;
+comment on function app_private.sales_order_submitted(uuid, text) is
+'Xentral has the order: SUBMITTED with its id, an ORDER_PLACED activity on the lead (progress), audited. '
+'False when the order was no longer PENDING.';
+grant execute on function app_private.sales_order_submitted(uuid, text) to svc_jobs;
+
+create or replace function app_private.sales_order_refused(p_order_id uuid, p_message text) returns boolean
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_order app.sales_orders;
+    v_owner uuid;
+    v_message text := left(coalesce(nullif(btrim(p_message), ''), 'Xentral refused the order.'), 2000);
+begin
+    update app.sales_orders as o set state = 'FAILED', last_error = v_message
+    where o.id = p_order_id and o.state = 'PENDING'
+    returning o.* into v_order;
+    if v_order.id is null then
+        return false;
+    end if;
+    perform app_private.write_audit(
+        v_order.tenant_id, 'sales_order.refused', 'sales_order', v_order.id, v_order.lead_id,
+        jsonb_build_object('state', 'PENDING'), jsonb_build_object('state', 'FAILED', 'error', v_message), null, false
+    );
+    -- the lead's owner (who must fix it), and whoever placed it if that was someone else
+    select l.owner_id into v_owner from app.leads as l where l.id = v_order.lead_id;
+    perform app_private.notify(
+        v_order.tenant_id, u.user_id, 'ORDER_FAILED', v_order.lead_id,
+        format('Auftrag %s von Xentral abgelehnt', v_order.number),
+        format('Xentral hat den Auftrag %s nicht angenommen: %s', v_order.number, v_message),
+        'order_failed:' || v_order.id
+    )
+    from (select distinct x.user_id from unnest(array[v_owner, v_order.created_by]) as x (user_id)
+          where x.user_id is not null) as u;
+    return true;
+end
+$$;
+comment on function app_private.sales_order_refused(uuid, text) is
+'Xentral refused the order (validation): FAILED with its message, audited, the owner notified.';
+grant execute on function app_private.sales_order_refused(uuid, text) to svc_jobs;
+
+create or replace function app_private.sales_order_delayed(p_order_id uuid, p_error text) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    update app.sales_orders as o set last_error = left(coalesce(p_error, 'unknown error'), 2000)
+    where o.id = p_order_id and o.state = 'PENDING'
+$$;
+comment on function app_private.sales_order_delayed(uuid, text) is
+'Records a temporary failure of a PENDING order''s submission (it is retried).';
+grant execute on function app_private.sales_order_delayed(uuid, text) to svc_jobs;

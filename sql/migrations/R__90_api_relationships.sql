@@ -165,6 +165,17 @@ comment on function api.notifications(api.leads) is
 'The caller''s own notifications about a lead, as api.notifications shows them to the caller: '
 'GET /leads?select=*,notifications(*).';
 
+create or replace function api.sales_orders(api.leads)
+returns setof api.sales_orders
+language sql
+stable
+security invoker
+as $$
+    select c.* from api.sales_orders as c where c.lead_id = $1.id
+$$;
+comment on function api.sales_orders(api.leads) is
+'The sales orders of a lead, as api.sales_orders shows them to the caller: GET /leads?select=*,sales_orders(*).';
+
 -- ------------------------------------------------------------ back to the lead (many to one)
 create or replace function api.leads(api.activities)
 returns setof api.leads
@@ -291,6 +302,18 @@ comment on function api.leads(api.notifications) is
 'The lead a notification is about (null for none), as api.leads shows it to the caller: '
 'GET /notifications?select=*,leads(company_name).';
 
+create or replace function api.leads(api.sales_orders)
+returns setof api.leads
+rows 1
+language sql
+stable
+security invoker
+as $$
+    select l.* from api.leads as l where l.id = $1.lead_id
+$$;
+comment on function api.leads(api.sales_orders) is
+'The lead of a sales order, as api.leads shows it to the caller: GET /sales_orders?select=*,leads(company_name).';
+
 -- ------------------------------------------------------------ privileges
 -- Every view these functions read is granted to the four web roles (V018, V028), so they are too;
 -- web_anon, PUBLIC and the service roles get nothing.
@@ -307,6 +330,7 @@ api.test_phases(api.leads),
 api.test_results(api.leads),
 api.product_feedback(api.leads),
 api.notifications(api.leads),
+api.sales_orders(api.leads),
 api.leads(api.activities),
 api.leads(api.holds),
 api.leads(api.collaborators),
@@ -316,7 +340,8 @@ api.leads(api.sample_boxes),
 api.leads(api.test_phases),
 api.leads(api.test_results),
 api.leads(api.product_feedback),
-api.leads(api.notifications)
+api.leads(api.notifications),
+api.leads(api.sales_orders)
 from public;
 grant execute on function
 api.lead_protection(api.leads),
@@ -331,6 +356,7 @@ api.test_phases(api.leads),
 api.test_results(api.leads),
 api.product_feedback(api.leads),
 api.notifications(api.leads),
+api.sales_orders(api.leads),
 api.leads(api.activities),
 api.leads(api.holds),
 api.leads(api.collaborators),
@@ -340,5 +366,6 @@ api.leads(api.sample_boxes),
 api.leads(api.test_phases),
 api.leads(api.test_results),
 api.leads(api.product_feedback),
-api.leads(api.notifications)
+api.leads(api.notifications),
+api.leads(api.sales_orders)
 to sales_rep, sales_manager, auditor, tenant_admin;

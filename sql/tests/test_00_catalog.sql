@@ -223,7 +223,9 @@ select is_empty(
              'app_private.issue_feedback_token(uuid, text)'::regprocedure,
              'app_private.revoke_feedback_token(uuid)'::regprocedure,
              'app_private.requeue_job(bigint)'::regprocedure,
-             'app_private.request_sync(text)'::regprocedure
+             'app_private.request_sync(text)'::regprocedure,
+             'app_private.link_xentral_customer(uuid, text)'::regprocedure,
+             'app_private.place_sales_order(uuid, jsonb, text)'::regprocedure
          ) $$,
     'web roles may execute only the vetted app_private functions'
 );

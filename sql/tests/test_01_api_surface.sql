@@ -9,7 +9,7 @@ select views_are(
         'users', 'user_accounts', 'leads', 'lead_protection', 'lead_pool', 'activities', 'activity_kinds',
         'holds', 'collaborators', 'extension_requests', 'audit_log', 'notifications', 'products',
         'settings_effective', 'jobs', 'sample_boxes', 'test_phases', 'test_results', 'product_feedback',
-        'ai_calls', 'ai_budget', 'integration_status'
+        'ai_calls', 'ai_budget', 'integration_status', 'sales_orders'
     ],
     'api exposes exactly the contracted views'
 );
@@ -22,10 +22,10 @@ select functions_are(
         'request_extension', 'decide_extension', 'override_protection', 'expire_now', 'transfer_lead',
         'backdate_registration', 'set_setting', 'mark_notification_read', 'set_activity_kind',
         'create_sample_box', 'start_test_phase', 'record_test_result', 'log_feedback', 'rotate_feedback_token',
-        'revoke_feedback_token', 'requeue_job', 'request_sync',
+        'revoke_feedback_token', 'requeue_job', 'request_sync', 'link_xentral_customer', 'create_sales_order',
         -- computed relationships (R__90_api_relationships.sql), named after the views they return
         'lead_protection', 'leads', 'activities', 'holds', 'collaborators', 'extension_requests', 'audit_log',
-        'sample_boxes', 'test_phases', 'test_results', 'product_feedback', 'notifications'
+        'sample_boxes', 'test_phases', 'test_results', 'product_feedback', 'notifications', 'sales_orders'
     ],
     'api exposes exactly the contracted functions'
 );
@@ -48,7 +48,8 @@ select set_eq(
         'api.test_phases(api.leads)', 'api.leads(api.test_phases)',
         'api.test_results(api.leads)', 'api.leads(api.test_results)',
         'api.product_feedback(api.leads)', 'api.leads(api.product_feedback)',
-        'api.notifications(api.leads)', 'api.leads(api.notifications)'
+        'api.notifications(api.leads)', 'api.leads(api.notifications)',
+        'api.sales_orders(api.leads)', 'api.leads(api.sales_orders)'
     ],
     'api declares exactly these computed relationships'
 );

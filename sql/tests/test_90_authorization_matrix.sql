@@ -60,8 +60,14 @@ from app.users where email in ('rep@alpha.test', 'rep@beta.test');
 insert into app.jobs (tenant_id, kind, to_address, template, payload, dedupe_key, state, attempts, last_error, finished_at)
 select id, 'mail.send', 'parked@' || slug || '.test', 'warning', '{}', 'parked:' || slug, 'PARKED', 8, 'Fixture', now()
 from app.tenants;
-insert into app.products (tenant_id, sku, name, unit)
-select id, upper(slug) || '-1', 'Produkt', 'Stück' from app.tenants;
+insert into app.products (tenant_id, sku, name, unit, xentral_id, net_price, currency)
+select id, upper(slug) || '-1', 'Produkt', 'Stück', '1', 2.5, 'EUR' from app.tenants;
+-- Every lead is linked to a Xentral customer and has a sales order.
+insert into app.lead_details (lead_id, tenant_id, xentral_customer_id)
+select id, tenant_id, '17' from app.leads
+on conflict (lead_id) do update set xentral_customer_id = excluded.xentral_customer_id;
+insert into app.sales_orders (tenant_id, lead_id, xentral_customer_id, items)
+select tenant_id, id, '17', '[{"sku": "X", "qty": 1}]' from app.leads;
 -- One AI call of every user and a budget month of every organisation.
 insert into app.ai_calls (tenant_id, org_id, user_id, use_case, prompt_version, provider, model, tier, latency_ms, outcome)
 select tenant_id, org_id, id, 'email_categorize', 'v1', 'openai', 'gpt-6-luna', 'small', 12, 'ok' from app.users;
@@ -172,6 +178,9 @@ insert into probes values
 ('api.test_results', 'select count(*) from api.test_results where lead_id = %L'),
 ('api.product_feedback', 'select count(*) from api.product_feedback where lead_id = %L'),
 ('api.create_sample_box', 'select count(*) from api.create_sample_box(%L, ''[{"sku": "ALPHA-1", "qty": 2}]'')'),
+('api.sales_orders', 'select count(*) from api.sales_orders where lead_id = %L'),
+('api.create_sales_order', 'select count(*) from api.create_sales_order(%L, ''[{"sku": "ALPHA-1", "qty": 2}]'') where state = ''PENDING'''),
+('api.link_xentral_customer', 'select count(*) from api.link_xentral_customer(%L, ''4711'') where xentral_customer_id = ''4711'''),
 ('api.start_test_phase', 'select count(*) from api.start_test_phase(tests.box_of(%L), ''TRIAL'', ''2026-01-21'') where feedback_token is not null'),
 ('api.rotate_feedback_token', 'select count(*) from api.rotate_feedback_token(tests.phase_of(%L)) where feedback_token is not null'),
 ('api.revoke_feedback_token', 'select count(*) from api.revoke_feedback_token(tests.phase_of(%L)) where feedback_link_state = ''REVOKED'''),
@@ -200,7 +209,9 @@ insert into probes values
 ('api.leads(api.test_phases)', 'select count(*) from api.leads(json_populate_record(null::api.test_phases, json_build_object(''lead_id'', %L)))'),
 ('api.leads(api.test_results)', 'select count(*) from api.leads(json_populate_record(null::api.test_results, json_build_object(''lead_id'', %L)))'),
 ('api.leads(api.product_feedback)', 'select count(*) from api.leads(json_populate_record(null::api.product_feedback, json_build_object(''lead_id'', %L)))'),
-('api.leads(api.notifications)', 'select count(*) from api.leads(json_populate_record(null::api.notifications, json_build_object(''lead_id'', %L)))');
+('api.leads(api.notifications)', 'select count(*) from api.leads(json_populate_record(null::api.notifications, json_build_object(''lead_id'', %L)))'),
+('api.sales_orders(api.leads)', 'select count(*) from api.sales_orders(json_populate_record(null::api.leads, json_build_object(''id'', %L)))'),
+('api.leads(api.sales_orders)', 'select count(*) from api.leads(json_populate_record(null::api.sales_orders, json_build_object(''lead_id'', %L)))');
 
 -- The expectations: object, relation, then one column per role.
 create temporary table matrix (
@@ -238,7 +249,7 @@ insert into matrix values
 ('api.activities', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
 ('api.activities', 'pool', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
 ('api.activities', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
-('api.activity_kinds', 'self', 'sqlstate 42501', 'rows 14', 'rows 14', 'rows 14', 'rows 14'),
+('api.activity_kinds', 'self', 'sqlstate 42501', 'rows 15', 'rows 15', 'rows 15', 'rows 15'),
 ('api.holds', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.holds', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.holds', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
@@ -259,7 +270,7 @@ insert into matrix values
 ('api.notifications', 'tenant_user', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
 ('api.products', 'tenant_product', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.products', 'other_tenant_product', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
-('api.settings_effective', 'self', 'sqlstate 42501', 'rows 25', 'rows 25', 'rows 25', 'rows 25'),
+('api.settings_effective', 'self', 'sqlstate 42501', 'rows 26', 'rows 26', 'rows 26', 'rows 26'),
 -- registration and claims
 ('api.register_lead', 'new', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.find_similar_leads', 'new', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
@@ -360,6 +371,23 @@ insert into matrix values
 ('api.create_sample_box', 'other', 'sqlstate 42501', 'FP305 404', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.create_sample_box', 'pool', 'sqlstate 42501', 'FP102 403', 'FP310 409', 'FP102 403', 'FP102 403'),
 ('api.create_sample_box', 'other_tenant', 'sqlstate 42501', 'FP305 404', 'FP305 404', 'FP102 403', 'FP102 403'),
+-- Xentral: orders are read like samples and placed by the owner of a live lead or a manager; the
+-- customer link is the owner's or a manager's, whatever the lead's status
+('api.sales_orders', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.sales_orders', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.sales_orders', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.sales_orders', 'pool', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.sales_orders', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+('api.create_sales_order', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.create_sales_order', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.create_sales_order', 'other', 'sqlstate 42501', 'FP305 404', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.create_sales_order', 'pool', 'sqlstate 42501', 'FP102 403', 'FP310 409', 'FP102 403', 'FP102 403'),
+('api.create_sales_order', 'other_tenant', 'sqlstate 42501', 'FP305 404', 'FP305 404', 'FP102 403', 'FP102 403'),
+('api.link_xentral_customer', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.link_xentral_customer', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.link_xentral_customer', 'other', 'sqlstate 42501', 'FP305 404', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.link_xentral_customer', 'pool', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.link_xentral_customer', 'other_tenant', 'sqlstate 42501', 'FP305 404', 'FP305 404', 'FP102 403', 'FP102 403'),
 ('api.start_test_phase', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.start_test_phase', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.start_test_phase', 'other', 'sqlstate 42501', 'FP903 404', 'rows 1', 'FP102 403', 'FP102 403'),
@@ -410,7 +438,9 @@ insert into relationships values
 ('api.leads(api.test_phases)', 'api.leads'),
 ('api.leads(api.test_results)', 'api.leads'),
 ('api.leads(api.product_feedback)', 'api.leads'),
-('api.leads(api.notifications)', 'api.leads');
+('api.leads(api.notifications)', 'api.leads'),
+('api.sales_orders(api.leads)', 'api.sales_orders'),
+('api.leads(api.sales_orders)', 'api.leads');
 insert into matrix
 select r.object, m.relation, m.anon, m.sales_rep, m.sales_manager, m.auditor, m.tenant_admin
 from relationships as r inner join matrix as m on r.returns_view = m.object;

@@ -1,15 +1,16 @@
-"""A circuit breaker per AI provider, with the rule SPEC 7.4 names.
+"""A circuit breaker per AI provider (the rule SPEC 7.4 names) and per connector (SPEC 8.5).
 
 Closed: calls pass; it opens when at least half of at least 5 calls in the last 60 s failed
 (outages only: 5xx, 529, timeouts, broken connections; never a 4xx, which is our bug, and never a
 429, which only means "slow down"). Open: calls are refused at once, so the router falls back
-without waiting on a dead provider. After the cool-down (30 s, doubling with every failed trial
-up to ai.routing.demotion.cooldown) one trial call is let through (half-open): success closes
-the breaker and resets the cool-down, failure opens it again.
+without waiting on a dead provider and a connector fails fast. After the cool-down (30 s,
+doubling with every failed trial up to ai.routing.demotion.cooldown for AI providers, 30 min for
+connectors) one trial call is let through (half-open): success closes the breaker and resets the
+cool-down, failure opens it again.
 
 The `circuitbreaker` package counts consecutive failures with a fixed recovery time, which is
-not this rule (docs/decisions.md), so this small class implements it. One per process: every
-process judges its providers by what it saw itself.
+not this rule (docs/decisions.md), so this small class implements it. One per process and
+provider or connector: every process judges the other side by what it saw itself.
 """
 
 from __future__ import annotations
