@@ -26,6 +26,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from api.ai.health import check_ai
 from api.ai.router import Router
 from api.ai.routes import ai_routes
+from api.clients.allianz import AllianzClient
+from api.connectors.credit_routes import credit_routes
 from api.connectors.xentral_routes import CustomerSearch, xentral_routes
 from api.core.db import create_pool
 from api.core.health import (
@@ -131,6 +133,7 @@ def health_registry() -> HealthRegistry:
     registry.add("jobs", check_jobs)
     registry.add("ai", check_ai)
     registry.add("xentral", connector_check("xentral"))
+    registry.add("allianz", connector_check("allianz"))
     return registry
 
 
@@ -149,6 +152,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings.log.level)
     pool = create_pool(settings)
     ai_router = Router(settings, pool)
+    # one client per process: its token and circuit breaker are the process's
+    allianz = AllianzClient(settings.allianz) if settings.allianz.configured else None
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -162,6 +167,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 yield
             finally:
                 await ai_router.close()
+                if allianz is not None:
+                    await allianz.http.aclose()
                 await pool.close()
 
     app = Litestar(
@@ -171,6 +178,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *feedback_routes,
             *ai_routes,
             *xentral_routes,
+            *credit_routes,
         ],
         lifespan=[lifespan],
         state=State(
@@ -181,6 +189,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "feedback_limiters": limiters(settings),
                 "ai_router": ai_router,
                 "ai_user_limiter": SlidingWindowLimiter(settings.ai.rate_limit_user),
+                "allianz": allianz,
                 "xentral_search": (
                     CustomerSearch(settings.xentral) if settings.xentral.configured else None
                 ),

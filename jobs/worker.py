@@ -1,8 +1,9 @@
 """`freshplan worker`: the job runner with every handler this installation has.
 
 mail.send (jobs/mail.py) always; xentral.products and xentral.order (jobs/xentral.py) when
-Xentral is configured. Any number of workers may
-run side by side, on any number of machines (jobs/runner.py says how they share the queue).
+Xentral is configured; allianz.limit (jobs/allianz.py) when Allianz Trade is. Any number of
+workers may run side by side, on any number of machines (jobs/runner.py says how they share
+the queue).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import secrets
 import signal
 import socket
 
+from api.clients.allianz import AllianzClient
 from api.clients.smtp import parse_mail_url
 from api.core.logs import configure_logging
 from api.core.settings import Settings, load_settings
+from jobs.allianz import LimitRequestHandler
 from jobs.mail import MailHandler
 from jobs.runner import Handler, Runner, RunnerConfig
 from jobs.xentral import ProductSyncHandler, SalesOrderHandler, Xentral
@@ -35,6 +38,10 @@ def handlers(settings: Settings) -> list[Handler]:
         xentral = Xentral(settings.xentral)
         found.append(ProductSyncHandler(xentral, settings.database.jobs_url))
         found.append(SalesOrderHandler(xentral, settings.database.jobs_url))
+    if settings.allianz.configured:
+        # one client for the process: its token and breaker serve every job
+        allianz = AllianzClient(settings.allianz)
+        found.append(LimitRequestHandler(allianz, settings.database.jobs_url))
     return found
 
 
@@ -49,7 +56,10 @@ async def serve(settings: Settings) -> None:
         # a fresh part per start: a restarted container (pid 1 again) is a new worker, so its
         # predecessor's interrupted jobs are reaped, not taken for its own
         worker_id=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
-        connectors={"xentral": settings.xentral.configured},
+        connectors={
+            "xentral": settings.xentral.configured,
+            "allianz": settings.allianz.configured,
+        },
     )
     await Runner(config, handlers(settings)).run(stop)
 

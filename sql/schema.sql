@@ -5650,6 +5650,206 @@ $$;
 COMMENT ON FUNCTION app.connector_troubled(p_connector text, p_tenant_id uuid, p_last_success_at timestamp with time zone) IS 'Whether jobs of the connector (of the tenant, or of all when null) are retrying or parked since the last success.';
 
 --
+-- Name: credit_checks; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.credit_checks (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    company_id text,
+    company_name text,
+    status text NOT NULL,
+    grade text,
+    allianz_job_id text,
+    checked_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    valid_until timestamp with time zone,
+    requested_by uuid,
+    reused_from uuid,
+    CONSTRAINT credit_checks_allianz_job_id_format CHECK ((allianz_job_id ~ '^[A-Za-z0-9_-]{1,100}$'::text)),
+    CONSTRAINT credit_checks_company_id_format CHECK ((company_id ~ '^[A-Za-z0-9_-]{1,40}$'::text)),
+    CONSTRAINT credit_checks_company_name_length CHECK (((char_length(company_name) >= 1) AND (char_length(company_name) <= 300))),
+    CONSTRAINT credit_checks_grade_format CHECK ((grade ~ '^[A-Za-z0-9.+-]{1,10}$'::text)),
+    CONSTRAINT credit_checks_graded CHECK (((status = 'GRADED'::text) = (grade IS NOT NULL))),
+    CONSTRAINT credit_checks_pending CHECK (((status <> 'PENDING'::text) OR (allianz_job_id IS NOT NULL))),
+    CONSTRAINT credit_checks_status_known CHECK ((status = ANY (ARRAY['GRADED'::text, 'PENDING'::text, 'FAILED'::text])))
+);
+
+--
+-- Name: TABLE credit_checks; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.credit_checks IS 'Credit checks of leads'' companies at Allianz Trade (POST /api/credit-checks); reused for 8 hours.';
+
+--
+-- Name: COLUMN credit_checks.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_checks.id IS 'Check id.';
+
+--
+-- Name: COLUMN credit_checks.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_checks.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN credit_checks.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_checks.lead_id IS 'Lead whose company was checked.';
+
+--
+-- Name: COLUMN credit_checks.company_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_checks.company_id IS 'Allianz Trade''s companyId.';
+
+--
+-- Name: COLUMN credit_checks.company_name; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_checks.company_name IS 'The company''s name as Allianz Trade knows it.';
+
+--
+-- Name: COLUMN credit_checks.status; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_checks.status IS 'GRADED (grade known), PENDING (Allianz Trade is still grading; the next check resumes it) or FAILED.';
+
+--
+-- Name: COLUMN credit_checks.grade; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_checks.grade IS 'The grade Allianz Trade gave (its scale).';
+
+--
+-- Name: COLUMN credit_checks.allianz_job_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_checks.allianz_job_id IS 'The grade request''s job at Allianz Trade.';
+
+--
+-- Name: COLUMN credit_checks.checked_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_checks.checked_at IS 'When the answer came.';
+
+--
+-- Name: COLUMN credit_checks.valid_until; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_checks.valid_until IS 'Until when Allianz Trade vouches for the grade, if it says.';
+
+--
+-- Name: COLUMN credit_checks.requested_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_checks.requested_by IS 'Who asked.';
+
+--
+-- Name: COLUMN credit_checks.reused_from; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_checks.reused_from IS 'The check of another lead of the same company whose grade this one reuses (no upstream call).';
+
+--
+-- Name: credit_check_json(app.credit_checks, text, boolean); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.credit_check_json(p_check app.credit_checks, p_source text, p_stale boolean) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    select jsonb_build_object(
+        'check_id', p_check.id,
+        'lead_id', p_check.lead_id,
+        'company_id', p_check.company_id,
+        'company_name', p_check.company_name,
+        'grade', p_check.grade,
+        'status', p_check.status,
+        'checked_at', p_check.checked_at,
+        'valid_until', p_check.valid_until,
+        'source', p_source,
+        'stale', p_stale
+    )
+$$;
+
+--
+-- Name: FUNCTION credit_check_json(p_check app.credit_checks, p_source text, p_stale boolean); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.credit_check_json(p_check app.credit_checks, p_source text, p_stale boolean) IS 'The answer of POST /api/credit-checks for a stored check.';
+
+--
+-- Name: credit_check_reuse(); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.credit_check_reuse() RETURNS interval
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$ select interval '8 hours' $$;
+
+--
+-- Name: FUNCTION credit_check_reuse(); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.credit_check_reuse() IS 'How long a GRADED check is reused: 8 hours.';
+
+--
+-- Name: credit_check_subject(uuid, boolean); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.credit_check_subject(p_lead_id uuid, p_refresh boolean) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+    v_lead app.leads;
+    v_details app.lead_details;
+    v_cached app.credit_checks;
+    v_vat text;
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    select l.* into v_lead from app.leads as l where l.id = p_lead_id;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    perform app.require_owner_or_manager(v_lead);
+    if p_refresh and app.current_web_role() <> 'sales_manager' then
+        perform app.raise_error('FP820', 403, 'Only a manager may refresh a credit check.', 'refresh');
+    end if;
+    select d.* into v_details from app.lead_details as d where d.lead_id = v_lead.id;
+    if not p_refresh then
+        select c.* into v_cached from app.credit_checks as c
+        where c.lead_id = v_lead.id and c.status = 'GRADED' and c.checked_at > pg_catalog.now() - app.credit_check_reuse()
+        order by c.checked_at desc
+        limit 1;
+    end if;
+    v_vat := nullif(upper(regexp_replace(coalesce(v_details.vat_id, v_lead.vat_key, ''), '[^A-Za-z0-9]', '', 'g')), '');
+    return jsonb_build_object(
+        'lead_id', v_lead.id,
+        'tenant_id', v_lead.tenant_id,
+        -- what the collapse locks on: the company as we know it (its VAT id, else name and postcode)
+        'company_key', coalesce('vat:' || v_vat, 'name:' || v_lead.dup_key),
+        'vat_id', v_vat,
+        'company_name', v_lead.company_name,
+        'street', v_details.street,
+        'postal_code', v_lead.postal_code,
+        'city', v_lead.city,
+        'country', coalesce(v_details.country, 'DE'),
+        'cached', case when v_cached.id is not null then app.credit_check_json(v_cached, 'cache', false) end
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION credit_check_subject(p_lead_id uuid, p_refresh boolean); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.credit_check_subject(p_lead_id uuid, p_refresh boolean) IS 'Whether the caller may check the lead (owner or manager; refresh: managers), its company as we know it, and a grade of the lead younger than 8 hours.';
+
+--
 -- Name: current_org_id(); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -7512,6 +7712,313 @@ $$;
 COMMENT ON FUNCTION app_private.connector_health() IS 'Each connector''s state over all tenants, for /health (no error texts).';
 
 --
+-- Name: credit_check_found(uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.credit_check_found(p_lead_id uuid, p_since timestamp with time zone) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select jsonb_build_object(
+        'graded', (
+            select app.credit_check_json(c, 'cache', false) from app.credit_checks as c
+            where c.lead_id = p_lead_id and c.status = 'GRADED' and c.checked_at >= p_since
+            order by c.checked_at desc limit 1
+        ),
+        'pending', (
+            select app.credit_check_json(c, 'live', false) || jsonb_build_object('allianz_job_id', c.allianz_job_id)
+            from app.credit_checks as c
+            where c.lead_id = p_lead_id and c.status = 'PENDING' and c.checked_at > pg_catalog.now() - interval '1 day'
+            order by c.checked_at desc limit 1
+        )
+    )
+$$;
+
+--
+-- Name: FUNCTION credit_check_found(p_lead_id uuid, p_since timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.credit_check_found(p_lead_id uuid, p_since timestamp with time zone) IS 'A GRADED check of the lead since p_since, and its PENDING grade request of the last day, if any.';
+
+--
+-- Name: credit_check_last(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.credit_check_last(p_lead_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select app.credit_check_json(c, 'cache', true) from app.credit_checks as c
+    where c.lead_id = p_lead_id and c.status = 'GRADED'
+    order by c.checked_at desc
+    limit 1
+$$;
+
+--
+-- Name: FUNCTION credit_check_last(p_lead_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.credit_check_last(p_lead_id uuid) IS 'The newest GRADED check of the lead, marked stale.';
+
+--
+-- Name: credit_check_lock(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.credit_check_lock(p_tenant_id uuid, p_company_key text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select pg_catalog.pg_advisory_xact_lock(
+        pg_catalog.hashtextextended('allianz.check:' || p_tenant_id || ':' || p_company_key, 0)
+    )
+$$;
+
+--
+-- Name: FUNCTION credit_check_lock(p_tenant_id uuid, p_company_key text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.credit_check_lock(p_tenant_id uuid, p_company_key text) IS 'Serialises the upstream lookups of a tenant''s company until the caller''s transaction ends.';
+
+--
+-- Name: credit_check_of_company(uuid, text, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.credit_check_of_company(p_tenant_id uuid, p_company_id text, p_since timestamp with time zone) RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select c.id from app.credit_checks as c
+    where c.tenant_id = p_tenant_id and c.company_id = p_company_id and c.status = 'GRADED' and c.checked_at >= p_since
+    order by c.checked_at desc
+    limit 1
+$$;
+
+--
+-- Name: FUNCTION credit_check_of_company(p_tenant_id uuid, p_company_id text, p_since timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.credit_check_of_company(p_tenant_id uuid, p_company_id text, p_since timestamp with time zone) IS 'The newest GRADED check of the tenant''s company since p_since.';
+
+--
+-- Name: credit_check_store(uuid, uuid, uuid, jsonb, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.credit_check_store(p_tenant_id uuid, p_lead_id uuid, p_user_id uuid, p_result jsonb, p_source text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_check app.credit_checks;
+    v_reused app.credit_checks;
+    v_pending uuid := (p_result ->> 'pending_check_id')::uuid;
+begin
+    if not exists (select from app.leads as l where l.id = p_lead_id and l.tenant_id = p_tenant_id) then
+        raise exception 'lead % is not of tenant %', p_lead_id, p_tenant_id using errcode = 'insufficient_privilege';
+    end if;
+    if p_result ? 'reused_from' then
+        select c.* into v_reused from app.credit_checks as c
+        where c.id = (p_result ->> 'reused_from')::uuid and c.tenant_id = p_tenant_id and c.status = 'GRADED';
+    end if;
+    if v_pending is not null then
+        update app.credit_checks as c
+        set
+            status = p_result ->> 'status',
+            grade = p_result ->> 'grade',
+            valid_until = (p_result ->> 'valid_until')::timestamptz,
+            checked_at = pg_catalog.clock_timestamp()
+        where c.id = v_pending and c.lead_id = p_lead_id and c.status = 'PENDING'
+        returning c.* into v_check;
+    end if;
+    if v_check.id is null then
+        insert into app.credit_checks (
+            tenant_id, lead_id, company_id, company_name, status, grade, allianz_job_id, valid_until, requested_by,
+            reused_from
+        )
+        values (
+            p_tenant_id, p_lead_id,
+            coalesce(v_reused.company_id, p_result ->> 'company_id'),
+            coalesce(v_reused.company_name, left(p_result ->> 'company_name', 300)),
+            coalesce(v_reused.status, p_result ->> 'status'),
+            coalesce(v_reused.grade, p_result ->> 'grade'),
+            p_result ->> 'allianz_job_id',
+            coalesce(v_reused.valid_until, (p_result ->> 'valid_until')::timestamptz),
+            p_user_id,
+            v_reused.id
+        )
+        returning * into v_check;
+    end if;
+    perform app_private.write_audit(
+        p_tenant_id, 'credit_check.' || lower(v_check.status), 'credit_check', v_check.id, p_lead_id, null,
+        jsonb_build_object(
+            'company_id', v_check.company_id, 'grade', v_check.grade, 'status', v_check.status,
+            'valid_until', v_check.valid_until, 'reused_from', v_check.reused_from, 'requested_by', p_user_id
+        ),
+        null, false
+    );
+    return app.credit_check_json(v_check, p_source, false);
+end
+$$;
+
+--
+-- Name: FUNCTION credit_check_store(p_tenant_id uuid, p_lead_id uuid, p_user_id uuid, p_result jsonb, p_source text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.credit_check_store(p_tenant_id uuid, p_lead_id uuid, p_user_id uuid, p_result jsonb, p_source text) IS 'Stores and audits a credit check (a new grade, a reused one, or a pending request completed).';
+
+--
+-- Name: credit_limit_decided(uuid, text, numeric, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.credit_limit_decided(p_request_id uuid, p_state text, p_agreed_eur numeric, p_decision text, p_error text DEFAULT NULL::text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_request app.credit_limit_requests;
+    v_company text;
+begin
+    if p_state not in ('AGREED', 'PARTIAL', 'REFUSED', 'FAILED') then
+        raise exception 'not a decision: %', p_state using errcode = 'invalid_parameter_value';
+    end if;
+    update app.credit_limit_requests as r
+    set
+        state = p_state,
+        agreed_eur = p_agreed_eur,
+        decision = left(p_decision, 100),
+        last_error = left(p_error, 2000),
+        decided_at = pg_catalog.clock_timestamp()
+    where r.id = p_request_id and r.state in ('REQUESTED', 'PENDING')
+    returning r.* into v_request;
+    if v_request.id is null then
+        return false;
+    end if;
+    perform app_private.write_audit(
+        v_request.tenant_id, 'credit_limit.' || lower(p_state), 'credit_limit_request', v_request.id,
+        v_request.lead_id, jsonb_build_object('state', 'PENDING'),
+        jsonb_build_object('state', p_state, 'agreed_eur', p_agreed_eur, 'decision', p_decision, 'error', p_error),
+        null, false
+    );
+    select c.company_name into v_company from app.credit_checks as c where c.id = v_request.check_id;
+    perform app_private.notify(
+        v_request.tenant_id, v_request.requested_by, 'CREDIT_LIMIT_DECIDED', v_request.lead_id,
+        format('Kreditlimit %s: %s', coalesce(v_company, 'Kunde'), case p_state
+            when 'AGREED' then 'bewilligt' when 'PARTIAL' then 'teilweise bewilligt'
+            when 'REFUSED' then 'abgelehnt' else 'fehlgeschlagen' end),
+        case when p_state = 'FAILED' then
+            format('Die Limitanfrage über %s EUR konnte nicht entschieden werden: %s', v_request.amount_eur, p_error)
+        else
+            format('Angefragt: %s EUR, bewilligt: %s EUR.', v_request.amount_eur, coalesce(p_agreed_eur, 0))
+        end,
+        'credit_limit:' || v_request.id
+    );
+    return true;
+end
+$$;
+
+--
+-- Name: FUNCTION credit_limit_decided(p_request_id uuid, p_state text, p_agreed_eur numeric, p_decision text, p_error text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.credit_limit_decided(p_request_id uuid, p_state text, p_agreed_eur numeric, p_decision text, p_error text) IS 'Stores Allianz Trade''s decision on a limit request (or its failure), audits it and notifies the requester.';
+
+--
+-- Name: credit_limit_for_job(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.credit_limit_for_job(p_request_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_request app.credit_limit_requests;
+begin
+    select r.* into v_request from app.credit_limit_requests as r where r.id = p_request_id for update;
+    if v_request.id is null then
+        return null;
+    end if;
+    if v_request.state = 'REQUESTED' and v_request.submission_started_at is null then
+        update app.credit_limit_requests as r set submission_started_at = pg_catalog.clock_timestamp()
+        where r.id = p_request_id;
+    end if;
+    return jsonb_build_object(
+        'tenant_id', v_request.tenant_id,
+        'state', v_request.state,
+        'company_id', v_request.company_id,
+        'amount_eur', v_request.amount_eur,
+        'allianz_job_id', v_request.allianz_job_id,
+        'polls', v_request.polls,
+        'sent_before', v_request.state = 'REQUESTED' and v_request.submission_started_at is not null
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION credit_limit_for_job(p_request_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.credit_limit_for_job(p_request_id uuid) IS 'The limit request as the worker handles it; marks the first send.';
+
+--
+-- Name: credit_limit_poll_later(uuid, text, numeric); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.credit_limit_poll_later(p_request_id uuid, p_allianz_job_id text, p_base_seconds numeric) RETURNS timestamp with time zone
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_request app.credit_limit_requests;
+    v_at timestamptz;
+begin
+    update app.credit_limit_requests as r
+    set
+        state = 'PENDING',
+        allianz_job_id = coalesce(r.allianz_job_id, p_allianz_job_id),
+        polls = r.polls + 1,
+        last_error = null
+    where r.id = p_request_id and r.state in ('REQUESTED', 'PENDING')
+    returning r.* into v_request;
+    if v_request.id is null then
+        return null;
+    end if;
+    v_at := pg_catalog.now() + make_interval(
+        secs => least(p_base_seconds * 2 ^ least(v_request.polls - 1, 20), 3600)::float8
+    );
+    insert into app.jobs (tenant_id, kind, payload, dedupe_key, lead_id, next_attempt_at)
+    values (
+        v_request.tenant_id, 'allianz.limit', jsonb_build_object('request_id', v_request.id),
+        'allianz.limit:' || v_request.id || ':' || v_request.polls, v_request.lead_id, v_at
+    );
+    return v_at;
+end
+$$;
+
+--
+-- Name: FUNCTION credit_limit_poll_later(p_request_id uuid, p_allianz_job_id text, p_base_seconds numeric); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.credit_limit_poll_later(p_request_id uuid, p_allianz_job_id text, p_base_seconds numeric) IS 'Marks the request PENDING at Allianz Trade and queues its next poll after a backoff; returns when.';
+
+--
+-- Name: credit_limit_unsent(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.credit_limit_unsent(p_request_id uuid, p_error text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    update app.credit_limit_requests as r
+    set submission_started_at = null, last_error = left(p_error, 2000)
+    where r.id = p_request_id and r.state = 'REQUESTED'
+$$;
+
+--
+-- Name: FUNCTION credit_limit_unsent(p_request_id uuid, p_error text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.credit_limit_unsent(p_request_id uuid, p_error text) IS 'The request certainly did not reach Allianz Trade: it may be sent again.';
+
+--
 -- Name: deliver_notices(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8678,6 +9185,31 @@ $$;
 COMMENT ON FUNCTION app_private.reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text) IS 'Gives a lead to a rep with a fresh cycle (managers: any lead of the tenant; tenant admins: pool leads) and revokes the feedback links of the former cycle.';
 
 --
+-- Name: record_connector_calls(uuid, text, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.record_connector_calls(p_tenant_id uuid, p_connector text, p_calls jsonb) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    insert into app.connector_calls (tenant_id, connector, operation, started_at, duration_ms, outcome)
+    select
+        p_tenant_id,
+        p_connector,
+        c.value ->> 'operation',
+        pg_catalog.clock_timestamp() - make_interval(secs => (c.value ->> 'ms')::float8 / 1000),
+        (c.value ->> 'ms')::numeric,
+        c.value ->> 'outcome'
+    from jsonb_array_elements(case when jsonb_typeof(p_calls) = 'array' then p_calls else '[]' end) as c
+$$;
+
+--
+-- Name: FUNCTION record_connector_calls(p_tenant_id uuid, p_connector text, p_calls jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.record_connector_calls(p_tenant_id uuid, p_connector text, p_calls jsonb) IS 'Records the latency and outcome of upstream calls: [{"operation", "ms", "outcome"}].';
+
+--
 -- Name: record_connector_error(uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8937,6 +9469,71 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.report_stale_jobs() IS 'Notifies every tenant''s admins (once a day) while a job is stale.';
+
+--
+-- Name: request_credit_limit(uuid, numeric); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.request_credit_limit(p_check_id uuid, p_amount_eur numeric) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_check app.credit_checks;
+    v_lead app.leads;
+    v_request app.credit_limit_requests;
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    select c.* into v_check from app.credit_checks as c
+    where c.id = p_check_id and c.tenant_id = app.current_tenant_id();
+    select l.* into v_lead from app.leads as l where l.id = v_check.lead_id for update;
+    if v_check.id is null
+        or app.current_web_role() = 'sales_rep' and v_lead.owner_id is distinct from app.current_user_id()
+        and app_private.collaborator_role(v_lead.id) is null then
+        perform app.raise_error('FP823', 404, 'The credit check does not exist.', 'check_id');
+    end if;
+    perform app.require_owner_or_manager(v_lead);
+    if v_check.status <> 'GRADED' then
+        perform app.raise_error(
+            'FP824', 409, 'A limit can be requested only on a graded credit check.', 'check_id'
+        );
+    end if;
+    if p_amount_eur is null or p_amount_eur <= 0 or p_amount_eur > 100000000 or p_amount_eur <> round(p_amount_eur, 2) then
+        perform app.raise_error(
+            'FP825', 400, 'amount_eur must be a positive amount of at most 100 000 000 with at most 2 decimals.',
+            'amount_eur'
+        );
+    end if;
+    if not exists (select from app.connectors as c where c.connector = 'allianz' and c.configured) then
+        perform app.raise_error(
+            'FP811', 409, 'The connector is not configured: no worker has its credentials.', 'check_id'
+        );
+    end if;
+    insert into app.credit_limit_requests (tenant_id, lead_id, check_id, company_id, amount_eur, requested_by)
+    values (v_check.tenant_id, v_check.lead_id, v_check.id, v_check.company_id, p_amount_eur, app.current_user_id())
+    returning * into v_request;
+    insert into app.jobs (tenant_id, kind, payload, dedupe_key, lead_id)
+    values (
+        v_check.tenant_id, 'allianz.limit', jsonb_build_object('request_id', v_request.id),
+        'allianz.limit:' || v_request.id || ':0', v_check.lead_id
+    );
+    perform app_private.write_audit(
+        v_check.tenant_id, 'credit_limit.requested', 'credit_limit_request', v_request.id, v_check.lead_id, null,
+        jsonb_build_object('check_id', v_check.id, 'company_id', v_check.company_id, 'amount_eur', p_amount_eur),
+        null, false
+    );
+    return jsonb_build_object(
+        'request_id', v_request.id, 'check_id', v_check.id, 'lead_id', v_check.lead_id,
+        'amount_eur', v_request.amount_eur, 'state', v_request.state, 'requested_at', v_request.requested_at
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION request_credit_limit(p_check_id uuid, p_amount_eur numeric); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.request_credit_limit(p_check_id uuid, p_amount_eur numeric) IS 'Queues a credit limit request on a graded check of a lead the caller owns or manages (audited).';
 
 --
 -- Name: request_sync(text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -10693,6 +11290,276 @@ COMMENT ON COLUMN api.ai_calls.latency_ms IS 'Milliseconds until the answer.';
 COMMENT ON COLUMN api.ai_calls.outcome IS 'ok, budget_exhausted, unavailable or no_answer.';
 
 --
+-- Name: credit_limit_requests; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.credit_limit_requests (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    lead_id uuid NOT NULL,
+    check_id uuid NOT NULL,
+    company_id text NOT NULL,
+    amount_eur numeric(14,2) NOT NULL,
+    state text DEFAULT 'REQUESTED'::text NOT NULL,
+    allianz_job_id text,
+    submission_started_at timestamp with time zone,
+    polls integer DEFAULT 0 NOT NULL,
+    agreed_eur numeric(14,2),
+    decision text,
+    last_error text,
+    requested_by uuid,
+    requested_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    decided_at timestamp with time zone,
+    CONSTRAINT credit_limit_requests_amount_range CHECK (((amount_eur > (0)::numeric) AND (amount_eur <= (100000000)::numeric))),
+    CONSTRAINT credit_limit_requests_company_id_format CHECK ((company_id ~ '^[A-Za-z0-9_-]{1,40}$'::text)),
+    CONSTRAINT credit_limit_requests_decided CHECK (((state = ANY (ARRAY['AGREED'::text, 'PARTIAL'::text, 'REFUSED'::text, 'FAILED'::text])) = (decided_at IS NOT NULL))),
+    CONSTRAINT credit_limit_requests_decision_length CHECK ((char_length(decision) <= 100)),
+    CONSTRAINT credit_limit_requests_job_format CHECK ((allianz_job_id ~ '^[A-Za-z0-9_-]{1,100}$'::text)),
+    CONSTRAINT credit_limit_requests_last_error_length CHECK ((char_length(last_error) <= 2000)),
+    CONSTRAINT credit_limit_requests_state_known CHECK ((state = ANY (ARRAY['REQUESTED'::text, 'PENDING'::text, 'AGREED'::text, 'PARTIAL'::text, 'REFUSED'::text, 'FAILED'::text])))
+);
+
+--
+-- Name: TABLE credit_limit_requests; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.credit_limit_requests IS 'Credit limit requests at Allianz Trade (POST /api/credit-checks/{id}/limit-request), polled by job allianz.limit.';
+
+--
+-- Name: COLUMN credit_limit_requests.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.id IS 'Request id.';
+
+--
+-- Name: COLUMN credit_limit_requests.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN credit_limit_requests.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN credit_limit_requests.check_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.check_id IS 'The credit check it follows.';
+
+--
+-- Name: COLUMN credit_limit_requests.company_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.company_id IS 'Allianz Trade''s companyId.';
+
+--
+-- Name: COLUMN credit_limit_requests.amount_eur; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.amount_eur IS 'Requested limit in EUR.';
+
+--
+-- Name: COLUMN credit_limit_requests.state; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.state IS 'REQUESTED (queued), PENDING (Allianz Trade decides), AGREED, PARTIAL, REFUSED or FAILED.';
+
+--
+-- Name: COLUMN credit_limit_requests.allianz_job_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.allianz_job_id IS 'Allianz Trade''s job id of the request.';
+
+--
+-- Name: COLUMN credit_limit_requests.submission_started_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.submission_started_at IS 'When the worker first sent it: a request whose answer was lost is not sent twice (FAILED, for a human).';
+
+--
+-- Name: COLUMN credit_limit_requests.polls; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.polls IS 'How often the job was polled.';
+
+--
+-- Name: COLUMN credit_limit_requests.agreed_eur; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.agreed_eur IS 'Agreed limit in EUR (0 when refused).';
+
+--
+-- Name: COLUMN credit_limit_requests.decision; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.decision IS 'Allianz Trade''s decision code (e.g. Agreed).';
+
+--
+-- Name: COLUMN credit_limit_requests.last_error; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.last_error IS 'Why it FAILED, or the last temporary error.';
+
+--
+-- Name: COLUMN credit_limit_requests.requested_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.requested_by IS 'Who asked (and is notified of the decision).';
+
+--
+-- Name: COLUMN credit_limit_requests.requested_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.requested_at IS 'When.';
+
+--
+-- Name: COLUMN credit_limit_requests.decided_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.credit_limit_requests.decided_at IS 'When the decision (or the failure) came.';
+
+--
+-- Name: credit_checks; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.credit_checks WITH (security_invoker='true') AS
+ SELECT c.id,
+    c.lead_id,
+    c.company_id,
+    c.company_name,
+    c.status,
+    c.grade,
+    c.checked_at,
+    c.valid_until,
+    c.requested_by,
+    c.reused_from,
+    r.id AS limit_request_id,
+    r.amount_eur AS limit_amount_eur,
+    r.state AS limit_state,
+    r.agreed_eur AS limit_agreed_eur,
+    r.decided_at AS limit_decided_at
+   FROM (app.credit_checks c
+     LEFT JOIN LATERAL ( SELECT lr.id,
+            lr.tenant_id,
+            lr.lead_id,
+            lr.check_id,
+            lr.company_id,
+            lr.amount_eur,
+            lr.state,
+            lr.allianz_job_id,
+            lr.submission_started_at,
+            lr.polls,
+            lr.agreed_eur,
+            lr.decision,
+            lr.last_error,
+            lr.requested_by,
+            lr.requested_at,
+            lr.decided_at
+           FROM app.credit_limit_requests lr
+          WHERE (lr.check_id = c.id)
+          ORDER BY lr.requested_at DESC
+         LIMIT 1) r ON (true));
+
+--
+-- Name: VIEW credit_checks; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.credit_checks IS 'Credit checks of the leads the caller may read, with the latest limit request of each and its decision.';
+
+--
+-- Name: COLUMN credit_checks.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.credit_checks.id IS 'Check id.';
+
+--
+-- Name: COLUMN credit_checks.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.credit_checks.lead_id IS 'Lead.';
+
+--
+-- Name: COLUMN credit_checks.company_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.credit_checks.company_id IS 'Allianz Trade''s companyId.';
+
+--
+-- Name: COLUMN credit_checks.company_name; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.credit_checks.company_name IS 'The company as Allianz Trade names it.';
+
+--
+-- Name: COLUMN credit_checks.status; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.credit_checks.status IS 'GRADED, PENDING (Allianz Trade still grading) or FAILED.';
+
+--
+-- Name: COLUMN credit_checks.grade; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.credit_checks.grade IS 'Allianz Trade''s grade.';
+
+--
+-- Name: COLUMN credit_checks.checked_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.credit_checks.checked_at IS 'When Allianz Trade answered.';
+
+--
+-- Name: COLUMN credit_checks.valid_until; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.credit_checks.valid_until IS 'Until when the grade holds, if Allianz Trade says.';
+
+--
+-- Name: COLUMN credit_checks.requested_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.credit_checks.requested_by IS 'Who asked.';
+
+--
+-- Name: COLUMN credit_checks.reused_from; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.credit_checks.reused_from IS 'The check of another lead of the same company it reuses.';
+
+--
+-- Name: COLUMN credit_checks.limit_request_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.credit_checks.limit_request_id IS 'The latest credit limit request on it.';
+
+--
+-- Name: COLUMN credit_checks.limit_amount_eur; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.credit_checks.limit_amount_eur IS 'Its requested amount in EUR.';
+
+--
+-- Name: COLUMN credit_checks.limit_state; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.credit_checks.limit_state IS 'REQUESTED, PENDING, AGREED, PARTIAL, REFUSED or FAILED.';
+
+--
+-- Name: COLUMN credit_checks.limit_agreed_eur; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.credit_checks.limit_agreed_eur IS 'The agreed limit in EUR.';
+
+--
+-- Name: COLUMN credit_checks.limit_decided_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.credit_checks.limit_decided_at IS 'When Allianz Trade decided.';
+
+--
 -- Name: connector_states; Type: TABLE; Schema: app; Owner: -
 --
 
@@ -11445,6 +12312,84 @@ COMMENT ON COLUMN app.clock_override.singleton IS 'Always true: keeps the table 
 COMMENT ON COLUMN app.clock_override.fixed_at IS 'The time app.now() reports while the row exists.';
 
 --
+-- Name: connector_calls; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.connector_calls (
+    id bigint NOT NULL,
+    tenant_id uuid,
+    connector text NOT NULL,
+    operation text NOT NULL,
+    started_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    duration_ms numeric(12,3) NOT NULL,
+    outcome text NOT NULL,
+    CONSTRAINT connector_calls_duration_range CHECK ((duration_ms >= (0)::numeric)),
+    CONSTRAINT connector_calls_operation_format CHECK ((operation ~ '^[a-z][a-z_.]{1,60}$'::text)),
+    CONSTRAINT connector_calls_outcome_format CHECK ((outcome ~ '^[a-z0-9_]{1,30}$'::text))
+);
+
+--
+-- Name: TABLE connector_calls; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.connector_calls IS 'The latency and outcome of every upstream call of a connector.';
+
+--
+-- Name: COLUMN connector_calls.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_calls.id IS 'Call id.';
+
+--
+-- Name: COLUMN connector_calls.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_calls.tenant_id IS 'Tenant the call was for.';
+
+--
+-- Name: COLUMN connector_calls.connector; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_calls.connector IS 'Connector.';
+
+--
+-- Name: COLUMN connector_calls.operation; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_calls.operation IS 'What was called (e.g. company_match, grade_request).';
+
+--
+-- Name: COLUMN connector_calls.started_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_calls.started_at IS 'When the call started.';
+
+--
+-- Name: COLUMN connector_calls.duration_ms; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_calls.duration_ms IS 'How long it took, in milliseconds.';
+
+--
+-- Name: COLUMN connector_calls.outcome; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_calls.outcome IS 'ok, or the error class (unavailable, refused, ...).';
+
+--
+-- Name: connector_calls_id_seq; Type: SEQUENCE; Schema: app; Owner: -
+--
+
+ALTER TABLE app.connector_calls ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME app.connector_calls_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: default_activity_kinds; Type: TABLE; Schema: app; Owner: -
 --
 
@@ -12087,6 +13032,13 @@ ALTER TABLE ONLY app.collaborators
     ADD CONSTRAINT collaborators_pkey PRIMARY KEY (lead_id, user_id);
 
 --
+-- Name: connector_calls connector_calls_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.connector_calls
+    ADD CONSTRAINT connector_calls_pkey PRIMARY KEY (id);
+
+--
 -- Name: connector_states connector_states_pkey; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -12099,6 +13051,20 @@ ALTER TABLE ONLY app.connector_states
 
 ALTER TABLE ONLY app.connectors
     ADD CONSTRAINT connectors_pkey PRIMARY KEY (connector);
+
+--
+-- Name: credit_checks credit_checks_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.credit_checks
+    ADD CONSTRAINT credit_checks_pkey PRIMARY KEY (id);
+
+--
+-- Name: credit_limit_requests credit_limit_requests_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.credit_limit_requests
+    ADD CONSTRAINT credit_limit_requests_pkey PRIMARY KEY (id);
 
 --
 -- Name: default_activity_kinds default_activity_kinds_pkey; Type: CONSTRAINT; Schema: app; Owner: -
@@ -12465,10 +13431,70 @@ CREATE INDEX collaborators_tenant_idx ON app.collaborators USING btree (tenant_i
 CREATE INDEX collaborators_user_idx ON app.collaborators USING btree (user_id);
 
 --
+-- Name: connector_calls_connector_time_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX connector_calls_connector_time_idx ON app.connector_calls USING btree (connector, started_at);
+
+--
+-- Name: connector_calls_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX connector_calls_tenant_idx ON app.connector_calls USING btree (tenant_id);
+
+--
 -- Name: connector_states_connector_idx; Type: INDEX; Schema: app; Owner: -
 --
 
 CREATE INDEX connector_states_connector_idx ON app.connector_states USING btree (connector);
+
+--
+-- Name: credit_checks_company_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX credit_checks_company_idx ON app.credit_checks USING btree (tenant_id, company_id, checked_at DESC);
+
+--
+-- Name: credit_checks_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX credit_checks_lead_idx ON app.credit_checks USING btree (lead_id, checked_at DESC);
+
+--
+-- Name: credit_checks_requested_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX credit_checks_requested_by_idx ON app.credit_checks USING btree (requested_by);
+
+--
+-- Name: credit_checks_reused_from_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX credit_checks_reused_from_idx ON app.credit_checks USING btree (reused_from);
+
+--
+-- Name: credit_limit_requests_check_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX credit_limit_requests_check_idx ON app.credit_limit_requests USING btree (check_id, requested_at DESC);
+
+--
+-- Name: credit_limit_requests_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX credit_limit_requests_lead_idx ON app.credit_limit_requests USING btree (lead_id);
+
+--
+-- Name: credit_limit_requests_requested_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX credit_limit_requests_requested_by_idx ON app.credit_limit_requests USING btree (requested_by);
+
+--
+-- Name: credit_limit_requests_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX credit_limit_requests_tenant_idx ON app.credit_limit_requests USING btree (tenant_id);
 
 --
 -- Name: extension_requests_assignment_idx; Type: INDEX; Schema: app; Owner: -
@@ -13011,6 +14037,12 @@ CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.audit
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.collaborators FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
+-- Name: credit_checks _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.credit_checks FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
 -- Name: extension_requests _100_read_only; Type: TRIGGER; Schema: api; Owner: -
 --
 
@@ -13389,6 +14421,20 @@ ALTER TABLE ONLY app.collaborators
     ADD CONSTRAINT collaborators_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
 
 --
+-- Name: connector_calls connector_calls_connector_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.connector_calls
+    ADD CONSTRAINT connector_calls_connector_fkey FOREIGN KEY (connector) REFERENCES app.connectors(connector) ON DELETE CASCADE;
+
+--
+-- Name: connector_calls connector_calls_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.connector_calls
+    ADD CONSTRAINT connector_calls_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
 -- Name: connector_states connector_states_connector_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -13401,6 +14447,62 @@ ALTER TABLE ONLY app.connector_states
 
 ALTER TABLE ONLY app.connector_states
     ADD CONSTRAINT connector_states_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: credit_checks credit_checks_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.credit_checks
+    ADD CONSTRAINT credit_checks_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: credit_checks credit_checks_requested_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.credit_checks
+    ADD CONSTRAINT credit_checks_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: credit_checks credit_checks_reused_from_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.credit_checks
+    ADD CONSTRAINT credit_checks_reused_from_fkey FOREIGN KEY (reused_from) REFERENCES app.credit_checks(id) ON DELETE SET NULL;
+
+--
+-- Name: credit_checks credit_checks_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.credit_checks
+    ADD CONSTRAINT credit_checks_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: credit_limit_requests credit_limit_requests_check_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.credit_limit_requests
+    ADD CONSTRAINT credit_limit_requests_check_id_fkey FOREIGN KEY (check_id) REFERENCES app.credit_checks(id) ON DELETE CASCADE;
+
+--
+-- Name: credit_limit_requests credit_limit_requests_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.credit_limit_requests
+    ADD CONSTRAINT credit_limit_requests_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: credit_limit_requests credit_limit_requests_requested_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.credit_limit_requests
+    ADD CONSTRAINT credit_limit_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: credit_limit_requests credit_limit_requests_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.credit_limit_requests
+    ADD CONSTRAINT credit_limit_requests_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
 -- Name: extension_requests extension_requests_assignment_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -13994,6 +15096,12 @@ ALTER TABLE app.clock_override ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.collaborators ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: connector_calls; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.connector_calls ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: connector_states; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
@@ -14004,6 +15112,18 @@ ALTER TABLE app.connector_states ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app.connectors ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: credit_checks; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.credit_checks ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: credit_limit_requests; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.credit_limit_requests ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: default_activity_kinds; Type: ROW SECURITY; Schema: app; Owner: -
@@ -14654,6 +15774,30 @@ CREATE POLICY select_readable ON app.collaborators FOR SELECT TO sales_rep USING
 COMMENT ON POLICY select_readable ON app.collaborators IS 'A rep reads the collaborators of leads they may read in full.';
 
 --
+-- Name: credit_checks select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.credit_checks FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON credit_checks; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.credit_checks IS 'Reps read the credit checks of the leads they own or collaborate on.';
+
+--
+-- Name: credit_limit_requests select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.credit_limit_requests FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON credit_limit_requests; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.credit_limit_requests IS 'Reps read the credit checks of the leads they own or collaborate on.';
+
+--
 -- Name: extension_requests select_readable; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -14868,6 +16012,30 @@ CREATE POLICY select_tenant ON app.collaborators FOR SELECT TO sales_manager, au
 --
 
 COMMENT ON POLICY select_tenant ON app.collaborators IS 'Managers, auditors and admins read all collaborators.';
+
+--
+-- Name: credit_checks select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.credit_checks FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON credit_checks; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.credit_checks IS 'Managers, auditors and admins read the tenant''s credit checks.';
+
+--
+-- Name: credit_limit_requests select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.credit_limit_requests FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON credit_limit_requests; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.credit_limit_requests IS 'Managers, auditors and admins read the tenant''s credit checks.';
 
 --
 -- Name: extension_requests select_tenant; Type: POLICY; Schema: app; Owner: -
@@ -17258,6 +18426,43 @@ GRANT ALL ON FUNCTION app.connector_troubled(p_connector text, p_tenant_id uuid,
 GRANT ALL ON FUNCTION app.connector_troubled(p_connector text, p_tenant_id uuid, p_last_success_at timestamp with time zone) TO svc_api;
 
 --
+-- Name: TABLE credit_checks; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.credit_checks TO sales_rep;
+GRANT SELECT ON TABLE app.credit_checks TO sales_manager;
+GRANT SELECT ON TABLE app.credit_checks TO auditor;
+GRANT SELECT ON TABLE app.credit_checks TO tenant_admin;
+
+--
+-- Name: FUNCTION credit_check_json(p_check app.credit_checks, p_source text, p_stale boolean); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.credit_check_json(p_check app.credit_checks, p_source text, p_stale boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.credit_check_json(p_check app.credit_checks, p_source text, p_stale boolean) TO sales_rep;
+GRANT ALL ON FUNCTION app.credit_check_json(p_check app.credit_checks, p_source text, p_stale boolean) TO sales_manager;
+GRANT ALL ON FUNCTION app.credit_check_json(p_check app.credit_checks, p_source text, p_stale boolean) TO svc_api;
+
+--
+-- Name: FUNCTION credit_check_reuse(); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.credit_check_reuse() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.credit_check_reuse() TO sales_rep;
+GRANT ALL ON FUNCTION app.credit_check_reuse() TO sales_manager;
+GRANT ALL ON FUNCTION app.credit_check_reuse() TO svc_api;
+
+--
+-- Name: FUNCTION credit_check_subject(p_lead_id uuid, p_refresh boolean); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.credit_check_subject(p_lead_id uuid, p_refresh boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.credit_check_subject(p_lead_id uuid, p_refresh boolean) TO sales_rep;
+GRANT ALL ON FUNCTION app.credit_check_subject(p_lead_id uuid, p_refresh boolean) TO sales_manager;
+GRANT ALL ON FUNCTION app.credit_check_subject(p_lead_id uuid, p_refresh boolean) TO auditor;
+GRANT ALL ON FUNCTION app.credit_check_subject(p_lead_id uuid, p_refresh boolean) TO tenant_admin;
+
+--
 -- Name: FUNCTION current_org_id(); Type: ACL; Schema: app; Owner: -
 --
 
@@ -17763,6 +18968,69 @@ REVOKE ALL ON FUNCTION app_private.connector_health() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.connector_health() TO svc_api;
 
 --
+-- Name: FUNCTION credit_check_found(p_lead_id uuid, p_since timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.credit_check_found(p_lead_id uuid, p_since timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.credit_check_found(p_lead_id uuid, p_since timestamp with time zone) TO svc_api;
+
+--
+-- Name: FUNCTION credit_check_last(p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.credit_check_last(p_lead_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.credit_check_last(p_lead_id uuid) TO svc_api;
+
+--
+-- Name: FUNCTION credit_check_lock(p_tenant_id uuid, p_company_key text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.credit_check_lock(p_tenant_id uuid, p_company_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.credit_check_lock(p_tenant_id uuid, p_company_key text) TO svc_api;
+
+--
+-- Name: FUNCTION credit_check_of_company(p_tenant_id uuid, p_company_id text, p_since timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.credit_check_of_company(p_tenant_id uuid, p_company_id text, p_since timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.credit_check_of_company(p_tenant_id uuid, p_company_id text, p_since timestamp with time zone) TO svc_api;
+
+--
+-- Name: FUNCTION credit_check_store(p_tenant_id uuid, p_lead_id uuid, p_user_id uuid, p_result jsonb, p_source text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.credit_check_store(p_tenant_id uuid, p_lead_id uuid, p_user_id uuid, p_result jsonb, p_source text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.credit_check_store(p_tenant_id uuid, p_lead_id uuid, p_user_id uuid, p_result jsonb, p_source text) TO svc_api;
+
+--
+-- Name: FUNCTION credit_limit_decided(p_request_id uuid, p_state text, p_agreed_eur numeric, p_decision text, p_error text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.credit_limit_decided(p_request_id uuid, p_state text, p_agreed_eur numeric, p_decision text, p_error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.credit_limit_decided(p_request_id uuid, p_state text, p_agreed_eur numeric, p_decision text, p_error text) TO svc_jobs;
+
+--
+-- Name: FUNCTION credit_limit_for_job(p_request_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.credit_limit_for_job(p_request_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.credit_limit_for_job(p_request_id uuid) TO svc_jobs;
+
+--
+-- Name: FUNCTION credit_limit_poll_later(p_request_id uuid, p_allianz_job_id text, p_base_seconds numeric); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.credit_limit_poll_later(p_request_id uuid, p_allianz_job_id text, p_base_seconds numeric) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.credit_limit_poll_later(p_request_id uuid, p_allianz_job_id text, p_base_seconds numeric) TO svc_jobs;
+
+--
+-- Name: FUNCTION credit_limit_unsent(p_request_id uuid, p_error text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.credit_limit_unsent(p_request_id uuid, p_error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.credit_limit_unsent(p_request_id uuid, p_error text) TO svc_jobs;
+
+--
 -- Name: FUNCTION deliver_notices(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -17961,6 +19229,14 @@ GRANT ALL ON FUNCTION app_private.reassign_lead(p_lead_id uuid, p_new_owner_id u
 GRANT ALL ON FUNCTION app_private.reassign_lead(p_lead_id uuid, p_new_owner_id uuid, p_reason text) TO tenant_admin;
 
 --
+-- Name: FUNCTION record_connector_calls(p_tenant_id uuid, p_connector text, p_calls jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.record_connector_calls(p_tenant_id uuid, p_connector text, p_calls jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.record_connector_calls(p_tenant_id uuid, p_connector text, p_calls jsonb) TO svc_api;
+GRANT ALL ON FUNCTION app_private.record_connector_calls(p_tenant_id uuid, p_connector text, p_calls jsonb) TO svc_jobs;
+
+--
 -- Name: FUNCTION record_connector_error(p_tenant_id uuid, p_connector text, p_error text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -18012,6 +19288,14 @@ GRANT ALL ON FUNCTION app_private.report_connectors(p_configured jsonb) TO svc_j
 --
 
 REVOKE ALL ON FUNCTION app_private.report_stale_jobs() FROM PUBLIC;
+
+--
+-- Name: FUNCTION request_credit_limit(p_check_id uuid, p_amount_eur numeric); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.request_credit_limit(p_check_id uuid, p_amount_eur numeric) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.request_credit_limit(p_check_id uuid, p_amount_eur numeric) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.request_credit_limit(p_check_id uuid, p_amount_eur numeric) TO sales_manager;
 
 --
 -- Name: FUNCTION request_sync(p_kind text); Type: ACL; Schema: app_private; Owner: -
@@ -18282,6 +19566,24 @@ GRANT SELECT ON TABLE api.ai_calls TO sales_rep;
 GRANT SELECT ON TABLE api.ai_calls TO sales_manager;
 GRANT SELECT ON TABLE api.ai_calls TO auditor;
 GRANT SELECT ON TABLE api.ai_calls TO tenant_admin;
+
+--
+-- Name: TABLE credit_limit_requests; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.credit_limit_requests TO sales_rep;
+GRANT SELECT ON TABLE app.credit_limit_requests TO sales_manager;
+GRANT SELECT ON TABLE app.credit_limit_requests TO auditor;
+GRANT SELECT ON TABLE app.credit_limit_requests TO tenant_admin;
+
+--
+-- Name: TABLE credit_checks; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.credit_checks TO sales_rep;
+GRANT SELECT ON TABLE api.credit_checks TO sales_manager;
+GRANT SELECT ON TABLE api.credit_checks TO auditor;
+GRANT SELECT ON TABLE api.credit_checks TO tenant_admin;
 
 --
 -- Name: TABLE connector_states; Type: ACL; Schema: app; Owner: -

@@ -26,7 +26,9 @@ async def _broken(_: State) -> Component:
 
 
 def test_the_app_registers_database_postgrest_worker_jobs_ai_and_the_connectors() -> None:
-    assert health_registry().names == ["database", "postgrest", "worker", "jobs", "ai", "xentral"]
+    assert health_registry().names == [
+        "database", "postgrest", "worker", "jobs", "ai", "xentral", "allianz",
+    ]  # fmt: skip
 
 
 def test_a_component_adds_itself_and_reports_in_order() -> None:

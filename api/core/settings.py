@@ -204,6 +204,41 @@ class XentralSettings(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
+class AllianzSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Allianz Trade (SPEC 8.3): the API, its key, the policy, and how long we wait."""
+
+    base_url: str | None  # ALLIANZ_TRADE_BASE_URL, e.g. https://api.allianz-trade.com; None: off
+    api_key: str | None  # ALLIANZ_TRADE_API_KEY: exchanged for a bearer token
+    policy_id: str | None  # ALLIANZ_TRADE_POLICY_ID: the credit insurance policy
+    business_unit: str  # ALLIANZ_TRADE_BUSINESS_UNIT: the policy's business unit (ACI, EHSE, ...)
+    # ALLIANZ_TRADE_PATH_STYLE: prod paths (/riskinfo/v3/...) or the UAT sandbox's (/uatm/...)
+    path_style: str
+    timeout_seconds: float  # ALLIANZ_TRADE_TIMEOUT_SECONDS: one request, connect to last byte
+    # ALLIANZ_TRADE_GRADE_WAIT_SECONDS: how long a credit check polls a grade request before it
+    # answers PENDING (the next check resumes the same request)
+    grade_wait_seconds: float
+    # ALLIANZ_TRADE_POLL_SECONDS: first wait between polls of a limit request (doubling, up to 1 h)
+    poll_seconds: float
+    # ALLIANZ_TRADE_MIN_SCORE: the lowest matching score taken for the lead's company (0-100)
+    min_score: float
+    # ALLIANZ_TRADE_VAT_ID_TYPE: the idTypeCode a VAT id is matched with (unverified; configurable)
+    vat_id_type: str
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url and self.api_key and self.policy_id)
+
+    def __repr__(self) -> str:  # never print the key
+        key = _HIDDEN if self.api_key else None
+        return (
+            f"AllianzSettings(base_url={self.base_url!r}, api_key={key!r},"
+            f" policy_id={self.policy_id!r}, business_unit={self.business_unit!r},"
+            f" path_style={self.path_style!r}, timeout_seconds={self.timeout_seconds},"
+            f" grade_wait_seconds={self.grade_wait_seconds}, poll_seconds={self.poll_seconds},"
+            f" min_score={self.min_score}, vat_id_type={self.vat_id_type!r})"
+        )
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """The whole configuration: one frozen object, one group per concern.
 
@@ -223,6 +258,34 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     feedback: FeedbackSettings
     ai: AiSettings
     xentral: XentralSettings
+    allianz: AllianzSettings
+
+
+def _allianz_settings(env: Mapping[str, str], production: bool) -> AllianzSettings:
+    allianz = AllianzSettings(
+        base_url=(env.get("ALLIANZ_TRADE_BASE_URL") or "").rstrip("/") or None,
+        api_key=env.get("ALLIANZ_TRADE_API_KEY") or None,
+        policy_id=env.get("ALLIANZ_TRADE_POLICY_ID") or None,
+        business_unit=env.get("ALLIANZ_TRADE_BUSINESS_UNIT") or "ACI",
+        path_style=env.get("ALLIANZ_TRADE_PATH_STYLE") or "prod",
+        timeout_seconds=_float(env, "ALLIANZ_TRADE_TIMEOUT_SECONDS", 10.0, 0.1, 600.0),
+        grade_wait_seconds=_float(env, "ALLIANZ_TRADE_GRADE_WAIT_SECONDS", 10.0, 0.0, 120.0),
+        poll_seconds=_float(env, "ALLIANZ_TRADE_POLL_SECONDS", 60.0, 0.01, 3600.0),
+        min_score=_float(env, "ALLIANZ_TRADE_MIN_SCORE", 70.0, 0.0, 100.0),
+        vat_id_type=env.get("ALLIANZ_TRADE_VAT_ID_TYPE") or "VAT",
+    )
+    if allianz.base_url and not re.match(r"^https?://[^/\s]+(/[^\s]*)?$", allianz.base_url):
+        raise SettingsError("ALLIANZ_TRADE_BASE_URL must be an http(s) URL")
+    if production and allianz.base_url and not allianz.base_url.startswith("https://"):
+        raise SettingsError("ALLIANZ_TRADE_BASE_URL must be https:// in production")
+    if allianz.path_style not in ("prod", "uat"):
+        raise SettingsError("ALLIANZ_TRADE_PATH_STYLE must be prod or uat")
+    if bool(allianz.base_url) != bool(allianz.api_key and allianz.policy_id):
+        raise SettingsError(
+            "Allianz Trade needs ALLIANZ_TRADE_BASE_URL, ALLIANZ_TRADE_API_KEY and"
+            " ALLIANZ_TRADE_POLICY_ID together"
+        )
+    return allianz
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -353,6 +416,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         raise SettingsError("XENTRAL_BASE_URL must be https:// in production")
     if xentral.customer_search_op not in ("contains", "equals", "startsWith"):
         raise SettingsError("XENTRAL_CUSTOMER_SEARCH_OP must be contains, equals or startsWith")
+    allianz = _allianz_settings(env, production)
 
     return Settings(
         env=profile,  # type: ignore[arg-type]  # checked above
@@ -391,6 +455,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         feedback=FeedbackSettings(rate_limit_ip=rate_limit_ip, rate_limit_token=rate_limit_token),
         ai=ai,
         xentral=xentral,
+        allianz=allianz,
     )
 
 

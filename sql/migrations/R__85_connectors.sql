@@ -821,3 +821,511 @@ $$;
 comment on function app_private.sales_order_delayed(uuid, text) is
 'Records a temporary failure of a PENDING order''s submission (it is retried).';
 grant execute on function app_private.sales_order_delayed(uuid, text) to svc_jobs;
+
+-- ------------------------------------------------------------ connector call latency (SPEC 8.3)
+
+-- Every upstream call of a connector: [{"operation", "ms", "outcome"}] from one request or job.
+create or replace function app_private.record_connector_calls(
+    p_tenant_id uuid, p_connector text, p_calls jsonb
+) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    insert into app.connector_calls (tenant_id, connector, operation, started_at, duration_ms, outcome)
+    select
+        p_tenant_id,
+        p_connector,
+        c.value ->> 'operation',
+        pg_catalog.clock_timestamp() - make_interval(secs => (c.value ->> 'ms')::float8 / 1000),
+        (c.value ->> 'ms')::numeric,
+        c.value ->> 'outcome'
+    from jsonb_array_elements(case when jsonb_typeof(p_calls) = 'array' then p_calls else '[]' end) as c
+$$;
+comment on function app_private.record_connector_calls(uuid, text, jsonb) is
+'Records the latency and outcome of upstream calls: [{"operation", "ms", "outcome"}].';
+grant execute on function app_private.record_connector_calls(uuid, text, jsonb) to svc_api, svc_jobs;
+
+-- ------------------------------------------------------------ credit checks (SPEC 8.3)
+
+-- A credit check as the service answers it.
+create or replace function app.credit_check_json(p_check app.credit_checks, p_source text, p_stale boolean)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+    select jsonb_build_object(
+        'check_id', p_check.id,
+        'lead_id', p_check.lead_id,
+        'company_id', p_check.company_id,
+        'company_name', p_check.company_name,
+        'grade', p_check.grade,
+        'status', p_check.status,
+        'checked_at', p_check.checked_at,
+        'valid_until', p_check.valid_until,
+        'source', p_source,
+        'stale', p_stale
+    )
+$$;
+comment on function app.credit_check_json(app.credit_checks, text, boolean) is
+'The answer of POST /api/credit-checks for a stored check.';
+grant execute on function app.credit_check_json(app.credit_checks, text, boolean)
+to sales_rep, sales_manager, svc_api;
+
+-- How long a grade is reused (SPEC 8.3: 8 hours per tenant and company).
+create or replace function app.credit_check_reuse() returns interval
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$ select interval '8 hours' $$;
+comment on function app.credit_check_reuse() is 'How long a GRADED check is reused: 8 hours.';
+grant execute on function app.credit_check_reuse() to sales_rep, sales_manager, svc_api;
+
+-- Step 1, as the caller (RLS decides what they may read): may they check this lead, what is known
+-- of its company, and a fresh grade of the lead if there is one (not for a manager's refresh).
+create or replace function app.credit_check_subject(p_lead_id uuid, p_refresh boolean) returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_lead app.leads;
+    v_details app.lead_details;
+    v_cached app.credit_checks;
+    v_vat text;
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    select l.* into v_lead from app.leads as l where l.id = p_lead_id;
+    if v_lead.id is null then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    perform app.require_owner_or_manager(v_lead);
+    if p_refresh and app.current_web_role() <> 'sales_manager' then
+        perform app.raise_error('FP820', 403, 'Only a manager may refresh a credit check.', 'refresh');
+    end if;
+    select d.* into v_details from app.lead_details as d where d.lead_id = v_lead.id;
+    if not p_refresh then
+        select c.* into v_cached from app.credit_checks as c
+        where c.lead_id = v_lead.id and c.status = 'GRADED' and c.checked_at > pg_catalog.now() - app.credit_check_reuse()
+        order by c.checked_at desc
+        limit 1;
+    end if;
+    v_vat := nullif(upper(regexp_replace(coalesce(v_details.vat_id, v_lead.vat_key, ''), '[^A-Za-z0-9]', '', 'g')), '');
+    return jsonb_build_object(
+        'lead_id', v_lead.id,
+        'tenant_id', v_lead.tenant_id,
+        -- what the collapse locks on: the company as we know it (its VAT id, else name and postcode)
+        'company_key', coalesce('vat:' || v_vat, 'name:' || v_lead.dup_key),
+        'vat_id', v_vat,
+        'company_name', v_lead.company_name,
+        'street', v_details.street,
+        'postal_code', v_lead.postal_code,
+        'city', v_lead.city,
+        'country', coalesce(v_details.country, 'DE'),
+        'cached', case when v_cached.id is not null then app.credit_check_json(v_cached, 'cache', false) end
+    );
+end
+$$;
+comment on function app.credit_check_subject(uuid, boolean) is
+'Whether the caller may check the lead (owner or manager; refresh: managers), its company as we know it, '
+'and a grade of the lead younger than 8 hours.';
+grant execute on function app.credit_check_subject(uuid, boolean) to sales_rep, sales_manager, auditor, tenant_admin;
+
+-- Step 2, by the service (svc_api), in the transaction that makes the upstream call: one caller per
+-- tenant and company at a time, in every service process; the others wait here and then find
+-- the grade the first one stored.
+create or replace function app_private.credit_check_lock(p_tenant_id uuid, p_company_key text) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    select pg_catalog.pg_advisory_xact_lock(
+        pg_catalog.hashtextextended('allianz.check:' || p_tenant_id || ':' || p_company_key, 0)
+    )
+$$;
+comment on function app_private.credit_check_lock(uuid, text) is
+'Serialises the upstream lookups of a tenant''s company until the caller''s transaction ends.';
+grant execute on function app_private.credit_check_lock(uuid, text) to svc_api;
+
+-- After the lock: a grade of the lead stored since p_since (by whoever held the lock before), or its
+-- grade request still pending at Allianz Trade (to resume, not to repeat).
+create or replace function app_private.credit_check_found(p_lead_id uuid, p_since timestamptz) returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select jsonb_build_object(
+        'graded', (
+            select app.credit_check_json(c, 'cache', false) from app.credit_checks as c
+            where c.lead_id = p_lead_id and c.status = 'GRADED' and c.checked_at >= p_since
+            order by c.checked_at desc limit 1
+        ),
+        'pending', (
+            select app.credit_check_json(c, 'live', false) || jsonb_build_object('allianz_job_id', c.allianz_job_id)
+            from app.credit_checks as c
+            where c.lead_id = p_lead_id and c.status = 'PENDING' and c.checked_at > pg_catalog.now() - interval '1 day'
+            order by c.checked_at desc limit 1
+        )
+    )
+$$;
+comment on function app_private.credit_check_found(uuid, timestamptz) is
+'A GRADED check of the lead since p_since, and its PENDING grade request of the last day, if any.';
+grant execute on function app_private.credit_check_found(uuid, timestamptz) to svc_api;
+
+-- After the company is matched: a grade of the same company (another lead of the tenant) to reuse.
+create or replace function app_private.credit_check_of_company(
+    p_tenant_id uuid, p_company_id text, p_since timestamptz
+) returns uuid
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select c.id from app.credit_checks as c
+    where c.tenant_id = p_tenant_id and c.company_id = p_company_id and c.status = 'GRADED' and c.checked_at >= p_since
+    order by c.checked_at desc
+    limit 1
+$$;
+comment on function app_private.credit_check_of_company(uuid, text, timestamptz) is
+'The newest GRADED check of the tenant''s company since p_since.';
+grant execute on function app_private.credit_check_of_company(uuid, text, timestamptz) to svc_api;
+
+-- Stores what Allianz Trade answered (or a reused grade) and audits it. p_result: {"company_id",
+-- "company_name", "status", "grade", "valid_until", "allianz_job_id", "reused_from"}; a PENDING
+-- check of the lead it completes is updated instead of a second row.
+create or replace function app_private.credit_check_store(
+    p_tenant_id uuid, p_lead_id uuid, p_user_id uuid, p_result jsonb, p_source text
+) returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_check app.credit_checks;
+    v_reused app.credit_checks;
+    v_pending uuid := (p_result ->> 'pending_check_id')::uuid;
+begin
+    if not exists (select from app.leads as l where l.id = p_lead_id and l.tenant_id = p_tenant_id) then
+        raise exception 'lead % is not of tenant %', p_lead_id, p_tenant_id using errcode = 'insufficient_privilege';
+    end if;
+    if p_result ? 'reused_from' then
+        select c.* into v_reused from app.credit_checks as c
+        where c.id = (p_result ->> 'reused_from')::uuid and c.tenant_id = p_tenant_id and c.status = 'GRADED';
+    end if;
+    if v_pending is not null then
+        update app.credit_checks as c
+        set
+            status = p_result ->> 'status',
+            grade = p_result ->> 'grade',
+            valid_until = (p_result ->> 'valid_until')::timestamptz,
+            checked_at = pg_catalog.clock_timestamp()
+        where c.id = v_pending and c.lead_id = p_lead_id and c.status = 'PENDING'
+        returning c.* into v_check;
+    end if;
+    if v_check.id is null then
+        insert into app.credit_checks (
+            tenant_id, lead_id, company_id, company_name, status, grade, allianz_job_id, valid_until, requested_by,
+            reused_from
+        )
+        values (
+            p_tenant_id, p_lead_id,
+            coalesce(v_reused.company_id, p_result ->> 'company_id'),
+            coalesce(v_reused.company_name, left(p_result ->> 'company_name', 300)),
+            coalesce(v_reused.status, p_result ->> 'status'),
+            coalesce(v_reused.grade, p_result ->> 'grade'),
+            p_result ->> 'allianz_job_id',
+            coalesce(v_reused.valid_until, (p_result ->> 'valid_until')::timestamptz),
+            p_user_id,
+            v_reused.id
+        )
+        returning * into v_check;
+    end if;
+    perform app_private.write_audit(
+        p_tenant_id, 'credit_check.' || lower(v_check.status), 'credit_check', v_check.id, p_lead_id, null,
+        jsonb_build_object(
+            'company_id', v_check.company_id, 'grade', v_check.grade, 'status', v_check.status,
+            'valid_until', v_check.valid_until, 'reused_from', v_check.reused_from, 'requested_by', p_user_id
+        ),
+        null, false
+    );
+    return app.credit_check_json(v_check, p_source, false);
+end
+$$;
+comment on function app_private.credit_check_store(uuid, uuid, uuid, jsonb, text) is
+'Stores and audits a credit check (a new grade, a reused one, or a pending request completed).';
+grant execute on function app_private.credit_check_store(uuid, uuid, uuid, jsonb, text) to svc_api;
+
+-- Allianz Trade down: the last grade of the lead, however old, marked stale.
+create or replace function app_private.credit_check_last(p_lead_id uuid) returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select app.credit_check_json(c, 'cache', true) from app.credit_checks as c
+    where c.lead_id = p_lead_id and c.status = 'GRADED'
+    order by c.checked_at desc
+    limit 1
+$$;
+comment on function app_private.credit_check_last(uuid) is 'The newest GRADED check of the lead, marked stale.';
+grant execute on function app_private.credit_check_last(uuid) to svc_api;
+
+-- ------------------------------------------------------------ limit requests (SPEC 8.3)
+
+-- POST /api/credit-checks/{id}/limit-request, in the caller's transaction: the owner or a manager
+-- asks Allianz Trade for a credit limit on a graded check; the job allianz.limit sends and polls it.
+create or replace function app_private.request_credit_limit(p_check_id uuid, p_amount_eur numeric) returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_check app.credit_checks;
+    v_lead app.leads;
+    v_request app.credit_limit_requests;
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    select c.* into v_check from app.credit_checks as c
+    where c.id = p_check_id and c.tenant_id = app.current_tenant_id();
+    select l.* into v_lead from app.leads as l where l.id = v_check.lead_id for update;
+    if v_check.id is null
+        or app.current_web_role() = 'sales_rep' and v_lead.owner_id is distinct from app.current_user_id()
+        and app_private.collaborator_role(v_lead.id) is null then
+        perform app.raise_error('FP823', 404, 'The credit check does not exist.', 'check_id');
+    end if;
+    perform app.require_owner_or_manager(v_lead);
+    if v_check.status <> 'GRADED' then
+        perform app.raise_error(
+            'FP824', 409, 'A limit can be requested only on a graded credit check.', 'check_id'
+        );
+    end if;
+    if p_amount_eur is null or p_amount_eur <= 0 or p_amount_eur > 100000000 or p_amount_eur <> round(p_amount_eur, 2) then
+        perform app.raise_error(
+            'FP825', 400, 'amount_eur must be a positive amount of at most 100 000 000 with at most 2 decimals.',
+            'amount_eur'
+        );
+    end if;
+    if not exists (select from app.connectors as c where c.connector = 'allianz' and c.configured) then
+        perform app.raise_error(
+            'FP811', 409, 'The connector is not configured: no worker has its credentials.', 'check_id'
+        );
+    end if;
+    insert into app.credit_limit_requests (tenant_id, lead_id, check_id, company_id, amount_eur, requested_by)
+    values (v_check.tenant_id, v_check.lead_id, v_check.id, v_check.company_id, p_amount_eur, app.current_user_id())
+    returning * into v_request;
+    insert into app.jobs (tenant_id, kind, payload, dedupe_key, lead_id)
+    values (
+        v_check.tenant_id, 'allianz.limit', jsonb_build_object('request_id', v_request.id),
+        'allianz.limit:' || v_request.id || ':0', v_check.lead_id
+    );
+    perform app_private.write_audit(
+        v_check.tenant_id, 'credit_limit.requested', 'credit_limit_request', v_request.id, v_check.lead_id, null,
+        jsonb_build_object('check_id', v_check.id, 'company_id', v_check.company_id, 'amount_eur', p_amount_eur),
+        null, false
+    );
+    return jsonb_build_object(
+        'request_id', v_request.id, 'check_id', v_check.id, 'lead_id', v_check.lead_id,
+        'amount_eur', v_request.amount_eur, 'state', v_request.state, 'requested_at', v_request.requested_at
+    );
+end
+$$;
+comment on function app_private.request_credit_limit(uuid, numeric) is
+'Queues a credit limit request on a graded check of a lead the caller owns or manages (audited).';
+grant execute on function app_private.request_credit_limit(uuid, numeric) to sales_rep, sales_manager;
+
+-- The worker's side (job allianz.limit). Before it sends a request it commits
+-- submission_started_at: a request whose answer was lost is not sent again blindly (FAILED, for a
+-- human to check at Allianz Trade); one known not to have arrived (429, 503, no connection) is
+-- unmarked and retried.
+create or replace function app_private.credit_limit_for_job(p_request_id uuid) returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_request app.credit_limit_requests;
+begin
+    select r.* into v_request from app.credit_limit_requests as r where r.id = p_request_id for update;
+    if v_request.id is null then
+        return null;
+    end if;
+    if v_request.state = 'REQUESTED' and v_request.submission_started_at is null then
+        update app.credit_limit_requests as r set submission_started_at = pg_catalog.clock_timestamp()
+        where r.id = p_request_id;
+    end if;
+    return jsonb_build_object(
+        'tenant_id', v_request.tenant_id,
+        'state', v_request.state,
+        'company_id', v_request.company_id,
+        'amount_eur', v_request.amount_eur,
+        'allianz_job_id', v_request.allianz_job_id,
+        'polls', v_request.polls,
+        'sent_before', v_request.state = 'REQUESTED' and v_request.submission_started_at is not null
+    );
+end
+$$;
+comment on function app_private.credit_limit_for_job(uuid) is
+'The limit request as the worker handles it; marks the first send.';
+grant execute on function app_private.credit_limit_for_job(uuid) to svc_jobs;
+
+create or replace function app_private.credit_limit_unsent(p_request_id uuid, p_error text) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    update app.credit_limit_requests as r
+    set submission_started_at = null, last_error = left(p_error, 2000)
+    where r.id = p_request_id and r.state = 'REQUESTED'
+$$;
+comment on function app_private.credit_limit_unsent(uuid, text) is
+'The request certainly did not reach Allianz Trade: it may be sent again.';
+grant execute on function app_private.credit_limit_unsent(uuid, text) to svc_jobs;
+
+-- Sent (PENDING with Allianz Trade's job id) or polled and still pending: the next poll is a new
+-- job after a backoff (p_base_seconds doubling per poll, at most an hour), so a long decision is
+-- no failing job.
+create or replace function app_private.credit_limit_poll_later(
+    p_request_id uuid, p_allianz_job_id text, p_base_seconds numeric
+) returns timestamptz
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_request app.credit_limit_requests;
+    v_at timestamptz;
+begin
+    update app.credit_limit_requests as r
+    set
+        state = 'PENDING',
+        allianz_job_id = coalesce(r.allianz_job_id, p_allianz_job_id),
+        polls = r.polls + 1,
+        last_error = null
+    where r.id = p_request_id and r.state in ('REQUESTED', 'PENDING')
+    returning r.* into v_request;
+    if v_request.id is null then
+        return null;
+    end if;
+    v_at := pg_catalog.now() + make_interval(
+        secs => least(p_base_seconds * 2 ^ least(v_request.polls - 1, 20), 3600)::float8
+    );
+    insert into app.jobs (tenant_id, kind, payload, dedupe_key, lead_id, next_attempt_at)
+    values (
+        v_request.tenant_id, 'allianz.limit', jsonb_build_object('request_id', v_request.id),
+        'allianz.limit:' || v_request.id || ':' || v_request.polls, v_request.lead_id, v_at
+    );
+    return v_at;
+end
+$$;
+comment on function app_private.credit_limit_poll_later(uuid, text, numeric) is
+'Marks the request PENDING at Allianz Trade and queues its next poll after a backoff; returns when.';
+grant execute on function app_private.credit_limit_poll_later(uuid, text, numeric) to svc_jobs;
+
+-- The decision (Agreed, PartiallyAgreed, Refused) or a failure: stored, audited, the requester told.
+create or replace function app_private.credit_limit_decided(
+    p_request_id uuid, p_state text, p_agreed_eur numeric, p_decision text, p_error text default null
+) returns boolean
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_request app.credit_limit_requests;
+    v_company text;
+begin
+    if p_state not in ('AGREED', 'PARTIAL', 'REFUSED', 'FAILED') then
+        raise exception 'not a decision: %', p_state using errcode = 'invalid_parameter_value';
+    end if;
+    update app.credit_limit_requests as r
+    set
+        state = p_state,
+        agreed_eur = p_agreed_eur,
+        decision = left(p_decision, 100),
+        last_error = left(p_error, 2000),
+        decided_at = pg_catalog.clock_timestamp()
+    where r.id = p_request_id and r.state in ('REQUESTED', 'PENDING')
+    returning r.* into v_request;
+    if v_request.id is null then
+        return false;
+    end if;
+    perform app_private.write_audit(
+        v_request.tenant_id, 'credit_limit.' || lower(p_state), 'credit_limit_request', v_request.id,
+        v_request.lead_id, jsonb_build_object('state', 'PENDING'),
+        jsonb_build_object('state', p_state, 'agreed_eur', p_agreed_eur, 'decision', p_decision, 'error', p_error),
+        null, false
+    );
+    select c.company_name into v_company from app.credit_checks as c where c.id = v_request.check_id;
+    perform app_private.notify(
+        v_request.tenant_id, v_request.requested_by, 'CREDIT_LIMIT_DECIDED', v_request.lead_id,
+        format('Kreditlimit %s: %s', coalesce(v_company, 'Kunde'), case p_state
+            when 'AGREED' then 'bewilligt' when 'PARTIAL' then 'teilweise bewilligt'
+            when 'REFUSED' then 'abgelehnt' else 'fehlgeschlagen' end),
+        case when p_state = 'FAILED' then
+            format('Die Limitanfrage über %s EUR konnte nicht entschieden werden: %s', v_request.amount_eur, p_error)
+        else
+            format('Angefragt: %s EUR, bewilligt: %s EUR.', v_request.amount_eur, coalesce(p_agreed_eur, 0))
+        end,
+        'credit_limit:' || v_request.id
+    );
+    return true;
+end
+$$;
+comment on function app_private.credit_limit_decided(uuid, text, numeric, text, text) is
+'Stores Allianz Trade''s decision on a limit request (or its failure), audits it and notifies the requester.';
+grant execute on function app_private.credit_limit_decided(uuid, text, numeric, text, text) to svc_jobs;
+
+create or replace view api.credit_checks
+with (security_invoker = true)
+as
+select
+    c.id,
+    c.lead_id,
+    c.company_id,
+    c.company_name,
+    c.status,
+    c.grade,
+    c.checked_at,
+    c.valid_until,
+    c.requested_by,
+    c.reused_from,
+    r.id as limit_request_id,
+    r.amount_eur as limit_amount_eur,
+    r.state as limit_state,
+    r.agreed_eur as limit_agreed_eur,
+    r.decided_at as limit_decided_at
+from app.credit_checks as c
+left join lateral (
+    select lr.* from app.credit_limit_requests as lr
+    where lr.check_id = c.id
+    order by lr.requested_at desc
+    limit 1
+) as r on true;
+comment on view api.credit_checks is
+'Credit checks of the leads the caller may read, with the latest limit request of each and its decision.';
+comment on column api.credit_checks.id is 'Check id.';
+comment on column api.credit_checks.lead_id is 'Lead.';
+comment on column api.credit_checks.company_id is 'Allianz Trade''s companyId.';
+comment on column api.credit_checks.company_name is 'The company as Allianz Trade names it.';
+comment on column api.credit_checks.status is 'GRADED, PENDING (Allianz Trade still grading) or FAILED.';
+comment on column api.credit_checks.grade is 'Allianz Trade''s grade.';
+comment on column api.credit_checks.checked_at is 'When Allianz Trade answered.';
+comment on column api.credit_checks.valid_until is 'Until when the grade holds, if Allianz Trade says.';
+comment on column api.credit_checks.requested_by is 'Who asked.';
+comment on column api.credit_checks.reused_from is 'The check of another lead of the same company it reuses.';
+comment on column api.credit_checks.limit_request_id is 'The latest credit limit request on it.';
+comment on column api.credit_checks.limit_amount_eur is 'Its requested amount in EUR.';
+comment on column api.credit_checks.limit_state is 'REQUESTED, PENDING, AGREED, PARTIAL, REFUSED or FAILED.';
+comment on column api.credit_checks.limit_agreed_eur is 'The agreed limit in EUR.';
+comment on column api.credit_checks.limit_decided_at is 'When Allianz Trade decided.';
+grant select on api.credit_checks to sales_rep, sales_manager, auditor, tenant_admin;

@@ -225,7 +225,8 @@ select is_empty(
              'app_private.requeue_job(bigint)'::regprocedure,
              'app_private.request_sync(text)'::regprocedure,
              'app_private.link_xentral_customer(uuid, text)'::regprocedure,
-             'app_private.place_sales_order(uuid, jsonb, text)'::regprocedure
+             'app_private.place_sales_order(uuid, jsonb, text)'::regprocedure,
+             'app_private.request_credit_limit(uuid, numeric)'::regprocedure
          ) $$,
     'web roles may execute only the vetted app_private functions'
 );

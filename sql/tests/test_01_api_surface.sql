@@ -9,7 +9,8 @@ select views_are(
         'users', 'user_accounts', 'leads', 'lead_protection', 'lead_pool', 'activities', 'activity_kinds',
         'holds', 'collaborators', 'extension_requests', 'audit_log', 'notifications', 'products',
         'settings_effective', 'jobs', 'sample_boxes', 'test_phases', 'test_results', 'product_feedback',
-        'ai_calls', 'ai_budget', 'integration_status', 'sales_orders'
+        'ai_calls', 'ai_budget', 'integration_status', 'sales_orders',
+        'credit_checks'
     ],
     'api exposes exactly the contracted views'
 );

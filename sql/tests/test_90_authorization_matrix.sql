@@ -68,6 +68,11 @@ select id, tenant_id, '17' from app.leads
 on conflict (lead_id) do update set xentral_customer_id = excluded.xentral_customer_id;
 insert into app.sales_orders (tenant_id, lead_id, xentral_customer_id, items)
 select tenant_id, id, '17', '[{"sku": "X", "qty": 1}]' from app.leads;
+-- and a credit check with a limit request
+insert into app.credit_checks (tenant_id, lead_id, company_id, status, grade)
+select tenant_id, id, '1001', 'GRADED', '4' from app.leads;
+insert into app.credit_limit_requests (tenant_id, lead_id, check_id, company_id, amount_eur)
+select tenant_id, lead_id, id, company_id, 5000 from app.credit_checks;
 -- One AI call of every user and a budget month of every organisation.
 insert into app.ai_calls (tenant_id, org_id, user_id, use_case, prompt_version, provider, model, tier, latency_ms, outcome)
 select tenant_id, org_id, id, 'email_categorize', 'v1', 'openai', 'gpt-6-luna', 'small', 12, 'ok' from app.users;
@@ -179,6 +184,7 @@ insert into probes values
 ('api.product_feedback', 'select count(*) from api.product_feedback where lead_id = %L'),
 ('api.create_sample_box', 'select count(*) from api.create_sample_box(%L, ''[{"sku": "ALPHA-1", "qty": 2}]'')'),
 ('api.sales_orders', 'select count(*) from api.sales_orders where lead_id = %L'),
+('api.credit_checks', 'select count(*) from api.credit_checks where lead_id = %L and limit_amount_eur = 5000'),
 ('api.create_sales_order', 'select count(*) from api.create_sales_order(%L, ''[{"sku": "ALPHA-1", "qty": 2}]'') where state = ''PENDING'''),
 ('api.link_xentral_customer', 'select count(*) from api.link_xentral_customer(%L, ''4711'') where xentral_customer_id = ''4711'''),
 ('api.start_test_phase', 'select count(*) from api.start_test_phase(tests.box_of(%L), ''TRIAL'', ''2026-01-21'') where feedback_token is not null'),
@@ -379,6 +385,11 @@ insert into matrix values
 ('api.sales_orders', 'pool', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
 ('api.sales_orders', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
 ('api.create_sales_order', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.credit_checks', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.credit_checks', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
+('api.credit_checks', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.credit_checks', 'pool', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
+('api.credit_checks', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
 ('api.create_sales_order', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.create_sales_order', 'other', 'sqlstate 42501', 'FP305 404', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.create_sales_order', 'pool', 'sqlstate 42501', 'FP102 403', 'FP310 409', 'FP102 403', 'FP102 403'),
