@@ -6,6 +6,7 @@ The service is built from the shared core (`api.core`) and its capability packag
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sys
@@ -27,7 +28,7 @@ from api.ai.health import check_ai
 from api.ai.router import Router
 from api.ai.routes import ai_routes
 from api.clients.allianz import AllianzClient
-from api.connectors.credit_routes import credit_routes
+from api.connectors.credit_routes import CREDIT_CHECKS_PER_USER_PER_MINUTE, credit_routes
 from api.connectors.xentral_routes import CustomerSearch, xentral_routes
 from api.core.db import create_pool
 from api.core.health import (
@@ -190,6 +191,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "ai_router": ai_router,
                 "ai_user_limiter": SlidingWindowLimiter(settings.ai.rate_limit_user),
                 "allianz": allianz,
+                # live credit checks hold a pool connection for their upstream calls: at most
+                # half the pool, so the rest of the service keeps answering
+                "credit_slots": asyncio.Semaphore(max(settings.database.pool_max // 2, 1)),
+                "credit_limiter": SlidingWindowLimiter(CREDIT_CHECKS_PER_USER_PER_MINUTE),
                 "xentral_search": (
                     CustomerSearch(settings.xentral) if settings.xentral.configured else None
                 ),

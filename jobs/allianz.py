@@ -101,6 +101,21 @@ class LimitRequestHandler:
             )  # fmt: skip
             return
         try:
+            # the token first: a failing authorisation must not look like a lost request
+            await self.client.ensure_token(trace)
+        except AllianzUnavailableError as exc:
+            await self.error(conn, tenant_id, str(exc))
+            await conn.execute(
+                "select app_private.credit_limit_unsent(%s::uuid, %s::text)", [request_id, str(exc)]
+            )
+            raise TemporaryJobError(str(exc)) from exc
+        except AllianzRefusedError as exc:  # the key: an admin's to fix; then re-queue
+            await self.error(conn, tenant_id, str(exc))
+            await conn.execute(
+                "select app_private.credit_limit_unsent(%s::uuid, %s::text)", [request_id, str(exc)]
+            )
+            raise PermanentJobError(str(exc)) from exc
+        try:
             allianz_job = await self.client.request_cover(
                 str(request["company_id"]), trace, amount_eur=request["amount_eur"]
             )
@@ -130,20 +145,29 @@ class LimitRequestHandler:
         tenant_id = str(request["tenant_id"])
         try:
             state = await self.client.job_state(str(request["allianz_job_id"]), trace)
-            if state.status == "pending":
-                await self.poll_later(conn, request_id, None)
+            if state.status == "failed":
+                await self.decided(
+                    conn,
+                    request_id,
+                    "FAILED",
+                    None,
+                    None,
+                    "Allianz Trade ended the request as failed.",
+                )
                 return
             if state.status != "processed" or not state.resource_url:
-                await self.decided(
-                    conn, request_id, "FAILED", None, None,
-                    f"Allianz Trade ended the request as {state.status or 'unknown'}.",
-                )  # fmt: skip
+                # pending, or a status we do not know (the values are unverified): ask again later
+                await self.poll_later(conn, request_id, None)
                 return
             cover = await self.client.cover(state.resource_url, trace)
-        except (AllianzUnavailableError, AllianzRefusedError) as exc:
+        except AllianzUnavailableError as exc:
             # a poll is a read: the job is repeated with the queue's backoff
             await self.error(conn, tenant_id, str(exc))
             raise TemporaryJobError(str(exc)) from exc
+        except AllianzRefusedError as exc:
+            # Allianz Trade does not know the job (any more): no decision will come
+            await self.decided(conn, request_id, "FAILED", None, None, str(exc))
+            return
         decision = decision_of(cover)
         if decision is None:
             await self.decided(

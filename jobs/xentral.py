@@ -27,6 +27,7 @@ from psycopg.types.json import Jsonb
 from api.clients.xentral import (
     Pacer,
     XentralClient,
+    XentralLookupError,
     XentralRefusedError,
     XentralUnavailableError,
     product_row,
@@ -257,13 +258,22 @@ class SalesOrderHandler:
                     return
                 await self.delayed(conn, order_id, tenant_id, str(exc))
                 raise PermanentJobError(str(exc)) from exc
+            except XentralLookupError as exc:
+                # Xentral may hold the order: never post again, never tell the owner it failed
+                message = f"{exc}. Check the order in Xentral, then re-queue the job."
+                await self.delayed(conn, order_id, tenant_id, message)
+                raise PermanentJobError(message) from exc
             except XentralUnavailableError as exc:
                 await self.delayed(conn, order_id, tenant_id, str(exc))
                 raise TemporaryJobError(str(exc)) from exc
-            await conn.execute(
-                "select app_private.sales_order_submitted(%s::uuid, %s::text)",
-                [order_id, xentral_id],
-            )
+            try:
+                await conn.execute(
+                    "select app_private.sales_order_submitted(%s::uuid, %s::text)",
+                    [order_id, xentral_id],
+                )
+            except psycopg.Error as exc:
+                # Xentral has it; the next attempt looks it up and records it
+                raise TemporaryJobError(f"database: {type(exc).__name__}") from exc
         log.info(
             "xentral sales order submitted",
             extra={"order_id": order_id, "number": order["number"], "xentral_id": xentral_id},

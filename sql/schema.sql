@@ -1864,43 +1864,6 @@ $$;
 COMMENT ON FUNCTION api.backdate_registration(lead_id uuid, registered_at timestamp with time zone, reason text) IS 'Moves the registration of the current cycle earlier (managers; at most 365 days before the lead was created).';
 
 --
--- Name: claim_lead(uuid); Type: FUNCTION; Schema: api; Owner: -
---
-
-CREATE FUNCTION api.claim_lead(lead_id uuid) RETURNS api.lead_protection
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
-begin
-    perform app.require_role(array['sales_rep']);
-    perform app_private.acquire_lead(claim_lead.lead_id, 'CLAIMED');
-    return (select p from api.lead_protection as p where p.lead_id = claim_lead.lead_id);
-end
-$$;
-
---
--- Name: FUNCTION claim_lead(lead_id uuid); Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON FUNCTION api.claim_lead(lead_id uuid) IS 'Takes a pool lead (unassigned, released, or expired and not yet released) and starts the caller''s protection. Refused during the previous owner''s cooldown (FP307) and beyond the monthly quota (FP308).';
-
---
--- Name: collaborators(api.leads); Type: FUNCTION; Schema: api; Owner: -
---
-
-CREATE FUNCTION api.collaborators(api.leads) RETURNS SETOF api.collaborators
-    LANGUAGE sql STABLE
-    AS $_$
-    select c.* from api.collaborators as c where c.lead_id = $1.id
-$_$;
-
---
--- Name: FUNCTION collaborators(api.leads); Type: COMMENT; Schema: api; Owner: -
---
-
-COMMENT ON FUNCTION api.collaborators(api.leads) IS 'The collaborators of a lead, as api.collaborators shows them to the caller: GET /leads?select=*,collaborators(*).';
-
---
 -- Name: sales_order_number_seq; Type: SEQUENCE; Schema: app; Owner: -
 --
 
@@ -2124,6 +2087,63 @@ COMMENT ON COLUMN api.sales_orders.submitted_at IS 'When Xentral confirmed it.';
 --
 
 COMMENT ON COLUMN api.sales_orders.last_error IS 'Xentral''s refusal, or the last temporary error while PENDING.';
+
+--
+-- Name: cancel_sales_order(uuid); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.cancel_sales_order(order_id uuid) RETURNS SETOF api.sales_orders
+    LANGUAGE plpgsql ROWS 1
+    AS $$
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    perform app_private.cancel_sales_order(cancel_sales_order.order_id);
+    return query select o.* from api.sales_orders as o where o.id = cancel_sales_order.order_id;
+end
+$$;
+
+--
+-- Name: FUNCTION cancel_sales_order(order_id uuid); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.cancel_sales_order(order_id uuid) IS 'Cancels a PENDING order that was not sent to Xentral yet (owner or manager; audited). Once sent, it is Xentral''s: cancel it there.';
+
+--
+-- Name: claim_lead(uuid); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.claim_lead(lead_id uuid) RETURNS api.lead_protection
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+begin
+    perform app.require_role(array['sales_rep']);
+    perform app_private.acquire_lead(claim_lead.lead_id, 'CLAIMED');
+    return (select p from api.lead_protection as p where p.lead_id = claim_lead.lead_id);
+end
+$$;
+
+--
+-- Name: FUNCTION claim_lead(lead_id uuid); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.claim_lead(lead_id uuid) IS 'Takes a pool lead (unassigned, released, or expired and not yet released) and starts the caller''s protection. Refused during the previous owner''s cooldown (FP307) and beyond the monthly quota (FP308).';
+
+--
+-- Name: collaborators(api.leads); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.collaborators(api.leads) RETURNS SETOF api.collaborators
+    LANGUAGE sql STABLE
+    AS $_$
+    select c.* from api.collaborators as c where c.lead_id = $1.id
+$_$;
+
+--
+-- Name: FUNCTION collaborators(api.leads); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.collaborators(api.leads) IS 'The collaborators of a lead, as api.collaborators shows them to the caller: GET /leads?select=*,collaborators(*).';
 
 --
 -- Name: create_sales_order(uuid, jsonb, text); Type: FUNCTION; Schema: api; Owner: -
@@ -7411,6 +7431,48 @@ $$;
 COMMENT ON FUNCTION app_private.backdate_lead(p_lead_id uuid, p_registered_at timestamp with time zone, p_reason text) IS 'Moves the registration of the current cycle earlier (managers of the lead''s tenant).';
 
 --
+-- Name: cancel_sales_order(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.cancel_sales_order(p_order_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_order app.sales_orders;
+    v_lead app.leads;
+begin
+    select o.* into v_order from app.sales_orders as o
+    where o.id = p_order_id and o.tenant_id = app.current_tenant_id();
+    -- lead before order: the order every order path locks in
+    select l.* into v_lead from app.leads as l where l.id = v_order.lead_id for update;
+    select o.* into v_order from app.sales_orders as o where o.id = p_order_id for update;
+    if v_order.id is null or app.current_web_role() = 'sales_rep' and not app.rep_can_read(v_order.lead_id) then
+        perform app.raise_error('FP827', 404, 'The sales order does not exist.', 'order_id');
+    end if;
+    perform app.require_owner_or_manager(v_lead);
+    if v_order.state <> 'PENDING' or v_order.submission_started_at is not null then
+        perform app.raise_error(
+            'FP828', 409, 'The order was sent to Xentral already (or has ended): cancel it in Xentral.', 'order_id'
+        );
+    end if;
+    update app.sales_orders as o set state = 'CANCELLED' where o.id = v_order.id;
+    update app.jobs as j set state = 'CANCELLED', finished_at = pg_catalog.now()
+    where j.kind = 'xentral.order' and j.payload ->> 'order_id' = v_order.id::text and j.state = 'PENDING';
+    perform app_private.write_audit(
+        v_order.tenant_id, 'sales_order.cancelled', 'sales_order', v_order.id, v_order.lead_id,
+        jsonb_build_object('state', 'PENDING'), jsonb_build_object('state', 'CANCELLED'), null, false
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION cancel_sales_order(p_order_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.cancel_sales_order(p_order_id uuid) IS 'Cancels an unsent PENDING order of a lead of the caller''s tenant (owner or manager) and its job; audited.';
+
+--
 -- Name: check_request(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -7712,10 +7774,10 @@ $$;
 COMMENT ON FUNCTION app_private.connector_health() IS 'Each connector''s state over all tenants, for /health (no error texts).';
 
 --
--- Name: credit_check_found(uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: credit_check_found(uuid, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.credit_check_found(p_lead_id uuid, p_since timestamp with time zone) RETURNS jsonb
+CREATE FUNCTION app_private.credit_check_found(p_lead_id uuid, p_since timestamp with time zone, p_started timestamp with time zone) RETURNS jsonb
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -7725,8 +7787,13 @@ CREATE FUNCTION app_private.credit_check_found(p_lead_id uuid, p_since timestamp
             where c.lead_id = p_lead_id and c.status = 'GRADED' and c.checked_at >= p_since
             order by c.checked_at desc limit 1
         ),
+        'failed', exists (
+            select from app.credit_checks as c
+            where c.lead_id = p_lead_id and c.status = 'FAILED' and c.checked_at >= p_started
+        ),
         'pending', (
-            select app.credit_check_json(c, 'live', false) || jsonb_build_object('allianz_job_id', c.allianz_job_id)
+            select app.credit_check_json(c, 'live', false)
+                || jsonb_build_object('allianz_job_id', c.allianz_job_id, 'fresh', c.checked_at >= p_started)
             from app.credit_checks as c
             where c.lead_id = p_lead_id and c.status = 'PENDING' and c.checked_at > pg_catalog.now() - interval '1 day'
             order by c.checked_at desc limit 1
@@ -7735,10 +7802,10 @@ CREATE FUNCTION app_private.credit_check_found(p_lead_id uuid, p_since timestamp
 $$;
 
 --
--- Name: FUNCTION credit_check_found(p_lead_id uuid, p_since timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+-- Name: FUNCTION credit_check_found(p_lead_id uuid, p_since timestamp with time zone, p_started timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.credit_check_found(p_lead_id uuid, p_since timestamp with time zone) IS 'A GRADED check of the lead since p_since, and its PENDING grade request of the last day, if any.';
+COMMENT ON FUNCTION app_private.credit_check_found(p_lead_id uuid, p_since timestamp with time zone, p_started timestamp with time zone) IS 'A GRADED check of the lead since p_since, whether one FAILED since p_started, and its PENDING grade request.';
 
 --
 -- Name: credit_check_last(uuid); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7768,7 +7835,7 @@ CREATE FUNCTION app_private.credit_check_lock(p_tenant_id uuid, p_company_key te
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    select pg_catalog.pg_advisory_xact_lock(
+    select pg_catalog.pg_advisory_lock(
         pg_catalog.hashtextextended('allianz.check:' || p_tenant_id || ':' || p_company_key, 0)
     )
 $$;
@@ -7777,7 +7844,7 @@ $$;
 -- Name: FUNCTION credit_check_lock(p_tenant_id uuid, p_company_key text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.credit_check_lock(p_tenant_id uuid, p_company_key text) IS 'Serialises the upstream lookups of a tenant''s company until the caller''s transaction ends.';
+COMMENT ON FUNCTION app_private.credit_check_lock(p_tenant_id uuid, p_company_key text) IS 'Serialises the upstream lookups of a tenant''s company (session lock; see credit_check_unlock).';
 
 --
 -- Name: credit_check_of_company(uuid, text, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7798,6 +7865,28 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.credit_check_of_company(p_tenant_id uuid, p_company_id text, p_since timestamp with time zone) IS 'The newest GRADED check of the tenant''s company since p_since.';
+
+--
+-- Name: credit_check_pending_job(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.credit_check_pending_job(p_tenant_id uuid, p_company_id text) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select c.allianz_job_id from app.credit_checks as c
+    where
+        c.tenant_id = p_tenant_id and c.company_id = p_company_id and c.status = 'PENDING'
+        and c.checked_at > pg_catalog.now() - interval '1 day'
+    order by c.checked_at desc
+    limit 1
+$$;
+
+--
+-- Name: FUNCTION credit_check_pending_job(p_tenant_id uuid, p_company_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.credit_check_pending_job(p_tenant_id uuid, p_company_id text) IS 'The Allianz Trade job of the newest PENDING grade request of the tenant''s company (last day).';
 
 --
 -- Name: credit_check_store(uuid, uuid, uuid, jsonb, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7828,11 +7917,19 @@ begin
             checked_at = pg_catalog.clock_timestamp()
         where c.id = v_pending and c.lead_id = p_lead_id and c.status = 'PENDING'
         returning c.* into v_check;
+        if v_check.id is null then  -- completed meanwhile by another check: answer that one
+            select c.* into v_check from app.credit_checks as c where c.id = v_pending and c.lead_id = p_lead_id;
+            if v_check.id is not null then
+                return app.credit_check_json(v_check, p_source, false);
+            end if;
+        end if;
     end if;
     if v_check.id is null then
+        -- a reused grade keeps the time Allianz Trade gave it: it is reused for 8 hours from then,
+        -- not passed along for ever
         insert into app.credit_checks (
-            tenant_id, lead_id, company_id, company_name, status, grade, allianz_job_id, valid_until, requested_by,
-            reused_from
+            tenant_id, lead_id, company_id, company_name, status, grade, allianz_job_id, checked_at, valid_until,
+            requested_by, reused_from
         )
         values (
             p_tenant_id, p_lead_id,
@@ -7841,6 +7938,7 @@ begin
             coalesce(v_reused.status, p_result ->> 'status'),
             coalesce(v_reused.grade, p_result ->> 'grade'),
             p_result ->> 'allianz_job_id',
+            coalesce(v_reused.checked_at, pg_catalog.clock_timestamp()),
             coalesce(v_reused.valid_until, (p_result ->> 'valid_until')::timestamptz),
             p_user_id,
             v_reused.id
@@ -7864,6 +7962,25 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.credit_check_store(p_tenant_id uuid, p_lead_id uuid, p_user_id uuid, p_result jsonb, p_source text) IS 'Stores and audits a credit check (a new grade, a reused one, or a pending request completed).';
+
+--
+-- Name: credit_check_unlock(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.credit_check_unlock(p_tenant_id uuid, p_company_key text) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select pg_catalog.pg_advisory_unlock(
+        pg_catalog.hashtextextended('allianz.check:' || p_tenant_id || ':' || p_company_key, 0)
+    )
+$$;
+
+--
+-- Name: FUNCTION credit_check_unlock(p_tenant_id uuid, p_company_key text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.credit_check_unlock(p_tenant_id uuid, p_company_key text) IS 'Releases credit_check_lock.';
 
 --
 -- Name: credit_limit_decided(uuid, text, numeric, text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -8909,6 +9026,9 @@ begin
         ));
     end loop;
 
+    if (select count(distinct e.value ->> 'currency') from jsonb_array_elements(v_lines) as e) > 1 then
+        perform app.raise_error('FP814', 400, 'The products of one order must have one currency.', 'items');
+    end if;
     insert into app.sales_orders (tenant_id, lead_id, xentral_customer_id, items, note, created_by)
     values (v_lead.tenant_id, v_lead.id, v_customer, v_lines, v_note, app.current_user_id())
     returning * into v_order;
@@ -9509,6 +9629,16 @@ begin
             'FP811', 409, 'The connector is not configured: no worker has its credentials.', 'check_id'
         );
     end if;
+    -- one open application per check (a double click is not two); the lead's lock serialises this
+    if exists (
+        select from app.credit_limit_requests as r
+        where r.check_id = v_check.id and r.state in ('REQUESTED', 'PENDING')
+    ) then
+        perform app.raise_error(
+            'FP829', 409, 'A limit request on this check is still open.', 'check_id',
+            'Its decision is shown in api.credit_checks.'
+        );
+    end if;
     insert into app.credit_limit_requests (tenant_id, lead_id, check_id, company_id, amount_eur, requested_by)
     values (v_check.tenant_id, v_check.lead_id, v_check.id, v_check.company_id, p_amount_eur, app.current_user_id())
     returning * into v_request;
@@ -9919,6 +10049,11 @@ declare
     v_order app.sales_orders;
     v_lead app.leads;
 begin
+    -- lead before order: the order every order path locks in (the worker has no tenant, so not
+    -- app_private.lock_lead, which locks the caller's tenant's leads only)
+    select l.* into v_lead from app.leads as l
+    where l.id = (select o.lead_id from app.sales_orders as o where o.id = p_order_id)
+    for update;
     update app.sales_orders as o
     set state = 'SUBMITTED', xentral_id = p_xentral_id, submitted_at = pg_catalog.clock_timestamp(), last_error = null
     where o.id = p_order_id and o.state = 'PENDING'
@@ -9926,8 +10061,6 @@ begin
     if v_order.id is null then
         return false;
     end if;
-    perform app_private.lock_lead(v_order.lead_id);
-    select l.* into v_lead from app.leads as l where l.id = v_order.lead_id;
     -- progress on the lead (ORDER_PLACED counts), in the cycle of whoever owns it now
     insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at, note, created_by)
     values (
@@ -17072,6 +17205,34 @@ GRANT ALL ON FUNCTION api.backdate_registration(lead_id uuid, registered_at time
 GRANT ALL ON FUNCTION api.backdate_registration(lead_id uuid, registered_at timestamp with time zone, reason text) TO tenant_admin;
 
 --
+-- Name: TABLE sales_orders; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.sales_orders TO sales_rep;
+GRANT SELECT ON TABLE app.sales_orders TO sales_manager;
+GRANT SELECT ON TABLE app.sales_orders TO auditor;
+GRANT SELECT ON TABLE app.sales_orders TO tenant_admin;
+
+--
+-- Name: TABLE sales_orders; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.sales_orders TO sales_rep;
+GRANT SELECT ON TABLE api.sales_orders TO sales_manager;
+GRANT SELECT ON TABLE api.sales_orders TO auditor;
+GRANT SELECT ON TABLE api.sales_orders TO tenant_admin;
+
+--
+-- Name: FUNCTION cancel_sales_order(order_id uuid); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.cancel_sales_order(order_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.cancel_sales_order(order_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION api.cancel_sales_order(order_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION api.cancel_sales_order(order_id uuid) TO auditor;
+GRANT ALL ON FUNCTION api.cancel_sales_order(order_id uuid) TO tenant_admin;
+
+--
 -- Name: FUNCTION claim_lead(lead_id uuid); Type: ACL; Schema: api; Owner: -
 --
 
@@ -17090,24 +17251,6 @@ GRANT ALL ON FUNCTION api.collaborators(api.leads) TO sales_rep;
 GRANT ALL ON FUNCTION api.collaborators(api.leads) TO sales_manager;
 GRANT ALL ON FUNCTION api.collaborators(api.leads) TO auditor;
 GRANT ALL ON FUNCTION api.collaborators(api.leads) TO tenant_admin;
-
---
--- Name: TABLE sales_orders; Type: ACL; Schema: app; Owner: -
---
-
-GRANT SELECT ON TABLE app.sales_orders TO sales_rep;
-GRANT SELECT ON TABLE app.sales_orders TO sales_manager;
-GRANT SELECT ON TABLE app.sales_orders TO auditor;
-GRANT SELECT ON TABLE app.sales_orders TO tenant_admin;
-
---
--- Name: TABLE sales_orders; Type: ACL; Schema: api; Owner: -
---
-
-GRANT SELECT ON TABLE api.sales_orders TO sales_rep;
-GRANT SELECT ON TABLE api.sales_orders TO sales_manager;
-GRANT SELECT ON TABLE api.sales_orders TO auditor;
-GRANT SELECT ON TABLE api.sales_orders TO tenant_admin;
 
 --
 -- Name: FUNCTION create_sales_order(lead_id uuid, items jsonb, note text); Type: ACL; Schema: api; Owner: -
@@ -18918,6 +19061,14 @@ GRANT ALL ON FUNCTION app_private.backdate_lead(p_lead_id uuid, p_registered_at 
 GRANT ALL ON FUNCTION app_private.backdate_lead(p_lead_id uuid, p_registered_at timestamp with time zone, p_reason text) TO tenant_admin;
 
 --
+-- Name: FUNCTION cancel_sales_order(p_order_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.cancel_sales_order(p_order_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.cancel_sales_order(p_order_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION app_private.cancel_sales_order(p_order_id uuid) TO sales_manager;
+
+--
 -- Name: FUNCTION check_request(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -18968,11 +19119,11 @@ REVOKE ALL ON FUNCTION app_private.connector_health() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.connector_health() TO svc_api;
 
 --
--- Name: FUNCTION credit_check_found(p_lead_id uuid, p_since timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION credit_check_found(p_lead_id uuid, p_since timestamp with time zone, p_started timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.credit_check_found(p_lead_id uuid, p_since timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_private.credit_check_found(p_lead_id uuid, p_since timestamp with time zone) TO svc_api;
+REVOKE ALL ON FUNCTION app_private.credit_check_found(p_lead_id uuid, p_since timestamp with time zone, p_started timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.credit_check_found(p_lead_id uuid, p_since timestamp with time zone, p_started timestamp with time zone) TO svc_api;
 
 --
 -- Name: FUNCTION credit_check_last(p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
@@ -18996,11 +19147,25 @@ REVOKE ALL ON FUNCTION app_private.credit_check_of_company(p_tenant_id uuid, p_c
 GRANT ALL ON FUNCTION app_private.credit_check_of_company(p_tenant_id uuid, p_company_id text, p_since timestamp with time zone) TO svc_api;
 
 --
+-- Name: FUNCTION credit_check_pending_job(p_tenant_id uuid, p_company_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.credit_check_pending_job(p_tenant_id uuid, p_company_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.credit_check_pending_job(p_tenant_id uuid, p_company_id text) TO svc_api;
+
+--
 -- Name: FUNCTION credit_check_store(p_tenant_id uuid, p_lead_id uuid, p_user_id uuid, p_result jsonb, p_source text); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.credit_check_store(p_tenant_id uuid, p_lead_id uuid, p_user_id uuid, p_result jsonb, p_source text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.credit_check_store(p_tenant_id uuid, p_lead_id uuid, p_user_id uuid, p_result jsonb, p_source text) TO svc_api;
+
+--
+-- Name: FUNCTION credit_check_unlock(p_tenant_id uuid, p_company_key text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.credit_check_unlock(p_tenant_id uuid, p_company_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.credit_check_unlock(p_tenant_id uuid, p_company_key text) TO svc_api;
 
 --
 -- Name: FUNCTION credit_limit_decided(p_request_id uuid, p_state text, p_agreed_eur numeric, p_decision text, p_error text); Type: ACL; Schema: app_private; Owner: -

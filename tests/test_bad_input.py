@@ -406,6 +406,8 @@ CASES: list[tuple[str, str, dict[str, Any], int, str]] = [
         "FP811",
     ),
     ("rep1", "create_sales_order", {"lead_id": NOWHERE, "items": []}, 404, "FP305"),
+    ("rep1", "cancel_sales_order", {"order_id": NOWHERE}, 404, "FP827"),
+    ("rep1", "cancel_sales_order", {"order_id": None}, 404, "FP827"),
     (
         "admin",
         "create_user",

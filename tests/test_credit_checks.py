@@ -154,7 +154,16 @@ def test_live_cached_refreshed_unknown_and_down(
         "select action, count(*) from app.audit_log where action like 'credit_check.%%'"
         " group by action order by action",
     )  # fmt: skip
-    assert audited == [("credit_check.failed", 1), ("credit_check.graded", 5)]
+    # each grade request is recorded (pending) before it is polled, then completed
+    assert audited == [
+        ("credit_check.failed", 1), ("credit_check.graded", 5), ("credit_check.pending", 4),
+    ]  # fmt: skip
+    actors = sql(
+        cluster, db,
+        "select distinct u.email from app.audit_log as a join app.users as u on u.id = a.actor_id"
+        " where a.action like 'credit_check.%%'",
+    )  # fmt: skip
+    assert sorted(actors) == [(MANAGER,), (REP,)], "the audit names who asked"
     latencies = sql(
         cluster, db,
         "select operation, count(*) from app.connector_calls where connector = 'allianz'"
@@ -182,6 +191,8 @@ def test_concurrent_checks_of_one_company_make_one_upstream_lookup(
     # the first lookup takes a while, so that all 30 requests are in flight while it runs
     allianz.faults({"mode": "slow", "delay": 0.5, "path": MATCHING, "times": 1})
     target = lead(cluster, db, "Sonnenhof Drei", "10115", vat="DE100000003")
+    # the same company known differently: by name and postcode, no VAT id
+    twin = lead(cluster, db, "Gasthaus 003 GmbH", "10003")
     services = [start_service(api_for, db, allianz) for _ in range(2)]
     token = token_for(REP)
 
@@ -190,18 +201,21 @@ def test_concurrent_checks_of_one_company_make_one_upstream_lookup(
             return await asyncio.gather(*(
                 client.post(
                     f"{services[n % 2].url}/api/credit-checks",
-                    json={"lead_id": target},
+                    json={"lead_id": target if n < 30 else twin},
                     headers={"Authorization": f"Bearer {token}"},
                 )
-                for n in range(30)
+                for n in range(40)
             ))  # fmt: skip
 
     answers = asyncio.run(burst())
-    assert [a.status_code for a in answers] == [200] * 30, [a.text for a in answers][:3]
-    assert {a.json()["check_id"] for a in answers} == {answers[0].json()["check_id"]}
-    assert sorted(a.json()["source"] for a in answers).count("live") == 1
-    assert upstream(allianz, MATCHING) == 1, "one company lookup for 30 requests over 2 processes"
-    assert upstream(allianz, COVERS) == 1
+    assert [a.status_code for a in answers] == [200] * 40, [a.text for a in answers][:3]
+    first = answers[:30]
+    assert {a.json()["check_id"] for a in first} == {first[0].json()["check_id"]}
+    assert [a.json()["source"] for a in first].count("live") == 1
+    assert upstream(allianz, MATCHING) == 2, "one lookup per way we know the company"
+    assert upstream(allianz, COVERS) == 1, "one grade request for the company, over 2 processes"
+    assert {a.json()["grade"] for a in answers} == {"4"}
+    assert {a.json()["company_id"] for a in answers} == {"1003"}
 
 
 @pytest.mark.slow

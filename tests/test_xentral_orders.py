@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import Cluster, Service, WorkerProcess, wait_until
 from tests.test_xentral_products import as_user, sql
-from tests.xentral_support import FakeXentral, customer, product, xentral  # noqa: F401 - fixture
+from tests.xentral_support import TOKEN, FakeXentral, customer, product, xentral  # noqa: F401
 
 FRESHFOODZ = "10000000-0000-4000-8000-000000000001"
 REP = "rep1@freshfoodz.example"
@@ -320,3 +320,51 @@ def test_a_lost_answer_never_makes_a_second_order(
     paths = [r["path"] for r in xentral.requests()]
     assert paths[:2] == [IMPORT, "/api/v1/salesOrders"], "the retry looks it up first"
     assert paths.count(IMPORT) == (1 if fault.get("after") else 2), lost
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("order_filter", ["ignored", "refused"])
+def test_a_lookup_that_cannot_be_trusted_parks_the_order_and_never_posts_again(
+    cluster: Cluster,
+    seeded_database: str,
+    xentral: FakeXentral,  # noqa: F811
+    worker_for: Any,
+    tmp_path: Path,
+    order_filter: str,
+) -> None:
+    db = seeded_database
+    catalogue(cluster, db, xentral)
+    xentral.customers([customer(17)])
+    # someone else's order, so that a list that ignores its filter is not empty
+    other = httpx.post(
+        f"{xentral.url}{IMPORT}",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        json={
+            "date": "2026-12-01", "externalOrderNumber": "SHOP-1", "customer": {"id": "17"},
+            "project": {"id": "1"}, "delivery": {"shippingMethod": {"id": "1"}},
+            "financials": {"paymentMethod": {"id": "1"}, "currency": "EUR"},
+            "positions": [{"product": {"id": "1"}, "quantity": 1}],
+        },
+    )  # fmt: skip
+    assert other.status_code == 201, other.text
+    # the answer to our import is lost (Xentral may or may not have the order), and the order
+    # list ignores (or refuses) the externalOrderNumber filter: the lookup cannot tell
+    xentral.config(order_filter=order_filter)
+    xentral.faults({"mode": "status", "status": 503, "times": 1, "path": IMPORT})
+    configured(cluster, db)
+    lead = new_lead(cluster, db)
+    link(cluster, db, lead, "17")
+    order_id, _ = place(cluster, db, lead)
+    start_worker(worker_for, db, xentral, tmp_path)
+
+    wait_until(lambda: order_job(cluster, db, order_id)[0] == "PARKED", 120, "the order job parked")
+    imports = [r for r in xentral.requests() if r["path"] == IMPORT and r.get("fault")]
+    assert len(imports) == 1, "our order was posted once"
+    assert [r["path"] for r in xentral.requests()].count(IMPORT) == 2, "SHOP-1's and ours, once"
+    pending = order_row(cluster, db, order_id)
+    assert pending["state"] == "PENDING", "not FAILED: Xentral may well have it"
+    assert "Check the order in Xentral" in pending["last_error"]
+    told = sql(
+        cluster, db, "select count(*) from app.notifications where kind = 'ORDER_FAILED'"
+    )[0][0]  # fmt: skip
+    assert told == 0, "nobody is told to place it again"

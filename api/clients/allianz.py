@@ -20,6 +20,7 @@ an error or log line.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 import time
 import urllib.parse
@@ -35,11 +36,16 @@ from api.core.settings import AllianzSettings
 
 TOKEN_MARGIN_SECONDS = 60.0
 MESSAGE_LIMIT = 300
-ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
-GRADE = re.compile(r"^[A-Za-z0-9.+-]{1,10}$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][0-9:.+Z-]{0,30})?$")
-DECISIONS = {"agreed": "AGREED", "partiallyagreed": "PARTIAL", "refused": "REFUSED"}
+# the same patterns as the columns' checks (fullmatch, ASCII: "4\n" or a non-ASCII digit is no id)
+ID = re.compile(r"[A-Za-z0-9_-]{1,40}", re.ASCII)
+JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,100}", re.ASCII)
+GRADE = re.compile(r"[A-Za-z0-9.+-]{1,10}", re.ASCII)
+DECISIONS = {
+    "agreed": "AGREED",
+    "alreadyagreed": "AGREED",
+    "partiallyagreed": "PARTIAL",
+    "refused": "REFUSED",
+}
 PATHS = {
     "prod": {
         "authorize": "/v1/idp/oauth2/authorize",
@@ -104,6 +110,13 @@ def _clean(text: str, limit: int = MESSAGE_LIMIT) -> str:
     return "".join(ch for ch in text if ch.isprintable())[:limit]
 
 
+def _name(value: Any) -> str | None:
+    """A company name as the database takes it (1 to 300 printable characters), or None."""
+    if not isinstance(value, str):
+        return None
+    return _clean(value, 300).strip() or None
+
+
 def _amount(value: Any) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
@@ -148,11 +161,11 @@ class AllianzClient:
     # ------------------------------------------------------------------ transport
 
     def _safe(self, text: str) -> str:
-        cleaned = _clean(text)
+        # secrets out of the whole text before it is cut, so that no part of one survives
         for secret in (self.api_key, self._token):
             if secret:
-                cleaned = cleaned.replace(secret, "***")
-        return cleaned
+                text = text.replace(secret, "***")
+        return _clean(text)
 
     def _message(self, response: httpx.Response) -> str:
         try:
@@ -301,11 +314,11 @@ class AllianzClient:
             if isinstance(score, int | float) and score < self.settings.min_score:
                 continue
             company_id = str(company.get("companyId", ""))
-            if not ID.match(company_id):
+            if not ID.fullmatch(company_id):
                 continue
             legal = company.get("legalData")
             name = legal.get("companyName") if isinstance(legal, dict) else None
-            return Company(company_id, _clean(name, 300) if isinstance(name, str) else None)
+            return Company(company_id, _name(name))
         return None
 
     async def request_cover(
@@ -328,7 +341,7 @@ class AllianzClient:
         if isinstance(job, dict):  # tolerate {"jobId": ...} as well as the bare id
             job = job.get("jobId")
         job_id = str(job) if isinstance(job, str | int) else ""
-        if not JOB_ID.match(job_id):
+        if not JOB_ID.fullmatch(job_id):
             raise AllianzUnavailableError(f"{operation}: no usable job id", reached=True)
         return job_id
 
@@ -346,13 +359,23 @@ class AllianzClient:
         """The processed cover a job points at; only on the configured host."""
         base = urllib.parse.urlsplit(self.base_url)
         target = urllib.parse.urlsplit(resource_url)
-        if (target.scheme, target.netloc) != (base.scheme, base.netloc) or not target.path:
+        prefix = base.path.rstrip("/")
+        if (target.scheme, target.netloc) != (
+            base.scheme,
+            base.netloc,
+        ) or not target.path.startswith(prefix + "/"):
             raise AllianzUnavailableError("resourceUrl points outside Allianz Trade", reached=True)
-        path = target.path + (f"?{target.query}" if target.query else "")
+        # relative to the base URL, which may carry a path of its own
+        path = target.path[len(prefix) :] + (f"?{target.query}" if target.query else "")
         answer = await self._call("GET", path, trace, "cover_read")
         if not isinstance(answer, dict):
             raise AllianzUnavailableError("cover_read: not an object", reached=True)
         return answer
+
+    async def ensure_token(self, trace: Trace) -> None:
+        """Authorise now if no usable token is kept (before a call that must not go out twice,
+        so that a token failure is never mistaken for the call's)."""
+        await self._token_header(trace)
 
     async def wait_for_job(self, job_id: str, trace: Trace, seconds: float) -> JobState:
         """Poll a job until it is no longer pending or `seconds` passed (then: still pending)."""
@@ -372,12 +395,23 @@ def grade_of(cover: Mapping[str, Any]) -> tuple[str | None, str | None]:
     grade = cover.get("grade")
     code = grade.get("code") if isinstance(grade, dict) else grade
     code = str(code) if isinstance(code, str | int) and not isinstance(code, bool) else None
-    if code is None or not GRADE.match(code):
+    if code is None or not GRADE.fullmatch(code):
         return None, None
     until = grade.get("validUntil") if isinstance(grade, dict) else None
-    if not isinstance(until, str) or not ISO_DATE.match(until):
-        until = None
-    return code, until
+    return code, _iso_time(until)
+
+
+def _iso_time(value: Any) -> str | None:
+    """An ISO date or time that PostgreSQL reads as timestamptz, or None (2026-02-30 is none)."""
+    if not isinstance(value, str) or len(value) > 40 or not value.isascii():
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if not 1900 < parsed.year < 2200:
+        return None
+    return parsed.isoformat() if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC).isoformat()
 
 
 def decision_of(cover: Mapping[str, Any]) -> tuple[str, Decimal, str] | None:

@@ -48,6 +48,11 @@ class XentralUnavailableError(XentralError):
     """Xentral did not answer usefully (network, timeout, 5xx, 429 after retries): try later."""
 
 
+class XentralLookupError(XentralError):
+    """The order lookup cannot be trusted (refused, or Xentral ignored the filter): whether
+    Xentral has the order is unknown, so it must not be posted again."""
+
+
 class XentralRefusedError(XentralError):
     """Xentral refused the request (4xx): the same request will be refused again."""
 
@@ -58,7 +63,7 @@ class XentralRefusedError(XentralError):
 
 
 # the sales order id in the Location of an import's 201 (.../api/v1/salesOrders/<id>)
-LOCATION_ID = re.compile(r"/salesOrders/([0-9]{1,20})/?$")
+LOCATION_ID = re.compile(r"/salesOrders/([0-9]{1,20})/?\Z", re.ASCII)
 # how the search text of GET /api/xentral/customers is asked for (SPEC 8.2)
 EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+$")
 
@@ -230,8 +235,21 @@ class Pacer:
         self.blocked_until = max(self.blocked_until, time.monotonic() + seconds)
 
 
-def _message(response: httpx.Response) -> str:
-    """Xentral's reason from a problem+json or {"message"} body, cut short; else the status text."""
+def _violations(value: Any, path: str = "") -> list[str]:
+    """`field: message` lines of a request-validation problem's `violations`, which mirror the
+    payload with message arrays where a value was refused (at most 10 of them)."""
+    found: list[str] = []
+    if isinstance(value, list) and all(isinstance(m, str) for m in value):
+        found.extend(f"{path}: {m}" if path else m for m in value)
+    elif isinstance(value, dict):
+        for key, inner in list(value.items())[:20]:
+            found.extend(_violations(inner, f"{path}.{key}" if path else str(key)))
+    return found[:10]
+
+
+def _message(response: httpx.Response, secrets: tuple[str, ...] = ()) -> str:
+    """Xentral's reason from a problem+json or {"message"} body, cut short; else the status text.
+    Secrets are replaced in the whole text before it is cut, so no part of one survives."""
     try:
         body = response.json()
     except ValueError:
@@ -246,7 +264,16 @@ def _message(response: httpx.Response) -> str:
             parts.extend(m for m in messages if isinstance(m, str))
         elif isinstance(messages, dict):
             parts.extend(f"{k}: {m}" for k, v in messages.items() if isinstance(v, list) for m in v)
+        parts.extend(_violations(body.get("violations")))
+        items = body.get("items")
+        if isinstance(items, list):
+            for item in items[:10]:
+                if isinstance(item, dict) and isinstance(item.get("messages"), list):
+                    parts.extend(m for m in item["messages"] if isinstance(m, str))
     text = "; ".join(parts) or response.reason_phrase or "no reason given"
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
     return "".join(ch for ch in text if ch.isprintable())[:MESSAGE_LIMIT]
 
 
@@ -340,8 +367,9 @@ class XentralClient:
             )
 
     def _message(self, response: httpx.Response) -> str:
-        # an error body that echoes the request must not carry the token into a log or a row
-        return _message(response).replace(self.token, "***")
+        # an error body that echoes the request must not carry the token (or the secret half of
+        # an id|secret token) into a log or a row
+        return _message(response, (self.token, self.token.partition("|")[2]))
 
     @staticmethod
     def _envelope(response: httpx.Response) -> dict[str, Any]:
@@ -370,17 +398,24 @@ class XentralClient:
         return [row for row in map(customer_row, data[:limit]) if row is not None]
 
     async def find_sales_order(self, number: str) -> str | None:
-        """Xentral's id of the sales order with our number as externalOrderNumber, if it has one."""
-        body = await self.get(
-            "/api/v1/salesOrders",
-            {
-                "page[number]": "1",
-                "page[size]": "10",
-                "filter[0][key]": "externalOrderNumber",
-                "filter[0][op]": "equals",
-                "filter[0][value]": number,
-            },
-        )
+        """Xentral's id of the sales order with our number as externalOrderNumber, if it has one.
+
+        Raises XentralLookupError when the answer cannot be trusted: a refusal (the filter may not
+        exist on this instance), or orders listed none of which carries our number (the filter was
+        ignored). Either way a second POST could duplicate the order."""
+        try:
+            body = await self.get(
+                "/api/v1/salesOrders",
+                {
+                    "page[number]": "1",
+                    "page[size]": "10",
+                    "filter[0][key]": "externalOrderNumber",
+                    "filter[0][op]": "equals",
+                    "filter[0][value]": number,
+                },
+            )
+        except XentralRefusedError as exc:
+            raise XentralLookupError(f"the order lookup was refused: {exc}") from exc
         data = body.get("data")
         if not isinstance(data, list):
             raise XentralUnavailableError("Xentral's sales order list is not a list")
@@ -390,11 +425,15 @@ class XentralClient:
                 for item in data
                 if isinstance(item, dict)
                 and item.get("externalOrderNumber") == number
-                and str(item.get("id", "")).isdigit()
-                and len(str(item["id"])) <= 20
+                and re.fullmatch(r"[0-9]{1,20}", str(item.get("id", "")), re.ASCII)
             ),
             key=int,
         )
+        if data and not ids:
+            raise XentralLookupError(
+                f"Xentral listed {len(data)} orders for externalOrderNumber {number}, none of them"
+                " ours: the filter was ignored"
+            )
         if len(ids) > 1:
             log.error(
                 "xentral holds %d sales orders with one externalOrderNumber",

@@ -20,16 +20,21 @@ The latency of every upstream call goes to app.connector_calls.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import msgspec
+import psycopg
 from litestar import Request, Response, post
 from litestar.datastructures import State
 from psycopg.types.json import Jsonb
+from psycopg_pool import PoolTimeout
 
 from api.clients.allianz import (
     AllianzClient,
@@ -38,7 +43,7 @@ from api.clients.allianz import (
     Trace,
     grade_of,
 )
-from api.core.auth import Claims, bearer_claims
+from api.core.auth import Claims, bearer_claims, claims_json
 from api.core.db import Connection, Pool, user_transaction
 from api.core.problems import problem
 from api.core.validation import field_of
@@ -47,6 +52,8 @@ log = logging.getLogger("freshplan.allianz")
 
 AnyRequest = Request[Any, Any, State]
 MAX_BODY_BYTES = 4096
+# live checks (cached answers are not counted): each is a paid request at Allianz Trade
+CREDIT_CHECKS_PER_USER_PER_MINUTE = 20
 BodyT = TypeVar("BodyT")
 
 
@@ -96,22 +103,26 @@ async def one(conn: Connection, statement: str, *params: Any) -> Any:
 
 
 async def record_calls(pool: Pool, tenant_id: str, trace: Trace, error: str | None) -> None:
-    """Latencies and, for an outage, the error (api.integration_status); never the caller's."""
-    async with pool.connection() as conn:
-        if trace.calls:
-            await conn.execute(
-                "select app_private.record_connector_calls(%s::uuid, 'allianz', %s::jsonb)",
-                [tenant_id, Jsonb(trace.calls)],
-            )
-        if error is not None:
-            await conn.execute(
-                "select app_private.record_connector_error(%s::uuid, 'allianz', %s::text)",
-                [tenant_id, error],
-            )
-        elif trace.calls:
-            await conn.execute(
-                "select app_private.record_connector_success(%s::uuid, 'allianz')", [tenant_id]
-            )
+    """Latencies and, for an outage, the error (api.integration_status): best effort, so a busy
+    pool never turns a check that was answered into an error."""
+    try:
+        async with pool.connection() as conn:
+            if trace.calls:
+                await conn.execute(
+                    "select app_private.record_connector_calls(%s::uuid, 'allianz', %s::jsonb)",
+                    [tenant_id, Jsonb(trace.calls)],
+                )
+            if error is not None:
+                await conn.execute(
+                    "select app_private.record_connector_error(%s::uuid, 'allianz', %s::text)",
+                    [tenant_id, error],
+                )
+            elif trace.calls:
+                await conn.execute(
+                    "select app_private.record_connector_success(%s::uuid, 'allianz')", [tenant_id]
+                )
+    except (psycopg.Error, PoolTimeout) as exc:
+        log.warning("allianz call latencies not recorded", extra={"error": type(exc).__name__})
 
 
 @post("/api/credit-checks", request_max_body_size=MAX_BODY_BYTES, summary="Credit check (SPEC 8.3)")
@@ -133,12 +144,19 @@ async def credit_check(request: AnyRequest) -> Response[dict[str, Any]]:
     if subject["cached"] is not None:
         return Response(subject["cached"], status_code=200)
     client = allianz_of(request)
+    wait = state.credit_limiter.hit(str(claims.sub))
+    if wait:
+        exc = problem(429, "FP830", "Too many credit checks. Please wait a moment.")
+        exc.headers = {"Retry-After": str(wait)}
+        raise exc
     tenant_id = str(subject["tenant_id"])
-    trace = Trace()
+    check = LiveCheck(pool, client, claims, subject, started_at, body.refresh, request_id)
     try:
-        answer = await live_check(pool, client, claims, subject, started_at, body.refresh, trace)
+        # at most this many live checks hold a pool connection at once in this process
+        async with state.credit_slots:
+            answer = await check.run()
     except AllianzUnavailableError as exc:
-        await record_calls(pool, tenant_id, trace, f"credit check: {exc}")
+        await record_calls(pool, tenant_id, check.trace, f"credit check: {exc}")
         async with pool.connection() as conn:
             last = await one(
                 conn, "select app_private.credit_check_last(%s::uuid)", str(body.lead_id)
@@ -149,10 +167,10 @@ async def credit_check(request: AnyRequest) -> Response[dict[str, Any]]:
         failure.headers = {"Retry-After": "60"}
         raise failure from None
     except AllianzRefusedError as exc:
-        await record_calls(pool, tenant_id, trace, f"credit check: {exc}")
+        await record_calls(pool, tenant_id, check.trace, f"credit check: {exc}")
         log.warning("allianz trade refused a credit check", extra={"status": exc.status})
         raise problem(502, "FP822", "Allianz Trade refused the check.", detail=str(exc)) from None
-    await record_calls(pool, tenant_id, trace, None)
+    await record_calls(pool, tenant_id, check.trace, None)
     if answer is None:
         raise problem(
             404, "FP821", "Allianz Trade does not know the lead's company.", details="lead_id"
@@ -160,86 +178,155 @@ async def credit_check(request: AnyRequest) -> Response[dict[str, Any]]:
     return Response(answer, status_code=200)
 
 
-async def live_check(  # noqa: PLR0917 - the steps' facts, passed on
-    pool: Pool,
-    client: AllianzClient,
-    claims: Claims,
-    subject: dict[str, Any],
-    started_at: dt.datetime,
-    refresh: bool,
-    trace: Trace,
-) -> dict[str, Any] | None:
-    """Steps 2 and 3 under the lock; None when Allianz Trade does not know the company."""
-    tenant_id, lead_id = str(subject["tenant_id"]), str(subject["lead_id"])
-    since = started_at if refresh else started_at - dt.timedelta(hours=8)
-    async with pool.connection() as conn, conn.transaction():
-        await conn.execute(
-            "select app_private.credit_check_lock(%s::uuid, %s::text)",
-            [tenant_id, subject["company_key"]],
-        )
-        found = await one(
-            conn,
-            "select app_private.credit_check_found(%s::uuid, %s::timestamptz)",
-            lead_id,
-            since,
-        )
-        if found["graded"] is not None:
-            return dict(found["graded"])  # another request of this company got it meanwhile
-        pending: dict[str, Any] | None = found["pending"]
-        result: dict[str, Any]
-        if pending is not None:  # resume the grade request an earlier check left pending
-            job_id = str(pending.pop("allianz_job_id"))
-            result = {
-                "company_id": pending["company_id"],
-                "company_name": pending["company_name"],
-                "pending_check_id": pending["check_id"],
-            }
-        else:
-            company = await client.match_company(subject, trace)
+class LiveCheck:
+    """Steps 2 and 3 of a check, on one pool connection: session-level advisory locks (so that
+    what is learnt can be committed on the way, e.g. a grade request before it is polled) taken
+    in the order company key, then Allianz Trade companyId, and always released."""
+
+    def __init__(  # noqa: PLR0917 - the check's facts
+        self,
+        pool: Pool,
+        client: AllianzClient,
+        claims: Claims,
+        subject: dict[str, Any],
+        started_at: dt.datetime,
+        refresh: bool,
+        request_id: str | None,
+    ) -> None:
+        self.pool = pool
+        self.client = client
+        self.claims = claims
+        self.subject = subject
+        self.tenant_id = str(subject["tenant_id"])
+        self.lead_id = str(subject["lead_id"])
+        self.started_at = started_at
+        self.since = started_at if refresh else started_at - dt.timedelta(hours=8)
+        self.request_id = request_id
+        self.trace = Trace()
+
+    async def run(self) -> dict[str, Any] | None:  # noqa: PLR0911 - one return per way it ends
+        """The answer; None when Allianz Trade does not know the company."""
+        async with self.pool.connection() as conn, self.locked(conn, self.subject["company_key"]):
+            found = await self.sql(
+                conn,
+                "select app_private.credit_check_found(%s::uuid, %s::timestamptz, %s::timestamptz)",
+                self.lead_id,
+                self.since,
+                self.started_at,
+            )
+            if found["graded"] is not None:
+                return dict(found["graded"])  # another request of this company got it meanwhile
+            if found["failed"]:
+                return None  # ... or learnt meanwhile that Allianz Trade does not know it
+            pending: dict[str, Any] | None = found["pending"]
+            if pending is not None:
+                job_id = str(pending.pop("allianz_job_id"))
+                if pending.pop("fresh"):
+                    return pending  # a request made while we waited: it is being polled
+                result = {
+                    "company_id": pending["company_id"],
+                    "company_name": pending["company_name"],
+                }
+                return await self.complete(conn, job_id, result, pending)
+            company = await self.client.match_company(self.subject, self.trace)
             if company is None:
-                await store(conn, subject, claims, {"status": "FAILED"}, "live")
+                await self.store(conn, {"status": "FAILED"}, "live")
                 return None
             result = {"company_id": company.company_id, "company_name": company.name}
-            reusable = await one(
-                conn,
-                "select app_private.credit_check_of_company(%s::uuid, %s::text, %s::timestamptz)",
-                tenant_id,
-                company.company_id,
-                since,
+            # leads we know differently (one with a VAT id, one without) may be one company
+            async with self.locked(conn, f"company:{company.company_id}"):
+                reusable = await self.sql(
+                    conn,
+                    "select app_private.credit_check_of_company("
+                    "%s::uuid, %s::text, %s::timestamptz)",
+                    self.tenant_id,
+                    company.company_id,
+                    self.since,
+                )
+                if reusable is not None:
+                    return await self.store(conn, result | {"reused_from": str(reusable)}, "cache")
+                job_id = await self.sql(
+                    conn,
+                    "select app_private.credit_check_pending_job(%s::uuid, %s::text)",
+                    self.tenant_id,
+                    company.company_id,
+                )
+                if job_id is None:
+                    job_id = await self.client.request_cover(company.company_id, self.trace)
+                # remembered before it is polled: a timeout below must not lose the request
+                stored = await self.store(
+                    conn, result | {"status": "PENDING", "allianz_job_id": job_id}, "live"
+                )
+                return await self.complete(conn, job_id, result, stored)
+
+    async def complete(
+        self,
+        conn: Connection,
+        job_id: str,
+        result: dict[str, Any],
+        pending: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Poll the grade request; its grade, or the PENDING check while Allianz Trade works."""
+        result = result | {"pending_check_id": pending["check_id"]}
+        try:
+            job = await self.client.wait_for_job(
+                job_id, self.trace, self.client.settings.grade_wait_seconds
             )
-            if reusable is not None:
-                result["reused_from"] = str(reusable)
-                return await store(conn, subject, claims, result, "cache")
-            job_id = await client.request_cover(company.company_id, trace)
-        job = await client.wait_for_job(job_id, trace, client.settings.grade_wait_seconds)
-        if job.status == "pending":
-            if pending is not None:  # still pending: the stored row already says so
-                return pending
-            result |= {"status": "PENDING", "allianz_job_id": job_id}
-            return await store(conn, subject, claims, result, "live")
-        grade, until = (None, None)
-        if job.status == "processed" and job.resource_url:
-            grade, until = grade_of(await client.cover(job.resource_url, trace))
+            grade, until = None, None
+            if job.status == "processed" and job.resource_url:
+                grade, until = grade_of(await self.client.cover(job.resource_url, self.trace))
+            elif job.status != "failed":
+                return pending  # pending, or a status we do not know: the next check resumes it
+        except AllianzRefusedError:
+            # Allianz Trade no longer knows the request: it ends here, the next check starts anew
+            await self.store(conn, result | {"status": "FAILED"}, "live")
+            raise
         if grade is None:
-            result |= {"status": "FAILED", "allianz_job_id": job_id}
-        else:
-            result |= {"status": "GRADED", "grade": grade, "valid_until": until}
-        return await store(conn, subject, claims, result, "live")
+            return await self.store(conn, result | {"status": "FAILED"}, "live")
+        return await self.store(
+            conn, result | {"status": "GRADED", "grade": grade, "valid_until": until}, "live"
+        )
 
+    @contextlib.asynccontextmanager
+    async def locked(self, conn: Connection, key: str) -> AsyncIterator[None]:
+        await self.sql(
+            conn, "select app_private.credit_check_lock(%s::uuid, %s::text)", self.tenant_id, key
+        )
+        try:
+            yield
+        finally:
+            await self.sql(
+                conn,
+                "select app_private.credit_check_unlock(%s::uuid, %s::text)",
+                self.tenant_id,
+                key,
+            )
 
-async def store(
-    conn: Connection, subject: dict[str, Any], claims: Claims, result: dict[str, Any], source: str
-) -> dict[str, Any]:
-    stored: dict[str, Any] = await one(
-        conn,
-        "select app_private.credit_check_store(%s::uuid, %s::uuid, %s::uuid, %s::jsonb, %s::text)",
-        str(subject["tenant_id"]),
-        str(subject["lead_id"]),
-        str(claims.sub),
-        Jsonb({k: v for k, v in result.items() if v is not None}),
-        source,
-    )
-    return stored
+    @staticmethod
+    async def sql(conn: Connection, statement: str, *params: Any) -> Any:
+        """One statement in a transaction of its own (committed at once)."""
+        async with conn.transaction():
+            return await one(conn, statement, *params)
+
+    async def store(self, conn: Connection, result: dict[str, Any], source: str) -> dict[str, Any]:
+        """Store and audit a check, as the caller (their id and request id in the audit entry)."""
+        async with conn.transaction():
+            await conn.execute(
+                "select set_config('request.jwt.claims', %s, true),"
+                " set_config('request.headers', %s, true)",
+                [claims_json(self.claims), json.dumps({"x-request-id": self.request_id or ""})],
+            )
+            stored: dict[str, Any] = await one(
+                conn,
+                "select app_private.credit_check_store("
+                "%s::uuid, %s::uuid, %s::uuid, %s::jsonb, %s::text)",
+                self.tenant_id,
+                self.lead_id,
+                str(self.claims.sub),
+                Jsonb({k: v for k, v in result.items() if v is not None}),
+                source,
+            )
+        return stored
 
 
 @post(

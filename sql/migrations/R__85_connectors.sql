@@ -626,6 +626,9 @@ begin
         ));
     end loop;
 
+    if (select count(distinct e.value ->> 'currency') from jsonb_array_elements(v_lines) as e) > 1 then
+        perform app.raise_error('FP814', 400, 'The products of one order must have one currency.', 'items');
+    end if;
     insert into app.sales_orders (tenant_id, lead_id, xentral_customer_id, items, note, created_by)
     values (v_lead.tenant_id, v_lead.id, v_customer, v_lines, v_note, app.current_user_id())
     returning * into v_order;
@@ -741,6 +744,11 @@ declare
     v_order app.sales_orders;
     v_lead app.leads;
 begin
+    -- lead before order: the order every order path locks in (the worker has no tenant, so not
+    -- app_private.lock_lead, which locks the caller's tenant's leads only)
+    select l.* into v_lead from app.leads as l
+    where l.id = (select o.lead_id from app.sales_orders as o where o.id = p_order_id)
+    for update;
     update app.sales_orders as o
     set state = 'SUBMITTED', xentral_id = p_xentral_id, submitted_at = pg_catalog.clock_timestamp(), last_error = null
     where o.id = p_order_id and o.state = 'PENDING'
@@ -748,8 +756,6 @@ begin
     if v_order.id is null then
         return false;
     end if;
-    perform app_private.lock_lead(v_order.lead_id);
-    select l.* into v_lead from app.leads as l where l.id = v_order.lead_id;
     -- progress on the lead (ORDER_PLACED counts), in the cycle of whoever owns it now
     insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at, note, created_by)
     values (
@@ -871,8 +877,7 @@ as $$
 $$;
 comment on function app.credit_check_json(app.credit_checks, text, boolean) is
 'The answer of POST /api/credit-checks for a stored check.';
-grant execute on function app.credit_check_json(app.credit_checks, text, boolean)
-to sales_rep, sales_manager, svc_api;
+grant execute on function app.credit_check_json(app.credit_checks, text, boolean) to sales_rep, sales_manager, svc_api;
 
 -- How long a grade is reused (SPEC 8.3: 8 hours per tenant and company).
 create or replace function app.credit_check_reuse() returns interval
@@ -934,26 +939,46 @@ comment on function app.credit_check_subject(uuid, boolean) is
 'and a grade of the lead younger than 8 hours.';
 grant execute on function app.credit_check_subject(uuid, boolean) to sales_rep, sales_manager, auditor, tenant_admin;
 
--- Step 2, by the service (svc_api), in the transaction that makes the upstream call: one caller per
--- tenant and company at a time, in every service process; the others wait here and then find
--- the grade the first one stored.
+-- Step 2, by the service (svc_api), on the connection that makes the upstream calls: one caller per
+-- tenant and company at a time, in every service process; the others wait here and then find what
+-- the first one stored. A session-level lock, so that the caller can commit what it learns on the
+-- way (a grade request before it polls it); credit_check_unlock releases it (a broken connection
+-- releases it too).
 create or replace function app_private.credit_check_lock(p_tenant_id uuid, p_company_key text) returns void
 language sql
 volatile
 security definer
 set search_path = ''
 as $$
-    select pg_catalog.pg_advisory_xact_lock(
+    select pg_catalog.pg_advisory_lock(
         pg_catalog.hashtextextended('allianz.check:' || p_tenant_id || ':' || p_company_key, 0)
     )
 $$;
 comment on function app_private.credit_check_lock(uuid, text) is
-'Serialises the upstream lookups of a tenant''s company until the caller''s transaction ends.';
+'Serialises the upstream lookups of a tenant''s company (session lock; see credit_check_unlock).';
 grant execute on function app_private.credit_check_lock(uuid, text) to svc_api;
 
--- After the lock: a grade of the lead stored since p_since (by whoever held the lock before), or its
--- grade request still pending at Allianz Trade (to resume, not to repeat).
-create or replace function app_private.credit_check_found(p_lead_id uuid, p_since timestamptz) returns jsonb
+create or replace function app_private.credit_check_unlock(p_tenant_id uuid, p_company_key text) returns boolean
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    select pg_catalog.pg_advisory_unlock(
+        pg_catalog.hashtextextended('allianz.check:' || p_tenant_id || ':' || p_company_key, 0)
+    )
+$$;
+comment on function app_private.credit_check_unlock(uuid, text) is 'Releases credit_check_lock.';
+grant execute on function app_private.credit_check_unlock(uuid, text) to svc_api;
+
+-- After the lock: what the caller may answer without Allianz Trade. A grade of the lead stored since
+-- p_since (by whoever held the lock before); a FAILED check of it since the request began (the
+-- company is unknown: the waiters need not ask again); its grade request still pending at Allianz
+-- Trade (to resume, not to repeat), `fresh` when a concurrent request made it.
+drop function if exists app_private.credit_check_found(uuid, timestamptz);
+create or replace function app_private.credit_check_found(
+    p_lead_id uuid, p_since timestamptz, p_started timestamptz
+) returns jsonb
 language sql
 stable
 security definer
@@ -965,17 +990,41 @@ as $$
             where c.lead_id = p_lead_id and c.status = 'GRADED' and c.checked_at >= p_since
             order by c.checked_at desc limit 1
         ),
+        'failed', exists (
+            select from app.credit_checks as c
+            where c.lead_id = p_lead_id and c.status = 'FAILED' and c.checked_at >= p_started
+        ),
         'pending', (
-            select app.credit_check_json(c, 'live', false) || jsonb_build_object('allianz_job_id', c.allianz_job_id)
+            select app.credit_check_json(c, 'live', false)
+                || jsonb_build_object('allianz_job_id', c.allianz_job_id, 'fresh', c.checked_at >= p_started)
             from app.credit_checks as c
             where c.lead_id = p_lead_id and c.status = 'PENDING' and c.checked_at > pg_catalog.now() - interval '1 day'
             order by c.checked_at desc limit 1
         )
     )
 $$;
-comment on function app_private.credit_check_found(uuid, timestamptz) is
-'A GRADED check of the lead since p_since, and its PENDING grade request of the last day, if any.';
-grant execute on function app_private.credit_check_found(uuid, timestamptz) to svc_api;
+comment on function app_private.credit_check_found(uuid, timestamptz, timestamptz) is
+'A GRADED check of the lead since p_since, whether one FAILED since p_started, and its PENDING grade request.';
+grant execute on function app_private.credit_check_found(uuid, timestamptz, timestamptz) to svc_api;
+
+-- A grade request of the tenant's company still pending at Allianz Trade (from any lead): resumed,
+-- not repeated.
+create or replace function app_private.credit_check_pending_job(p_tenant_id uuid, p_company_id text) returns text
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select c.allianz_job_id from app.credit_checks as c
+    where
+        c.tenant_id = p_tenant_id and c.company_id = p_company_id and c.status = 'PENDING'
+        and c.checked_at > pg_catalog.now() - interval '1 day'
+    order by c.checked_at desc
+    limit 1
+$$;
+comment on function app_private.credit_check_pending_job(uuid, text) is
+'The Allianz Trade job of the newest PENDING grade request of the tenant''s company (last day).';
+grant execute on function app_private.credit_check_pending_job(uuid, text) to svc_api;
 
 -- After the company is matched: a grade of the same company (another lead of the tenant) to reuse.
 create or replace function app_private.credit_check_of_company(
@@ -1027,11 +1076,19 @@ begin
             checked_at = pg_catalog.clock_timestamp()
         where c.id = v_pending and c.lead_id = p_lead_id and c.status = 'PENDING'
         returning c.* into v_check;
+        if v_check.id is null then  -- completed meanwhile by another check: answer that one
+            select c.* into v_check from app.credit_checks as c where c.id = v_pending and c.lead_id = p_lead_id;
+            if v_check.id is not null then
+                return app.credit_check_json(v_check, p_source, false);
+            end if;
+        end if;
     end if;
     if v_check.id is null then
+        -- a reused grade keeps the time Allianz Trade gave it: it is reused for 8 hours from then,
+        -- not passed along for ever
         insert into app.credit_checks (
-            tenant_id, lead_id, company_id, company_name, status, grade, allianz_job_id, valid_until, requested_by,
-            reused_from
+            tenant_id, lead_id, company_id, company_name, status, grade, allianz_job_id, checked_at, valid_until,
+            requested_by, reused_from
         )
         values (
             p_tenant_id, p_lead_id,
@@ -1040,6 +1097,7 @@ begin
             coalesce(v_reused.status, p_result ->> 'status'),
             coalesce(v_reused.grade, p_result ->> 'grade'),
             p_result ->> 'allianz_job_id',
+            coalesce(v_reused.checked_at, pg_catalog.clock_timestamp()),
             coalesce(v_reused.valid_until, (p_result ->> 'valid_until')::timestamptz),
             p_user_id,
             v_reused.id
@@ -1115,6 +1173,16 @@ begin
     if not exists (select from app.connectors as c where c.connector = 'allianz' and c.configured) then
         perform app.raise_error(
             'FP811', 409, 'The connector is not configured: no worker has its credentials.', 'check_id'
+        );
+    end if;
+    -- one open application per check (a double click is not two); the lead's lock serialises this
+    if exists (
+        select from app.credit_limit_requests as r
+        where r.check_id = v_check.id and r.state in ('REQUESTED', 'PENDING')
+    ) then
+        perform app.raise_error(
+            'FP829', 409, 'A limit request on this check is still open.', 'check_id',
+            'Its decision is shown in api.credit_checks.'
         );
     end if;
     insert into app.credit_limit_requests (tenant_id, lead_id, check_id, company_id, amount_eur, requested_by)
@@ -1329,3 +1397,57 @@ comment on column api.credit_checks.limit_state is 'REQUESTED, PENDING, AGREED, 
 comment on column api.credit_checks.limit_agreed_eur is 'The agreed limit in EUR.';
 comment on column api.credit_checks.limit_decided_at is 'When Allianz Trade decided.';
 grant select on api.credit_checks to sales_rep, sales_manager, auditor, tenant_admin;
+
+-- The owner or a manager takes back an order Xentral has not been sent yet.
+create or replace function api.cancel_sales_order(order_id uuid) returns setof api.sales_orders
+language plpgsql
+volatile
+rows 1
+as $$
+begin
+    perform app.require_role(array['sales_rep', 'sales_manager']);
+    perform app_private.cancel_sales_order(cancel_sales_order.order_id);
+    return query select o.* from api.sales_orders as o where o.id = cancel_sales_order.order_id;
+end
+$$;
+comment on function api.cancel_sales_order(uuid) is
+'Cancels a PENDING order that was not sent to Xentral yet (owner or manager; audited). Once sent, it is '
+'Xentral''s: cancel it there.';
+grant execute on function api.cancel_sales_order(uuid) to sales_rep, sales_manager, auditor, tenant_admin;
+
+create or replace function app_private.cancel_sales_order(p_order_id uuid) returns void
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_order app.sales_orders;
+    v_lead app.leads;
+begin
+    select o.* into v_order from app.sales_orders as o
+    where o.id = p_order_id and o.tenant_id = app.current_tenant_id();
+    -- lead before order: the order every order path locks in
+    select l.* into v_lead from app.leads as l where l.id = v_order.lead_id for update;
+    select o.* into v_order from app.sales_orders as o where o.id = p_order_id for update;
+    if v_order.id is null or app.current_web_role() = 'sales_rep' and not app.rep_can_read(v_order.lead_id) then
+        perform app.raise_error('FP827', 404, 'The sales order does not exist.', 'order_id');
+    end if;
+    perform app.require_owner_or_manager(v_lead);
+    if v_order.state <> 'PENDING' or v_order.submission_started_at is not null then
+        perform app.raise_error(
+            'FP828', 409, 'The order was sent to Xentral already (or has ended): cancel it in Xentral.', 'order_id'
+        );
+    end if;
+    update app.sales_orders as o set state = 'CANCELLED' where o.id = v_order.id;
+    update app.jobs as j set state = 'CANCELLED', finished_at = pg_catalog.now()
+    where j.kind = 'xentral.order' and j.payload ->> 'order_id' = v_order.id::text and j.state = 'PENDING';
+    perform app_private.write_audit(
+        v_order.tenant_id, 'sales_order.cancelled', 'sales_order', v_order.id, v_order.lead_id,
+        jsonb_build_object('state', 'PENDING'), jsonb_build_object('state', 'CANCELLED'), null, false
+    );
+end
+$$;
+comment on function app_private.cancel_sales_order(uuid) is
+'Cancels an unsent PENDING order of a lead of the caller''s tenant (owner or manager) and its job; audited.';
+grant execute on function app_private.cancel_sales_order(uuid) to sales_rep, sales_manager;

@@ -3,7 +3,7 @@
 -- attempt is marked so that a retry looks the order up, a submission logs ORDER_PLACED (progress),
 -- a refusal fails the order and notifies the owner.
 begin;
-select plan(41);
+select plan(46);
 
 select tests.create_tenant('alpha');
 select tests.create_user('rep@alpha.test', 'sales_rep', 'alpha');
@@ -184,6 +184,33 @@ select is(
 );
 select ok(not app_private.sales_order_refused(:'refused_id', 'again'), 'a failed order is not refused twice');
 select is(app_private.sales_order_for_submission(:'refused_id') ->> 'state', 'FAILED', 'the worker sees it is FAILED');
+
+-- cancelling: only an order Xentral was not sent yet
+select is(
+    tests.act('rep@alpha.test', '2026-03-21 10:00+00', format($$ select api.cancel_sales_order(%L) $$, :'order_id')),
+    'FP828 409', 'a submitted order is Xentral''s: cancel it there'
+);
+select tests.freeze_time('2026-03-21 10:00+00');
+select tests.authenticate_as('rep@alpha.test');
+select o.id as unsent_id from api.create_sales_order(:'lead', '[{"sku": "SAFT-1", "qty": 2}]') as o \gset
+select tests.clear_authentication();
+select is(
+    tests.act('rep@alpha.test', '2026-03-21 10:00+00', format($$ select api.cancel_sales_order(%L) $$, :'unsent_id')),
+    'ok', 'the owner cancels an order not sent yet'
+);
+select is(
+    (select (o.state, j.state)::text from app.sales_orders as o
+     inner join app.jobs as j on j.payload ->> 'order_id' = o.id::text where o.id = :'unsent_id'),
+    '(CANCELLED,CANCELLED)', 'the order and its job are cancelled'
+);
+select is(
+    (select count(*)::int from app.audit_log where action = 'sales_order.cancelled' and entity_id = :'unsent_id'), 1,
+    'audited'
+);
+select is(
+    app_private.sales_order_for_submission(:'unsent_id') ->> 'state', 'CANCELLED',
+    'a worker that took the job meanwhile finds nothing to send'
+);
 
 select * from finish();
 rollback;

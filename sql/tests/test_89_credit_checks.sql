@@ -2,7 +2,7 @@
 -- per lead and per company, the stale answer, and limit requests from the caller's request to the
 -- polled decision with its notification (the service and worker halves: tests/test_credit_checks.py).
 begin;
-select plan(38);
+select plan(41);
 
 select tests.create_tenant('alpha');
 select tests.create_user('rep@alpha.test', 'sales_rep', 'alpha');
@@ -76,11 +76,11 @@ select is(
     'a manager''s refresh is not'
 );
 select ok(
-    app_private.credit_check_found(:'lead', now() - interval '8 hours') -> 'graded' is not null,
+    app_private.credit_check_found(:'lead', now() - interval '8 hours', now()) -> 'graded' is not null,
     'after the lock, a grade stored meanwhile is found'
 );
 select is(
-    app_private.credit_check_found(:'lead', clock_timestamp()) -> 'graded', 'null',
+    app_private.credit_check_found(:'lead', clock_timestamp(), clock_timestamp()) -> 'graded', 'null',
     'but not one older than a refresh'
 );
 select is(
@@ -96,6 +96,11 @@ select is(
     '{"grade": "4", "stale": false, "source": "cache", "status": "GRADED", "company_id": "1001",
       "company_name": "Gasthaus Sonne GmbH"}',
     'and reuses it without an upstream call'
+);
+select is(
+    (select r.checked_at = o.checked_at from app.credit_checks as r
+     inner join app.credit_checks as o on r.reused_from = o.id where r.lead_id = :'twin'),
+    true, 'a reused grade keeps the time Allianz Trade gave it (so it is not passed along for ever)'
 );
 select is(
     app_private.credit_check_of_company(pg_temp.tenant(), '1001', now() + interval '1 hour'), null,
@@ -117,12 +122,12 @@ select app_private.credit_check_store(
     '{"company_id": "1002", "company_name": "Sonne", "status": "PENDING", "allianz_job_id": "job-7"}', 'live'
 );
 select is(
-    app_private.credit_check_found(:'twin', now()) #>> '{pending,allianz_job_id}', 'job-7', 'the pending job is found'
+    app_private.credit_check_found(:'twin', now(), now()) #>> '{pending,allianz_job_id}', 'job-7', 'the pending job is found'
 );
 select app_private.credit_check_store(
     pg_temp.tenant(), :'twin', null,
     jsonb_build_object(
-        'pending_check_id', app_private.credit_check_found(:'twin', now()) #>> '{pending,check_id}',
+        'pending_check_id', app_private.credit_check_found(:'twin', now(), now()) #>> '{pending,check_id}',
         'status', 'GRADED', 'grade', '2'
     ), 'live'
 );
@@ -164,6 +169,11 @@ select is(
     'ok', 'the owner requests a limit'
 );
 select (select id from app.credit_limit_requests) as request_id \gset
+select is(
+    tests.act('rep@alpha.test', now(), format($$ select app_private.request_credit_limit(%L, 7000) $$, :'check_id')),
+    'FP829 409', 'a second request while the first is open (a double click) is refused'
+);
+select is((select count(*)::int from app.credit_limit_requests), 1, 'one application');
 select is(
     (select (state, kind)::text from app.jobs where payload ->> 'request_id' = :'request_id'),
     '(PENDING,allianz.limit)', 'the job sends it'

@@ -54,6 +54,8 @@ A test steers it over HTTP:
     DELETE /_fake/orders                                  forget the orders
     POST   /_fake/config     {"rate_limit": N, "rate_window": S, "token": T, "send_remaining": B,
                               "duplicate_mode": "accept"|"conflict", "payment_methods": [id, ...],
+                              "order_filter": "honoured"|"ignored"|"refused" (the order list's
+                              filters: honoured, ignored, or a 400 for externalOrderNumber),
                               "shipping_methods": [id, ...], "projects": [id, ...]}
                              (ids the import knows, each {"1"} by default; unknown keys are a 400)
     POST   /_fake/faults     {"faults": [{"mode": ..., "times": 1, "status": 503, "delay": 2,
@@ -217,6 +219,8 @@ class State:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     last_order_id: int = 0
     duplicate_mode: str = "accept"
+    # whether the order list honours its filters: a real instance's behaviour is unverified
+    order_filter: str = "honoured"
     payment_methods: set[str] = field(default_factory=lambda: {"1"})
     shipping_methods: set[str] = field(default_factory=lambda: {"1"})
     projects: set[str] = field(default_factory=lambda: {"1"})
@@ -845,10 +849,16 @@ def list_orders(state: State, query: list[tuple[str, str]]) -> Reply:
     except ValueError as exc:
         return problem_reply(400, "Invalid filter", messages=[str(exc)])
     for spec in filters:
-        if spec.key not in ORDER_FILTERS or spec.op not in ("equals", "in"):
+        if (
+            spec.key not in ORDER_FILTERS
+            or spec.op not in ("equals", "in")
+            or (state.order_filter == "refused" and spec.key == "externalOrderNumber")
+        ):
             return problem_reply(400, "Invalid filter", messages=[
                 f"filter key {spec.key!r} with operator {spec.op!r} is not supported.",
             ])  # fmt: skip
+    if state.order_filter == "ignored":
+        filters = []
     orders = [
         order_view(state.orders[k]) for k in sorted(state.orders, key=sort_key)
         if all(str(state.orders[k][f.key] or "") in f.values for f in filters)
@@ -890,12 +900,15 @@ def configure(state: State, parsed: dict[str, Any]) -> str | None:
     """Apply /_fake/config; the error for a setting it does not know or take, else None."""
     id_sets = {"payment_methods", "shipping_methods", "projects"}
     unknown = set(parsed) - {
-        "rate_limit", "rate_window", "token", "send_remaining", "duplicate_mode", *id_sets,
+        "rate_limit", "rate_window", "token", "send_remaining", "duplicate_mode", "order_filter",
+        *id_sets,
     }  # fmt: skip
     if unknown:
         return f"unknown settings {sorted(unknown)}"
     if parsed.get("duplicate_mode", state.duplicate_mode) not in DUPLICATE_MODES:
         return f"duplicate_mode must be one of {sorted(DUPLICATE_MODES)}"
+    if parsed.get("order_filter", state.order_filter) not in ("honoured", "ignored", "refused"):
+        return "order_filter must be honoured, ignored or refused"
     for name in id_sets & set(parsed):
         if not isinstance(parsed[name], list):
             return f"{name} must be a list of ids"
@@ -904,6 +917,7 @@ def configure(state: State, parsed: dict[str, Any]) -> str | None:
     state.token = str(parsed.get("token", state.token))
     state.send_remaining = bool(parsed.get("send_remaining", state.send_remaining))
     state.duplicate_mode = parsed.get("duplicate_mode", state.duplicate_mode)
+    state.order_filter = parsed.get("order_filter", state.order_filter)
     for name in id_sets & set(parsed):
         setattr(state, name, {str(ident) for ident in parsed[name]})
     state.arrivals.clear()
