@@ -188,7 +188,7 @@ def test_concurrent_checks_of_one_company_make_one_upstream_lookup(
 ) -> None:
     db = seeded_database
     allianz.companies([company(3)])
-    # the first lookup takes a while, so that all 30 requests are in flight while it runs
+    # the first lookup takes a while, so that all 50 requests are in flight while it runs
     allianz.faults({"mode": "slow", "delay": 0.5, "path": MATCHING, "times": 1})
     target = lead(cluster, db, "Sonnenhof Drei", "10115", vat="DE100000003")
     # the same company known differently: by name and postcode, no VAT id
@@ -201,15 +201,17 @@ def test_concurrent_checks_of_one_company_make_one_upstream_lookup(
             return await asyncio.gather(*(
                 client.post(
                     f"{services[n % 2].url}/api/credit-checks",
-                    json={"lead_id": target if n < 30 else twin},
+                    json={"lead_id": target if n < 40 else twin},
                     headers={"Authorization": f"Bearer {token}"},
                 )
-                for n in range(40)
+                # 25 per process, more than one user's 20 live checks a minute: only the checks
+                # that go to Allianz Trade count, not those answered by what another stored
+                for n in range(50)
             ))  # fmt: skip
 
     answers = asyncio.run(burst())
-    assert [a.status_code for a in answers] == [200] * 40, [a.text for a in answers][:3]
-    first = answers[:30]
+    assert [a.status_code for a in answers] == [200] * 50, [a.text for a in answers][:3]
+    first = answers[:40]
     assert {a.json()["check_id"] for a in first} == {first[0].json()["check_id"]}
     assert [a.json()["source"] for a in first].count("live") == 1
     assert upstream(allianz, MATCHING) == 2, "one lookup per way we know the company"

@@ -46,6 +46,7 @@ from api.clients.allianz import (
 from api.core.auth import Claims, bearer_claims, claims_json
 from api.core.db import Connection, Pool, user_transaction
 from api.core.problems import problem
+from api.core.ratelimit import SlidingWindowLimiter
 from api.core.validation import field_of
 
 log = logging.getLogger("freshplan.allianz")
@@ -144,13 +145,9 @@ async def credit_check(request: AnyRequest) -> Response[dict[str, Any]]:
     if subject["cached"] is not None:
         return Response(subject["cached"], status_code=200)
     client = allianz_of(request)
-    wait = state.credit_limiter.hit(str(claims.sub))
-    if wait:
-        exc = problem(429, "FP830", "Too many credit checks. Please wait a moment.")
-        exc.headers = {"Retry-After": str(wait)}
-        raise exc
     tenant_id = str(subject["tenant_id"])
     check = LiveCheck(pool, client, claims, subject, started_at, body.refresh, request_id)
+    check.limiter = state.credit_limiter
     try:
         # at most this many live checks hold a pool connection at once in this process
         async with state.credit_slots:
@@ -203,6 +200,16 @@ class LiveCheck:
         self.since = started_at if refresh else started_at - dt.timedelta(hours=8)
         self.request_id = request_id
         self.trace = Trace()
+        self.limiter: SlidingWindowLimiter | None = None
+
+    def charge(self) -> None:
+        """Count a check that goes to Allianz Trade against the caller's limit (FP830): only
+        these, not the ones answered by what a concurrent check stored."""
+        wait = self.limiter.hit(str(self.claims.sub)) if self.limiter is not None else 0
+        if wait:
+            exc = problem(429, "FP830", "Too many credit checks. Please wait a moment.")
+            exc.headers = {"Retry-After": str(wait)}
+            raise exc
 
     async def run(self) -> dict[str, Any] | None:  # noqa: PLR0911 - one return per way it ends
         """The answer; None when Allianz Trade does not know the company."""
