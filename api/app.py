@@ -135,6 +135,7 @@ def health_registry() -> HealthRegistry:
     registry.add("ai", check_ai)
     registry.add("xentral", connector_check("xentral"))
     registry.add("allianz", connector_check("allianz"))
+    registry.add("mail", connector_check("mail"))
     return registry
 
 

@@ -62,13 +62,14 @@ class MailHandler:
         self.retry_base_seconds: float | None = retry_base_seconds
 
     async def run(self, job: Job) -> None:
-        if not job.template or not job.to_address:
-            raise PermanentJobError("a mail job needs a template and a recipient")
+        if not job.template or not job.to_address or not job.message_id:
+            raise PermanentJobError("a mail job needs a template, a recipient and its Message-ID")
         try:
             message = render(
                 job.template,
                 job.payload,
-                message_id=f"<job-{job.id}@freshplan>",
+                # stored with the job (app.jobs.message_id), so that replies find their lead
+                message_id=job.message_id,
                 sender=self.sender,
                 recipient=job.to_address,
             )

@@ -53,6 +53,7 @@ class Job:
     user_id: str | None = None
     to_address: str | None = None
     template: str | None = None
+    message_id: str | None = None  # mail.send: the Message-ID the database gave the mail
 
 
 class Handler(Protocol):
@@ -221,6 +222,7 @@ class Runner:
                 user_id=str(row["user_id"]) if row["user_id"] else None,
                 to_address=row["to_address"],
                 template=row["template"],
+                message_id=row.get("message_id"),
             )
             if self.idempotent[job.kind]:
                 await self.record(conn, job, await self.call(job))

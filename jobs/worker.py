@@ -1,7 +1,8 @@
 """`freshplan worker`: the job runner with every handler this installation has.
 
 mail.send (jobs/mail.py) always; xentral.products and xentral.order (jobs/xentral.py) when
-Xentral is configured; allianz.limit (jobs/allianz.py) when Allianz Trade is. Any number of
+Xentral is configured; allianz.limit (jobs/allianz.py) when Allianz Trade is; mail.imap
+(jobs/imap.py) when FRESHPLAN_IMAP_URL is set. Any number of
 workers may run side by side, on any number of machines (jobs/runner.py says how they share
 the queue).
 """
@@ -19,6 +20,7 @@ from api.clients.smtp import parse_mail_url
 from api.core.logs import configure_logging
 from api.core.settings import Settings, load_settings
 from jobs.allianz import LimitRequestHandler
+from jobs.imap import InboundMailHandler
 from jobs.mail import MailHandler
 from jobs.runner import Handler, Runner, RunnerConfig
 from jobs.xentral import ProductSyncHandler, SalesOrderHandler, Xentral
@@ -38,6 +40,8 @@ def handlers(settings: Settings) -> list[Handler]:
         xentral = Xentral(settings.xentral)
         found.append(ProductSyncHandler(xentral, settings.database.jobs_url))
         found.append(SalesOrderHandler(xentral, settings.database.jobs_url))
+    if settings.imap.configured:
+        found.append(InboundMailHandler(settings.imap, settings.database.jobs_url))
     if settings.allianz.configured:
         # one client for the process: its token and breaker serve every job
         allianz = AllianzClient(settings.allianz)
@@ -59,6 +63,7 @@ async def serve(settings: Settings) -> None:
         connectors={
             "xentral": settings.xentral.configured,
             "allianz": settings.allianz.configured,
+            "mail": settings.imap.configured,
         },
     )
     await Runner(config, handlers(settings)).run(stop)

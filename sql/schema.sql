@@ -1516,6 +1516,279 @@ $$;
 COMMENT ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) IS 'Stops the clock (owner or manager, lead ACTIVE or GRACE). Managers'' holds are approved at once, and a rep''s FreshFoodz-caused hold while the cycle''s held days stay within lead.protection.hold.maxDaysPerCycle; the rest wait for a manager, who is told of every hold a rep starts. Overlaps are refused (FP515).';
 
 --
+-- Name: inbound_mails; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.inbound_mails (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid NOT NULL,
+    mailbox text NOT NULL,
+    uidvalidity bigint NOT NULL,
+    uid bigint NOT NULL,
+    message_id text,
+    in_reply_to text,
+    reference_ids text[] DEFAULT '{}'::text[] NOT NULL,
+    from_address text,
+    from_name text,
+    subject text,
+    sent_at timestamp with time zone,
+    received_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    body_text text DEFAULT ''::text NOT NULL,
+    size_bytes integer NOT NULL,
+    truncated boolean DEFAULT false NOT NULL,
+    lead_id uuid,
+    matched_by text,
+    assigned_by uuid,
+    CONSTRAINT inbound_mails_body_length CHECK ((char_length(body_text) <= 100000)),
+    CONSTRAINT inbound_mails_from_address_length CHECK ((char_length(from_address) <= 254)),
+    CONSTRAINT inbound_mails_from_name_length CHECK ((char_length(from_name) <= 200)),
+    CONSTRAINT inbound_mails_in_reply_to_length CHECK ((char_length(in_reply_to) <= 998)),
+    CONSTRAINT inbound_mails_matched CHECK (((lead_id IS NULL) OR (matched_by IS NOT NULL))),
+    CONSTRAINT inbound_mails_matched_by_known CHECK ((matched_by = ANY (ARRAY['in_reply_to'::text, 'references'::text, 'sender'::text, 'manager'::text]))),
+    CONSTRAINT inbound_mails_message_id_length CHECK ((char_length(message_id) <= 998)),
+    CONSTRAINT inbound_mails_references_count CHECK ((cardinality(reference_ids) <= 50)),
+    CONSTRAINT inbound_mails_size_range CHECK ((size_bytes >= 0)),
+    CONSTRAINT inbound_mails_subject_length CHECK ((char_length(subject) <= 998))
+);
+
+--
+-- Name: TABLE inbound_mails; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.inbound_mails IS 'Mails fetched from the mailbox over IMAP (job mail.imap): headers, the text body (size-capped, no attachments), and the lead they were matched to. Untrusted text throughout.';
+
+--
+-- Name: COLUMN inbound_mails.id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.id IS 'Mail id.';
+
+--
+-- Name: COLUMN inbound_mails.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.tenant_id IS 'Tenant (of the mailbox).';
+
+--
+-- Name: COLUMN inbound_mails.mailbox; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.mailbox IS 'The mailbox it came from.';
+
+--
+-- Name: COLUMN inbound_mails.uidvalidity; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.uidvalidity IS 'The folder''s UIDVALIDITY when it was fetched.';
+
+--
+-- Name: COLUMN inbound_mails.uid; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.uid IS 'Its IMAP UID.';
+
+--
+-- Name: COLUMN inbound_mails.message_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.message_id IS 'Its Message-ID header.';
+
+--
+-- Name: COLUMN inbound_mails.in_reply_to; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.in_reply_to IS 'Its In-Reply-To header.';
+
+--
+-- Name: COLUMN inbound_mails.reference_ids; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.reference_ids IS 'The Message-IDs of its References header.';
+
+--
+-- Name: COLUMN inbound_mails.from_address; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.from_address IS 'Sender address (lower case).';
+
+--
+-- Name: COLUMN inbound_mails.from_name; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.from_name IS 'Sender name.';
+
+--
+-- Name: COLUMN inbound_mails.subject; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.subject IS 'Subject.';
+
+--
+-- Name: COLUMN inbound_mails.sent_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.sent_at IS 'Its Date header.';
+
+--
+-- Name: COLUMN inbound_mails.received_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.received_at IS 'When it was stored.';
+
+--
+-- Name: COLUMN inbound_mails.body_text; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.body_text IS 'The text body (plain part, else the HTML part as text), at most 100 000 characters.';
+
+--
+-- Name: COLUMN inbound_mails.size_bytes; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.size_bytes IS 'Size of the whole message at the server.';
+
+--
+-- Name: COLUMN inbound_mails.truncated; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.truncated IS 'Whether the body was cut to the limit.';
+
+--
+-- Name: COLUMN inbound_mails.lead_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.lead_id IS 'The lead it belongs to (null: unmatched, for a manager to assign).';
+
+--
+-- Name: COLUMN inbound_mails.matched_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.matched_by IS 'in_reply_to, references, sender or manager.';
+
+--
+-- Name: COLUMN inbound_mails.assigned_by; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.assigned_by IS 'The manager who assigned it.';
+
+--
+-- Name: inbound_mails; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.inbound_mails WITH (security_invoker='true') AS
+ SELECT m.id,
+    m.lead_id,
+    m.matched_by,
+    m.from_address,
+    m.from_name,
+    m.subject,
+    m.sent_at,
+    m.received_at,
+    m.body_text,
+    m.truncated,
+    m.size_bytes,
+    m.assigned_by
+   FROM app.inbound_mails m;
+
+--
+-- Name: VIEW inbound_mails; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.inbound_mails IS 'Mails from customers fetched from the mailbox (managers): matched ones with their lead, unmatched ones (lead_id null) to assign with assign_inbound_mail. Text as the sender wrote it: untrusted.';
+
+--
+-- Name: COLUMN inbound_mails.id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.id IS 'Mail id.';
+
+--
+-- Name: COLUMN inbound_mails.lead_id; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.lead_id IS 'The lead it belongs to; null: not matched yet.';
+
+--
+-- Name: COLUMN inbound_mails.matched_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.matched_by IS 'in_reply_to, references, sender or manager.';
+
+--
+-- Name: COLUMN inbound_mails.from_address; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.from_address IS 'Sender address.';
+
+--
+-- Name: COLUMN inbound_mails.from_name; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.from_name IS 'Sender name.';
+
+--
+-- Name: COLUMN inbound_mails.subject; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.subject IS 'Subject.';
+
+--
+-- Name: COLUMN inbound_mails.sent_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.sent_at IS 'Date header.';
+
+--
+-- Name: COLUMN inbound_mails.received_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.received_at IS 'When it was fetched.';
+
+--
+-- Name: COLUMN inbound_mails.body_text; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.body_text IS 'Text body, at most 100 000 characters.';
+
+--
+-- Name: COLUMN inbound_mails.truncated; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.truncated IS 'Whether the body was cut.';
+
+--
+-- Name: COLUMN inbound_mails.size_bytes; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.size_bytes IS 'Size of the whole message.';
+
+--
+-- Name: COLUMN inbound_mails.assigned_by; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.assigned_by IS 'The manager who assigned it.';
+
+--
+-- Name: assign_inbound_mail(uuid, uuid); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.assign_inbound_mail(mail_id uuid, lead_id uuid) RETURNS SETOF api.inbound_mails
+    LANGUAGE plpgsql ROWS 1
+    AS $$
+begin
+    perform app.require_role(array['sales_manager']);
+    perform app_private.assign_inbound_mail(assign_inbound_mail.mail_id, assign_inbound_mail.lead_id);
+    return query select m.* from api.inbound_mails as m where m.id = assign_inbound_mail.mail_id;
+end
+$$;
+
+--
+-- Name: FUNCTION assign_inbound_mail(mail_id uuid, lead_id uuid); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.assign_inbound_mail(mail_id uuid, lead_id uuid) IS 'Assigns an unmatched inbound mail to a lead of the tenant (managers; audited): it is logged as EMAIL_RECEIVED on the lead.';
+
+--
 -- Name: audit_log; Type: TABLE; Schema: app; Owner: -
 --
 
@@ -4901,6 +5174,11 @@ CREATE TABLE app.jobs (
     to_address text,
     template text,
     lead_id uuid,
+    message_id text GENERATED ALWAYS AS (
+CASE
+    WHEN (kind = 'mail.send'::text) THEN (('<job-'::text || (id)::text) || '@freshplan>'::text)
+    ELSE NULL::text
+END) STORED,
     CONSTRAINT jobs_dedupe_key_length CHECK ((char_length(dedupe_key) <= 300)),
     CONSTRAINT jobs_finished_consistent CHECK (((state = ANY (ARRAY['DONE'::text, 'PARKED'::text, 'CANCELLED'::text])) = (finished_at IS NOT NULL))),
     CONSTRAINT jobs_last_error_length CHECK ((char_length(last_error) <= 2000)),
@@ -5018,6 +5296,12 @@ COMMENT ON COLUMN app.jobs.template IS 'mail.send: template in jobs/templates (w
 --
 
 COMMENT ON COLUMN app.jobs.lead_id IS 'The lead the job is about (a notice or feedback mail), if any; GDPR blanks a pseudonymised lead''s mails by it.';
+
+--
+-- Name: COLUMN jobs.message_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.jobs.message_id IS 'mail.send: the Message-ID the mail is sent with (replies name it in In-Reply-To/References).';
 
 --
 -- Name: jobs; Type: VIEW; Schema: api; Owner: -
@@ -6101,6 +6385,44 @@ $$;
 --
 
 COMMENT ON FUNCTION app.hold_for_action(p_hold_id uuid) IS 'Returns a hold visible to the caller with its lead locked, or raises FP516.';
+
+--
+-- Name: inbound_mail_lead(uuid, text, text[], text); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.inbound_mail_lead(p_tenant_id uuid, p_in_reply_to text, p_references text[], p_from text) RETURNS TABLE(lead_id uuid, matched_by text)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    (
+        select j.lead_id, 'in_reply_to'::text
+        from app.jobs as j
+        where j.message_id = p_in_reply_to and j.tenant_id = p_tenant_id and j.lead_id is not null
+        limit 1
+    )
+    union all
+    (
+        select j.lead_id, 'references'::text
+        from app.jobs as j
+        where j.message_id = any(p_references) and j.tenant_id = p_tenant_id and j.lead_id is not null
+        order by j.id desc
+        limit 1
+    )
+    union all
+    (
+        select min(d.lead_id::text)::uuid, 'sender'::text
+        from app.lead_details as d
+        where d.tenant_id = p_tenant_id and lower(d.contact_email) = p_from
+        having count(*) = 1
+    )
+    limit 1
+$$;
+
+--
+-- Name: FUNCTION inbound_mail_lead(p_tenant_id uuid, p_in_reply_to text, p_references text[], p_from text); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.inbound_mail_lead(p_tenant_id uuid, p_in_reply_to text, p_references text[], p_from text) IS 'The lead a mail answers (our Message-ID in In-Reply-To or References), else the one lead with its sender as contact address; none when that is ambiguous.';
 
 --
 -- Name: json_schema_error(jsonb, jsonb, text); Type: FUNCTION; Schema: app; Owner: -
@@ -7358,6 +7680,50 @@ $$;
 COMMENT ON FUNCTION app_private.ai_usage_cost(p_provider text, p_model text, p_input integer, p_cached_input integer, p_cache_write integer, p_output integer) IS 'EUR of a usage (uncached input, cached input, cache writes, output) at today''s price of a model.';
 
 --
+-- Name: assign_inbound_mail(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.assign_inbound_mail(p_mail_id uuid, p_lead_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_mail app.inbound_mails;
+begin
+    perform app.require_role(array['sales_manager']);
+    if not exists (
+        select from app.leads as l where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
+    ) then
+        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
+    end if;
+    select m.* into v_mail from app.inbound_mails as m
+    where m.id = p_mail_id and m.tenant_id = app.current_tenant_id()
+    for update;
+    if v_mail.id is null then
+        perform app.raise_error('FP831', 404, 'The inbound mail does not exist.', 'mail_id');
+    end if;
+    if v_mail.lead_id is not null then
+        perform app.raise_error('FP832', 409, 'The mail belongs to a lead already.', 'mail_id');
+    end if;
+    update app.inbound_mails as m
+    set lead_id = p_lead_id, matched_by = 'manager', assigned_by = app.current_user_id()
+    where m.id = v_mail.id
+    returning * into v_mail;
+    perform app_private.log_mail_received(v_mail);
+    perform app_private.write_audit(
+        v_mail.tenant_id, 'inbound_mail.assigned', 'inbound_mail', v_mail.id, p_lead_id, null,
+        jsonb_build_object('lead_id', p_lead_id, 'from_address', v_mail.from_address), null, false
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION assign_inbound_mail(p_mail_id uuid, p_lead_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.assign_inbound_mail(p_mail_id uuid, p_lead_id uuid) IS 'A manager assigns an unmatched mail of the tenant to a lead of the tenant; logged and audited.';
+
+--
 -- Name: audit(uuid, text, text, uuid, uuid, jsonb, jsonb, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8287,6 +8653,34 @@ $$;
 COMMENT ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) IS 'The lead of the caller''s tenant with the same duplicate key or VAT id, with its status; never its owner, and for a rep no id of another rep''s protected lead.';
 
 --
+-- Name: enqueue_imap_poll(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.enqueue_imap_poll() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    if not exists (select from app.connectors as c where c.connector = 'mail' and c.configured) then
+        return jsonb_build_object('queued', 0, 'configured', false);
+    end if;
+    -- one waiting or running poll at a time, also when two callers ask at once
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('mail.imap', 0));
+    if exists (select from app.jobs as j where j.kind = 'mail.imap' and j.state in ('PENDING', 'RUNNING')) then
+        return jsonb_build_object('queued', 0, 'configured', true);
+    end if;
+    insert into app.jobs (kind) values ('mail.imap');
+    return jsonb_build_object('queued', 1, 'configured', true);
+end
+$$;
+
+--
+-- Name: FUNCTION enqueue_imap_poll(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.enqueue_imap_poll() IS 'Queues one mail.imap job unless one is waiting or running (only when a worker has the mailbox).';
+
+--
 -- Name: enqueue_product_syncs(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8475,6 +8869,28 @@ $$;
 COMMENT ON FUNCTION app_private.feedback_form(p_token_hash bytea) IS 'The feedback page''s content for a usable token (by its SHA-256), or null for any unusable one.';
 
 --
+-- Name: finish_imap_run(text, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.finish_imap_run(p_mailbox text, p_result jsonb) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    update app.imap_mailboxes as b set last_run_at = pg_catalog.clock_timestamp() where b.mailbox = p_mailbox;
+    insert into app.connector_states as s (tenant_id, connector, last_success_at, last_result)
+    select b.tenant_id, 'mail', pg_catalog.clock_timestamp(), p_result from app.imap_mailboxes as b
+    where b.mailbox = p_mailbox
+    on conflict (tenant_id, connector) do update
+    set last_success_at = excluded.last_success_at, last_result = excluded.last_result;
+$$;
+
+--
+-- Name: FUNCTION finish_imap_run(p_mailbox text, p_result jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.finish_imap_run(p_mailbox text, p_result jsonb) IS 'Records a finished IMAP run (api.integration_status shows it).';
+
+--
 -- Name: finish_job(bigint); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8540,6 +8956,41 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.finish_product_sync(p_tenant_id uuid, p_started_at timestamp with time zone, p_full_pull boolean, p_listed text[], p_result jsonb) IS 'Completes a product sync: after a full pull, Xentral products no longer listed become inactive; records the result and the watermarks for the next incremental sync.';
+
+--
+-- Name: imap_mailbox_state(text, text, bigint); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.imap_mailbox_state(p_mailbox text, p_tenant_slug text, p_uidvalidity bigint) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_tenant uuid := (select t.id from app.tenants as t where t.slug = p_tenant_slug);
+    v_box app.imap_mailboxes;
+begin
+    if v_tenant is null then
+        raise exception 'FRESHPLAN_IMAP_TENANT names no tenant: %', p_tenant_slug
+            using errcode = 'invalid_parameter_value';
+    end if;
+    insert into app.imap_mailboxes (mailbox, tenant_id, uidvalidity)
+    values (p_mailbox, v_tenant, p_uidvalidity)
+    on conflict (mailbox) do update set tenant_id = excluded.tenant_id
+    returning * into v_box;
+    if v_box.uidvalidity is distinct from p_uidvalidity then
+        update app.imap_mailboxes as b set uidvalidity = p_uidvalidity, last_uid = 0
+        where b.mailbox = p_mailbox
+        returning * into v_box;
+    end if;
+    return jsonb_build_object('tenant_id', v_box.tenant_id, 'last_uid', v_box.last_uid);
+end
+$$;
+
+--
+-- Name: FUNCTION imap_mailbox_state(p_mailbox text, p_tenant_slug text, p_uidvalidity bigint); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.imap_mailbox_state(p_mailbox text, p_tenant_slug text, p_uidvalidity bigint) IS 'The mailbox''s tenant and watermark for a run; a new UIDVALIDITY resets the watermark.';
 
 --
 -- Name: issue_feedback_token(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -8773,6 +9224,33 @@ CREATE FUNCTION app_private.lock_lead(p_lead_id uuid) RETURNS void
 --
 
 COMMENT ON FUNCTION app_private.lock_lead(p_lead_id uuid) IS 'Locks a lead of the caller''s tenant, so concurrent decisions on one lead happen one after the other.';
+
+--
+-- Name: log_mail_received(app.inbound_mails); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.log_mail_received(p_mail app.inbound_mails) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_lead app.leads;
+begin
+    select l.* into v_lead from app.leads as l where l.id = p_mail.lead_id for update;
+    insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at, note)
+    values (
+        p_mail.tenant_id, p_mail.lead_id, v_lead.assignment_id, 'EMAIL_RECEIVED',
+        least(coalesce(p_mail.sent_at, p_mail.received_at), p_mail.received_at),
+        left(format('E-Mail von %s: %s', coalesce(p_mail.from_address, 'unbekannt'), coalesce(p_mail.subject, '')), 5000)
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION log_mail_received(p_mail app.inbound_mails); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.log_mail_received(p_mail app.inbound_mails) IS 'Logs the EMAIL_RECEIVED activity of a matched inbound mail.';
 
 --
 -- Name: my_collaborations(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -9916,6 +10394,7 @@ begin
             when 'staleness' then app_private.report_stale_jobs()
             when 'ai_housekeeping' then app_private.ai_housekeeping()
             when 'xentral_products' then app_private.enqueue_product_syncs()
+            when 'mail_imap' then app_private.enqueue_imap_poll()
         end;
     exception when others then
         -- The job's changes are undone; the failure is recorded and pg_cron logs the warning.
@@ -10152,6 +10631,71 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.start_job(p_job_id bigint) IS 'Marks a taken job RUNNING; the worker commits this before calling a system whose call is not idempotent.';
+
+--
+-- Name: store_inbound_mail(text, bigint, bigint, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.store_inbound_mail(p_mailbox text, p_uidvalidity bigint, p_uid bigint, p_mail jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_box app.imap_mailboxes;
+    v_mail app.inbound_mails;
+    v_match record;
+    v_refs text[];
+begin
+    select b.* into v_box from app.imap_mailboxes as b where b.mailbox = p_mailbox for update;
+    if v_box.mailbox is null then
+        raise exception 'unknown mailbox %', p_mailbox using errcode = 'invalid_parameter_value';
+    end if;
+    v_refs := coalesce(
+        (select array_agg(left(r.value, 998)) from jsonb_array_elements_text(p_mail -> 'references') with ordinality as r
+         where r.ordinality <= 50),
+        '{}'
+    );
+    select m.lead_id, m.matched_by into v_match
+    from app.inbound_mail_lead(
+        v_box.tenant_id, p_mail ->> 'in_reply_to', v_refs, lower(p_mail ->> 'from_address')
+    ) as m;
+    insert into app.inbound_mails (
+        tenant_id, mailbox, uidvalidity, uid, message_id, in_reply_to, reference_ids, from_address, from_name,
+        subject, sent_at, body_text, size_bytes, truncated, lead_id, matched_by
+    )
+    values (
+        v_box.tenant_id, p_mailbox, p_uidvalidity, p_uid,
+        left(p_mail ->> 'message_id', 998),
+        left(p_mail ->> 'in_reply_to', 998),
+        v_refs,
+        left(lower(p_mail ->> 'from_address'), 254),
+        left(p_mail ->> 'from_name', 200),
+        left(p_mail ->> 'subject', 998),
+        (p_mail ->> 'sent_at')::timestamptz,
+        left(coalesce(p_mail ->> 'body_text', ''), 100000),
+        greatest(coalesce((p_mail ->> 'size_bytes')::integer, 0), 0),
+        coalesce((p_mail ->> 'truncated')::boolean, false) or char_length(p_mail ->> 'body_text') > 100000,
+        v_match.lead_id,
+        v_match.matched_by
+    )
+    on conflict do nothing
+    returning * into v_mail;
+    update app.imap_mailboxes as b set last_uid = greatest(b.last_uid, p_uid) where b.mailbox = p_mailbox;
+    if v_mail.id is null then
+        return jsonb_build_object('stored', false);
+    end if;
+    if v_mail.lead_id is not null then
+        perform app_private.log_mail_received(v_mail);
+    end if;
+    return jsonb_build_object('stored', true, 'id', v_mail.id, 'lead_id', v_mail.lead_id, 'matched_by', v_mail.matched_by);
+end
+$$;
+
+--
+-- Name: FUNCTION store_inbound_mail(p_mailbox text, p_uidvalidity bigint, p_uid bigint, p_mail jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.store_inbound_mail(p_mailbox text, p_uidvalidity bigint, p_uid bigint, p_mail jsonb) IS 'Stores a fetched mail once, matches it to a lead of the mailbox''s tenant, logs EMAIL_RECEIVED, moves the watermark.';
 
 --
 -- Name: submit_feedback(bytea, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
@@ -12557,6 +13101,56 @@ COMMENT ON COLUMN app.default_activity_kinds.counts_as_progress IS 'Default prog
 COMMENT ON COLUMN app.default_activity_kinds.description IS 'What the kind means.';
 
 --
+-- Name: imap_mailboxes; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.imap_mailboxes (
+    mailbox text NOT NULL,
+    tenant_id uuid NOT NULL,
+    uidvalidity bigint,
+    last_uid bigint DEFAULT 0 NOT NULL,
+    last_run_at timestamp with time zone,
+    CONSTRAINT imap_mailboxes_last_uid_range CHECK ((last_uid >= 0)),
+    CONSTRAINT imap_mailboxes_mailbox_length CHECK (((char_length(mailbox) >= 3) AND (char_length(mailbox) <= 500)))
+);
+
+--
+-- Name: TABLE imap_mailboxes; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.imap_mailboxes IS 'The IMAP mailboxes the worker reads (FRESHPLAN_IMAP_URL): whose they are and how far it got.';
+
+--
+-- Name: COLUMN imap_mailboxes.mailbox; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.imap_mailboxes.mailbox IS 'user@host:port/folder (no password).';
+
+--
+-- Name: COLUMN imap_mailboxes.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.imap_mailboxes.tenant_id IS 'The tenant whose leads its mails are matched to (FRESHPLAN_IMAP_TENANT).';
+
+--
+-- Name: COLUMN imap_mailboxes.uidvalidity; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.imap_mailboxes.uidvalidity IS 'The folder''s UIDVALIDITY when last read: another one renumbers every UID.';
+
+--
+-- Name: COLUMN imap_mailboxes.last_uid; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.imap_mailboxes.last_uid IS 'The highest UID stored: the next run asks for the ones above it.';
+
+--
+-- Name: COLUMN imap_mailboxes.last_run_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.imap_mailboxes.last_run_at IS 'When a run last finished.';
+
+--
 -- Name: job_heartbeats; Type: TABLE; Schema: app; Owner: -
 --
 
@@ -13235,6 +13829,27 @@ ALTER TABLE ONLY app.holds
     ADD CONSTRAINT holds_pkey PRIMARY KEY (id);
 
 --
+-- Name: imap_mailboxes imap_mailboxes_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.imap_mailboxes
+    ADD CONSTRAINT imap_mailboxes_pkey PRIMARY KEY (mailbox);
+
+--
+-- Name: inbound_mails inbound_mails_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.inbound_mails
+    ADD CONSTRAINT inbound_mails_pkey PRIMARY KEY (id);
+
+--
+-- Name: inbound_mails inbound_mails_uid_key; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.inbound_mails
+    ADD CONSTRAINT inbound_mails_uid_key UNIQUE (mailbox, uidvalidity, uid);
+
+--
 -- Name: job_heartbeats job_heartbeats_pkey; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -13732,6 +14347,42 @@ CREATE INDEX holds_pending_idx ON app.holds USING btree (tenant_id, created_at) 
 CREATE INDEX holds_requested_by_idx ON app.holds USING btree (requested_by);
 
 --
+-- Name: imap_mailboxes_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX imap_mailboxes_tenant_idx ON app.imap_mailboxes USING btree (tenant_id);
+
+--
+-- Name: inbound_mails_assigned_by_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX inbound_mails_assigned_by_idx ON app.inbound_mails USING btree (assigned_by);
+
+--
+-- Name: inbound_mails_lead_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX inbound_mails_lead_idx ON app.inbound_mails USING btree (lead_id);
+
+--
+-- Name: inbound_mails_mailbox_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX inbound_mails_mailbox_idx ON app.inbound_mails USING btree (mailbox);
+
+--
+-- Name: inbound_mails_message_id_key; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE UNIQUE INDEX inbound_mails_message_id_key ON app.inbound_mails USING btree (tenant_id, message_id) WHERE (message_id IS NOT NULL);
+
+--
+-- Name: inbound_mails_unmatched_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX inbound_mails_unmatched_idx ON app.inbound_mails USING btree (tenant_id, received_at DESC) WHERE (lead_id IS NULL);
+
+--
 -- Name: jobs_dedupe_key; Type: INDEX; Schema: app; Owner: -
 --
 
@@ -13754,6 +14405,12 @@ CREATE INDEX jobs_kind_state_idx ON app.jobs USING btree (kind, state);
 --
 
 CREATE INDEX jobs_lead_idx ON app.jobs USING btree (lead_id);
+
+--
+-- Name: jobs_message_id_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX jobs_message_id_idx ON app.jobs USING btree (message_id) WHERE (message_id IS NOT NULL);
 
 --
 -- Name: jobs_running_idx; Type: INDEX; Schema: app; Owner: -
@@ -14186,6 +14843,12 @@ CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.exten
 --
 
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.holds FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
+-- Name: inbound_mails _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.inbound_mails FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
 -- Name: integration_status _100_read_only; Type: TRIGGER; Schema: api; Owner: -
@@ -14734,6 +15397,41 @@ ALTER TABLE ONLY app.holds
 
 ALTER TABLE ONLY app.holds
     ADD CONSTRAINT holds_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: imap_mailboxes imap_mailboxes_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.imap_mailboxes
+    ADD CONSTRAINT imap_mailboxes_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: inbound_mails inbound_mails_assigned_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.inbound_mails
+    ADD CONSTRAINT inbound_mails_assigned_by_fkey FOREIGN KEY (assigned_by) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: inbound_mails inbound_mails_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.inbound_mails
+    ADD CONSTRAINT inbound_mails_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app.leads(id) ON DELETE SET NULL;
+
+--
+-- Name: inbound_mails inbound_mails_mailbox_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.inbound_mails
+    ADD CONSTRAINT inbound_mails_mailbox_fkey FOREIGN KEY (mailbox) REFERENCES app.imap_mailboxes(mailbox) ON DELETE CASCADE;
+
+--
+-- Name: inbound_mails inbound_mails_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.inbound_mails
+    ADD CONSTRAINT inbound_mails_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
 -- Name: jobs jobs_kind_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -15321,6 +16019,18 @@ ALTER TABLE app.feedback_submissions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.holds ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: imap_mailboxes; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.imap_mailboxes ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: inbound_mails; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.inbound_mails ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: settings_values insert_admin; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -15809,6 +16519,18 @@ CREATE POLICY select_all ON app.settings_registry FOR SELECT TO sales_rep, sales
 --
 
 COMMENT ON POLICY select_all ON app.settings_registry IS 'The registry is the same for everybody.';
+
+--
+-- Name: inbound_mails select_manager; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_manager ON app.inbound_mails FOR SELECT TO sales_manager USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_manager ON inbound_mails; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_manager ON app.inbound_mails IS 'Managers read the tenant''s inbound mails (reps see a matched one as an EMAIL_RECEIVED activity).';
 
 --
 -- Name: ai_calls select_own; Type: POLICY; Schema: app; Owner: -
@@ -17156,6 +17878,31 @@ GRANT ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp
 GRANT ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) TO sales_manager;
 GRANT ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) TO auditor;
 GRANT ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp with time zone, end_at timestamp with time zone, note text) TO tenant_admin;
+
+--
+-- Name: TABLE inbound_mails; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.inbound_mails TO sales_manager;
+
+--
+-- Name: TABLE inbound_mails; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.inbound_mails TO sales_rep;
+GRANT SELECT ON TABLE api.inbound_mails TO sales_manager;
+GRANT SELECT ON TABLE api.inbound_mails TO auditor;
+GRANT SELECT ON TABLE api.inbound_mails TO tenant_admin;
+
+--
+-- Name: FUNCTION assign_inbound_mail(mail_id uuid, lead_id uuid); Type: ACL; Schema: api; Owner: -
+--
+
+REVOKE ALL ON FUNCTION api.assign_inbound_mail(mail_id uuid, lead_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.assign_inbound_mail(mail_id uuid, lead_id uuid) TO sales_rep;
+GRANT ALL ON FUNCTION api.assign_inbound_mail(mail_id uuid, lead_id uuid) TO sales_manager;
+GRANT ALL ON FUNCTION api.assign_inbound_mail(mail_id uuid, lead_id uuid) TO auditor;
+GRANT ALL ON FUNCTION api.assign_inbound_mail(mail_id uuid, lead_id uuid) TO tenant_admin;
 
 --
 -- Name: TABLE audit_log; Type: ACL; Schema: app; Owner: -
@@ -18723,6 +19470,12 @@ GRANT ALL ON FUNCTION app.hold_for_action(p_hold_id uuid) TO auditor;
 GRANT ALL ON FUNCTION app.hold_for_action(p_hold_id uuid) TO tenant_admin;
 
 --
+-- Name: FUNCTION inbound_mail_lead(p_tenant_id uuid, p_in_reply_to text, p_references text[], p_from text); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.inbound_mail_lead(p_tenant_id uuid, p_in_reply_to text, p_references text[], p_from text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION json_schema_error(p_schema jsonb, p_value jsonb, p_path text); Type: ACL; Schema: app; Owner: -
 --
 
@@ -19043,6 +19796,13 @@ REVOKE ALL ON FUNCTION app_private.ai_usage_cost(p_provider text, p_model text, 
 GRANT ALL ON FUNCTION app_private.ai_usage_cost(p_provider text, p_model text, p_input integer, p_cached_input integer, p_cache_write integer, p_output integer) TO svc_api;
 
 --
+-- Name: FUNCTION assign_inbound_mail(p_mail_id uuid, p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.assign_inbound_mail(p_mail_id uuid, p_lead_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.assign_inbound_mail(p_mail_id uuid, p_lead_id uuid) TO sales_manager;
+
+--
 -- Name: FUNCTION audit(p_tenant_id uuid, p_action text, p_entity_type text, p_entity_id uuid, p_lead_id uuid, p_before jsonb, p_after jsonb, p_reason text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -19212,6 +19972,12 @@ GRANT ALL ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) T
 GRANT ALL ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) TO tenant_admin;
 
 --
+-- Name: FUNCTION enqueue_imap_poll(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.enqueue_imap_poll() FROM PUBLIC;
+
+--
 -- Name: FUNCTION enqueue_product_syncs(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -19246,6 +20012,13 @@ REVOKE ALL ON FUNCTION app_private.feedback_form(p_token_hash bytea) FROM PUBLIC
 GRANT ALL ON FUNCTION app_private.feedback_form(p_token_hash bytea) TO svc_api;
 
 --
+-- Name: FUNCTION finish_imap_run(p_mailbox text, p_result jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.finish_imap_run(p_mailbox text, p_result jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.finish_imap_run(p_mailbox text, p_result jsonb) TO svc_jobs;
+
+--
 -- Name: FUNCTION finish_job(p_job_id bigint); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -19258,6 +20031,13 @@ GRANT ALL ON FUNCTION app_private.finish_job(p_job_id bigint) TO svc_jobs;
 
 REVOKE ALL ON FUNCTION app_private.finish_product_sync(p_tenant_id uuid, p_started_at timestamp with time zone, p_full_pull boolean, p_listed text[], p_result jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.finish_product_sync(p_tenant_id uuid, p_started_at timestamp with time zone, p_full_pull boolean, p_listed text[], p_result jsonb) TO svc_jobs;
+
+--
+-- Name: FUNCTION imap_mailbox_state(p_mailbox text, p_tenant_slug text, p_uidvalidity bigint); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.imap_mailbox_state(p_mailbox text, p_tenant_slug text, p_uidvalidity bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.imap_mailbox_state(p_mailbox text, p_tenant_slug text, p_uidvalidity bigint) TO svc_jobs;
 
 --
 -- Name: FUNCTION issue_feedback_token(p_phase_id uuid, p_action text); Type: ACL; Schema: app_private; Owner: -
@@ -19292,6 +20072,12 @@ GRANT ALL ON FUNCTION app_private.lock_lead(p_lead_id uuid) TO sales_rep;
 GRANT ALL ON FUNCTION app_private.lock_lead(p_lead_id uuid) TO sales_manager;
 GRANT ALL ON FUNCTION app_private.lock_lead(p_lead_id uuid) TO auditor;
 GRANT ALL ON FUNCTION app_private.lock_lead(p_lead_id uuid) TO tenant_admin;
+
+--
+-- Name: FUNCTION log_mail_received(p_mail app.inbound_mails); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.log_mail_received(p_mail app.inbound_mails) FROM PUBLIC;
 
 --
 -- Name: FUNCTION my_collaborations(); Type: ACL; Schema: app_private; Owner: -
@@ -19552,6 +20338,13 @@ GRANT ALL ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) TO
 
 REVOKE ALL ON FUNCTION app_private.start_job(p_job_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.start_job(p_job_id bigint) TO svc_jobs;
+
+--
+-- Name: FUNCTION store_inbound_mail(p_mailbox text, p_uidvalidity bigint, p_uid bigint, p_mail jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.store_inbound_mail(p_mailbox text, p_uidvalidity bigint, p_uid bigint, p_mail jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.store_inbound_mail(p_mailbox text, p_uidvalidity bigint, p_uid bigint, p_mail jsonb) TO svc_jobs;
 
 --
 -- Name: FUNCTION submit_feedback(p_token_hash bytea, p_submission jsonb); Type: ACL; Schema: app_private; Owner: -

@@ -52,6 +52,7 @@ TABLES = (
     "product_feedback",
     "feedback_submissions",
     "sales_orders",
+    "inbound_mails",
 )
 
 
@@ -408,6 +409,8 @@ CASES: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("rep1", "create_sales_order", {"lead_id": NOWHERE, "items": []}, 404, "FP305"),
     ("rep1", "cancel_sales_order", {"order_id": NOWHERE}, 404, "FP827"),
     ("rep1", "cancel_sales_order", {"order_id": None}, 404, "FP827"),
+    ("manager", "assign_inbound_mail", {"mail_id": NOWHERE, "lead_id": GASTHOF}, 404, "FP831"),
+    ("manager", "assign_inbound_mail", {"mail_id": NOWHERE, "lead_id": NOWHERE}, 404, "FP305"),
     (
         "admin",
         "create_user",

@@ -199,7 +199,7 @@ def run(tmp_path: Path) -> Iterator[Run]:
     for key in (
         "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL",
         "XENTRAL_BASE_URL", "XENTRAL_TOKEN", "ALLIANZ_TRADE_BASE_URL", "ALLIANZ_TRADE_API_KEY",
-        "ALLIANZ_TRADE_POLICY_ID",
+        "ALLIANZ_TRADE_POLICY_ID", "FRESHPLAN_IMAP_URL",
     ):  # fmt: skip
         env.pop(key, None)  # without keys, make run starts the local fake providers
     env.pop("FRESHPLAN_PG_PROFILE", None)
@@ -231,6 +231,7 @@ def test_make_run_serves_stops_quietly_on_request_loudly_on_a_crash_and_reuses_d
     # without credentials the connectors' fakes run, and the banner says so
     assert "LOCAL FAKE Xentral" in run.output()
     assert "LOCAL FAKE Allianz Trade" in run.output()
+    assert "Inbound mail             off: no FRESHPLAN_IMAP_URL set" in run.output()
     service = f"http://127.0.0.1:{run.env['FRESHPLAN_API_PORT']}"
     health = httpx.get(f"{service}/health").json()
     assert {"xentral", "allianz"} <= set(health["components"]), health

@@ -47,6 +47,8 @@ def test_health_reports_every_component(
                 "detail": "not configured (no OPENAI_API_KEY or ANTHROPIC_API_KEY)",
             },
             "xentral": {"status": "up", "detail": "unconfigured"},
+            "allianz": {"status": "up", "detail": "unconfigured"},
+            "mail": {"status": "up", "detail": "unconfigured"},
         },
     }
     assert response.headers["cache-control"] == "no-store"

@@ -13,6 +13,7 @@ import datetime as dt
 import ipaddress
 import os
 import re
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -107,6 +108,24 @@ class MailSettings(msgspec.Struct, frozen=True, kw_only=True):
             f" smtp_ca_file={self.smtp_ca_file!r}, sender={self.sender!r},"
             f" max_attempts={self.max_attempts}, retry_base_seconds={self.retry_base_seconds})"
         )
+
+
+class ImapSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Inbound mail (SPEC 8.4): the mailbox customers reply to, read over IMAP by the workers."""
+
+    # FRESHPLAN_IMAP_URL: imaps://user:password@host:993/INBOX, imap+starttls://..., or plain
+    # imap://... (loopback only, as in tests); None: no inbound mail
+    url: str | None
+    tenant: str | None  # FRESHPLAN_IMAP_TENANT: the slug of the tenant whose leads replies match
+    batch: int  # FRESHPLAN_IMAP_BATCH: messages fetched per round trip
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.url)
+
+    def __repr__(self) -> str:  # never print the password
+        url = redacted(self.url) if self.url else None
+        return f"ImapSettings(url={url!r}, tenant={self.tenant!r}, batch={self.batch})"
 
 
 class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -259,6 +278,28 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ai: AiSettings
     xentral: XentralSettings
     allianz: AllianzSettings
+    imap: ImapSettings
+
+
+def _imap_settings(env: Mapping[str, str]) -> ImapSettings:
+    imap = ImapSettings(
+        url=env.get("FRESHPLAN_IMAP_URL") or None,
+        tenant=env.get("FRESHPLAN_IMAP_TENANT") or None,
+        batch=_int(env, "FRESHPLAN_IMAP_BATCH", 50, 1, 500),
+    )
+    if imap.url:
+        parsed = urllib.parse.urlsplit(imap.url)
+        if parsed.scheme not in ("imaps", "imap+starttls", "imap") or not parsed.hostname:
+            raise SettingsError(
+                "FRESHPLAN_IMAP_URL must be imaps://, imap+starttls:// or imap:// with a host"
+            )
+        if parsed.scheme == "imap" and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise SettingsError("FRESHPLAN_IMAP_URL: plain imap:// only on loopback; use imaps://")
+        if not parsed.username or parsed.password is None:
+            raise SettingsError("FRESHPLAN_IMAP_URL needs the mailbox's user and password")
+        if not imap.tenant:
+            raise SettingsError("FRESHPLAN_IMAP_URL needs FRESHPLAN_IMAP_TENANT (a tenant's slug)")
+    return imap
 
 
 def _allianz_settings(env: Mapping[str, str], production: bool) -> AllianzSettings:
@@ -417,6 +458,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
     if xentral.customer_search_op not in ("contains", "equals", "startsWith"):
         raise SettingsError("XENTRAL_CUSTOMER_SEARCH_OP must be contains, equals or startsWith")
     allianz = _allianz_settings(env, production)
+    imap = _imap_settings(env)
 
     return Settings(
         env=profile,  # type: ignore[arg-type]  # checked above
@@ -456,6 +498,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         ai=ai,
         xentral=xentral,
         allianz=allianz,
+        imap=imap,
     )
 
 

@@ -661,6 +661,7 @@ begin
             when 'staleness' then app_private.report_stale_jobs()
             when 'ai_housekeeping' then app_private.ai_housekeeping()
             when 'xentral_products' then app_private.enqueue_product_syncs()
+            when 'mail_imap' then app_private.enqueue_imap_poll()
         end;
     exception when others then
         -- The job's changes are undone; the failure is recorded and pg_cron logs the warning.

@@ -227,7 +227,8 @@ select is_empty(
              'app_private.link_xentral_customer(uuid, text)'::regprocedure,
              'app_private.place_sales_order(uuid, jsonb, text)'::regprocedure,
              'app_private.request_credit_limit(uuid, numeric)'::regprocedure,
-             'app_private.cancel_sales_order(uuid)'::regprocedure
+             'app_private.cancel_sales_order(uuid)'::regprocedure,
+             'app_private.assign_inbound_mail(uuid, uuid)'::regprocedure
          ) $$,
     'web roles may execute only the vetted app_private functions'
 );

@@ -10,7 +10,7 @@ select views_are(
         'holds', 'collaborators', 'extension_requests', 'audit_log', 'notifications', 'products',
         'settings_effective', 'jobs', 'sample_boxes', 'test_phases', 'test_results', 'product_feedback',
         'ai_calls', 'ai_budget', 'integration_status', 'sales_orders',
-        'credit_checks'
+        'credit_checks', 'inbound_mails'
     ],
     'api exposes exactly the contracted views'
 );
@@ -24,7 +24,7 @@ select functions_are(
         'backdate_registration', 'set_setting', 'mark_notification_read', 'set_activity_kind',
         'create_sample_box', 'start_test_phase', 'record_test_result', 'log_feedback', 'rotate_feedback_token',
         'revoke_feedback_token', 'requeue_job', 'request_sync', 'link_xentral_customer', 'create_sales_order',
-        'cancel_sales_order',
+        'cancel_sales_order', 'assign_inbound_mail',
         -- computed relationships (R__90_api_relationships.sql), named after the views they return
         'lead_protection', 'leads', 'activities', 'holds', 'collaborators', 'extension_requests', 'audit_log',
         'sample_boxes', 'test_phases', 'test_results', 'product_feedback', 'notifications', 'sales_orders'

@@ -68,6 +68,10 @@ select id, tenant_id, '17' from app.leads
 on conflict (lead_id) do update set xentral_customer_id = excluded.xentral_customer_id;
 insert into app.sales_orders (tenant_id, lead_id, xentral_customer_id, items)
 select tenant_id, id, '17', '[{"sku": "X", "qty": 1}]' from app.leads;
+-- an unmatched inbound mail in each tenant
+insert into app.imap_mailboxes (mailbox, tenant_id) select 'box@' || slug, id from app.tenants;
+insert into app.inbound_mails (tenant_id, mailbox, uidvalidity, uid, from_address, subject, size_bytes)
+select id, 'box@' || slug, 1, 1, 'kunde@' || slug || '.test', 'Fixture', 10 from app.tenants;
 -- and a credit check with a limit request
 insert into app.credit_checks (tenant_id, lead_id, company_id, status, grade)
 select tenant_id, id, '1001', 'GRADED', '4' from app.leads;
@@ -101,6 +105,13 @@ insert into app_private.feedback_tokens (tenant_id, lead_id, phase_id, token_has
 select tenant_id, lead_id, id, extensions.digest(id::text, 'sha256'), '2026-01-12 09:00+00', '2026-02-11 09:00+00', 5
 from app.test_phases;
 
+-- The unmatched mail of the target lead's tenant (reps may not read inbound mails themselves).
+create function pg_temp.mail_of(p_lead uuid) returns uuid
+language sql security definer as $$
+    select m.id from app.inbound_mails as m inner join app.leads as l on m.tenant_id = l.tenant_id
+    where l.id = p_lead limit 1
+$$;
+
 -- Who acts for each role (all in tenant alpha); anon acts without a token.
 create temporary table actors (role text primary key, email text);
 insert into actors values
@@ -130,6 +141,8 @@ insert into targets values
 ('tenant_job', (select j.id::text from app.jobs as j where j.dedupe_key = 'parked:alpha')),
 ('other_tenant_job', (select j.id::text from app.jobs as j where j.dedupe_key = 'parked:beta')),
 ('tenant_connector', 'Fixture: alpha'),
+('tenant_mail', 'kunde@alpha.test'),
+('other_tenant_inbound', 'kunde@beta.test'),
 ('other_tenant_connector', 'Fixture: beta'),
 ('tenant_notification', (select n.id::text from app.notifications as n where n.user_id = tests.user_id('colleague@alpha.test') and n.kind = 'TEST'));
 
@@ -184,6 +197,8 @@ insert into probes values
 ('api.product_feedback', 'select count(*) from api.product_feedback where lead_id = %L'),
 ('api.create_sample_box', 'select count(*) from api.create_sample_box(%L, ''[{"sku": "ALPHA-1", "qty": 2}]'')'),
 ('api.sales_orders', 'select count(*) from api.sales_orders where lead_id = %L'),
+('api.inbound_mails', 'select count(*) from api.inbound_mails where lead_id is null and from_address = %L'),
+('api.assign_inbound_mail', 'select count(*) from api.assign_inbound_mail(pg_temp.mail_of(%L::uuid), %1$L::uuid) where matched_by = ''manager'''),
 ('api.credit_checks', 'select count(*) from api.credit_checks where lead_id = %L and limit_amount_eur = 5000'),
 ('api.create_sales_order', 'select count(*) from api.create_sales_order(%L, ''[{"sku": "ALPHA-1", "qty": 2}]'') where state = ''PENDING'''),
 ('api.cancel_sales_order', 'select count(*) from api.cancel_sales_order((select o.id from app.sales_orders as o where o.lead_id = %L::uuid limit 1)) where state = ''CANCELLED'''),
@@ -386,6 +401,11 @@ insert into matrix values
 ('api.sales_orders', 'pool', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
 ('api.sales_orders', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
 ('api.create_sales_order', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.inbound_mails', 'tenant_mail', 'sqlstate 42501', 'sqlstate 42501', 'rows 1', 'sqlstate 42501', 'sqlstate 42501'),
+('api.inbound_mails', 'other_tenant_inbound', 'sqlstate 42501', 'sqlstate 42501', 'rows 0', 'sqlstate 42501', 'sqlstate 42501'),
+('api.assign_inbound_mail', 'own', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.assign_inbound_mail', 'pool', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
+('api.assign_inbound_mail', 'other_tenant', 'sqlstate 42501', 'FP102 403', 'FP305 404', 'FP102 403', 'FP102 403'),
 ('api.credit_checks', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.credit_checks', 'collab', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.credit_checks', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),

@@ -1,0 +1,215 @@
+"""The mail.imap handler (SPEC 8.4): fetches customers' replies from the mailbox over IMAP.
+
+Each run asks for the messages above the mailbox's watermark (app.imap_mailboxes.last_uid, by UID;
+a changed UIDVALIDITY starts it over, and app.inbound_mails recognises a message by its
+Message-ID, so nothing is stored twice), in batches. Every message is stored, matched to a lead and
+logged as EMAIL_RECEIVED in one transaction of its own (app_private.store_inbound_mail), which also
+moves the watermark; only then is it flagged \\Seen on the server. Nothing is ever deleted. A run
+that stops half-way (the server restarted, the network gone) keeps what it stored; the next run goes
+on from the watermark and flags what was stored but not flagged yet.
+
+imap-tools is synchronous, so a run works in a thread of its own with a synchronous connection.
+Everything in a message is untrusted: headers and the text body are reduced to bounded strings
+here and stored as text; attachments are not kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html.parser
+import logging
+import time
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage
+from imap_tools.consts import MailMessageFlags
+from psycopg.types.json import Jsonb
+
+from api.core.settings import ImapSettings
+from jobs.runner import Job, TemporaryJobError
+
+log = logging.getLogger("freshplan.imap")
+
+BODY_LIMIT = 100_000  # characters kept of a body (app.inbound_mails.body_text)
+HEADER_LIMIT = 998  # a header line's limit (RFC 5322)
+TIMEOUT_SECONDS = 30
+
+
+class _Text(html.parser.HTMLParser):
+    """The text of an HTML body: data outside script and style, block ends as line breaks."""
+
+    BLOCKS = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "table"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self.skip += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_text(markup: str) -> str:
+    parser = _Text()
+    parser.feed(markup[: BODY_LIMIT * 4])
+    parser.close()
+    return "".join(parser.parts)
+
+
+def _clean(value: str | None, limit: int) -> str | None:
+    """A bounded string PostgreSQL can store: no NUL, no lone surrogate."""
+    if not value:
+        return None
+    cleaned = value[:limit].replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    return cleaned.strip() or None
+
+
+def _message_ids(value: str) -> list[str]:
+    return [part for part in value.replace(",", " ").split() if part.startswith("<")][:50]
+
+
+def mail_row(message: MailMessage) -> dict[str, Any]:
+    """One fetched message as app_private.store_inbound_mail takes it."""
+    headers: dict[str, tuple[str, ...]] = {
+        k.lower(): v
+        for k, v in message.headers.items()  # type: ignore[no-untyped-call]
+    }
+    sender = message.from_values
+    name, address = (sender.name, sender.email) if sender else ("", "")
+    body = message.text or html_text(message.html or "")
+    text = body.replace("\r\n", "\n")
+    in_reply_to = _message_ids(headers.get("in-reply-to", ("",))[0])
+    sent = message.date
+    return {
+        "message_id": _clean((headers.get("message-id", ("",))[0]).strip(), HEADER_LIMIT),
+        "in_reply_to": in_reply_to[0] if in_reply_to else None,
+        "references": _message_ids(headers.get("references", ("",))[0]),
+        "from_address": _clean(address.lower() if "@" in address else None, 254),
+        "from_name": _clean(name, 200),
+        "subject": _clean(message.subject, HEADER_LIMIT),
+        "sent_at": sent.isoformat() if sent and sent.year > 1900 and sent.tzinfo else None,
+        "body_text": _clean(text[:BODY_LIMIT], BODY_LIMIT) or "",
+        "truncated": len(text) > BODY_LIMIT,
+        "size_bytes": message.size_rfc822 or message.size,
+    }
+
+
+class InboundMailHandler:
+    """Runs one mail.imap job: one pass over the mailbox."""
+
+    kind = "mail.imap"
+    max_attempts: int | None = None
+    retry_base_seconds: float | None = None
+
+    def __init__(self, settings: ImapSettings, database_url: str) -> None:
+        if not settings.url or not settings.tenant:
+            raise ValueError("inbound mail needs FRESHPLAN_IMAP_URL and FRESHPLAN_IMAP_TENANT")
+        parsed = urllib.parse.urlsplit(settings.url)
+        self.scheme = parsed.scheme
+        self.host = parsed.hostname or ""
+        self.port = parsed.port or (993 if parsed.scheme == "imaps" else 143)
+        self.user = urllib.parse.unquote(parsed.username or "")
+        self.password = urllib.parse.unquote(parsed.password or "")
+        self.folder = urllib.parse.unquote(parsed.path.lstrip("/")) or "INBOX"
+        self.tenant = settings.tenant
+        self.batch = settings.batch
+        self.database_url = database_url
+        # the mailbox as app.imap_mailboxes names it: never the password
+        self.key = f"{self.user}@{self.host}:{self.port}/{self.folder}"
+
+    async def run(self, job: Job) -> None:
+        try:
+            result = await asyncio.to_thread(self.poll)
+        except (OSError, EOFError) as exc:  # the server went away: the next run goes on
+            raise TemporaryJobError(f"IMAP {self.key}: {type(exc).__name__}: {exc}") from exc
+        except Exception as exc:
+            if type(exc).__module__.startswith(("imaplib", "imap_tools")):
+                raise TemporaryJobError(f"IMAP {self.key}: {type(exc).__name__}") from exc
+            raise
+        log.info("imap run done", extra={"mailbox": self.key, **result})
+
+    @contextmanager
+    def mailbox(self) -> Iterator[BaseMailBox]:
+        box: BaseMailBox
+        if self.scheme == "imaps":
+            box = MailBox(self.host, self.port, timeout=TIMEOUT_SECONDS)
+        elif self.scheme == "imap+starttls":
+            box = MailBoxStartTls(self.host, self.port, timeout=TIMEOUT_SECONDS)
+        else:
+            box = MailBoxUnencrypted(self.host, self.port, timeout=TIMEOUT_SECONDS)
+        with box.login(self.user, self.password, self.folder) as logged_in:
+            yield logged_in
+
+    def poll(self) -> dict[str, Any]:
+        began = time.monotonic()
+        stored = seen = 0
+        with (
+            psycopg.connect(
+                self.database_url, autocommit=True, application_name="freshplan-worker"
+            ) as conn,
+            self.mailbox() as box,
+        ):
+            status = box.folder.status(self.folder, ["UIDVALIDITY"])
+            validity = int(status["UIDVALIDITY"])
+            state = self.one(
+                conn,
+                "select app_private.imap_mailbox_state(%s, %s, %s::bigint)",
+                self.key, self.tenant, validity,
+            )  # fmt: skip
+            last_uid = int(state["last_uid"])
+            # stored by an earlier run that stopped before it could flag them
+            unflagged = [int(u) for u in box.uids(AND(seen=False)) if int(u) <= last_uid]
+            if unflagged:
+                box.flag([str(u) for u in unflagged], MailMessageFlags.SEEN, True)
+            # "N:*" also names the highest message when none is above N: keep the new ones only
+            new = sorted(
+                u for u in map(int, box.uids(AND(uid=f"{last_uid + 1}:*"))) if u > last_uid
+            )
+            for start in range(0, len(new), self.batch):
+                chunk = [str(u) for u in new[start : start + self.batch]]
+                for message in box.fetch(AND(uid=",".join(chunk)), mark_seen=False, bulk=True):
+                    answer = self.one(
+                        conn,
+                        "select app_private.store_inbound_mail(%s, %s::bigint, %s::bigint, %s)",
+                        self.key, validity, int(message.uid or 0), Jsonb(mail_row(message)),
+                    )  # fmt: skip
+                    stored += 1 if answer.get("stored") else 0
+                box.flag(chunk, MailMessageFlags.SEEN, True)
+                seen += len(chunk)
+                log.info(
+                    "imap: %d of %d new messages stored",
+                    min(start + self.batch, len(new)),
+                    len(new),
+                    extra={"mailbox": self.key},
+                )
+            result = {
+                "new": len(new), "stored": stored, "flagged": seen + len(unflagged),
+                "seconds": round(time.monotonic() - began, 3),
+            }  # fmt: skip
+            conn.execute(
+                "select app_private.finish_imap_run(%s, %s::jsonb)", [self.key, Jsonb(result)]
+            )
+        return result
+
+    @staticmethod
+    def one(conn: psycopg.Connection[Any], statement: str, *params: Any) -> dict[str, Any]:
+        row = conn.execute(statement, params).fetchone()
+        if row is None:
+            raise RuntimeError("the database answered no row")
+        answer: dict[str, Any] = row[0]
+        return answer
