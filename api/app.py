@@ -161,8 +161,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         # Open without waiting: the service starts (and reports 503) while the database is down.
         await pool.open(wait=False)
-        # refuses to start with a configured model that has no price (when the database answers)
-        await ai_router.start()
+        # refuses to start with a configured model that has no price (when the database answers);
+        # the pool is closed first, so that the process exits at once instead of reconnecting
+        try:
+            await ai_router.start()
+        except BaseException:
+            await pool.close()
+            raise
         async with httpx.AsyncClient() as http:
             app.state.http = http
             try:

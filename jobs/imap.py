@@ -16,8 +16,10 @@ here and stored as text; attachments are not kept.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import html.parser
 import logging
+import re
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -26,7 +28,8 @@ from typing import Any
 
 import psycopg
 from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage
-from imap_tools.consts import MailMessageFlags
+from imap_tools.errors import MailboxFlagError
+from imap_tools.utils import check_command_status
 from psycopg.types.json import Jsonb
 
 from api.core.settings import ImapSettings
@@ -79,8 +82,36 @@ def _clean(value: str | None, limit: int) -> str | None:
     return cleaned.strip() or None
 
 
+MESSAGE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,996}>", re.ASCII)
+
+
 def _message_ids(value: str) -> list[str]:
-    return [part for part in value.replace(",", " ").split() if part.startswith("<")][:50]
+    """The Message-IDs of a header, only well-formed ones: the first and the newest 49 (a
+    References header is oldest first, and the parent, usually ours, is last)."""
+    ids = [part for part in value.replace(",", " ").split() if MESSAGE_ID.fullmatch(part)]
+    return ids[:1] + ids[1:][-49:]
+
+
+def _utc(value: dt.datetime | None) -> str | None:
+    """The Date header in UTC (an absurd offset such as +2300 is no date), or None."""
+    if value is None or value.tzinfo is None or not 1900 < value.year < 2200:
+        return None
+    try:
+        return value.astimezone(dt.UTC).isoformat()
+    except (OverflowError, ValueError):
+        return None
+
+
+def _automatic(headers: dict[str, tuple[str, ...]]) -> bool:
+    """An out-of-office note or other machine answer (RFC 3834 and the common markers)."""
+    submitted = headers.get("auto-submitted", ("no",))[0].strip().lower()
+    precedence = headers.get("precedence", ("",))[0].strip().lower()
+    return (
+        submitted not in ("", "no")
+        or precedence in ("auto_reply", "bulk", "junk", "list")
+        or "x-autoreply" in headers
+        or "x-autorespond" in headers
+    )
 
 
 def mail_row(message: MailMessage) -> dict[str, Any]:
@@ -94,19 +125,40 @@ def mail_row(message: MailMessage) -> dict[str, Any]:
     body = message.text or html_text(message.html or "")
     text = body.replace("\r\n", "\n")
     in_reply_to = _message_ids(headers.get("in-reply-to", ("",))[0])
-    sent = message.date
+    own_id = _message_ids(headers.get("message-id", ("",))[0])
     return {
-        "message_id": _clean((headers.get("message-id", ("",))[0]).strip(), HEADER_LIMIT),
+        "message_id": own_id[0] if own_id else None,
         "in_reply_to": in_reply_to[0] if in_reply_to else None,
         "references": _message_ids(headers.get("references", ("",))[0]),
         "from_address": _clean(address.lower() if "@" in address else None, 254),
         "from_name": _clean(name, 200),
         "subject": _clean(message.subject, HEADER_LIMIT),
-        "sent_at": sent.isoformat() if sent and sent.year > 1900 and sent.tzinfo else None,
+        "sent_at": _utc(message.date),
         "body_text": _clean(text[:BODY_LIMIT], BODY_LIMIT) or "",
         "truncated": len(text) > BODY_LIMIT,
         "size_bytes": message.size_rfc822 or message.size,
+        "automatic": _automatic(headers),
     }
+
+
+def unreadable_row(message: MailMessage) -> dict[str, Any]:
+    """What is kept of a message the database refused: that it came, and its size, so the
+    watermark moves on and a manager sees it (one bad message must not stop the mailbox)."""
+    return {
+        "subject": "(Nachricht nicht lesbar)",
+        "size_bytes": message.size_rfc822 or message.size,
+        "truncated": True,
+    }
+
+
+def mark_seen(box: BaseMailBox, uids: list[str]) -> None:
+    """Flag \\Seen, silently and without EXPUNGE: imap-tools' flag() expunges after every STORE,
+    which would remove messages somebody marked \\Deleted. Nothing is ever deleted here."""
+    for start in range(0, len(uids), 200):
+        result = box.client.uid(
+            "STORE", ",".join(uids[start : start + 200]), "+FLAGS.SILENT", r"(\Seen)"
+        )
+        check_command_status(result, MailboxFlagError)
 
 
 class InboundMailHandler:
@@ -175,7 +227,7 @@ class InboundMailHandler:
             # stored by an earlier run that stopped before it could flag them
             unflagged = [int(u) for u in box.uids(AND(seen=False)) if int(u) <= last_uid]
             if unflagged:
-                box.flag([str(u) for u in unflagged], MailMessageFlags.SEEN, True)
+                mark_seen(box, [str(u) for u in unflagged])
             # "N:*" also names the highest message when none is above N: keep the new ones only
             new = sorted(
                 u for u in map(int, box.uids(AND(uid=f"{last_uid + 1}:*"))) if u > last_uid
@@ -183,13 +235,10 @@ class InboundMailHandler:
             for start in range(0, len(new), self.batch):
                 chunk = [str(u) for u in new[start : start + self.batch]]
                 for message in box.fetch(AND(uid=",".join(chunk)), mark_seen=False, bulk=True):
-                    answer = self.one(
-                        conn,
-                        "select app_private.store_inbound_mail(%s, %s::bigint, %s::bigint, %s)",
-                        self.key, validity, int(message.uid or 0), Jsonb(mail_row(message)),
-                    )  # fmt: skip
-                    stored += 1 if answer.get("stored") else 0
-                box.flag(chunk, MailMessageFlags.SEEN, True)
+                    if not message.uid or message.uid not in chunk:
+                        continue  # an unsolicited FETCH response, not one of ours
+                    stored += self.store(conn, validity, message)
+                mark_seen(box, chunk)
                 seen += len(chunk)
                 log.info(
                     "imap: %d of %d new messages stored",
@@ -205,6 +254,22 @@ class InboundMailHandler:
                 "select app_private.finish_imap_run(%s, %s::jsonb)", [self.key, Jsonb(result)]
             )
         return result
+
+    def store(self, conn: psycopg.Connection[Any], validity: int, message: MailMessage) -> int:
+        """Store one message (1 when it was new); a row the database refuses is kept as
+        unreadable, with the error logged, so that the next messages are not held up."""
+        statement = "select app_private.store_inbound_mail(%s, %s::bigint, %s::bigint, %s)"
+        uid = int(message.uid or 0)
+        try:
+            answer = self.one(conn, statement, self.key, validity, uid, Jsonb(mail_row(message)))
+        except (psycopg.DataError, psycopg.IntegrityError, UnicodeError) as exc:
+            log.warning(
+                "imap: a message the database refuses, kept as unreadable",
+                extra={"mailbox": self.key, "uid": uid, "error": type(exc).__name__},
+            )
+            kept = Jsonb(unreadable_row(message))
+            answer = self.one(conn, statement, self.key, validity, uid, kept)
+        return 1 if answer.get("stored") else 0
 
     @staticmethod
     def one(conn: psycopg.Connection[Any], statement: str, *params: Any) -> dict[str, Any]:

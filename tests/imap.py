@@ -150,7 +150,7 @@ service imap-login {{
     def mailbox(self) -> MailBoxUnencrypted:
         return MailBoxUnencrypted("127.0.0.1", self.port).login(USER, PASSWORD, "INBOX")
 
-    def deliver(self, *messages: bytes) -> None:
+    def deliver(self, *messages: bytes, flags: tuple[str, ...] = ()) -> None:
         with self.mailbox() as box:
             for raw in messages:
-                box.append(raw, "INBOX", flag_set=())
+                box.append(raw, "INBOX", flag_set=flags)

@@ -243,3 +243,47 @@ def test_a_server_restart_mid_run_loses_and_doubles_nothing(
     with dovecot.mailbox() as box:
         unseen = box.uids("UNSEEN")
     assert unseen == [], "every stored message is flagged"
+
+
+@pytest.mark.slow
+def test_hostile_automatic_and_deleted_messages_neither_stop_the_mailbox_nor_vanish(
+    cluster: Cluster, seeded_database: str, dovecot: Dovecot, worker_for: Any, tmp_path: Path
+) -> None:
+    db = seeded_database
+    owner = lead(cluster, db, "Gasthaus Urlaub", contact="chef@urlaub.example")
+    # a NUL in In-Reply-To, an 8-bit References, a time zone +23:00 that no database takes
+    hostile = (
+        b"From: boese@angriff.example\r\nSubject: =?utf-8?q?B=C3=B6se?=\r\n"
+        b"Message-ID: <boese-1@angriff.example>\r\nIn-Reply-To: <x\x00y@freshplan>\r\n"
+        b"References: <\xff\xfe@angriff.example>\r\nDate: Thu, 03 Dec 2026 10:00:00 +2300\r\n"
+        b"\r\nText\x00mit NUL\r\n"
+    )
+    automatic = mail("chef@urlaub.example", "Abwesenheitsnotiz", "Ich bin im Urlaub.", number=2)
+    automatic = automatic.replace(b"Subject:", b"Auto-Submitted: auto-replied\r\nSubject:", 1)
+    dovecot.deliver(hostile, automatic)
+    dovecot.deliver(
+        mail("geloescht@kunde.example", "Markiert zum Loeschen", "Hallo", number=3),
+        flags=("\\Deleted",),
+    )
+    dovecot.deliver(mail("chef@urlaub.example", "Gute Nachricht", "Wir bestellen.", number=4))
+    start_worker(worker_for, db, dovecot, tmp_path, cluster)
+
+    result = run_once(cluster, db)
+    assert (result["new"], result["stored"]) == (4, 4), "one bad message holds nothing up"
+    rows = sql(
+        cluster, db,
+        "select subject, lead_id::text, sent_at from app.inbound_mails order by uid",
+    )  # fmt: skip
+    assert [r[0] for r in rows] == [
+        "Böse", "Abwesenheitsnotiz", "Markiert zum Loeschen", "Gute Nachricht",
+    ]  # fmt: skip
+    assert rows[0][2] is not None, "the date is kept, in UTC"
+    assert (rows[1][1], rows[3][1]) == (owner, owner)
+    received = sql(
+        cluster, db,
+        "select note from app.activities where lead_id = %s and kind = 'EMAIL_RECEIVED'", owner,
+    )  # fmt: skip
+    assert len(received) == 1, "an out-of-office note is no contact with the customer"
+    assert "Gute Nachricht" in received[0][0]
+    with dovecot.mailbox() as box:
+        assert len(box.uids("ALL")) == 4, "a message marked \\Deleted is not expunged by us"

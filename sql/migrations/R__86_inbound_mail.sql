@@ -62,8 +62,10 @@ comment on function app_private.imap_mailbox_state(text, text, bigint) is
 'The mailbox''s tenant and watermark for a run; a new UIDVALIDITY resets the watermark.';
 grant execute on function app_private.imap_mailbox_state(text, text, bigint) to svc_jobs;
 
--- The lead a mail belongs to: the one whose mail it answers (In-Reply-To, then References, against
--- our outbound Message-IDs), else the one lead of the tenant whose contact address sent it.
+-- The lead a mail belongs to: the one whose mail to a customer it answers (In-Reply-To, then
+-- References, against our outbound Message-IDs; mails to our own users, the protection notices, do
+-- not count), else the one owned lead of the tenant whose contact address sent it. Never a
+-- pseudonymised lead; none when the sender is ambiguous.
 create or replace function app.inbound_mail_lead(
     p_tenant_id uuid, p_in_reply_to text, p_references text[], p_from text
 ) returns table (lead_id uuid, matched_by text)
@@ -71,32 +73,45 @@ language sql
 stable
 set search_path = ''
 as $$
-    (
-        select j.lead_id, 'in_reply_to'::text
-        from app.jobs as j
-        where j.message_id = p_in_reply_to and j.tenant_id = p_tenant_id and j.lead_id is not null
-        limit 1
-    )
-    union all
-    (
-        select j.lead_id, 'references'::text
-        from app.jobs as j
-        where j.message_id = any(p_references) and j.tenant_id = p_tenant_id and j.lead_id is not null
-        order by j.id desc
-        limit 1
-    )
-    union all
-    (
-        select min(d.lead_id::text)::uuid, 'sender'::text
-        from app.lead_details as d
-        where d.tenant_id = p_tenant_id and lower(d.contact_email) = p_from
-        having count(*) = 1
-    )
+    select m.lead_id, m.matched_by
+    from (
+        (
+            select j.lead_id, 'in_reply_to'::text as matched_by, 1 as priority
+            from app.jobs as j
+            inner join app.leads as l on j.lead_id = l.id
+            where
+                j.message_id = p_in_reply_to and j.tenant_id = p_tenant_id and j.user_id is null
+                and l.pseudonymized_at is null
+            limit 1
+        )
+        union all
+        (
+            select j.lead_id, 'references'::text, 2
+            from app.jobs as j
+            inner join app.leads as l on j.lead_id = l.id
+            where
+                j.message_id = any(p_references) and j.tenant_id = p_tenant_id and j.user_id is null
+                and l.pseudonymized_at is null
+            order by j.id desc
+            limit 1
+        )
+        union all
+        (
+            select min(d.lead_id::text)::uuid, 'sender'::text, 3
+            from app.lead_details as d
+            inner join app.leads as l on d.lead_id = l.id
+            where
+                d.tenant_id = p_tenant_id and lower(d.contact_email) = p_from
+                and l.owner_id is not null and l.pseudonymized_at is null
+            having count(*) = 1
+        )
+    ) as m
+    order by m.priority
     limit 1
 $$;
 comment on function app.inbound_mail_lead(uuid, text, text[], text) is
-'The lead a mail answers (our Message-ID in In-Reply-To or References), else the one lead with its sender '
-'as contact address; none when that is ambiguous.';
+'The lead a mail answers (our Message-ID of a mail to a customer in In-Reply-To or References), else the one '
+'owned lead with its sender as contact address; none when ambiguous; never a pseudonymised lead.';
 
 -- Stores one fetched mail (once: by UID, and by Message-ID across a UIDVALIDITY change), matches it,
 -- logs EMAIL_RECEIVED on its lead, and moves the watermark, in one transaction.
@@ -152,7 +167,8 @@ begin
     if v_mail.id is null then
         return jsonb_build_object('stored', false);
     end if;
-    if v_mail.lead_id is not null then
+    -- an out-of-office note is kept with its lead, but is no contact with the customer
+    if v_mail.lead_id is not null and not coalesce((p_mail ->> 'automatic')::boolean, false) then
         perform app_private.log_mail_received(v_mail);
     end if;
     return jsonb_build_object('stored', true, 'id', v_mail.id, 'lead_id', v_mail.lead_id, 'matched_by', v_mail.matched_by);
