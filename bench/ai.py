@@ -43,6 +43,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from procstat import cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = ROOT / "api/ai/labels/email_categorize.de.jsonl"
@@ -119,15 +120,6 @@ def summary(values: list[float]) -> dict[str, float]:
 
 
 # ------------------------------------------------------------------------------------ processes
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (/proc/<pid>/stat); 0 once it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_snapshot(pids: dict[str, int]) -> dict[str, float]:

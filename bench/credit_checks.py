@@ -52,6 +52,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from procstat import children, cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "fake-allianz-api-key-0123456789"  # the local fake's key (tests/allianz_support.py)
@@ -194,27 +195,6 @@ def token(email: str) -> str:
     return result.stdout.strip()
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (/proc/<pid>/stat); 0 once it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def children_of(parent: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == parent:
-            found.append(int(stat.parent.name))
-    return found
-
-
 def postmaster_pid() -> int:
     directory = sql("show data_directory")[0][0]
     return int((Path(directory) / "postmaster.pid").read_text().split()[0])
@@ -239,7 +219,7 @@ class Cpu:
         return cls(
             time.monotonic(),
             sum(cpu_seconds(pid) for pid in services),
-            {pid: cpu_seconds(pid) for pid in [postmaster, *children_of(postmaster)]},
+            {pid: cpu_seconds(pid) for pid in [postmaster, *children(postmaster)]},
             time.process_time(),
             used.ru_utime + used.ru_stime,
             (sum(values) - values[3] - values[4], sum(values)),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Request, post
 from litestar.datastructures import State
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
@@ -20,25 +19,12 @@ from api.ai.usecases import USE_CASES
 from api.core.auth import bearer_claims
 from api.core.problems import problem
 from api.core.ratelimit import SlidingWindowLimiter
-from api.core.validation import field_of
+from api.core.validation import decode_body
 
 # 20 000 characters of up to 4 UTF-8 bytes each, JSON escaping and the other fields
 MAX_BODY_BYTES = 128 * 1024
 
 AnyRequest = Request[Any, Any, State]
-
-
-def decode_body(raw: bytes, body_type: type[msgspec.Struct]) -> msgspec.Struct:
-    try:
-        return msgspec.json.decode(raw or b"{}", type=body_type)
-    except msgspec.ValidationError as exc:
-        field = field_of(exc)
-        raise problem(
-            422, "FP1008", f"The request body is not valid: {exc}", details=field,
-            errors=[{"field": field, "message": str(exc)}],
-        ) from None  # fmt: skip
-    except msgspec.DecodeError:
-        raise problem(422, "FP1008", "The request body is not JSON.", details="body") from None
 
 
 @post(

@@ -27,7 +27,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 import psycopg
@@ -47,7 +47,7 @@ from api.core.auth import Claims, bearer_claims, claims_json
 from api.core.db import Connection, Pool, user_transaction
 from api.core.problems import problem
 from api.core.ratelimit import SlidingWindowLimiter
-from api.core.validation import field_of
+from api.core.validation import decode_body
 
 log = logging.getLogger("freshplan.allianz")
 
@@ -55,7 +55,6 @@ AnyRequest = Request[Any, Any, State]
 MAX_BODY_BYTES = 4096
 # live checks (cached answers are not counted): each is a paid request at Allianz Trade
 CREDIT_CHECKS_PER_USER_PER_MINUTE = 20
-BodyT = TypeVar("BodyT")
 
 
 class CheckBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -65,18 +64,6 @@ class CheckBody(msgspec.Struct, forbid_unknown_fields=True):
 
 class LimitBody(msgspec.Struct, forbid_unknown_fields=True):
     amount_eur: Decimal
-
-
-def decode(raw: bytes, body_type: type[BodyT]) -> BodyT:
-    try:
-        return msgspec.json.decode(raw or b"{}", type=body_type)
-    except msgspec.ValidationError as exc:
-        field = field_of(exc)
-        raise problem(
-            422, "FP1008", f"The request body is not valid: {exc}", details=field
-        ) from None
-    except msgspec.DecodeError:
-        raise problem(422, "FP1008", "The request body is not JSON.", details="body") from None
 
 
 def caller(request: AnyRequest) -> Claims:
@@ -130,7 +117,7 @@ async def record_calls(pool: Pool, tenant_id: str, trace: Trace, error: str | No
 async def credit_check(request: AnyRequest) -> Response[dict[str, Any]]:
     """The grade of the lead's company: cached for 8 hours, else asked of Allianz Trade once."""
     claims = caller(request)
-    body = decode(await request.body(), CheckBody)
+    body = decode_body(await request.body(), CheckBody)
     state = request.app.state
     pool: Pool = state.pool
     request_id = request.scope["state"].get("request_id")
@@ -345,7 +332,7 @@ class LiveCheck:
 async def limit_request(request: AnyRequest, check_id: uuid.UUID) -> dict[str, Any]:
     """Queues a credit limit request at Allianz Trade; the requester is told of the decision."""
     claims = caller(request)
-    body = decode(await request.body(), LimitBody)
+    body = decode_body(await request.body(), LimitBody)
     allianz_of(request)
     async with user_transaction(
         request.app.state.pool, claims, request.scope["state"].get("request_id")

@@ -454,12 +454,7 @@ declare
     v_before text;
 begin
     -- a definer: the caller's tenant and right are checked here again (direct SQL is the threat model)
-    select l.* into v_lead from app.leads as l
-    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
-    for update;
-    if v_lead.id is null then
-        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
-    end if;
+    v_lead := app_private.my_tenants_lead(p_lead_id);
     perform app.require_owner_or_manager(v_lead);
     if p_customer_id is not null and p_customer_id !~ '^[0-9]{1,20}$' then
         perform app.raise_error(
@@ -555,12 +550,7 @@ declare
     v_order app.sales_orders;
 begin
     -- a definer: tenant, role and the owner's live lead are checked here again
-    select l.* into v_lead from app.leads as l
-    where l.id = p_lead_id and l.tenant_id = app.current_tenant_id()
-    for update;
-    if v_lead.id is null then
-        perform app.raise_error('FP305', 404, 'The lead does not exist.', 'lead_id');
-    end if;
+    v_lead := app_private.my_tenants_lead(p_lead_id);
     if not (
         app.current_web_role() = 'sales_manager'
         or app.current_web_role() = 'sales_rep' and v_lead.owner_id = app.current_user_id()
