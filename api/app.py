@@ -136,6 +136,7 @@ def health_registry() -> HealthRegistry:
     registry.add("xentral", connector_check("xentral"))
     registry.add("allianz", connector_check("allianz"))
     registry.add("mail", connector_check("mail"))
+    registry.add("kas", connector_check("kas"))
     return registry
 
 

@@ -1,8 +1,9 @@
 """`freshplan worker`: the job runner with every handler this installation has.
 
-mail.send (jobs/mail.py) always; xentral.products and xentral.order (jobs/xentral.py) when
-Xentral is configured; allianz.limit (jobs/allianz.py) when Allianz Trade is; mail.imap
-(jobs/imap.py) when FRESHPLAN_IMAP_URL is set. Any number of
+mail.send (jobs/mail.py) and ai.classify_mail (jobs/classify.py, through the service's AI router)
+always; xentral.products and xentral.order (jobs/xentral.py) when Xentral is configured;
+allianz.limit (jobs/allianz.py) when Allianz Trade is; mail.imap (jobs/imap.py) when
+FRESHPLAN_IMAP_URL is set; kas.quota (jobs/kas.py) when KAS_LOGIN is. Any number of
 workers may run side by side, on any number of machines (jobs/runner.py says how they share
 the queue).
 """
@@ -16,11 +17,14 @@ import signal
 import socket
 
 from api.clients.allianz import AllianzClient
+from api.clients.kas import KasClient
 from api.clients.smtp import parse_mail_url
 from api.core.logs import configure_logging
 from api.core.settings import Settings, load_settings
 from jobs.allianz import LimitRequestHandler
+from jobs.classify import MailClassificationHandler
 from jobs.imap import InboundMailHandler
+from jobs.kas import QuotaHandler
 from jobs.mail import MailHandler
 from jobs.runner import Handler, Runner, RunnerConfig
 from jobs.xentral import ProductSyncHandler, SalesOrderHandler, Xentral
@@ -34,7 +38,10 @@ def handlers(settings: Settings) -> list[Handler]:
             mail.sender,
             mail.max_attempts,
             mail.retry_base_seconds,
-        )
+        ),
+        MailClassificationHandler(
+            settings.worker.service_url, settings.auth.jwt_secret, settings.database.jobs_url
+        ),
     ]
     if settings.xentral.configured:
         xentral = Xentral(settings.xentral)
@@ -46,6 +53,8 @@ def handlers(settings: Settings) -> list[Handler]:
         # one client for the process: its token and breaker serve every job
         allianz = AllianzClient(settings.allianz)
         found.append(LimitRequestHandler(allianz, settings.database.jobs_url))
+    if settings.kas.configured:
+        found.append(QuotaHandler(KasClient(settings.kas), settings.database.jobs_url))
     return found
 
 
@@ -64,6 +73,7 @@ async def serve(settings: Settings) -> None:
             "xentral": settings.xentral.configured,
             "allianz": settings.allianz.configured,
             "mail": settings.imap.configured,
+            "kas": settings.kas.configured,
         },
     )
     await Runner(config, handlers(settings)).run(stop)

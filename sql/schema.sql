@@ -1539,7 +1539,19 @@ CREATE TABLE app.inbound_mails (
     lead_id uuid,
     matched_by text,
     assigned_by uuid,
+    category text,
+    category_confidence numeric(5,4),
+    injection_suspected boolean,
+    ai_call_id uuid,
+    classified_at timestamp with time zone,
+    classification text,
+    classification_reason text,
     CONSTRAINT inbound_mails_body_length CHECK ((char_length(body_text) <= 100000)),
+    CONSTRAINT inbound_mails_category_confidence_range CHECK (((category_confidence >= (0)::numeric) AND (category_confidence <= (1)::numeric))),
+    CONSTRAINT inbound_mails_category_format CHECK ((category ~ '^[A-Z][A-Z_]{1,39}$'::text)),
+    CONSTRAINT inbound_mails_classification_known CHECK ((classification = ANY (ARRAY['reaction'::text, 'task'::text]))),
+    CONSTRAINT inbound_mails_classification_reason_known CHECK ((classification_reason = ANY (ARRAY['customer_reaction'::text, 'not_a_reaction'::text, 'low_confidence'::text, 'injection_suspected'::text, 'budget_exhausted'::text, 'ai_not_configured'::text, 'ai_unavailable'::text, 'ai_refused'::text]))),
+    CONSTRAINT inbound_mails_classified CHECK (((classified_at IS NULL) = (classification IS NULL))),
     CONSTRAINT inbound_mails_from_address_length CHECK ((char_length(from_address) <= 254)),
     CONSTRAINT inbound_mails_from_name_length CHECK ((char_length(from_name) <= 200)),
     CONSTRAINT inbound_mails_in_reply_to_length CHECK ((char_length(in_reply_to) <= 998)),
@@ -1672,6 +1684,48 @@ COMMENT ON COLUMN app.inbound_mails.matched_by IS 'in_reply_to, references, send
 COMMENT ON COLUMN app.inbound_mails.assigned_by IS 'The manager who assigned it.';
 
 --
+-- Name: COLUMN inbound_mails.category; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.category IS 'The AI''s label (email_categorize), when it answered.';
+
+--
+-- Name: COLUMN inbound_mails.category_confidence; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.category_confidence IS 'Its calibrated confidence.';
+
+--
+-- Name: COLUMN inbound_mails.injection_suspected; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.injection_suspected IS 'Whether the mail looked like instructions to the model (the model''s or the router''s own verdict).';
+
+--
+-- Name: COLUMN inbound_mails.ai_call_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.ai_call_id IS 'The router call (app.ai_calls.id; no key: calls are purged).';
+
+--
+-- Name: COLUMN inbound_mails.classified_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.classified_at IS 'When the outcome was recorded.';
+
+--
+-- Name: COLUMN inbound_mails.classification; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.classification IS 'reaction: logged as CUSTOMER_REACTION (progress); task: the owner got a task to confirm.';
+
+--
+-- Name: COLUMN inbound_mails.classification_reason; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.inbound_mails.classification_reason IS 'Why: customer_reaction, not_a_reaction, low_confidence, injection_suspected, budget_exhausted, ai_not_configured, ai_unavailable or ai_refused.';
+
+--
 -- Name: inbound_mails; Type: VIEW; Schema: api; Owner: -
 --
 
@@ -1687,7 +1741,13 @@ CREATE VIEW api.inbound_mails WITH (security_invoker='true') AS
     m.body_text,
     m.truncated,
     m.size_bytes,
-    m.assigned_by
+    m.assigned_by,
+    m.category,
+    m.category_confidence,
+    m.injection_suspected,
+    m.classification,
+    m.classification_reason,
+    m.classified_at
    FROM app.inbound_mails m;
 
 --
@@ -1769,6 +1829,42 @@ COMMENT ON COLUMN api.inbound_mails.size_bytes IS 'Size of the whole message.';
 COMMENT ON COLUMN api.inbound_mails.assigned_by IS 'The manager who assigned it.';
 
 --
+-- Name: COLUMN inbound_mails.category; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.category IS 'The AI''s label (email_categorize), if it answered.';
+
+--
+-- Name: COLUMN inbound_mails.category_confidence; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.category_confidence IS 'Its calibrated confidence.';
+
+--
+-- Name: COLUMN inbound_mails.injection_suspected; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.injection_suspected IS 'Whether it looked like instructions to the model.';
+
+--
+-- Name: COLUMN inbound_mails.classification; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.classification IS 'reaction (logged as CUSTOMER_REACTION, progress), task (the owner confirms), null (not yet, or no owner).';
+
+--
+-- Name: COLUMN inbound_mails.classification_reason; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.classification_reason IS 'customer_reaction, not_a_reaction, low_confidence, injection_suspected, budget_exhausted, ai_not_configured, ai_unavailable or ai_refused.';
+
+--
+-- Name: COLUMN inbound_mails.classified_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.inbound_mails.classified_at IS 'When it was classified.';
+
+--
 -- Name: assign_inbound_mail(uuid, uuid); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -1786,7 +1882,7 @@ $$;
 -- Name: FUNCTION assign_inbound_mail(mail_id uuid, lead_id uuid); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON FUNCTION api.assign_inbound_mail(mail_id uuid, lead_id uuid) IS 'Assigns an unmatched inbound mail to a lead of the tenant (managers; audited): it is logged as EMAIL_RECEIVED on the lead.';
+COMMENT ON FUNCTION api.assign_inbound_mail(mail_id uuid, lead_id uuid) IS 'Assigns an unmatched inbound mail to a lead of the tenant (managers; audited): it is logged as EMAIL_RECEIVED on the lead and classified like a matched one.';
 
 --
 -- Name: audit_log; Type: TABLE; Schema: app; Owner: -
@@ -5174,11 +5270,7 @@ CREATE TABLE app.jobs (
     to_address text,
     template text,
     lead_id uuid,
-    message_id text GENERATED ALWAYS AS (
-CASE
-    WHEN (kind = 'mail.send'::text) THEN (('<job-'::text || (id)::text) || '@freshplan>'::text)
-    ELSE NULL::text
-END) STORED,
+    message_id text,
     CONSTRAINT jobs_dedupe_key_length CHECK ((char_length(dedupe_key) <= 300)),
     CONSTRAINT jobs_finished_consistent CHECK (((state = ANY (ARRAY['DONE'::text, 'PARKED'::text, 'CANCELLED'::text])) = (finished_at IS NOT NULL))),
     CONSTRAINT jobs_last_error_length CHECK ((char_length(last_error) <= 2000)),
@@ -5301,7 +5393,7 @@ COMMENT ON COLUMN app.jobs.lead_id IS 'The lead the job is about (a notice or fe
 -- Name: COLUMN jobs.message_id; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.jobs.message_id IS 'mail.send: the Message-ID the mail is sent with (replies name it in In-Reply-To/References).';
+COMMENT ON COLUMN app.jobs.message_id IS 'mail.send: the Message-ID the mail is sent with (<job-N.random@freshplan>; replies name it in In-Reply-To/References). Set by the insert trigger.';
 
 --
 -- Name: jobs; Type: VIEW; Schema: api; Owner: -
@@ -5945,13 +6037,21 @@ CREATE FUNCTION app.connector_troubled(p_connector text, p_tenant_id uuid, p_las
             and (j.state = 'PARKED' or (j.state = 'PENDING' and j.attempts > 0))
             and j.created_at > coalesce(p_last_success_at, '-infinity')
     )
+    -- a mailbox nearly full loses customers' replies silently (app_private.store_mailbox_quota)
+    or (
+        p_connector = 'mail'
+        and exists (
+            select from app.mailbox_quotas as q
+            where q.warned_at is not null and (p_tenant_id is null or q.tenant_id = p_tenant_id)
+        )
+    )
 $$;
 
 --
 -- Name: FUNCTION connector_troubled(p_connector text, p_tenant_id uuid, p_last_success_at timestamp with time zone); Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON FUNCTION app.connector_troubled(p_connector text, p_tenant_id uuid, p_last_success_at timestamp with time zone) IS 'Whether jobs of the connector (of the tenant, or of all when null) are retrying or parked since the last success.';
+COMMENT ON FUNCTION app.connector_troubled(p_connector text, p_tenant_id uuid, p_last_success_at timestamp with time zone) IS 'Whether jobs of the connector (of the tenant, or of all when null) are retrying or parked since the last success; for mail also a mailbox above its quota''s warning level.';
 
 --
 -- Name: credit_checks; Type: TABLE; Schema: app; Owner: -
@@ -7723,9 +7823,11 @@ begin
     where m.id = v_mail.id
     returning * into v_mail;
     perform app_private.log_mail_received(v_mail);
+    perform app_private.queue_mail_classification(v_mail);
+    -- no sender address: audit JSON holds no personal data
     perform app_private.write_audit(
         v_mail.tenant_id, 'inbound_mail.assigned', 'inbound_mail', v_mail.id, p_lead_id, null,
-        jsonb_build_object('lead_id', p_lead_id, 'from_address', v_mail.from_address), null, false
+        jsonb_build_object('lead_id', p_lead_id), null, false
     );
 end
 $$;
@@ -8694,6 +8796,33 @@ $$;
 COMMENT ON FUNCTION app_private.enqueue_imap_poll() IS 'Queues one mail.imap job unless one is waiting or running (only when a worker has the mailbox).';
 
 --
+-- Name: enqueue_kas_quota(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.enqueue_kas_quota() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    if not exists (select from app.connectors as c where c.connector = 'kas' and c.configured) then
+        return jsonb_build_object('queued', 0, 'configured', false);
+    end if;
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('kas.quota', 0));
+    if exists (select from app.jobs as j where j.kind = 'kas.quota' and j.state in ('PENDING', 'RUNNING')) then
+        return jsonb_build_object('queued', 0, 'configured', true);
+    end if;
+    insert into app.jobs (kind) values ('kas.quota');
+    return jsonb_build_object('queued', 1, 'configured', true);
+end
+$$;
+
+--
+-- Name: FUNCTION enqueue_kas_quota(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.enqueue_kas_quota() IS 'Queues one kas.quota job unless one is waiting or running (only when a worker has the KAS credentials).';
+
+--
 -- Name: enqueue_product_syncs(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -9261,6 +9390,32 @@ $$;
 COMMENT ON FUNCTION app_private.log_mail_received(p_mail app.inbound_mails) IS 'Logs the EMAIL_RECEIVED activity of a matched inbound mail.';
 
 --
+-- Name: mail_to_classify(uuid); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.mail_to_classify(p_mail_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select jsonb_build_object(
+        'mail_id', m.id,
+        'subject', coalesce(m.subject, ''),
+        'body', left(m.body_text, 20000),
+        'owner', jsonb_build_object('sub', u.id, 'role', u.role, 'tenant_id', u.tenant_id, 'org_id', u.org_id)
+    )
+    from app.inbound_mails as m
+    inner join app.leads as l on m.lead_id = l.id
+    inner join app.users as u on l.owner_id = u.id
+    where m.id = p_mail_id and m.classified_at is null and l.pseudonymized_at is null and u.active
+$$;
+
+--
+-- Name: FUNCTION mail_to_classify(p_mail_id uuid); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.mail_to_classify(p_mail_id uuid) IS 'The text of a mail to classify and its lead owner''s identity (null: nothing to do).';
+
+--
 -- Name: my_collaborations(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -9698,6 +9853,24 @@ $_$;
 COMMENT ON FUNCTION app_private.purge_cron_log() IS 'Deletes pg_cron run records older than 14 days.';
 
 --
+-- Name: queue_mail_classification(app.inbound_mails); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.queue_mail_classification(p_mail app.inbound_mails) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    insert into app.jobs (tenant_id, kind, payload, lead_id)
+    values (p_mail.tenant_id, 'ai.classify_mail', jsonb_build_object('mail_id', p_mail.id), p_mail.lead_id)
+$$;
+
+--
+-- Name: FUNCTION queue_mail_classification(p_mail app.inbound_mails); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.queue_mail_classification(p_mail app.inbound_mails) IS 'Queues the AI classification of a matched inbound mail (job ai.classify_mail).';
+
+--
 -- Name: reap_stale_jobs(interval); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -9849,6 +10022,130 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.record_connector_success(p_tenant_id uuid, p_connector text) IS 'Records a successful call of a connector for a tenant (a sync records its own, with its result).';
+
+--
+-- Name: record_kas_error(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.record_kas_error(p_tenant_slug text, p_error text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select app_private.record_connector_error(t.id, 'kas', p_error) from app.tenants as t where t.slug = p_tenant_slug
+$$;
+
+--
+-- Name: FUNCTION record_kas_error(p_tenant_slug text, p_error text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.record_kas_error(p_tenant_slug text, p_error text) IS 'Records a failed KAS quota check for the tenant of the mailbox (api.integration_status shows it).';
+
+--
+-- Name: record_mail_classification(uuid, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.record_mail_classification(p_mail_id uuid, p_outcome jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+    v_lead app.leads;
+    v_mail app.inbound_mails;
+    v_owner app.users;
+    v_label text;
+    v_confidence numeric;
+    v_injection boolean;
+    v_reason text;
+    v_at timestamptz;
+begin
+    -- lead before mail, the order every path that logs on a lead locks in
+    select l.* into v_lead from app.leads as l
+    where l.id = (select m.lead_id from app.inbound_mails as m where m.id = p_mail_id)
+    for update;
+    select m.* into v_mail from app.inbound_mails as m where m.id = p_mail_id for update;
+    if v_mail.id is null or v_mail.classified_at is not null or v_lead.id is null then
+        return jsonb_build_object('recorded', false);
+    end if;
+    select u.* into v_owner from app.users as u where u.id = v_lead.owner_id;
+    if p_outcome ? 'error' then
+        v_reason := p_outcome ->> 'error';
+        if v_reason not in ('budget_exhausted', 'ai_not_configured', 'ai_unavailable', 'ai_refused') then
+            raise exception 'unknown classification error %', v_reason using errcode = 'invalid_parameter_value';
+        end if;
+    else
+        v_label := p_outcome ->> 'label';
+        v_confidence := (p_outcome ->> 'confidence')::numeric;
+        v_injection := coalesce((p_outcome ->> 'injection_suspected')::boolean, true);
+        if v_label !~ '^[A-Z][A-Z_]{1,39}$' or v_confidence is null or v_confidence not between 0 and 1 then
+            raise exception 'not a classification: %', left(p_outcome::text, 200) using errcode = 'invalid_parameter_value';
+        end if;
+        v_reason := case
+            when v_injection then 'injection_suspected'
+            when v_label not in ('SAMPLE_REQUEST', 'APPOINTMENT', 'ORDER', 'PRICE_QUESTION', 'COMPLAINT')
+                then 'not_a_reaction'
+            when v_confidence < (
+                app.effective_setting(
+                    'ai.routing.confidence.threshold', v_lead.tenant_id, v_owner.org_id, v_owner.id
+                ) #>> '{}'
+            )::numeric then 'low_confidence'
+            else 'customer_reaction'
+        end;
+    end if;
+    update app.inbound_mails as m
+    set
+        category = v_label,
+        category_confidence = round(v_confidence, 4),
+        injection_suspected = v_injection,
+        ai_call_id = (p_outcome ->> 'call_id')::uuid,
+        classified_at = pg_catalog.clock_timestamp(),
+        classification = case when v_reason = 'customer_reaction' then 'reaction' else 'task' end,
+        classification_reason = v_reason
+    where m.id = v_mail.id
+    returning m.* into v_mail;
+    if v_reason = 'customer_reaction' and v_lead.owner_id is not null then
+        -- when the customer wrote (the Date header, never later than its arrival), within this cycle
+        select greatest(least(coalesce(v_mail.sent_at, v_mail.received_at), v_mail.received_at), a.registered_at)
+        into v_at
+        from app.lead_assignments as a where a.id = v_lead.assignment_id;
+        insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at, note)
+        values (
+            v_mail.tenant_id, v_mail.lead_id, v_lead.assignment_id, 'CUSTOMER_REACTION',
+            coalesce(v_at, v_mail.received_at),
+            format('Kundenreaktion per E-Mail (%s, erkannt von der KI)', v_label)
+        );
+    elsif v_owner.active then
+        insert into app.notifications (tenant_id, user_id, kind, lead_id, subject, body, dedupe_key, channel)
+        values (
+            v_mail.tenant_id, v_owner.id, 'MAIL_TO_CONFIRM', v_mail.lead_id,
+            'Kundenantwort prüfen',
+            left(format(
+                'Eine E-Mail von %s zu diesem Lead ist eingegangen: "%s". Bitte prüfen Sie, ob sie eine '
+                'Kundenreaktion ist, und erfassen Sie sie gegebenenfalls als Aktivität.',
+                coalesce(v_mail.from_address, 'unbekannt'),
+                regexp_replace(coalesce(v_mail.subject, ''), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g')
+            ), 10000),
+            'inbound_mail:' || v_mail.id,
+            'TASK'
+        )
+        on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing;
+    end if;
+    perform app_private.write_audit(
+        v_mail.tenant_id, 'inbound_mail.classified', 'inbound_mail', v_mail.id, v_mail.lead_id, null,
+        jsonb_build_object(
+            'category', v_label, 'confidence', v_mail.category_confidence, 'classification', v_mail.classification,
+            'reason', v_reason
+        ),
+        null, false
+    );
+    return jsonb_build_object('recorded', true, 'classification', v_mail.classification, 'reason', v_reason);
+end
+$_$;
+
+--
+-- Name: FUNCTION record_mail_classification(p_mail_id uuid, p_outcome jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.record_mail_classification(p_mail_id uuid, p_outcome jsonb) IS 'Records what the AI made of an inbound mail, once: a confident customer reaction is CUSTOMER_REACTION (progress), anything else a task for the owner; audited.';
 
 --
 -- Name: refresh_leads_state(uuid[]); Type: FUNCTION; Schema: app_private; Owner: -
@@ -10398,6 +10695,7 @@ begin
             when 'ai_housekeeping' then app_private.ai_housekeeping()
             when 'xentral_products' then app_private.enqueue_product_syncs()
             when 'mail_imap' then app_private.enqueue_imap_poll()
+            when 'kas_quota' then app_private.enqueue_kas_quota()
         end;
     exception when others then
         -- The job's changes are undone; the failure is recorded and pg_cron logs the warning.
@@ -10658,6 +10956,15 @@ begin
          where r.ordinality <= 50),
         '{}'
     );
+    -- a message the server renumbered (a new UIDVALIDITY) is one stored before: recognised by its
+    -- Message-ID from an earlier UIDVALIDITY only, since within one the UID tells messages apart
+    if exists (
+        select from app.inbound_mails as m
+        where m.mailbox = p_mailbox and m.message_id = left(p_mail ->> 'message_id', 998) and m.uidvalidity <> p_uidvalidity
+    ) then
+        update app.imap_mailboxes as b set last_uid = greatest(b.last_uid, p_uid) where b.mailbox = p_mailbox;
+        return jsonb_build_object('stored', false);
+    end if;
     select m.lead_id, m.matched_by into v_match
     from app.inbound_mail_lead(
         v_box.tenant_id, p_mail ->> 'in_reply_to', v_refs, lower(p_mail ->> 'from_address')
@@ -10690,6 +10997,7 @@ begin
     -- an out-of-office note is kept with its lead, but is no contact with the customer
     if v_mail.lead_id is not null and not coalesce((p_mail ->> 'automatic')::boolean, false) then
         perform app_private.log_mail_received(v_mail);
+        perform app_private.queue_mail_classification(v_mail);
     end if;
     return jsonb_build_object('stored', true, 'id', v_mail.id, 'lead_id', v_mail.lead_id, 'matched_by', v_mail.matched_by);
 end
@@ -10699,7 +11007,80 @@ $$;
 -- Name: FUNCTION store_inbound_mail(p_mailbox text, p_uidvalidity bigint, p_uid bigint, p_mail jsonb); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.store_inbound_mail(p_mailbox text, p_uidvalidity bigint, p_uid bigint, p_mail jsonb) IS 'Stores a fetched mail once, matches it to a lead of the mailbox''s tenant, logs EMAIL_RECEIVED, moves the watermark.';
+COMMENT ON FUNCTION app_private.store_inbound_mail(p_mailbox text, p_uidvalidity bigint, p_uid bigint, p_mail jsonb) IS 'Stores a fetched mail once, matches it to a lead of the mailbox''s tenant, logs EMAIL_RECEIVED and queues its classification, moves the watermark.';
+
+--
+-- Name: store_mailbox_quota(text, text, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.store_mailbox_quota(p_tenant_slug text, p_mail_login text, p_quota jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_tenant uuid := (select t.id from app.tenants as t where t.slug = p_tenant_slug);
+    v_used bigint := (p_quota ->> 'used_mb')::bigint;
+    v_quota bigint := nullif(greatest((p_quota ->> 'quota_mb')::bigint, 0), 0);
+    v_ws_used bigint := (p_quota ->> 'webspace_used_mb')::bigint;
+    v_ws_max bigint := nullif(greatest((p_quota ->> 'webspace_max_mb')::bigint, 0), 0);
+    v_percent numeric;
+    v_warn numeric;
+    v_row app.mailbox_quotas;
+    v_was_warned boolean;
+begin
+    if v_tenant is null then
+        raise exception 'FRESHPLAN_IMAP_TENANT names no tenant: %', p_tenant_slug
+            using errcode = 'invalid_parameter_value';
+    end if;
+    if v_used is null or v_used < 0 or v_ws_used < 0 then
+        raise exception 'not a quota: %', left(p_quota::text, 200) using errcode = 'invalid_parameter_value';
+    end if;
+    v_percent := greatest(
+        round(100.0 * v_used / v_quota, 2),
+        round(100.0 * v_ws_used / v_ws_max, 2)
+    );
+    v_warn := (app.effective_setting('mail.quota.warnPercent', v_tenant, null, null) #>> '{}')::numeric;
+    select q.warned_at is not null into v_was_warned
+    from app.mailbox_quotas as q where q.tenant_id = v_tenant and q.mail_login = p_mail_login
+    for update;
+    insert into app.mailbox_quotas as q (
+        tenant_id, mail_login, used_mb, quota_mb, webspace_used_mb, webspace_max_mb, percent, checked_at, warned_at
+    )
+    values (
+        v_tenant, left(p_mail_login, 254), v_used, v_quota, v_ws_used, v_ws_max, v_percent,
+        pg_catalog.clock_timestamp(), case when v_percent > v_warn then pg_catalog.clock_timestamp() end
+    )
+    on conflict (tenant_id, mail_login) do update
+    set
+        used_mb = excluded.used_mb, quota_mb = excluded.quota_mb, webspace_used_mb = excluded.webspace_used_mb,
+        webspace_max_mb = excluded.webspace_max_mb, percent = excluded.percent, checked_at = excluded.checked_at,
+        warned_at = case when excluded.percent > v_warn then coalesce(q.warned_at, excluded.checked_at) end
+    returning q.* into v_row;
+    if v_row.warned_at is not null and not coalesce(v_was_warned, false) then
+        perform app_private.notify_roles(
+            v_tenant, array['tenant_admin'], 'MAILBOX_FULL', null,
+            'Postfach fast voll',
+            format(
+                'Das Postfach %s ist zu %s %% belegt (Warnschwelle %s %%). Ist es voll, gehen Antworten von '
+                'Kunden verloren: bitte alte Nachrichten archivieren oder das Kontingent erhöhen.',
+                v_row.mail_login, v_row.percent, v_warn
+            ),
+            'mailbox_quota:' || v_row.mail_login || ':' || extract(epoch from v_row.warned_at)::bigint
+        );
+    end if;
+    perform app_private.record_connector_success(v_tenant, 'kas');
+    return jsonb_build_object(
+        'percent', v_row.percent, 'warned', v_row.warned_at is not null,
+        'notified', v_row.warned_at is not null and not coalesce(v_was_warned, false)
+    );
+end
+$$;
+
+--
+-- Name: FUNCTION store_mailbox_quota(p_tenant_slug text, p_mail_login text, p_quota jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.store_mailbox_quota(p_tenant_slug text, p_mail_login text, p_quota jsonb) IS 'Stores the mailbox''s quota and usage from KAS; above mail.quota.warnPercent the mail connector is degraded and the tenant''s admins are notified once.';
 
 --
 -- Name: submit_feedback(bytea, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
@@ -11060,6 +11441,10 @@ CREATE FUNCTION app_private.tg_jobs__mail_texts() RETURNS trigger
 declare
     v_timezone text := new.payload ->> 'timezone';
 begin
+    -- the Message-ID replies name (app.inbound_mail_lead): the job and a part nobody can guess
+    new.message_id := coalesce(
+        new.message_id, format('<job-%s.%s@freshplan>', new.id, replace(pg_catalog.gen_random_uuid()::text, '-', ''))
+    );
     new.payload := new.payload || jsonb_build_object(
         'subject', app.mail_subject(new.template, new.payload),
         'progress_due', app.format_german_date(new.payload ->> 'progress_due_at', v_timezone),
@@ -11074,7 +11459,7 @@ $$;
 -- Name: FUNCTION tg_jobs__mail_texts(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tg_jobs__mail_texts() IS 'Adds the subject and the German dates to a mail job''s template values.';
+COMMENT ON FUNCTION app_private.tg_jobs__mail_texts() IS 'Gives a mail job its Message-ID and adds the subject and the German dates to its template values.';
 
 --
 -- Name: tg_jobs__wake_workers(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -13429,6 +13814,87 @@ CREATE VIEW app.lead_state_source WITH (security_invoker='true') AS
 COMMENT ON VIEW app.lead_state_source IS 'The protection state every lead should have, recomputed from its sources (for the refresh functions).';
 
 --
+-- Name: mailbox_quotas; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.mailbox_quotas (
+    tenant_id uuid NOT NULL,
+    mail_login text NOT NULL,
+    used_mb bigint NOT NULL,
+    quota_mb bigint,
+    webspace_used_mb bigint,
+    webspace_max_mb bigint,
+    percent numeric(6,2),
+    checked_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    warned_at timestamp with time zone,
+    CONSTRAINT mailbox_quotas_login_length CHECK (((char_length(mail_login) >= 1) AND (char_length(mail_login) <= 254))),
+    CONSTRAINT mailbox_quotas_percent_range CHECK ((percent >= (0)::numeric)),
+    CONSTRAINT mailbox_quotas_quota_range CHECK ((quota_mb > 0)),
+    CONSTRAINT mailbox_quotas_used_range CHECK ((used_mb >= 0)),
+    CONSTRAINT mailbox_quotas_webspace_range CHECK (((webspace_used_mb >= 0) AND (webspace_max_mb > 0)))
+);
+
+--
+-- Name: TABLE mailbox_quotas; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.mailbox_quotas IS 'The mailbox''s space as KAS reported it last (job kas.quota): above the warning level the mail connector is degraded and the tenant''s admins are told once.';
+
+--
+-- Name: COLUMN mailbox_quotas.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.mailbox_quotas.tenant_id IS 'Tenant (FRESHPLAN_IMAP_TENANT).';
+
+--
+-- Name: COLUMN mailbox_quotas.mail_login; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.mailbox_quotas.mail_login IS 'The KAS mail account (m0...) or the address it was found by.';
+
+--
+-- Name: COLUMN mailbox_quotas.used_mb; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.mailbox_quotas.used_mb IS 'Space used (used_mailaccount_space, MB).';
+
+--
+-- Name: COLUMN mailbox_quotas.quota_mb; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.mailbox_quotas.quota_mb IS 'The account''s quota (quota_rule, MB); null: no limit.';
+
+--
+-- Name: COLUMN mailbox_quotas.webspace_used_mb; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.mailbox_quotas.webspace_used_mb IS 'The KAS account''s web space used (MB), which mail shares.';
+
+--
+-- Name: COLUMN mailbox_quotas.webspace_max_mb; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.mailbox_quotas.webspace_max_mb IS 'Its limit (MB); null: unlimited.';
+
+--
+-- Name: COLUMN mailbox_quotas.percent; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.mailbox_quotas.percent IS 'The fuller of the two, in percent; null: no limit.';
+
+--
+-- Name: COLUMN mailbox_quotas.checked_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.mailbox_quotas.checked_at IS 'When KAS was read.';
+
+--
+-- Name: COLUMN mailbox_quotas.warned_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.mailbox_quotas.warned_at IS 'Since when it is above the warning level (the admins were told then); null: below.';
+
+--
 -- Name: protection_notices; Type: TABLE; Schema: app; Owner: -
 --
 
@@ -13894,6 +14360,13 @@ ALTER TABLE ONLY app.lead_details
 
 ALTER TABLE ONLY app.leads
     ADD CONSTRAINT leads_pkey PRIMARY KEY (id);
+
+--
+-- Name: mailbox_quotas mailbox_quotas_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.mailbox_quotas
+    ADD CONSTRAINT mailbox_quotas_pkey PRIMARY KEY (tenant_id, mail_login);
 
 --
 -- Name: notifications notifications_pkey; Type: CONSTRAINT; Schema: app; Owner: -
@@ -14375,10 +14848,10 @@ CREATE INDEX inbound_mails_lead_idx ON app.inbound_mails USING btree (lead_id);
 CREATE INDEX inbound_mails_mailbox_idx ON app.inbound_mails USING btree (mailbox);
 
 --
--- Name: inbound_mails_message_id_key; Type: INDEX; Schema: app; Owner: -
+-- Name: inbound_mails_message_id_idx; Type: INDEX; Schema: app; Owner: -
 --
 
-CREATE UNIQUE INDEX inbound_mails_message_id_key ON app.inbound_mails USING btree (tenant_id, message_id) WHERE (message_id IS NOT NULL);
+CREATE INDEX inbound_mails_message_id_idx ON app.inbound_mails USING btree (mailbox, message_id) WHERE (message_id IS NOT NULL);
 
 --
 -- Name: inbound_mails_unmatched_idx; Type: INDEX; Schema: app; Owner: -
@@ -15543,6 +16016,13 @@ ALTER TABLE ONLY app.leads
     ADD CONSTRAINT leads_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
+-- Name: mailbox_quotas mailbox_quotas_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.mailbox_quotas
+    ADD CONSTRAINT mailbox_quotas_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
 -- Name: notifications notifications_lead_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -16345,6 +16825,12 @@ ALTER TABLE app.lead_details ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.leads ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: mailbox_quotas; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.mailbox_quotas ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: notifications; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
@@ -16439,6 +16925,18 @@ CREATE POLICY select_admin ON app.jobs FOR SELECT TO tenant_admin USING ((tenant
 --
 
 COMMENT ON POLICY select_admin ON app.jobs IS 'Tenant admins see their jobs, including parked ones.';
+
+--
+-- Name: mailbox_quotas select_admin; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_admin ON app.mailbox_quotas FOR SELECT TO tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_admin ON mailbox_quotas; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_admin ON app.mailbox_quotas IS 'Tenant admins read their mailbox''s quota.';
 
 --
 -- Name: ai_calibrations select_all; Type: POLICY; Schema: app; Owner: -
@@ -19982,6 +20480,12 @@ GRANT ALL ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) T
 REVOKE ALL ON FUNCTION app_private.enqueue_imap_poll() FROM PUBLIC;
 
 --
+-- Name: FUNCTION enqueue_kas_quota(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.enqueue_kas_quota() FROM PUBLIC;
+
+--
 -- Name: FUNCTION enqueue_product_syncs(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -20084,6 +20588,13 @@ GRANT ALL ON FUNCTION app_private.lock_lead(p_lead_id uuid) TO tenant_admin;
 REVOKE ALL ON FUNCTION app_private.log_mail_received(p_mail app.inbound_mails) FROM PUBLIC;
 
 --
+-- Name: FUNCTION mail_to_classify(p_mail_id uuid); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.mail_to_classify(p_mail_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.mail_to_classify(p_mail_id uuid) TO svc_jobs;
+
+--
 -- Name: FUNCTION my_collaborations(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -20169,6 +20680,12 @@ REVOKE ALL ON FUNCTION app_private.pseudonymize_released_leads() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.purge_cron_log() FROM PUBLIC;
 
 --
+-- Name: FUNCTION queue_mail_classification(p_mail app.inbound_mails); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.queue_mail_classification(p_mail app.inbound_mails) FROM PUBLIC;
+
+--
 -- Name: FUNCTION reap_stale_jobs(p_after interval); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -20206,6 +20723,20 @@ GRANT ALL ON FUNCTION app_private.record_connector_error(p_tenant_id uuid, p_con
 REVOKE ALL ON FUNCTION app_private.record_connector_success(p_tenant_id uuid, p_connector text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.record_connector_success(p_tenant_id uuid, p_connector text) TO svc_jobs;
 GRANT ALL ON FUNCTION app_private.record_connector_success(p_tenant_id uuid, p_connector text) TO svc_api;
+
+--
+-- Name: FUNCTION record_kas_error(p_tenant_slug text, p_error text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.record_kas_error(p_tenant_slug text, p_error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.record_kas_error(p_tenant_slug text, p_error text) TO svc_jobs;
+
+--
+-- Name: FUNCTION record_mail_classification(p_mail_id uuid, p_outcome jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.record_mail_classification(p_mail_id uuid, p_outcome jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.record_mail_classification(p_mail_id uuid, p_outcome jsonb) TO svc_jobs;
 
 --
 -- Name: FUNCTION refresh_leads_state(p_lead_ids uuid[]); Type: ACL; Schema: app_private; Owner: -
@@ -20349,6 +20880,13 @@ GRANT ALL ON FUNCTION app_private.start_job(p_job_id bigint) TO svc_jobs;
 
 REVOKE ALL ON FUNCTION app_private.store_inbound_mail(p_mailbox text, p_uidvalidity bigint, p_uid bigint, p_mail jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.store_inbound_mail(p_mailbox text, p_uidvalidity bigint, p_uid bigint, p_mail jsonb) TO svc_jobs;
+
+--
+-- Name: FUNCTION store_mailbox_quota(p_tenant_slug text, p_mail_login text, p_quota jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.store_mailbox_quota(p_tenant_slug text, p_mail_login text, p_quota jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.store_mailbox_quota(p_tenant_slug text, p_mail_login text, p_quota jsonb) TO svc_jobs;
 
 --
 -- Name: FUNCTION submit_feedback(p_token_hash bytea, p_submission jsonb); Type: ACL; Schema: app_private; Owner: -
@@ -20698,6 +21236,12 @@ GRANT INSERT(reason) ON TABLE app.protection_overrides TO sales_manager;
 --
 
 GRANT INSERT(created_by) ON TABLE app.protection_overrides TO sales_manager;
+
+--
+-- Name: TABLE mailbox_quotas; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.mailbox_quotas TO tenant_admin;
 
 --
 -- Name: TABLE protection_notices; Type: ACL; Schema: app; Owner: -

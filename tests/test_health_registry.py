@@ -27,7 +27,7 @@ async def _broken(_: State) -> Component:
 
 def test_the_app_registers_database_postgrest_worker_jobs_ai_and_the_connectors() -> None:
     assert health_registry().names == [
-        "database", "postgrest", "worker", "jobs", "ai", "xentral", "allianz", "mail",
+        "database", "postgrest", "worker", "jobs", "ai", "xentral", "allianz", "mail", "kas",
     ]  # fmt: skip
 
 

@@ -195,11 +195,13 @@ def run(tmp_path: Path) -> Iterator[Run]:
         "FRESHPLAN_AI_FAKE_ANTHROPIC_PORT": str(free_port()),
         "FRESHPLAN_XENTRAL_FAKE_PORT": str(free_port()),
         "FRESHPLAN_ALLIANZ_FAKE_PORT": str(free_port()),
+        "FRESHPLAN_KAS_FAKE_PORT": str(free_port()),
     }
     for key in (
         "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL",
         "XENTRAL_BASE_URL", "XENTRAL_TOKEN", "ALLIANZ_TRADE_BASE_URL", "ALLIANZ_TRADE_API_KEY",
-        "ALLIANZ_TRADE_POLICY_ID", "FRESHPLAN_IMAP_URL",
+        "ALLIANZ_TRADE_POLICY_ID", "FRESHPLAN_IMAP_URL", "KAS_LOGIN", "KAS_PASSWORD",
+        "KAS_BASE_URL",
     ):  # fmt: skip
         env.pop(key, None)  # without keys, make run starts the local fake providers
     env.pop("FRESHPLAN_PG_PROFILE", None)
@@ -231,10 +233,11 @@ def test_make_run_serves_stops_quietly_on_request_loudly_on_a_crash_and_reuses_d
     # without credentials the connectors' fakes run, and the banner says so
     assert "LOCAL FAKE Xentral" in run.output()
     assert "LOCAL FAKE Allianz Trade" in run.output()
+    assert "LOCAL FAKE KAS" in run.output()
     assert "Inbound mail             off: no FRESHPLAN_IMAP_URL set" in run.output()
     service = f"http://127.0.0.1:{run.env['FRESHPLAN_API_PORT']}"
     health = httpx.get(f"{service}/health").json()
-    assert {"xentral", "allianz"} <= set(health["components"]), health
+    assert {"xentral", "allianz", "kas"} <= set(health["components"]), health
     created = httpx.post(
         f"{postgrest}/rpc/create_user",
         headers=admin,

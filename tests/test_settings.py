@@ -208,3 +208,41 @@ def test_xentral_settings_hide_the_token_and_refuse_plain_http_in_production() -
     with pytest.raises(SettingsError, match="XENTRAL_PAGE_SIZE"):
         load_settings({"XENTRAL_PAGE_SIZE": "51"}, NO_DOTENV)
     assert load_settings(production | {"XENTRAL_BASE_URL": "https://acme.xentral.biz"}, NO_DOTENV)
+
+
+def test_kas_settings_default_to_the_mailbox_hide_the_password_and_need_a_tenant() -> None:
+    imap = {
+        "FRESHPLAN_IMAP_URL": "imap://kontakt%40freshfoodz.example:imap-pw@127.0.0.1:1143/INBOX",
+        "FRESHPLAN_IMAP_TENANT": "freshfoodz",
+    }
+    kas = {"KAS_LOGIN": "w0123456", "KAS_PASSWORD": "kas-secret-pw"}
+    settings = load_settings(imap | kas, NO_DOTENV)
+    assert settings.kas.configured
+    assert settings.kas.base_url == "https://kasapi.kasserver.com"
+    assert settings.kas.mail_login == "kontakt@freshfoodz.example", "the IMAP user by default"
+    assert settings.kas.tenant == "freshfoodz"
+    assert "kas-secret-pw" not in repr(settings)
+    assert settings.worker.service_url == "http://127.0.0.1:8000"
+    assert not load_settings({}, NO_DOTENV).kas.configured
+    with pytest.raises(SettingsError, match="KAS_LOGIN and KAS_PASSWORD"):
+        load_settings({"KAS_LOGIN": "w0123456"}, NO_DOTENV)
+    with pytest.raises(SettingsError, match="FRESHPLAN_IMAP_TENANT and KAS_MAIL_LOGIN"):
+        load_settings(kas, NO_DOTENV)
+    with pytest.raises(SettingsError, match="KAS_BASE_URL must be an http"):
+        load_settings(imap | kas | {"KAS_BASE_URL": "ftp://kas"}, NO_DOTENV)
+    production = {
+        "FRESHPLAN_ENV": "production",
+        "FRESHPLAN_JWT_SECRET": "s" * 40,
+        "FRESHPLAN_DATABASE_URL": "host=db",
+        "FRESHPLAN_JOBS_DATABASE_URL": "host=db",
+        "FRESHPLAN_SMTP_URL": "smtp://mail",
+    }
+    with pytest.raises(SettingsError, match="KAS_BASE_URL must be https:// in production"):
+        load_settings(production | {"KAS_BASE_URL": "http://kas.internal"}, NO_DOTENV)
+    explicit = load_settings(
+        kas | {"KAS_MAIL_LOGIN": "m0123456", "FRESHPLAN_IMAP_TENANT": "freshfoodz",
+               "FRESHPLAN_SERVICE_URL": "http://api.internal:8000/"},
+        NO_DOTENV,
+    )  # fmt: skip
+    assert explicit.kas.mail_login == "m0123456"
+    assert explicit.worker.service_url == "http://api.internal:8000"

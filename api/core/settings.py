@@ -128,10 +128,36 @@ class ImapSettings(msgspec.Struct, frozen=True, kw_only=True):
         return f"ImapSettings(url={url!r}, tenant={self.tenant!r}, batch={self.batch})"
 
 
+class KasSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """all-inkl's KAS API (SPEC 8.4): the daily check of the mailbox's quota."""
+
+    base_url: str  # KAS_BASE_URL, default https://kasapi.kasserver.com
+    login: str | None  # KAS_LOGIN: the KAS account (w0...); None: no quota check
+    password: str | None  # KAS_PASSWORD
+    # KAS_MAIL_LOGIN: the mail account (m0...) or its address; default: FRESHPLAN_IMAP_URL's user
+    mail_login: str | None
+    tenant: str | None  # FRESHPLAN_IMAP_TENANT: whose admins hear of a full mailbox
+    timeout_seconds: float  # KAS_TIMEOUT_SECONDS: one request, connect to last byte
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.login and self.password)
+
+    def __repr__(self) -> str:  # never print the password
+        password = _HIDDEN if self.password else None
+        return (
+            f"KasSettings(base_url={self.base_url!r}, login={self.login!r}, password={password!r},"
+            f" mail_login={self.mail_login!r}, tenant={self.tenant!r},"
+            f" timeout_seconds={self.timeout_seconds})"
+        )
+
+
 class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
     """The background workers (`freshplan worker`)."""
 
     poll_seconds: float  # FRESHPLAN_WORKER_POLL_SECONDS: the fallback when no NOTIFY arrives
+    # FRESHPLAN_SERVICE_URL: the Litestar service, whose AI router classifies inbound mail
+    service_url: str
 
 
 class FeedbackSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -279,6 +305,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     xentral: XentralSettings
     allianz: AllianzSettings
     imap: ImapSettings
+    kas: KasSettings
 
 
 def _imap_settings(env: Mapping[str, str]) -> ImapSettings:
@@ -300,6 +327,33 @@ def _imap_settings(env: Mapping[str, str]) -> ImapSettings:
         if not imap.tenant:
             raise SettingsError("FRESHPLAN_IMAP_URL needs FRESHPLAN_IMAP_TENANT (a tenant's slug)")
     return imap
+
+
+def _kas_settings(env: Mapping[str, str], imap: ImapSettings, production: bool) -> KasSettings:
+    imap_user = (
+        urllib.parse.unquote(urllib.parse.urlsplit(imap.url).username or "") if imap.url else ""
+    )
+    kas = KasSettings(
+        base_url=(env.get("KAS_BASE_URL") or "https://kasapi.kasserver.com").rstrip("/"),
+        login=env.get("KAS_LOGIN") or None,
+        password=env.get("KAS_PASSWORD") or None,
+        mail_login=env.get("KAS_MAIL_LOGIN") or imap_user or None,
+        tenant=imap.tenant,
+        timeout_seconds=_float(env, "KAS_TIMEOUT_SECONDS", 30.0, 0.1, 600.0),
+    )
+    parsed = urllib.parse.urlsplit(kas.base_url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise SettingsError("KAS_BASE_URL must be an http(s) URL")
+    if production and parsed.scheme != "https":
+        raise SettingsError("KAS_BASE_URL must be https:// in production")
+    if bool(kas.login) != bool(kas.password):
+        raise SettingsError("KAS needs both KAS_LOGIN and KAS_PASSWORD")
+    if kas.configured and not (kas.mail_login and kas.tenant):
+        raise SettingsError(
+            "the KAS quota check needs FRESHPLAN_IMAP_TENANT and KAS_MAIL_LOGIN"
+            " (or FRESHPLAN_IMAP_URL, whose user it defaults to)"
+        )
+    return kas
 
 
 def _allianz_settings(env: Mapping[str, str], production: bool) -> AllianzSettings:
@@ -459,6 +513,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         raise SettingsError("XENTRAL_CUSTOMER_SEARCH_OP must be contains, equals or startsWith")
     allianz = _allianz_settings(env, production)
     imap = _imap_settings(env)
+    kas = _kas_settings(env, imap, production)
 
     return Settings(
         env=profile,  # type: ignore[arg-type]  # checked above
@@ -493,12 +548,18 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
             max_attempts=mail_max_attempts,
             retry_base_seconds=mail_retry_base,
         ),
-        worker=WorkerSettings(poll_seconds=worker_poll),
+        worker=WorkerSettings(
+            poll_seconds=worker_poll,
+            service_url=(env.get("FRESHPLAN_SERVICE_URL") or f"http://127.0.0.1:{api_port}").rstrip(
+                "/"
+            ),
+        ),
         feedback=FeedbackSettings(rate_limit_ip=rate_limit_ip, rate_limit_token=rate_limit_token),
         ai=ai,
         xentral=xentral,
         allianz=allianz,
         imap=imap,
+        kas=kas,
     )
 
 

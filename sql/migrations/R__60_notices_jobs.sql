@@ -662,6 +662,7 @@ begin
             when 'ai_housekeeping' then app_private.ai_housekeeping()
             when 'xentral_products' then app_private.enqueue_product_syncs()
             when 'mail_imap' then app_private.enqueue_imap_poll()
+            when 'kas_quota' then app_private.enqueue_kas_quota()
         end;
     exception when others then
         -- The job's changes are undone; the failure is recorded and pg_cron logs the warning.
@@ -818,6 +819,10 @@ as $$
 declare
     v_timezone text := new.payload ->> 'timezone';
 begin
+    -- the Message-ID replies name (app.inbound_mail_lead): the job and a part nobody can guess
+    new.message_id := coalesce(
+        new.message_id, format('<job-%s.%s@freshplan>', new.id, replace(pg_catalog.gen_random_uuid()::text, '-', ''))
+    );
     new.payload := new.payload || jsonb_build_object(
         'subject', app.mail_subject(new.template, new.payload),
         'progress_due', app.format_german_date(new.payload ->> 'progress_due_at', v_timezone),
@@ -828,7 +833,7 @@ begin
 end
 $$;
 comment on function app_private.tg_jobs__mail_texts() is
-'Adds the subject and the German dates to a mail job''s template values.';
+'Gives a mail job its Message-ID and adds the subject and the German dates to its template values.';
 create or replace trigger _050_mail_texts
 before insert on app.jobs
 for each row when (new.kind = 'mail.send') execute function app_private.tg_jobs__mail_texts();

@@ -333,9 +333,18 @@ as $$
             and (j.state = 'PARKED' or (j.state = 'PENDING' and j.attempts > 0))
             and j.created_at > coalesce(p_last_success_at, '-infinity')
     )
+    -- a mailbox nearly full loses customers' replies silently (app_private.store_mailbox_quota)
+    or (
+        p_connector = 'mail'
+        and exists (
+            select from app.mailbox_quotas as q
+            where q.warned_at is not null and (p_tenant_id is null or q.tenant_id = p_tenant_id)
+        )
+    )
 $$;
 comment on function app.connector_troubled(text, uuid, timestamptz) is
-'Whether jobs of the connector (of the tenant, or of all when null) are retrying or parked since the last success.';
+'Whether jobs of the connector (of the tenant, or of all when null) are retrying or parked since the last success; '
+'for mail also a mailbox above its quota''s warning level.';
 grant execute on function app.connector_troubled(text, uuid, timestamptz) to tenant_admin, svc_api;
 
 -- One row per connector for the caller's tenant.

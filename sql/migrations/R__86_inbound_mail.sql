@@ -1,7 +1,8 @@
 -- Inbound mail (SPEC 8.4): the SQL half of job mail.imap (the mailbox's watermark, storing and
--- matching a mail, EMAIL_RECEIVED on its lead), api.inbound_mails and assign_inbound_mail for
--- managers. The tables are in V013__inbound_mail.sql. Mail text is untrusted: it is stored as
--- text and shown as text, never interpreted here.
+-- matching a mail, EMAIL_RECEIVED on its lead), of job ai.classify_mail (what the AI's answer
+-- means: CUSTOMER_REACTION or a task), of job kas.quota (the mailbox's quota), and
+-- api.inbound_mails and assign_inbound_mail for managers. The tables are in V013 and V014. Mail
+-- text is untrusted: it is stored as text and shown as text, never interpreted here.
 
 -- Queued every minute by pg_cron (job mail_imap), only when a worker has FRESHPLAN_IMAP_URL, and
 -- never a second time while one waits or runs.
@@ -138,6 +139,15 @@ begin
          where r.ordinality <= 50),
         '{}'
     );
+    -- a message the server renumbered (a new UIDVALIDITY) is one stored before: recognised by its
+    -- Message-ID from an earlier UIDVALIDITY only, since within one the UID tells messages apart
+    if exists (
+        select from app.inbound_mails as m
+        where m.mailbox = p_mailbox and m.message_id = left(p_mail ->> 'message_id', 998) and m.uidvalidity <> p_uidvalidity
+    ) then
+        update app.imap_mailboxes as b set last_uid = greatest(b.last_uid, p_uid) where b.mailbox = p_mailbox;
+        return jsonb_build_object('stored', false);
+    end if;
     select m.lead_id, m.matched_by into v_match
     from app.inbound_mail_lead(
         v_box.tenant_id, p_mail ->> 'in_reply_to', v_refs, lower(p_mail ->> 'from_address')
@@ -170,13 +180,14 @@ begin
     -- an out-of-office note is kept with its lead, but is no contact with the customer
     if v_mail.lead_id is not null and not coalesce((p_mail ->> 'automatic')::boolean, false) then
         perform app_private.log_mail_received(v_mail);
+        perform app_private.queue_mail_classification(v_mail);
     end if;
     return jsonb_build_object('stored', true, 'id', v_mail.id, 'lead_id', v_mail.lead_id, 'matched_by', v_mail.matched_by);
 end
 $$;
 comment on function app_private.store_inbound_mail(text, bigint, bigint, jsonb) is
-'Stores a fetched mail once, matches it to a lead of the mailbox''s tenant, logs EMAIL_RECEIVED, moves the '
-'watermark.';
+'Stores a fetched mail once, matches it to a lead of the mailbox''s tenant, logs EMAIL_RECEIVED and queues its '
+'classification, moves the watermark.';
 grant execute on function app_private.store_inbound_mail(text, bigint, bigint, jsonb) to svc_jobs;
 
 -- EMAIL_RECEIVED on the mail's lead (not progress: a reply that is progress is classified first).
@@ -234,7 +245,13 @@ select
     m.body_text,
     m.truncated,
     m.size_bytes,
-    m.assigned_by
+    m.assigned_by,
+    m.category,
+    m.category_confidence,
+    m.injection_suspected,
+    m.classification,
+    m.classification_reason,
+    m.classified_at
 from app.inbound_mails as m;
 comment on view api.inbound_mails is
 'Mails from customers fetched from the mailbox (managers): matched ones with their lead, unmatched ones '
@@ -251,6 +268,15 @@ comment on column api.inbound_mails.body_text is 'Text body, at most 100 000 cha
 comment on column api.inbound_mails.truncated is 'Whether the body was cut.';
 comment on column api.inbound_mails.size_bytes is 'Size of the whole message.';
 comment on column api.inbound_mails.assigned_by is 'The manager who assigned it.';
+comment on column api.inbound_mails.category is 'The AI''s label (email_categorize), if it answered.';
+comment on column api.inbound_mails.category_confidence is 'Its calibrated confidence.';
+comment on column api.inbound_mails.injection_suspected is 'Whether it looked like instructions to the model.';
+comment on column api.inbound_mails.classification is
+'reaction (logged as CUSTOMER_REACTION, progress), task (the owner confirms), null (not yet, or no owner).';
+comment on column api.inbound_mails.classification_reason is
+'customer_reaction, not_a_reaction, low_confidence, injection_suspected, budget_exhausted, ai_not_configured, '
+'ai_unavailable or ai_refused.';
+comment on column api.inbound_mails.classified_at is 'When it was classified.';
 grant select on api.inbound_mails to sales_rep, sales_manager, auditor, tenant_admin;
 
 create or replace function api.assign_inbound_mail(mail_id uuid, lead_id uuid) returns setof api.inbound_mails
@@ -266,7 +292,7 @@ end
 $$;
 comment on function api.assign_inbound_mail(uuid, uuid) is
 'Assigns an unmatched inbound mail to a lead of the tenant (managers; audited): it is logged as '
-'EMAIL_RECEIVED on the lead.';
+'EMAIL_RECEIVED on the lead and classified like a matched one.';
 grant execute on function api.assign_inbound_mail(uuid, uuid) to sales_rep, sales_manager, auditor, tenant_admin;
 
 create or replace function app_private.assign_inbound_mail(p_mail_id uuid, p_lead_id uuid) returns void
@@ -298,12 +324,272 @@ begin
     where m.id = v_mail.id
     returning * into v_mail;
     perform app_private.log_mail_received(v_mail);
+    perform app_private.queue_mail_classification(v_mail);
+    -- no sender address: audit JSON holds no personal data
     perform app_private.write_audit(
         v_mail.tenant_id, 'inbound_mail.assigned', 'inbound_mail', v_mail.id, p_lead_id, null,
-        jsonb_build_object('lead_id', p_lead_id, 'from_address', v_mail.from_address), null, false
+        jsonb_build_object('lead_id', p_lead_id), null, false
     );
 end
 $$;
 comment on function app_private.assign_inbound_mail(uuid, uuid) is
 'A manager assigns an unmatched mail of the tenant to a lead of the tenant; logged and audited.';
 grant execute on function app_private.assign_inbound_mail(uuid, uuid) to sales_manager;
+
+-- ------------------------------------------------------------ classification (SPEC 8.4)
+-- A matched mail (not an automatic answer) is read by the AI router (email_categorize) in job
+-- ai.classify_mail, as the lead's owner, so the call is billed to the owner's org. The decision
+-- what the answer means is made here, not by the worker.
+
+create or replace function app_private.queue_mail_classification(p_mail app.inbound_mails) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    insert into app.jobs (tenant_id, kind, payload, lead_id)
+    values (p_mail.tenant_id, 'ai.classify_mail', jsonb_build_object('mail_id', p_mail.id), p_mail.lead_id)
+$$;
+comment on function app_private.queue_mail_classification(app.inbound_mails) is
+'Queues the AI classification of a matched inbound mail (job ai.classify_mail).';
+
+-- What the worker sends to the router and as whom: the mail's subject and text (as much as the use case
+-- takes) and the lead owner's identity. Null when there is nothing to do: classified already, no lead,
+-- the lead has no active owner now (it went back to the pool), or it was pseudonymised.
+create or replace function app_private.mail_to_classify(p_mail_id uuid) returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select jsonb_build_object(
+        'mail_id', m.id,
+        'subject', coalesce(m.subject, ''),
+        'body', left(m.body_text, 20000),
+        'owner', jsonb_build_object('sub', u.id, 'role', u.role, 'tenant_id', u.tenant_id, 'org_id', u.org_id)
+    )
+    from app.inbound_mails as m
+    inner join app.leads as l on m.lead_id = l.id
+    inner join app.users as u on l.owner_id = u.id
+    where m.id = p_mail_id and m.classified_at is null and l.pseudonymized_at is null and u.active
+$$;
+comment on function app_private.mail_to_classify(uuid) is
+'The text of a mail to classify and its lead owner''s identity (null: nothing to do).';
+grant execute on function app_private.mail_to_classify(uuid) to svc_jobs;
+
+-- The outcome, once per mail. p_outcome is the router's answer {label, confidence,
+-- injection_suspected, call_id} or {error: budget_exhausted | ai_not_configured | ai_unavailable |
+-- ai_refused}. A customer reaction (SAMPLE_REQUEST, APPOINTMENT, ORDER, PRICE_QUESTION, COMPLAINT) at or
+-- above the owner's confidence threshold, without suspected injection, is logged as CUSTOMER_REACTION
+-- (progress); anything else becomes a task for the owner to confirm.
+create or replace function app_private.record_mail_classification(p_mail_id uuid, p_outcome jsonb) returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_lead app.leads;
+    v_mail app.inbound_mails;
+    v_owner app.users;
+    v_label text;
+    v_confidence numeric;
+    v_injection boolean;
+    v_reason text;
+    v_at timestamptz;
+begin
+    -- lead before mail, the order every path that logs on a lead locks in
+    select l.* into v_lead from app.leads as l
+    where l.id = (select m.lead_id from app.inbound_mails as m where m.id = p_mail_id)
+    for update;
+    select m.* into v_mail from app.inbound_mails as m where m.id = p_mail_id for update;
+    if v_mail.id is null or v_mail.classified_at is not null or v_lead.id is null then
+        return jsonb_build_object('recorded', false);
+    end if;
+    select u.* into v_owner from app.users as u where u.id = v_lead.owner_id;
+    if p_outcome ? 'error' then
+        v_reason := p_outcome ->> 'error';
+        if v_reason not in ('budget_exhausted', 'ai_not_configured', 'ai_unavailable', 'ai_refused') then
+            raise exception 'unknown classification error %', v_reason using errcode = 'invalid_parameter_value';
+        end if;
+    else
+        v_label := p_outcome ->> 'label';
+        v_confidence := (p_outcome ->> 'confidence')::numeric;
+        v_injection := coalesce((p_outcome ->> 'injection_suspected')::boolean, true);
+        if v_label !~ '^[A-Z][A-Z_]{1,39}$' or v_confidence is null or v_confidence not between 0 and 1 then
+            raise exception 'not a classification: %', left(p_outcome::text, 200) using errcode = 'invalid_parameter_value';
+        end if;
+        v_reason := case
+            when v_injection then 'injection_suspected'
+            when v_label not in ('SAMPLE_REQUEST', 'APPOINTMENT', 'ORDER', 'PRICE_QUESTION', 'COMPLAINT')
+                then 'not_a_reaction'
+            when v_confidence < (
+                app.effective_setting(
+                    'ai.routing.confidence.threshold', v_lead.tenant_id, v_owner.org_id, v_owner.id
+                ) #>> '{}'
+            )::numeric then 'low_confidence'
+            else 'customer_reaction'
+        end;
+    end if;
+    update app.inbound_mails as m
+    set
+        category = v_label,
+        category_confidence = round(v_confidence, 4),
+        injection_suspected = v_injection,
+        ai_call_id = (p_outcome ->> 'call_id')::uuid,
+        classified_at = pg_catalog.clock_timestamp(),
+        classification = case when v_reason = 'customer_reaction' then 'reaction' else 'task' end,
+        classification_reason = v_reason
+    where m.id = v_mail.id
+    returning m.* into v_mail;
+    if v_reason = 'customer_reaction' and v_lead.owner_id is not null then
+        -- when the customer wrote (the Date header, never later than its arrival), within this cycle
+        select greatest(least(coalesce(v_mail.sent_at, v_mail.received_at), v_mail.received_at), a.registered_at)
+        into v_at
+        from app.lead_assignments as a where a.id = v_lead.assignment_id;
+        insert into app.activities (tenant_id, lead_id, assignment_id, kind, occurred_at, note)
+        values (
+            v_mail.tenant_id, v_mail.lead_id, v_lead.assignment_id, 'CUSTOMER_REACTION',
+            coalesce(v_at, v_mail.received_at),
+            format('Kundenreaktion per E-Mail (%s, erkannt von der KI)', v_label)
+        );
+    elsif v_owner.active then
+        insert into app.notifications (tenant_id, user_id, kind, lead_id, subject, body, dedupe_key, channel)
+        values (
+            v_mail.tenant_id, v_owner.id, 'MAIL_TO_CONFIRM', v_mail.lead_id,
+            'Kundenantwort prüfen',
+            left(format(
+                'Eine E-Mail von %s zu diesem Lead ist eingegangen: "%s". Bitte prüfen Sie, ob sie eine '
+                'Kundenreaktion ist, und erfassen Sie sie gegebenenfalls als Aktivität.',
+                coalesce(v_mail.from_address, 'unbekannt'),
+                regexp_replace(coalesce(v_mail.subject, ''), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g')
+            ), 10000),
+            'inbound_mail:' || v_mail.id,
+            'TASK'
+        )
+        on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing;
+    end if;
+    perform app_private.write_audit(
+        v_mail.tenant_id, 'inbound_mail.classified', 'inbound_mail', v_mail.id, v_mail.lead_id, null,
+        jsonb_build_object(
+            'category', v_label, 'confidence', v_mail.category_confidence, 'classification', v_mail.classification,
+            'reason', v_reason
+        ),
+        null, false
+    );
+    return jsonb_build_object('recorded', true, 'classification', v_mail.classification, 'reason', v_reason);
+end
+$$;
+comment on function app_private.record_mail_classification(uuid, jsonb) is
+'Records what the AI made of an inbound mail, once: a confident customer reaction is CUSTOMER_REACTION '
+'(progress), anything else a task for the owner; audited.';
+grant execute on function app_private.record_mail_classification(uuid, jsonb) to svc_jobs;
+
+-- ------------------------------------------------------------ the mailbox's quota (KAS)
+-- Queued daily by pg_cron (job kas_quota), only when a worker has the KAS credentials, and never a
+-- second time while one waits or runs.
+create or replace function app_private.enqueue_kas_quota() returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+begin
+    if not exists (select from app.connectors as c where c.connector = 'kas' and c.configured) then
+        return jsonb_build_object('queued', 0, 'configured', false);
+    end if;
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('kas.quota', 0));
+    if exists (select from app.jobs as j where j.kind = 'kas.quota' and j.state in ('PENDING', 'RUNNING')) then
+        return jsonb_build_object('queued', 0, 'configured', true);
+    end if;
+    insert into app.jobs (kind) values ('kas.quota');
+    return jsonb_build_object('queued', 1, 'configured', true);
+end
+$$;
+comment on function app_private.enqueue_kas_quota() is
+'Queues one kas.quota job unless one is waiting or running (only when a worker has the KAS credentials).';
+
+-- What KAS said: {used_mb, quota_mb, webspace_used_mb, webspace_max_mb} (a null or non-positive limit is
+-- none). Above mail.quota.warnPercent the mail connector is degraded (app.connector_troubled) and the
+-- tenant's admins are told, once per crossing; below it again, the warning is over.
+create or replace function app_private.store_mailbox_quota(p_tenant_slug text, p_mail_login text, p_quota jsonb)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_tenant uuid := (select t.id from app.tenants as t where t.slug = p_tenant_slug);
+    v_used bigint := (p_quota ->> 'used_mb')::bigint;
+    v_quota bigint := nullif(greatest((p_quota ->> 'quota_mb')::bigint, 0), 0);
+    v_ws_used bigint := (p_quota ->> 'webspace_used_mb')::bigint;
+    v_ws_max bigint := nullif(greatest((p_quota ->> 'webspace_max_mb')::bigint, 0), 0);
+    v_percent numeric;
+    v_warn numeric;
+    v_row app.mailbox_quotas;
+    v_was_warned boolean;
+begin
+    if v_tenant is null then
+        raise exception 'FRESHPLAN_IMAP_TENANT names no tenant: %', p_tenant_slug
+            using errcode = 'invalid_parameter_value';
+    end if;
+    if v_used is null or v_used < 0 or v_ws_used < 0 then
+        raise exception 'not a quota: %', left(p_quota::text, 200) using errcode = 'invalid_parameter_value';
+    end if;
+    v_percent := greatest(
+        round(100.0 * v_used / v_quota, 2),
+        round(100.0 * v_ws_used / v_ws_max, 2)
+    );
+    v_warn := (app.effective_setting('mail.quota.warnPercent', v_tenant, null, null) #>> '{}')::numeric;
+    select q.warned_at is not null into v_was_warned
+    from app.mailbox_quotas as q where q.tenant_id = v_tenant and q.mail_login = p_mail_login
+    for update;
+    insert into app.mailbox_quotas as q (
+        tenant_id, mail_login, used_mb, quota_mb, webspace_used_mb, webspace_max_mb, percent, checked_at, warned_at
+    )
+    values (
+        v_tenant, left(p_mail_login, 254), v_used, v_quota, v_ws_used, v_ws_max, v_percent,
+        pg_catalog.clock_timestamp(), case when v_percent > v_warn then pg_catalog.clock_timestamp() end
+    )
+    on conflict (tenant_id, mail_login) do update
+    set
+        used_mb = excluded.used_mb, quota_mb = excluded.quota_mb, webspace_used_mb = excluded.webspace_used_mb,
+        webspace_max_mb = excluded.webspace_max_mb, percent = excluded.percent, checked_at = excluded.checked_at,
+        warned_at = case when excluded.percent > v_warn then coalesce(q.warned_at, excluded.checked_at) end
+    returning q.* into v_row;
+    if v_row.warned_at is not null and not coalesce(v_was_warned, false) then
+        perform app_private.notify_roles(
+            v_tenant, array['tenant_admin'], 'MAILBOX_FULL', null,
+            'Postfach fast voll',
+            format(
+                'Das Postfach %s ist zu %s %% belegt (Warnschwelle %s %%). Ist es voll, gehen Antworten von '
+                'Kunden verloren: bitte alte Nachrichten archivieren oder das Kontingent erhöhen.',
+                v_row.mail_login, v_row.percent, v_warn
+            ),
+            'mailbox_quota:' || v_row.mail_login || ':' || extract(epoch from v_row.warned_at)::bigint
+        );
+    end if;
+    perform app_private.record_connector_success(v_tenant, 'kas');
+    return jsonb_build_object(
+        'percent', v_row.percent, 'warned', v_row.warned_at is not null,
+        'notified', v_row.warned_at is not null and not coalesce(v_was_warned, false)
+    );
+end
+$$;
+comment on function app_private.store_mailbox_quota(text, text, jsonb) is
+'Stores the mailbox''s quota and usage from KAS; above mail.quota.warnPercent the mail connector is degraded '
+'and the tenant''s admins are notified once.';
+grant execute on function app_private.store_mailbox_quota(text, text, jsonb) to svc_jobs;
+
+create or replace function app_private.record_kas_error(p_tenant_slug text, p_error text) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    select app_private.record_connector_error(t.id, 'kas', p_error) from app.tenants as t where t.slug = p_tenant_slug
+$$;
+comment on function app_private.record_kas_error(text, text) is
+'Records a failed KAS quota check for the tenant of the mailbox (api.integration_status shows it).';
+grant execute on function app_private.record_kas_error(text, text) to svc_jobs;

@@ -117,7 +117,7 @@ select app_private.finish_product_sync(pg_temp.tenant('alpha'), now(), false, nu
 select tests.authenticate_as('admin@alpha.test');
 select is(
     (select array_agg(s.connector || ':' || s.state order by s.connector)::text from api.integration_status as s),
-    '{allianz:unconfigured,mail:unconfigured,xentral:ok}', 'a success after it: ok (and Allianz Trade has no worker with its key)'
+    '{allianz:unconfigured,kas:unconfigured,mail:unconfigured,xentral:ok}', 'a success after it: ok (and Allianz Trade has no worker with its key)'
 );
 select tests.clear_authentication();
 select is(

@@ -292,7 +292,7 @@ insert into matrix values
 ('api.notifications', 'tenant_user', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
 ('api.products', 'tenant_product', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.products', 'other_tenant_product', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
-('api.settings_effective', 'self', 'sqlstate 42501', 'rows 26', 'rows 26', 'rows 26', 'rows 26'),
+('api.settings_effective', 'self', 'sqlstate 42501', 'rows 27', 'rows 27', 'rows 27', 'rows 27'),
 -- registration and claims
 ('api.register_lead', 'new', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.find_similar_leads', 'new', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
