@@ -57,13 +57,16 @@ class MailClassificationHandler:
             raise PermanentJobError("a classification job names its mail (payload mail_id)")
         todo = await self.query("select app_private.mail_to_classify(%s::uuid)", mail_id)
         if todo is None:
-            return  # classified meanwhile, or the lead has no active owner now
-        try:
-            outcome = await self.ask(todo)
-        except TemporaryJobError:
-            if job.attempts < MAX_ATTEMPTS:
-                raise
-            outcome = {"error": "ai_unavailable"}  # the last attempt: a human decides
+            return  # classified meanwhile, or the lead was pseudonymised
+        if todo["owner"] is None:
+            outcome: dict[str, Any] = {"error": "no_owner"}  # nobody to ask as: the managers decide
+        else:
+            try:
+                outcome = await self.ask(todo)
+            except TemporaryJobError:
+                if job.attempts < MAX_ATTEMPTS:
+                    raise
+                outcome = {"error": "ai_unavailable"}  # the last attempt: a human decides
         recorded = await self.query(
             "select app_private.record_mail_classification(%s::uuid, %s::jsonb)",
             mail_id,
@@ -121,9 +124,11 @@ def outcome_of(response: httpx.Response) -> dict[str, Any]:
         return {"error": "budget_exhausted"}
     if status == 503 and code == "FP1007":
         return {"error": "ai_not_configured"}
-    if status == 429 or status >= 500:
+    if status in (401, 429) or status >= 500:
+        # 401: the service refused our signature (a JWT secret that differs from the worker's):
+        # a configuration error, fixed by an operator, not by handing every mail to a person
         raise TemporaryJobError(f"the AI router answered {status} {code or ''}".strip())
-    # 401/403 (the owner's token refused), 404, 413, 422: asking again cannot help
+    # 403 (the owner deactivated meanwhile), 404, 413, 422: asking again cannot help
     log.warning("the AI router refused a classification", extra={"status": status, "code": code})
     return {"error": "ai_refused"}
 

@@ -2,11 +2,14 @@
 
 Each run asks for the messages above the mailbox's watermark (app.imap_mailboxes.last_uid, by UID;
 a changed UIDVALIDITY starts it over, and app.inbound_mails recognises a message by its
-Message-ID, so nothing is stored twice), in batches. Every message is stored, matched to a lead and
-logged as EMAIL_RECEIVED in one transaction of its own (app_private.store_inbound_mail), which also
-moves the watermark; only then is it flagged \\Seen on the server. Nothing is ever deleted. A run
-that stops half-way (the server restarted, the network gone) keeps what it stored; the next run goes
-on from the watermark and flags what was stored but not flagged yet.
+Message-ID, so nothing is stored twice), in batches of at most FRESHPLAN_IMAP_BATCH messages and
+BATCH_BYTES (their sizes are asked first, so fifty large attachments are never held at once).
+Every message is stored, matched to a lead and logged as EMAIL_RECEIVED in one transaction of its
+own (app_private.store_inbound_mail), which also moves the watermark; only then is it flagged
+\\Seen on the server, and the \\Seen watermark (flagged_uid) moves. Nothing is ever deleted. A
+run that stops half-way (the server restarted, the network gone) keeps what it stored; the next
+run goes on from the watermark and flags what was stored but not flagged yet, and nothing below
+flagged_uid, so a message a person marked unread again stays unread.
 
 imap-tools is synchronous, so a run works in a thread of its own with a synchronous connection.
 Everything in a message is untrusted: headers and the text body are reduced to bounded strings
@@ -28,7 +31,7 @@ from typing import Any
 
 import psycopg
 from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage
-from imap_tools.errors import MailboxFlagError
+from imap_tools.errors import MailboxFetchError, MailboxFlagError
 from imap_tools.utils import check_command_status
 from psycopg.types.json import Jsonb
 
@@ -38,6 +41,7 @@ from jobs.runner import Job, TemporaryJobError
 log = logging.getLogger("freshplan.imap")
 
 BODY_LIMIT = 100_000  # characters kept of a body (app.inbound_mails.body_text)
+BATCH_BYTES = 20_000_000  # the most fetched in one round trip (a bigger message comes alone)
 HEADER_LIMIT = 998  # a header line's limit (RFC 5322)
 TIMEOUT_SECONDS = 30
 
@@ -151,6 +155,41 @@ def unreadable_row(message: MailMessage) -> dict[str, Any]:
     }
 
 
+def message_sizes(box: BaseMailBox, uids: list[int]) -> dict[int, int]:
+    """The size of each message at the server (RFC822.SIZE), asked 500 at a time."""
+    sizes: dict[int, int] = {}
+    for start in range(0, len(uids), 500):
+        part = ",".join(map(str, uids[start : start + 500]))
+        result = box.client.uid("FETCH", part, "(RFC822.SIZE)")
+        check_command_status(result, MailboxFetchError)
+        for line in result[1]:
+            if not isinstance(line, bytes):
+                continue
+            uid, size = _UID.search(line), _SIZE.search(line)
+            if uid and size:
+                sizes[int(uid[1])] = int(size[1])
+    return sizes
+
+
+_UID = re.compile(rb"\bUID (\d+)")
+_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
+
+
+def batches(uids: list[int], sizes: dict[int, int], count: int, limit: int) -> Iterator[list[int]]:
+    """Consecutive UIDs, at most `count` and `limit` bytes a batch (a bigger message alone)."""
+    batch: list[int] = []
+    total = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if batch and (len(batch) >= count or total + size > limit):
+            yield batch
+            batch, total = [], 0
+        batch.append(uid)
+        total += size
+    if batch:
+        yield batch
+
+
 def mark_seen(box: BaseMailBox, uids: list[str]) -> None:
     """Flag \\Seen, silently and without EXPUNGE: imap-tools' flag() expunges after every STORE,
     which would remove messages somebody marked \\Deleted. Nothing is ever deleted here."""
@@ -188,12 +227,27 @@ class InboundMailHandler:
         try:
             result = await asyncio.to_thread(self.poll)
         except (OSError, EOFError) as exc:  # the server went away: the next run goes on
+            await asyncio.to_thread(self.record_error, f"{type(exc).__name__}: {exc}")
             raise TemporaryJobError(f"IMAP {self.key}: {type(exc).__name__}: {exc}") from exc
         except Exception as exc:
             if type(exc).__module__.startswith(("imaplib", "imap_tools")):
+                await asyncio.to_thread(self.record_error, type(exc).__name__)
                 raise TemporaryJobError(f"IMAP {self.key}: {type(exc).__name__}") from exc
             raise
         log.info("imap run done", extra={"mailbox": self.key, **result})
+
+    def record_error(self, error: str) -> None:
+        """For the tenant's api.integration_status (best effort: the job's own error stays)."""
+        try:
+            with psycopg.connect(
+                self.database_url, autocommit=True, application_name="freshplan-worker"
+            ) as conn:
+                conn.execute(
+                    "select app_private.record_imap_error(%s, %s)",
+                    [self.key, f"IMAP {self.key}: {error}"[:2000]],
+                )
+        except psycopg.Error:
+            log.warning("imap: the failure could not be recorded", extra={"mailbox": self.key})
 
     @contextmanager
     def mailbox(self) -> Iterator[BaseMailBox]:
@@ -223,31 +277,35 @@ class InboundMailHandler:
                 "select app_private.imap_mailbox_state(%s, %s, %s::bigint)",
                 self.key, self.tenant, validity,
             )  # fmt: skip
-            last_uid = int(state["last_uid"])
-            # stored by an earlier run that stopped before it could flag them
-            unflagged = [int(u) for u in box.uids(AND(seen=False)) if int(u) <= last_uid]
-            if unflagged:
-                mark_seen(box, [str(u) for u in unflagged])
+            last_uid, flagged_uid = int(state["last_uid"]), int(state["flagged_uid"])
+            # stored by an earlier run that stopped before it could flag them (only those: one a
+            # person marked unread again, below flagged_uid, stays unread)
+            leftover = last_uid - flagged_uid
+            if leftover > 0:
+                mark_seen(box, [f"{flagged_uid + 1}:{last_uid}"])
+                conn.execute("select app_private.imap_flagged(%s, %s)", [self.key, last_uid])
             # "N:*" also names the highest message when none is above N: keep the new ones only
             new = sorted(
                 u for u in map(int, box.uids(AND(uid=f"{last_uid + 1}:*"))) if u > last_uid
             )
-            for start in range(0, len(new), self.batch):
-                chunk = [str(u) for u in new[start : start + self.batch]]
+            sizes = message_sizes(box, new) if new else {}
+            for batch in batches(new, sizes, self.batch, BATCH_BYTES):
+                chunk = [str(u) for u in batch]
                 for message in box.fetch(AND(uid=",".join(chunk)), mark_seen=False, bulk=True):
                     if not message.uid or message.uid not in chunk:
                         continue  # an unsolicited FETCH response, not one of ours
                     stored += self.store(conn, validity, message)
                 mark_seen(box, chunk)
+                conn.execute("select app_private.imap_flagged(%s, %s)", [self.key, batch[-1]])
                 seen += len(chunk)
                 log.info(
                     "imap: %d of %d new messages stored",
-                    min(start + self.batch, len(new)),
+                    seen,
                     len(new),
                     extra={"mailbox": self.key},
                 )
             result = {
-                "new": len(new), "stored": stored, "flagged": seen + len(unflagged),
+                "new": len(new), "stored": stored, "flagged": seen,
                 "seconds": round(time.monotonic() - began, 3),
             }  # fmt: skip
             conn.execute(

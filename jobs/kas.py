@@ -44,14 +44,19 @@ class QuotaHandler:
             if exc.temporary:
                 raise TemporaryJobError(str(exc)) from None
             raise PermanentJobError(str(exc)) from None
-        async with await psycopg.AsyncConnection.connect(
-            self.database_url, autocommit=True, application_name="freshplan-worker"
-        ) as conn:
-            cursor = await conn.execute(
-                "select app_private.store_mailbox_quota(%s, %s, %s::jsonb)",
-                [self.tenant, quota.mail_login, Jsonb(quota.to_json())],
-            )
-            row = await cursor.fetchone()
+        try:
+            async with await psycopg.AsyncConnection.connect(
+                self.database_url, autocommit=True, application_name="freshplan-worker"
+            ) as conn:
+                cursor = await conn.execute(
+                    "select app_private.store_mailbox_quota(%s, %s, %s::jsonb)",
+                    [self.tenant, quota.mail_login, Jsonb(quota.to_json())],
+                )
+                row = await cursor.fetchone()
+        except psycopg.DataError as exc:  # an answer the database refuses: KAS's, not ours
+            message = f"KAS: the quota was refused by the database ({type(exc).__name__})"
+            await self.record_error(message)
+            raise PermanentJobError(message) from None
         result = row[0] if row else {}
         log.info(
             "kas quota read",
@@ -59,9 +64,13 @@ class QuotaHandler:
         )
 
     async def record_error(self, message: str) -> None:
-        async with await psycopg.AsyncConnection.connect(
-            self.database_url, autocommit=True, application_name="freshplan-worker"
-        ) as conn:
-            await conn.execute(
-                "select app_private.record_kas_error(%s, %s)", [self.tenant, message[:2000]]
-            )
+        """For the tenant's api.integration_status (best effort: the job keeps its own error)."""
+        try:
+            async with await psycopg.AsyncConnection.connect(
+                self.database_url, autocommit=True, application_name="freshplan-worker"
+            ) as conn:
+                await conn.execute(
+                    "select app_private.record_kas_error(%s, %s)", [self.tenant, message[:2000]]
+                )
+        except psycopg.Error:
+            log.warning("kas: the failure could not be recorded")

@@ -1550,7 +1550,7 @@ CREATE TABLE app.inbound_mails (
     CONSTRAINT inbound_mails_category_confidence_range CHECK (((category_confidence >= (0)::numeric) AND (category_confidence <= (1)::numeric))),
     CONSTRAINT inbound_mails_category_format CHECK ((category ~ '^[A-Z][A-Z_]{1,39}$'::text)),
     CONSTRAINT inbound_mails_classification_known CHECK ((classification = ANY (ARRAY['reaction'::text, 'task'::text]))),
-    CONSTRAINT inbound_mails_classification_reason_known CHECK ((classification_reason = ANY (ARRAY['customer_reaction'::text, 'not_a_reaction'::text, 'low_confidence'::text, 'injection_suspected'::text, 'budget_exhausted'::text, 'ai_not_configured'::text, 'ai_unavailable'::text, 'ai_refused'::text]))),
+    CONSTRAINT inbound_mails_classification_reason_known CHECK ((classification_reason = ANY (ARRAY['customer_reaction'::text, 'not_a_reaction'::text, 'low_confidence'::text, 'injection_suspected'::text, 'sender_unverified'::text, 'no_owner'::text, 'budget_exhausted'::text, 'ai_not_configured'::text, 'ai_unavailable'::text, 'ai_refused'::text]))),
     CONSTRAINT inbound_mails_classified CHECK (((classified_at IS NULL) = (classification IS NULL))),
     CONSTRAINT inbound_mails_from_address_length CHECK ((char_length(from_address) <= 254)),
     CONSTRAINT inbound_mails_from_name_length CHECK ((char_length(from_name) <= 200)),
@@ -1723,7 +1723,7 @@ COMMENT ON COLUMN app.inbound_mails.classification IS 'reaction: logged as CUSTO
 -- Name: COLUMN inbound_mails.classification_reason; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.inbound_mails.classification_reason IS 'Why: customer_reaction, not_a_reaction, low_confidence, injection_suspected, budget_exhausted, ai_not_configured, ai_unavailable or ai_refused.';
+COMMENT ON COLUMN app.inbound_mails.classification_reason IS 'Why: customer_reaction, not_a_reaction, low_confidence, injection_suspected, sender_unverified, no_owner, budget_exhausted, ai_not_configured, ai_unavailable or ai_refused.';
 
 --
 -- Name: inbound_mails; Type: VIEW; Schema: api; Owner: -
@@ -1754,7 +1754,7 @@ CREATE VIEW api.inbound_mails WITH (security_invoker='true') AS
 -- Name: VIEW inbound_mails; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON VIEW api.inbound_mails IS 'Mails from customers fetched from the mailbox (managers): matched ones with their lead, unmatched ones (lead_id null) to assign with assign_inbound_mail. Text as the sender wrote it: untrusted.';
+COMMENT ON VIEW api.inbound_mails IS 'Mails from customers fetched from the mailbox: managers see all of the tenant''s, matched ones with their lead and unmatched ones (lead_id null) to assign with assign_inbound_mail; reps the ones matched to leads they may read. Text as the sender wrote it: untrusted.';
 
 --
 -- Name: COLUMN inbound_mails.id; Type: COMMENT; Schema: api; Owner: -
@@ -6042,7 +6042,10 @@ CREATE FUNCTION app.connector_troubled(p_connector text, p_tenant_id uuid, p_las
         p_connector = 'mail'
         and exists (
             select from app.mailbox_quotas as q
-            where q.warned_at is not null and (p_tenant_id is null or q.tenant_id = p_tenant_id)
+            where
+                q.warned_at is not null and (p_tenant_id is null or q.tenant_id = p_tenant_id)
+                -- a reading days old (KAS no longer checked, another mailbox) says nothing now
+                and q.checked_at > pg_catalog.now() - interval '3 days'
         )
     )
 $$;
@@ -6536,6 +6539,32 @@ $$;
 --
 
 COMMENT ON FUNCTION app.inbound_mail_lead(p_tenant_id uuid, p_in_reply_to text, p_references text[], p_from text) IS 'The lead a mail answers (our Message-ID of a mail to a customer in In-Reply-To or References), else the one owned lead with its sender as contact address; none when ambiguous; never a pseudonymised lead.';
+
+--
+-- Name: inbound_mail_origin_known(app.inbound_mails); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.inbound_mail_origin_known(p_mail app.inbound_mails) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $_$
+    select p_mail.matched_by = 'manager' or (
+        p_mail.matched_by in ('in_reply_to', 'references')
+        and exists (
+            select from app.jobs as j
+            where
+                j.lead_id = p_mail.lead_id and j.kind = 'mail.send'
+                and (j.message_id = p_mail.in_reply_to or j.message_id = any(p_mail.reference_ids))
+                and j.message_id ~ '^<job-[0-9]+\.[0-9a-f]{32}@freshplan>$'
+        )
+    )
+$_$;
+
+--
+-- Name: FUNCTION inbound_mail_origin_known(p_mail app.inbound_mails); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.inbound_mail_origin_known(p_mail app.inbound_mails) IS 'Whether a mail answers one of our mails by its unguessable Message-ID, or was assigned by a manager.';
 
 --
 -- Name: json_schema_error(jsonb, jsonb, text); Type: FUNCTION; Schema: app; Owner: -
@@ -9100,6 +9129,24 @@ $$;
 COMMENT ON FUNCTION app_private.finish_product_sync(p_tenant_id uuid, p_started_at timestamp with time zone, p_full_pull boolean, p_listed text[], p_result jsonb) IS 'Completes a product sync: after a full pull, Xentral products no longer listed become inactive; records the result and the watermarks for the next incremental sync.';
 
 --
+-- Name: imap_flagged(text, bigint); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.imap_flagged(p_mailbox text, p_uid bigint) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    update app.imap_mailboxes as b set flagged_uid = greatest(b.flagged_uid, least(p_uid, b.last_uid))
+    where b.mailbox = p_mailbox
+$$;
+
+--
+-- Name: FUNCTION imap_flagged(p_mailbox text, p_uid bigint); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.imap_flagged(p_mailbox text, p_uid bigint) IS 'Moves the mailbox''s \Seen watermark (at most to what is stored).';
+
+--
 -- Name: imap_mailbox_state(text, text, bigint); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -9120,11 +9167,13 @@ begin
     on conflict (mailbox) do update set tenant_id = excluded.tenant_id
     returning * into v_box;
     if v_box.uidvalidity is distinct from p_uidvalidity then
-        update app.imap_mailboxes as b set uidvalidity = p_uidvalidity, last_uid = 0
+        update app.imap_mailboxes as b set uidvalidity = p_uidvalidity, last_uid = 0, flagged_uid = 0
         where b.mailbox = p_mailbox
         returning * into v_box;
     end if;
-    return jsonb_build_object('tenant_id', v_box.tenant_id, 'last_uid', v_box.last_uid);
+    return jsonb_build_object(
+        'tenant_id', v_box.tenant_id, 'last_uid', v_box.last_uid, 'flagged_uid', v_box.flagged_uid
+    );
 end
 $$;
 
@@ -9132,7 +9181,7 @@ $$;
 -- Name: FUNCTION imap_mailbox_state(p_mailbox text, p_tenant_slug text, p_uidvalidity bigint); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.imap_mailbox_state(p_mailbox text, p_tenant_slug text, p_uidvalidity bigint) IS 'The mailbox''s tenant and watermark for a run; a new UIDVALIDITY resets the watermark.';
+COMMENT ON FUNCTION app_private.imap_mailbox_state(p_mailbox text, p_tenant_slug text, p_uidvalidity bigint) IS 'The mailbox''s tenant and watermarks for a run; a new UIDVALIDITY resets them.';
 
 --
 -- Name: issue_feedback_token(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -9401,19 +9450,21 @@ CREATE FUNCTION app_private.mail_to_classify(p_mail_id uuid) RETURNS jsonb
         'mail_id', m.id,
         'subject', coalesce(m.subject, ''),
         'body', left(m.body_text, 20000),
-        'owner', jsonb_build_object('sub', u.id, 'role', u.role, 'tenant_id', u.tenant_id, 'org_id', u.org_id)
+        'owner', case when u.active then
+            jsonb_build_object('sub', u.id, 'role', u.role, 'tenant_id', u.tenant_id, 'org_id', u.org_id)
+        end
     )
     from app.inbound_mails as m
     inner join app.leads as l on m.lead_id = l.id
-    inner join app.users as u on l.owner_id = u.id
-    where m.id = p_mail_id and m.classified_at is null and l.pseudonymized_at is null and u.active
+    left join app.users as u on l.owner_id = u.id
+    where m.id = p_mail_id and m.classified_at is null and l.pseudonymized_at is null
 $$;
 
 --
 -- Name: FUNCTION mail_to_classify(p_mail_id uuid); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.mail_to_classify(p_mail_id uuid) IS 'The text of a mail to classify and its lead owner''s identity (null: nothing to do).';
+COMMENT ON FUNCTION app_private.mail_to_classify(p_mail_id uuid) IS 'The text of a mail to classify and its lead owner''s identity (owner null: none active; null: nothing to do).';
 
 --
 -- Name: my_collaborations(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -9742,6 +9793,36 @@ $$;
 COMMENT ON FUNCTION app_private.product_sync_plan(p_tenant_id uuid, p_overlap interval) IS 'Whether the next product sync of a tenant is a full pull, and otherwise since when to ask for changes.';
 
 --
+-- Name: pseudonymize_inbound_mails(uuid[]); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.pseudonymize_inbound_mails(p_leads uuid[]) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    update app.inbound_mails as m
+    set
+        from_address = pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(m.from_address, 'UTF8')), 'hex'),
+        from_name = null,
+        subject = null,
+        body_text = ''
+    where m.lead_id = any(p_leads) and m.from_address is not null;
+    update app.inbound_mails as m set from_name = null, subject = null, body_text = ''
+    where m.lead_id = any(p_leads) and m.from_address is null;
+    update app.activities as a set note = 'E-Mail vom Kunden (pseudonymisiert).'
+    where a.lead_id = any(p_leads) and a.kind = 'EMAIL_RECEIVED';
+    update app.notifications as n
+    set body = 'Eine E-Mail zu diesem Lead ist eingegangen (pseudonymisiert).'
+    where n.lead_id = any(p_leads) and n.kind = 'MAIL_TO_CONFIRM';
+$$;
+
+--
+-- Name: FUNCTION pseudonymize_inbound_mails(p_leads uuid[]); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.pseudonymize_inbound_mails(p_leads uuid[]) IS 'Blanks the personal data of the inbound mails (and their activities and tasks) of pseudonymised leads.';
+
+--
 -- Name: pseudonymize_released_leads(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -9805,6 +9886,9 @@ begin
     where
         j.lead_id = any(v_due) and j.kind = 'mail.send' and j.state in ('DONE', 'PARKED', 'CANCELLED');
 
+    -- and customers' replies (R__86_inbound_mail.sql)
+    perform app_private.pseudonymize_inbound_mails(v_due);
+
     update app.leads as l
     set pseudonymized_at = app.now()
     where l.id = any(v_due);
@@ -9823,7 +9907,7 @@ $$;
 -- Name: FUNCTION pseudonymize_released_leads(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.pseudonymize_released_leads() IS 'Pseudonymises contact data of leads released longer than lead.gdpr.pseudonymizeAfterDays ago, with the names in their feedback, revokes their feedback links and blanks their finished mails.';
+COMMENT ON FUNCTION app_private.pseudonymize_released_leads() IS 'Pseudonymises contact data of leads released longer than lead.gdpr.pseudonymizeAfterDays ago, with the names in their feedback, revokes their feedback links and blanks their finished mails and customers'' replies.';
 
 --
 -- Name: purge_cron_log(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -10024,6 +10108,24 @@ $$;
 COMMENT ON FUNCTION app_private.record_connector_success(p_tenant_id uuid, p_connector text) IS 'Records a successful call of a connector for a tenant (a sync records its own, with its result).';
 
 --
+-- Name: record_imap_error(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.record_imap_error(p_mailbox text, p_error text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select app_private.record_connector_error(b.tenant_id, 'mail', p_error)
+    from app.imap_mailboxes as b where b.mailbox = p_mailbox
+$$;
+
+--
+-- Name: FUNCTION record_imap_error(p_mailbox text, p_error text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.record_imap_error(p_mailbox text, p_error text) IS 'Records a failed IMAP run for the mailbox''s tenant (api.integration_status shows it).';
+
+--
 -- Name: record_kas_error(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -10055,10 +10157,12 @@ declare
     v_label text;
     v_confidence numeric;
     v_injection boolean;
+    v_threshold numeric;
     v_reason text;
     v_at timestamptz;
 begin
-    -- lead before mail, the order every path that logs on a lead locks in
+    -- lead, then mail (assign_inbound_mail locks an unmatched mail, then its new lead: never this pair,
+    -- since a mail is classified only once it has its lead)
     select l.* into v_lead from app.leads as l
     where l.id = (select m.lead_id from app.inbound_mails as m where m.id = p_mail_id)
     for update;
@@ -10066,43 +10170,55 @@ begin
     if v_mail.id is null or v_mail.classified_at is not null or v_lead.id is null then
         return jsonb_build_object('recorded', false);
     end if;
-    select u.* into v_owner from app.users as u where u.id = v_lead.owner_id;
+    select u.* into v_owner from app.users as u where u.id = v_lead.owner_id and u.active;
     if p_outcome ? 'error' then
         v_reason := p_outcome ->> 'error';
-        if v_reason not in ('budget_exhausted', 'ai_not_configured', 'ai_unavailable', 'ai_refused') then
-            raise exception 'unknown classification error %', v_reason using errcode = 'invalid_parameter_value';
+        if v_reason is null
+            or v_reason not in ('budget_exhausted', 'ai_not_configured', 'ai_unavailable', 'ai_refused', 'no_owner')
+        then
+            raise exception 'unknown classification error %', coalesce(v_reason, 'null')
+                using errcode = 'invalid_parameter_value';
         end if;
     else
         v_label := p_outcome ->> 'label';
         v_confidence := (p_outcome ->> 'confidence')::numeric;
-        v_injection := coalesce((p_outcome ->> 'injection_suspected')::boolean, true);
-        if v_label !~ '^[A-Z][A-Z_]{1,39}$' or v_confidence is null or v_confidence not between 0 and 1 then
+        v_injection := (p_outcome ->> 'injection_suspected')::boolean;
+        if v_label is null or v_label !~ '^[A-Z][A-Z_]{1,39}$'
+            or v_confidence is null or v_confidence not between 0 and 1 or v_injection is null
+        then
             raise exception 'not a classification: %', left(p_outcome::text, 200) using errcode = 'invalid_parameter_value';
         end if;
+        v_threshold := (
+            app.effective_setting('ai.routing.confidence.threshold', v_lead.tenant_id, v_owner.org_id, v_owner.id)
+            #>> '{}'
+        )::numeric;
+        -- every condition stated positively: whatever is unknown ends as a task
         v_reason := case
             when v_injection then 'injection_suspected'
             when v_label not in ('SAMPLE_REQUEST', 'APPOINTMENT', 'ORDER', 'PRICE_QUESTION', 'COMPLAINT')
                 then 'not_a_reaction'
-            when v_confidence < (
-                app.effective_setting(
-                    'ai.routing.confidence.threshold', v_lead.tenant_id, v_owner.org_id, v_owner.id
-                ) #>> '{}'
-            )::numeric then 'low_confidence'
+            when not coalesce(v_confidence >= v_threshold, false) then 'low_confidence'
+            when not coalesce(app.inbound_mail_origin_known(v_mail), false) then 'sender_unverified'
             else 'customer_reaction'
         end;
+    end if;
+    if v_owner.id is null then
+        v_reason := 'no_owner';
     end if;
     update app.inbound_mails as m
     set
         category = v_label,
         category_confidence = round(v_confidence, 4),
         injection_suspected = v_injection,
-        ai_call_id = (p_outcome ->> 'call_id')::uuid,
+        ai_call_id = case
+            when p_outcome ->> 'call_id' ~ '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' then (p_outcome ->> 'call_id')::uuid
+        end,
         classified_at = pg_catalog.clock_timestamp(),
         classification = case when v_reason = 'customer_reaction' then 'reaction' else 'task' end,
         classification_reason = v_reason
     where m.id = v_mail.id
     returning m.* into v_mail;
-    if v_reason = 'customer_reaction' and v_lead.owner_id is not null then
+    if v_reason = 'customer_reaction' then
         -- when the customer wrote (the Date header, never later than its arrival), within this cycle
         select greatest(least(coalesce(v_mail.sent_at, v_mail.received_at), v_mail.received_at), a.registered_at)
         into v_at
@@ -10113,21 +10229,29 @@ begin
             coalesce(v_at, v_mail.received_at),
             format('Kundenreaktion per E-Mail (%s, erkannt von der KI)', v_label)
         );
-    elsif v_owner.active then
+    elsif v_owner.id is not null then
         insert into app.notifications (tenant_id, user_id, kind, lead_id, subject, body, dedupe_key, channel)
         values (
             v_mail.tenant_id, v_owner.id, 'MAIL_TO_CONFIRM', v_mail.lead_id,
             'Kundenantwort prüfen',
             left(format(
-                'Eine E-Mail von %s zu diesem Lead ist eingegangen: "%s". Bitte prüfen Sie, ob sie eine '
-                'Kundenreaktion ist, und erfassen Sie sie gegebenenfalls als Aktivität.',
-                coalesce(v_mail.from_address, 'unbekannt'),
+                'Eine E-Mail zu diesem Lead ist eingegangen (Betreff: "%s"; unter Eingegangene E-Mails). '
+                'Bitte prüfen Sie, ob sie eine Kundenreaktion ist, und erfassen Sie sie gegebenenfalls als '
+                'Aktivität.',
                 regexp_replace(coalesce(v_mail.subject, ''), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g')
             ), 10000),
             'inbound_mail:' || v_mail.id,
             'TASK'
         )
         on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing;
+    else
+        -- nobody owns the lead now: the managers decide what the reply means for it
+        perform app_private.notify_roles(
+            v_mail.tenant_id, array['sales_manager'], 'MAIL_TO_CONFIRM', v_mail.lead_id,
+            'Kundenantwort ohne Betreuer',
+            'Zu einem Lead ohne aktiven Betreuer ist eine E-Mail eingegangen (unter Eingegangene E-Mails).',
+            'inbound_mail:' || v_mail.id
+        );
     end if;
     perform app_private.write_audit(
         v_mail.tenant_id, 'inbound_mail.classified', 'inbound_mail', v_mail.id, v_mail.lead_id, null,
@@ -10145,7 +10269,7 @@ $_$;
 -- Name: FUNCTION record_mail_classification(p_mail_id uuid, p_outcome jsonb); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.record_mail_classification(p_mail_id uuid, p_outcome jsonb) IS 'Records what the AI made of an inbound mail, once: a confident customer reaction is CUSTOMER_REACTION (progress), anything else a task for the owner; audited.';
+COMMENT ON FUNCTION app_private.record_mail_classification(p_mail_id uuid, p_outcome jsonb) IS 'Records what the AI made of an inbound mail, once: a confident customer reaction of known origin is CUSTOMER_REACTION (progress), anything else a task for the owner (or a notice to the managers); audited.';
 
 --
 -- Name: refresh_leads_state(uuid[]); Type: FUNCTION; Schema: app_private; Owner: -
@@ -10957,13 +11081,17 @@ begin
         '{}'
     );
     -- a message the server renumbered (a new UIDVALIDITY) is one stored before: recognised by its
-    -- Message-ID from an earlier UIDVALIDITY only, since within one the UID tells messages apart
+    -- Message-ID, sender and size from an earlier UIDVALIDITY only (within one the UID tells messages
+    -- apart, and a new message reusing an old Message-ID differs in sender or size)
     if exists (
         select from app.inbound_mails as m
-        where m.mailbox = p_mailbox and m.message_id = left(p_mail ->> 'message_id', 998) and m.uidvalidity <> p_uidvalidity
+        where
+            m.mailbox = p_mailbox and m.message_id = left(p_mail ->> 'message_id', 998) and m.uidvalidity <> p_uidvalidity
+            and m.from_address is not distinct from left(lower(p_mail ->> 'from_address'), 254)
+            and m.size_bytes = greatest(coalesce((p_mail ->> 'size_bytes')::integer, 0), 0)
     ) then
         update app.imap_mailboxes as b set last_uid = greatest(b.last_uid, p_uid) where b.mailbox = p_mailbox;
-        return jsonb_build_object('stored', false);
+        return jsonb_build_object('stored', false, 'renumbered', true);
     end if;
     select m.lead_id, m.matched_by into v_match
     from app.inbound_mail_lead(
@@ -11065,7 +11193,7 @@ begin
                 'Kunden verloren: bitte alte Nachrichten archivieren oder das Kontingent erhöhen.',
                 v_row.mail_login, v_row.percent, v_warn
             ),
-            'mailbox_quota:' || v_row.mail_login || ':' || extract(epoch from v_row.warned_at)::bigint
+            'mailbox_quota:' || v_row.mail_login || ':' || extract(epoch from v_row.warned_at)::text
         );
     end if;
     perform app_private.record_connector_success(v_tenant, 'kas');
@@ -13499,6 +13627,8 @@ CREATE TABLE app.imap_mailboxes (
     uidvalidity bigint,
     last_uid bigint DEFAULT 0 NOT NULL,
     last_run_at timestamp with time zone,
+    flagged_uid bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT imap_mailboxes_flagged_uid_range CHECK ((flagged_uid >= 0)),
     CONSTRAINT imap_mailboxes_last_uid_range CHECK ((last_uid >= 0)),
     CONSTRAINT imap_mailboxes_mailbox_length CHECK (((char_length(mailbox) >= 3) AND (char_length(mailbox) <= 500)))
 );
@@ -13538,6 +13668,12 @@ COMMENT ON COLUMN app.imap_mailboxes.last_uid IS 'The highest UID stored: the ne
 --
 
 COMMENT ON COLUMN app.imap_mailboxes.last_run_at IS 'When a run last finished.';
+
+--
+-- Name: COLUMN imap_mailboxes.flagged_uid; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.imap_mailboxes.flagged_uid IS 'The highest UID flagged \Seen: later runs flag only the stored ones above it, never one a person marked unread again.';
 
 --
 -- Name: job_heartbeats; Type: TABLE; Schema: app; Owner: -
@@ -13824,7 +13960,7 @@ CREATE TABLE app.mailbox_quotas (
     quota_mb bigint,
     webspace_used_mb bigint,
     webspace_max_mb bigint,
-    percent numeric(6,2),
+    percent numeric,
     checked_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     warned_at timestamp with time zone,
     CONSTRAINT mailbox_quotas_login_length CHECK (((char_length(mail_login) >= 1) AND (char_length(mail_login) <= 254))),
@@ -17191,6 +17327,18 @@ CREATE POLICY select_readable ON app.holds FOR SELECT TO sales_rep USING (((tena
 COMMENT ON POLICY select_readable ON app.holds IS 'A rep reads holds of leads they may read in full.';
 
 --
+-- Name: inbound_mails select_readable; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_readable ON app.inbound_mails FOR SELECT TO sales_rep USING (((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)) AND (lead_id IS NOT NULL) AND app.rep_can_read(lead_id)));
+
+--
+-- Name: POLICY select_readable ON inbound_mails; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_readable ON app.inbound_mails IS 'Reps read the mails matched to the leads they own or collaborate on (never an unmatched one).';
+
+--
 -- Name: lead_assignments select_readable; Type: POLICY; Schema: app; Owner: -
 --
 
@@ -18386,6 +18534,7 @@ GRANT ALL ON FUNCTION api.add_hold(lead_id uuid, reason text, start_at timestamp
 --
 
 GRANT SELECT ON TABLE app.inbound_mails TO sales_manager;
+GRANT SELECT ON TABLE app.inbound_mails TO sales_rep;
 
 --
 -- Name: TABLE inbound_mails; Type: ACL; Schema: api; Owner: -
@@ -19978,6 +20127,12 @@ GRANT ALL ON FUNCTION app.hold_for_action(p_hold_id uuid) TO tenant_admin;
 REVOKE ALL ON FUNCTION app.inbound_mail_lead(p_tenant_id uuid, p_in_reply_to text, p_references text[], p_from text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION inbound_mail_origin_known(p_mail app.inbound_mails); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.inbound_mail_origin_known(p_mail app.inbound_mails) FROM PUBLIC;
+
+--
 -- Name: FUNCTION json_schema_error(p_schema jsonb, p_value jsonb, p_path text); Type: ACL; Schema: app; Owner: -
 --
 
@@ -20541,6 +20696,13 @@ REVOKE ALL ON FUNCTION app_private.finish_product_sync(p_tenant_id uuid, p_start
 GRANT ALL ON FUNCTION app_private.finish_product_sync(p_tenant_id uuid, p_started_at timestamp with time zone, p_full_pull boolean, p_listed text[], p_result jsonb) TO svc_jobs;
 
 --
+-- Name: FUNCTION imap_flagged(p_mailbox text, p_uid bigint); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.imap_flagged(p_mailbox text, p_uid bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.imap_flagged(p_mailbox text, p_uid bigint) TO svc_jobs;
+
+--
 -- Name: FUNCTION imap_mailbox_state(p_mailbox text, p_tenant_slug text, p_uidvalidity bigint); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -20668,6 +20830,12 @@ REVOKE ALL ON FUNCTION app_private.product_sync_plan(p_tenant_id uuid, p_overlap
 GRANT ALL ON FUNCTION app_private.product_sync_plan(p_tenant_id uuid, p_overlap interval) TO svc_jobs;
 
 --
+-- Name: FUNCTION pseudonymize_inbound_mails(p_leads uuid[]); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.pseudonymize_inbound_mails(p_leads uuid[]) FROM PUBLIC;
+
+--
 -- Name: FUNCTION pseudonymize_released_leads(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -20723,6 +20891,13 @@ GRANT ALL ON FUNCTION app_private.record_connector_error(p_tenant_id uuid, p_con
 REVOKE ALL ON FUNCTION app_private.record_connector_success(p_tenant_id uuid, p_connector text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.record_connector_success(p_tenant_id uuid, p_connector text) TO svc_jobs;
 GRANT ALL ON FUNCTION app_private.record_connector_success(p_tenant_id uuid, p_connector text) TO svc_api;
+
+--
+-- Name: FUNCTION record_imap_error(p_mailbox text, p_error text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.record_imap_error(p_mailbox text, p_error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.record_imap_error(p_mailbox text, p_error text) TO svc_jobs;
 
 --
 -- Name: FUNCTION record_kas_error(p_tenant_slug text, p_error text); Type: ACL; Schema: app_private; Owner: -

@@ -35,7 +35,7 @@ def test_an_answer_is_carried_over_as_it_came() -> None:
         (402, {"code": "FP1002"}, "budget_exhausted"),
         (503, {"code": "FP1007"}, "ai_not_configured"),
         (422, {"code": "FP1008"}, "ai_refused"),
-        (401, {"code": "FP101"}, "ai_refused"),
+        (403, {"code": "FP103"}, "ai_refused"),
         (200, {"result": "nonsense"}, "ai_refused"),
     ],
 )
@@ -45,7 +45,9 @@ def test_answers_that_another_attempt_cannot_change_become_a_task(
     assert outcome_of(answer(status, body)) == {"error": error}
 
 
-@pytest.mark.parametrize(("status", "code"), [(503, "FP1004"), (429, "FP1005"), (500, "FP500")])
+@pytest.mark.parametrize(
+    ("status", "code"), [(503, "FP1004"), (429, "FP1005"), (500, "FP500"), (401, "FP101")]
+)
 def test_an_unavailable_router_is_tried_again(status: int, code: str) -> None:
     with pytest.raises(TemporaryJobError):
         outcome_of(answer(status, {"code": code}))

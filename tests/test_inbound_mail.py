@@ -170,12 +170,18 @@ def test_replies_are_matched_stored_once_flagged_seen_and_never_deleted(
 
     with dovecot.mailbox() as box:
         flags = [m.flags for m in box.fetch(mark_seen=False, headers_only=True)]
-    assert len(flags) == 4, "nothing deleted"
-    assert all("\\Seen" in f for f in flags), flags
+        assert len(flags) == 4, "nothing deleted"
+        assert all("\\Seen" in f for f in flags), flags
+        # someone marks the first one unread again, to come back to it
+        unread = box.uids("ALL")[0]
+        box.client.uid("STORE", unread, "-FLAGS.SILENT", r"(\Seen)")
+    run_once(cluster, db)
+    with dovecot.mailbox() as box:
+        assert box.uids("UNSEEN") == [unread], "a message marked unread stays unread"
 
 
 @pytest.mark.slow
-def test_an_unmatched_mail_is_assigned_by_a_manager_and_invisible_to_reps(
+def test_an_unmatched_mail_is_assigned_by_a_manager_and_then_read_by_the_owner_only(
     cluster: Cluster, seeded_database: str, dovecot: Dovecot, worker_for: Any, tmp_path: Path
 ) -> None:
     db = seeded_database
@@ -184,8 +190,10 @@ def test_an_unmatched_mail_is_assigned_by_a_manager_and_invisible_to_reps(
     start_worker(worker_for, db, dovecot, tmp_path, cluster)
     run_once(cluster, db)
 
-    with as_user(cluster, db, REP) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
-        conn.execute("select * from api.inbound_mails").fetchall()
+    with as_user(cluster, db, REP) as conn:
+        assert conn.execute("select * from api.inbound_mails").fetchall() == [], (
+            "unmatched: not a rep's"
+        )
     with as_user(cluster, db, MANAGER) as conn:
         waiting = conn.execute(
             "select id, subject from api.inbound_mails where lead_id is null"
@@ -208,6 +216,11 @@ def test_an_unmatched_mail_is_assigned_by_a_manager_and_invisible_to_reps(
         cluster, db, "select count(*) from app.audit_log where action = 'inbound_mail.assigned'"
     )
     assert audited[0][0] == 1
+    with as_user(cluster, db, REP) as conn:
+        mine = conn.execute("select subject from api.inbound_mails").fetchall()
+    assert mine == [("Probierpaket?",)], "assigned to the rep's lead: the owner reads it"
+    with as_user(cluster, db, OTHER_REP) as conn:
+        assert conn.execute("select * from api.inbound_mails").fetchall() == [], "no other rep"
 
 
 @pytest.mark.slow

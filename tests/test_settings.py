@@ -239,6 +239,13 @@ def test_kas_settings_default_to_the_mailbox_hide_the_password_and_need_a_tenant
     }
     with pytest.raises(SettingsError, match="KAS_BASE_URL must be https:// in production"):
         load_settings(production | {"KAS_BASE_URL": "http://kas.internal"}, NO_DOTENV)
+    # the workers send a user's token to the service: not over plain http across a network
+    with pytest.raises(SettingsError, match="FRESHPLAN_SERVICE_URL must be https:// in production"):
+        load_settings(production | {"FRESHPLAN_SERVICE_URL": "http://api.internal:8000"}, NO_DOTENV)
+    on_loopback = load_settings(
+        production | {"FRESHPLAN_SERVICE_URL": "http://127.0.0.1:8000"}, NO_DOTENV
+    )
+    assert on_loopback.worker.service_url == "http://127.0.0.1:8000"
     explicit = load_settings(
         kas | {"KAS_MAIL_LOGIN": "m0123456", "FRESHPLAN_IMAP_TENANT": "freshfoodz",
                "FRESHPLAN_SERVICE_URL": "http://api.internal:8000/"},

@@ -110,10 +110,12 @@ class KasClient:
         if isinstance(webspace, Mapping):
             ws_used = _megabytes(webspace.get("used"), "max_webspace.used")
             ws_max = _megabytes(webspace.get("max"), "max_webspace.max")
+        used = _megabytes(account.get("used_mailaccount_space"), "used_mailaccount_space")
+        if used is None:  # a broken answer must not read as an empty mailbox
+            raise KasError("KAS answered no used_mailaccount_space", temporary=False)
         return MailboxQuota(
             mail_login=str(account.get("mail_login") or wanted)[:254],
-            used_mb=_megabytes(account.get("used_mailaccount_space"), "used_mailaccount_space")
-            or 0,
+            used_mb=used,
             quota_mb=_megabytes(account.get("quota_rule"), "quota_rule"),
             webspace_used_mb=ws_used,
             webspace_max_mb=ws_max,
@@ -193,7 +195,7 @@ class KasClient:
         recorded = False
         try:
             try:
-                response = await client.post(path, content=body.encode())
+                status, content = await _post_capped(client, path, body.encode())
             except httpx.TimeoutException:
                 recorded = True
                 self.breaker.record_failure()
@@ -202,18 +204,32 @@ class KasClient:
                 recorded = True
                 self.breaker.record_failure()
                 raise KasError(f"KAS {operation}: {type(exc).__name__}", temporary=True) from None
-            if response.status_code >= 500 and b"Fault" not in response.content[:4000]:
+            fault = b"Fault" in content[:4000]
+            if status >= 500 and not fault:
                 recorded = True
                 self.breaker.record_failure()
-                raise KasError(f"KAS {operation}: HTTP {response.status_code}", temporary=True)
+                raise KasError(f"KAS {operation}: HTTP {status}", temporary=True)
             recorded = True
             self.breaker.record_success()  # KAS answered, a fault is its verdict, not an outage
-            if response.status_code >= 400 and b"Fault" not in response.content[:4000]:
-                raise KasError(f"KAS {operation}: HTTP {response.status_code}", temporary=False)
-            return _answer(operation, response.content)
+            if status >= 400 and not fault:
+                # slow down, come back later: the queue's backoff (minutes) outlasts Retry-After
+                later = status in (408, 425, 429)
+                raise KasError(f"KAS {operation}: HTTP {status}", temporary=later)
+            return _answer(operation, content)
         finally:
             if not recorded:
                 self.breaker.record_neutral()
+
+
+async def _post_capped(client: httpx.AsyncClient, path: str, body: bytes) -> tuple[int, bytes]:
+    """The answer's status and body, read only up to MAX_ANSWER_BYTES (more is refused unread)."""
+    async with client.stream("POST", path, content=body) as response:
+        content = bytearray()
+        async for chunk in response.aiter_bytes():
+            content += chunk
+            if len(content) > MAX_ANSWER_BYTES:
+                raise KasError("KAS answered more than 1 MB", temporary=True)
+        return response.status_code, bytes(content)
 
 
 # ------------------------------------------------------------ parsing (untrusted)

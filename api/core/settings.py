@@ -329,6 +329,18 @@ def _imap_settings(env: Mapping[str, str]) -> ImapSettings:
     return imap
 
 
+def _service_url(env: Mapping[str, str], api_port: int, production: bool) -> str:
+    """Where the workers reach the service's AI router: they send a user's token there."""
+    url = (env.get("FRESHPLAN_SERVICE_URL") or f"http://127.0.0.1:{api_port}").rstrip("/")
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise SettingsError("FRESHPLAN_SERVICE_URL must be an http(s) URL")
+    loopback = parsed.hostname in ("127.0.0.1", "localhost", "::1")
+    if production and parsed.scheme != "https" and not loopback:
+        raise SettingsError("FRESHPLAN_SERVICE_URL must be https:// in production (or on loopback)")
+    return url
+
+
 def _kas_settings(env: Mapping[str, str], imap: ImapSettings, production: bool) -> KasSettings:
     imap_user = (
         urllib.parse.unquote(urllib.parse.urlsplit(imap.url).username or "") if imap.url else ""
@@ -549,10 +561,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
             retry_base_seconds=mail_retry_base,
         ),
         worker=WorkerSettings(
-            poll_seconds=worker_poll,
-            service_url=(env.get("FRESHPLAN_SERVICE_URL") or f"http://127.0.0.1:{api_port}").rstrip(
-                "/"
-            ),
+            poll_seconds=worker_poll, service_url=_service_url(env, api_port, production)
         ),
         feedback=FeedbackSettings(rate_limit_ip=rate_limit_ip, rate_limit_token=rate_limit_token),
         ai=ai,

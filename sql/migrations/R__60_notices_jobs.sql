@@ -767,6 +767,9 @@ begin
     where
         j.lead_id = any(v_due) and j.kind = 'mail.send' and j.state in ('DONE', 'PARKED', 'CANCELLED');
 
+    -- and customers' replies (R__86_inbound_mail.sql)
+    perform app_private.pseudonymize_inbound_mails(v_due);
+
     update app.leads as l
     set pseudonymized_at = app.now()
     where l.id = any(v_due);
@@ -782,7 +785,7 @@ end
 $$;
 comment on function app_private.pseudonymize_released_leads() is
 'Pseudonymises contact data of leads released longer than lead.gdpr.pseudonymizeAfterDays ago, with the '
-'names in their feedback, revokes their feedback links and blanks their finished mails.';
+'names in their feedback, revokes their feedback links and blanks their finished mails and customers'' replies.';
 
 -- ------------------------------------------------------------ the job queue (SPEC 8.1)
 -- One queue for every side effect. A worker (jobs/, `freshplan worker`) calls take_job in a

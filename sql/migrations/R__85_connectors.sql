@@ -338,7 +338,10 @@ as $$
         p_connector = 'mail'
         and exists (
             select from app.mailbox_quotas as q
-            where q.warned_at is not null and (p_tenant_id is null or q.tenant_id = p_tenant_id)
+            where
+                q.warned_at is not null and (p_tenant_id is null or q.tenant_id = p_tenant_id)
+                -- a reading days old (KAS no longer checked, another mailbox) says nothing now
+                and q.checked_at > pg_catalog.now() - interval '3 days'
         )
     )
 $$;

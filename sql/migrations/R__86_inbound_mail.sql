@@ -52,16 +52,47 @@ begin
     on conflict (mailbox) do update set tenant_id = excluded.tenant_id
     returning * into v_box;
     if v_box.uidvalidity is distinct from p_uidvalidity then
-        update app.imap_mailboxes as b set uidvalidity = p_uidvalidity, last_uid = 0
+        update app.imap_mailboxes as b set uidvalidity = p_uidvalidity, last_uid = 0, flagged_uid = 0
         where b.mailbox = p_mailbox
         returning * into v_box;
     end if;
-    return jsonb_build_object('tenant_id', v_box.tenant_id, 'last_uid', v_box.last_uid);
+    return jsonb_build_object(
+        'tenant_id', v_box.tenant_id, 'last_uid', v_box.last_uid, 'flagged_uid', v_box.flagged_uid
+    );
 end
 $$;
 comment on function app_private.imap_mailbox_state(text, text, bigint) is
-'The mailbox''s tenant and watermark for a run; a new UIDVALIDITY resets the watermark.';
+'The mailbox''s tenant and watermarks for a run; a new UIDVALIDITY resets them.';
 grant execute on function app_private.imap_mailbox_state(text, text, bigint) to svc_jobs;
+
+-- The worker flagged the stored messages up to p_uid \Seen (never beyond what is stored).
+create or replace function app_private.imap_flagged(p_mailbox text, p_uid bigint) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    update app.imap_mailboxes as b set flagged_uid = greatest(b.flagged_uid, least(p_uid, b.last_uid))
+    where b.mailbox = p_mailbox
+$$;
+comment on function app_private.imap_flagged(text, bigint) is
+'Moves the mailbox''s \Seen watermark (at most to what is stored).';
+grant execute on function app_private.imap_flagged(text, bigint) to svc_jobs;
+
+-- A run failed (the server down, the login refused): the mailbox's tenant sees it in
+-- api.integration_status (the poll job itself belongs to no tenant).
+create or replace function app_private.record_imap_error(p_mailbox text, p_error text) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    select app_private.record_connector_error(b.tenant_id, 'mail', p_error)
+    from app.imap_mailboxes as b where b.mailbox = p_mailbox
+$$;
+comment on function app_private.record_imap_error(text, text) is
+'Records a failed IMAP run for the mailbox''s tenant (api.integration_status shows it).';
+grant execute on function app_private.record_imap_error(text, text) to svc_jobs;
 
 -- The lead a mail belongs to: the one whose mail to a customer it answers (In-Reply-To, then
 -- References, against our outbound Message-IDs; mails to our own users, the protection notices, do
@@ -140,13 +171,17 @@ begin
         '{}'
     );
     -- a message the server renumbered (a new UIDVALIDITY) is one stored before: recognised by its
-    -- Message-ID from an earlier UIDVALIDITY only, since within one the UID tells messages apart
+    -- Message-ID, sender and size from an earlier UIDVALIDITY only (within one the UID tells messages
+    -- apart, and a new message reusing an old Message-ID differs in sender or size)
     if exists (
         select from app.inbound_mails as m
-        where m.mailbox = p_mailbox and m.message_id = left(p_mail ->> 'message_id', 998) and m.uidvalidity <> p_uidvalidity
+        where
+            m.mailbox = p_mailbox and m.message_id = left(p_mail ->> 'message_id', 998) and m.uidvalidity <> p_uidvalidity
+            and m.from_address is not distinct from left(lower(p_mail ->> 'from_address'), 254)
+            and m.size_bytes = greatest(coalesce((p_mail ->> 'size_bytes')::integer, 0), 0)
     ) then
         update app.imap_mailboxes as b set last_uid = greatest(b.last_uid, p_uid) where b.mailbox = p_mailbox;
-        return jsonb_build_object('stored', false);
+        return jsonb_build_object('stored', false, 'renumbered', true);
     end if;
     select m.lead_id, m.matched_by into v_match
     from app.inbound_mail_lead(
@@ -254,8 +289,9 @@ select
     m.classified_at
 from app.inbound_mails as m;
 comment on view api.inbound_mails is
-'Mails from customers fetched from the mailbox (managers): matched ones with their lead, unmatched ones '
-'(lead_id null) to assign with assign_inbound_mail. Text as the sender wrote it: untrusted.';
+'Mails from customers fetched from the mailbox: managers see all of the tenant''s, matched ones with their lead '
+'and unmatched ones (lead_id null) to assign with assign_inbound_mail; reps the ones matched to leads they may '
+'read. Text as the sender wrote it: untrusted.';
 comment on column api.inbound_mails.id is 'Mail id.';
 comment on column api.inbound_mails.lead_id is 'The lead it belongs to; null: not matched yet.';
 comment on column api.inbound_mails.matched_by is 'in_reply_to, references, sender or manager.';
@@ -354,8 +390,9 @@ comment on function app_private.queue_mail_classification(app.inbound_mails) is
 'Queues the AI classification of a matched inbound mail (job ai.classify_mail).';
 
 -- What the worker sends to the router and as whom: the mail's subject and text (as much as the use case
--- takes) and the lead owner's identity. Null when there is nothing to do: classified already, no lead,
--- the lead has no active owner now (it went back to the pool), or it was pseudonymised.
+-- takes) and the lead owner's identity; owner null when the lead has no active owner now (it went back
+-- to the pool), so nobody could confirm it (record_mail_classification then tells the managers). Null
+-- when there is nothing to do: classified already, or the lead was pseudonymised.
 create or replace function app_private.mail_to_classify(p_mail_id uuid) returns jsonb
 language sql
 stable
@@ -366,22 +403,47 @@ as $$
         'mail_id', m.id,
         'subject', coalesce(m.subject, ''),
         'body', left(m.body_text, 20000),
-        'owner', jsonb_build_object('sub', u.id, 'role', u.role, 'tenant_id', u.tenant_id, 'org_id', u.org_id)
+        'owner', case when u.active then
+            jsonb_build_object('sub', u.id, 'role', u.role, 'tenant_id', u.tenant_id, 'org_id', u.org_id)
+        end
     )
     from app.inbound_mails as m
     inner join app.leads as l on m.lead_id = l.id
-    inner join app.users as u on l.owner_id = u.id
-    where m.id = p_mail_id and m.classified_at is null and l.pseudonymized_at is null and u.active
+    left join app.users as u on l.owner_id = u.id
+    where m.id = p_mail_id and m.classified_at is null and l.pseudonymized_at is null
 $$;
 comment on function app_private.mail_to_classify(uuid) is
-'The text of a mail to classify and its lead owner''s identity (null: nothing to do).';
+'The text of a mail to classify and its lead owner''s identity (owner null: none active; null: nothing to do).';
 grant execute on function app_private.mail_to_classify(uuid) to svc_jobs;
+
+-- Whether a mail's origin is known well enough for the AI's reading to be progress by itself: a reply
+-- naming one of our Message-IDs with the random part (only who received our mail knows it), or a mail
+-- a manager assigned. A From header, or a V013 id guessable from the job number, is no proof.
+create or replace function app.inbound_mail_origin_known(p_mail app.inbound_mails) returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+    select p_mail.matched_by = 'manager' or (
+        p_mail.matched_by in ('in_reply_to', 'references')
+        and exists (
+            select from app.jobs as j
+            where
+                j.lead_id = p_mail.lead_id and j.kind = 'mail.send'
+                and (j.message_id = p_mail.in_reply_to or j.message_id = any(p_mail.reference_ids))
+                and j.message_id ~ '^<job-[0-9]+\.[0-9a-f]{32}@freshplan>$'
+        )
+    )
+$$;
+comment on function app.inbound_mail_origin_known(app.inbound_mails) is
+'Whether a mail answers one of our mails by its unguessable Message-ID, or was assigned by a manager.';
 
 -- The outcome, once per mail. p_outcome is the router's answer {label, confidence,
 -- injection_suspected, call_id} or {error: budget_exhausted | ai_not_configured | ai_unavailable |
--- ai_refused}. A customer reaction (SAMPLE_REQUEST, APPOINTMENT, ORDER, PRICE_QUESTION, COMPLAINT) at or
--- above the owner's confidence threshold, without suspected injection, is logged as CUSTOMER_REACTION
--- (progress); anything else becomes a task for the owner to confirm.
+-- ai_refused | no_owner}. Progress (CUSTOMER_REACTION) only when everything holds: a customer reaction
+-- (SAMPLE_REQUEST, APPOINTMENT, ORDER, PRICE_QUESTION, COMPLAINT) at or above the owner's confidence
+-- threshold, no suspected injection, and a known origin; anything else (also anything missing) is a
+-- task for the owner to confirm, or a notice to the managers when the lead has no active owner.
 create or replace function app_private.record_mail_classification(p_mail_id uuid, p_outcome jsonb) returns jsonb
 language plpgsql
 volatile
@@ -395,10 +457,12 @@ declare
     v_label text;
     v_confidence numeric;
     v_injection boolean;
+    v_threshold numeric;
     v_reason text;
     v_at timestamptz;
 begin
-    -- lead before mail, the order every path that logs on a lead locks in
+    -- lead, then mail (assign_inbound_mail locks an unmatched mail, then its new lead: never this pair,
+    -- since a mail is classified only once it has its lead)
     select l.* into v_lead from app.leads as l
     where l.id = (select m.lead_id from app.inbound_mails as m where m.id = p_mail_id)
     for update;
@@ -406,43 +470,55 @@ begin
     if v_mail.id is null or v_mail.classified_at is not null or v_lead.id is null then
         return jsonb_build_object('recorded', false);
     end if;
-    select u.* into v_owner from app.users as u where u.id = v_lead.owner_id;
+    select u.* into v_owner from app.users as u where u.id = v_lead.owner_id and u.active;
     if p_outcome ? 'error' then
         v_reason := p_outcome ->> 'error';
-        if v_reason not in ('budget_exhausted', 'ai_not_configured', 'ai_unavailable', 'ai_refused') then
-            raise exception 'unknown classification error %', v_reason using errcode = 'invalid_parameter_value';
+        if v_reason is null
+            or v_reason not in ('budget_exhausted', 'ai_not_configured', 'ai_unavailable', 'ai_refused', 'no_owner')
+        then
+            raise exception 'unknown classification error %', coalesce(v_reason, 'null')
+                using errcode = 'invalid_parameter_value';
         end if;
     else
         v_label := p_outcome ->> 'label';
         v_confidence := (p_outcome ->> 'confidence')::numeric;
-        v_injection := coalesce((p_outcome ->> 'injection_suspected')::boolean, true);
-        if v_label !~ '^[A-Z][A-Z_]{1,39}$' or v_confidence is null or v_confidence not between 0 and 1 then
+        v_injection := (p_outcome ->> 'injection_suspected')::boolean;
+        if v_label is null or v_label !~ '^[A-Z][A-Z_]{1,39}$'
+            or v_confidence is null or v_confidence not between 0 and 1 or v_injection is null
+        then
             raise exception 'not a classification: %', left(p_outcome::text, 200) using errcode = 'invalid_parameter_value';
         end if;
+        v_threshold := (
+            app.effective_setting('ai.routing.confidence.threshold', v_lead.tenant_id, v_owner.org_id, v_owner.id)
+            #>> '{}'
+        )::numeric;
+        -- every condition stated positively: whatever is unknown ends as a task
         v_reason := case
             when v_injection then 'injection_suspected'
             when v_label not in ('SAMPLE_REQUEST', 'APPOINTMENT', 'ORDER', 'PRICE_QUESTION', 'COMPLAINT')
                 then 'not_a_reaction'
-            when v_confidence < (
-                app.effective_setting(
-                    'ai.routing.confidence.threshold', v_lead.tenant_id, v_owner.org_id, v_owner.id
-                ) #>> '{}'
-            )::numeric then 'low_confidence'
+            when not coalesce(v_confidence >= v_threshold, false) then 'low_confidence'
+            when not coalesce(app.inbound_mail_origin_known(v_mail), false) then 'sender_unverified'
             else 'customer_reaction'
         end;
+    end if;
+    if v_owner.id is null then
+        v_reason := 'no_owner';
     end if;
     update app.inbound_mails as m
     set
         category = v_label,
         category_confidence = round(v_confidence, 4),
         injection_suspected = v_injection,
-        ai_call_id = (p_outcome ->> 'call_id')::uuid,
+        ai_call_id = case
+            when p_outcome ->> 'call_id' ~ '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' then (p_outcome ->> 'call_id')::uuid
+        end,
         classified_at = pg_catalog.clock_timestamp(),
         classification = case when v_reason = 'customer_reaction' then 'reaction' else 'task' end,
         classification_reason = v_reason
     where m.id = v_mail.id
     returning m.* into v_mail;
-    if v_reason = 'customer_reaction' and v_lead.owner_id is not null then
+    if v_reason = 'customer_reaction' then
         -- when the customer wrote (the Date header, never later than its arrival), within this cycle
         select greatest(least(coalesce(v_mail.sent_at, v_mail.received_at), v_mail.received_at), a.registered_at)
         into v_at
@@ -453,21 +529,29 @@ begin
             coalesce(v_at, v_mail.received_at),
             format('Kundenreaktion per E-Mail (%s, erkannt von der KI)', v_label)
         );
-    elsif v_owner.active then
+    elsif v_owner.id is not null then
         insert into app.notifications (tenant_id, user_id, kind, lead_id, subject, body, dedupe_key, channel)
         values (
             v_mail.tenant_id, v_owner.id, 'MAIL_TO_CONFIRM', v_mail.lead_id,
             'Kundenantwort prüfen',
             left(format(
-                'Eine E-Mail von %s zu diesem Lead ist eingegangen: "%s". Bitte prüfen Sie, ob sie eine '
-                'Kundenreaktion ist, und erfassen Sie sie gegebenenfalls als Aktivität.',
-                coalesce(v_mail.from_address, 'unbekannt'),
+                'Eine E-Mail zu diesem Lead ist eingegangen (Betreff: "%s"; unter Eingegangene E-Mails). '
+                'Bitte prüfen Sie, ob sie eine Kundenreaktion ist, und erfassen Sie sie gegebenenfalls als '
+                'Aktivität.',
                 regexp_replace(coalesce(v_mail.subject, ''), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g')
             ), 10000),
             'inbound_mail:' || v_mail.id,
             'TASK'
         )
         on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing;
+    else
+        -- nobody owns the lead now: the managers decide what the reply means for it
+        perform app_private.notify_roles(
+            v_mail.tenant_id, array['sales_manager'], 'MAIL_TO_CONFIRM', v_mail.lead_id,
+            'Kundenantwort ohne Betreuer',
+            'Zu einem Lead ohne aktiven Betreuer ist eine E-Mail eingegangen (unter Eingegangene E-Mails).',
+            'inbound_mail:' || v_mail.id
+        );
     end if;
     perform app_private.write_audit(
         v_mail.tenant_id, 'inbound_mail.classified', 'inbound_mail', v_mail.id, v_mail.lead_id, null,
@@ -481,8 +565,8 @@ begin
 end
 $$;
 comment on function app_private.record_mail_classification(uuid, jsonb) is
-'Records what the AI made of an inbound mail, once: a confident customer reaction is CUSTOMER_REACTION '
-'(progress), anything else a task for the owner; audited.';
+'Records what the AI made of an inbound mail, once: a confident customer reaction of known origin is '
+'CUSTOMER_REACTION (progress), anything else a task for the owner (or a notice to the managers); audited.';
 grant execute on function app_private.record_mail_classification(uuid, jsonb) to svc_jobs;
 
 -- ------------------------------------------------------------ the mailbox's quota (KAS)
@@ -567,7 +651,7 @@ begin
                 'Kunden verloren: bitte alte Nachrichten archivieren oder das Kontingent erhöhen.',
                 v_row.mail_login, v_row.percent, v_warn
             ),
-            'mailbox_quota:' || v_row.mail_login || ':' || extract(epoch from v_row.warned_at)::bigint
+            'mailbox_quota:' || v_row.mail_login || ':' || extract(epoch from v_row.warned_at)::text
         );
     end if;
     perform app_private.record_connector_success(v_tenant, 'kas');
@@ -593,3 +677,30 @@ $$;
 comment on function app_private.record_kas_error(text, text) is
 'Records a failed KAS quota check for the tenant of the mailbox (api.integration_status shows it).';
 grant execute on function app_private.record_kas_error(text, text) to svc_jobs;
+
+-- GDPR (app_private.pseudonymize_released_leads): the mails of pseudonymised leads lose what names a
+-- person: the sender's address becomes its SHA-256 hex (as the lead's contact address does), name,
+-- subject and text go; so do the addresses and subjects in their activities and tasks.
+create or replace function app_private.pseudonymize_inbound_mails(p_leads uuid[]) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    update app.inbound_mails as m
+    set
+        from_address = pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(m.from_address, 'UTF8')), 'hex'),
+        from_name = null,
+        subject = null,
+        body_text = ''
+    where m.lead_id = any(p_leads) and m.from_address is not null;
+    update app.inbound_mails as m set from_name = null, subject = null, body_text = ''
+    where m.lead_id = any(p_leads) and m.from_address is null;
+    update app.activities as a set note = 'E-Mail vom Kunden (pseudonymisiert).'
+    where a.lead_id = any(p_leads) and a.kind = 'EMAIL_RECEIVED';
+    update app.notifications as n
+    set body = 'Eine E-Mail zu diesem Lead ist eingegangen (pseudonymisiert).'
+    where n.lead_id = any(p_leads) and n.kind = 'MAIL_TO_CONFIRM';
+$$;
+comment on function app_private.pseudonymize_inbound_mails(uuid[]) is
+'Blanks the personal data of the inbound mails (and their activities and tasks) of pseudonymised leads.';

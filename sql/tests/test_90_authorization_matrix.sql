@@ -105,7 +105,7 @@ insert into app_private.feedback_tokens (tenant_id, lead_id, phase_id, token_has
 select tenant_id, lead_id, id, extensions.digest(id::text, 'sha256'), '2026-01-12 09:00+00', '2026-02-11 09:00+00', 5
 from app.test_phases;
 
--- The unmatched mail of the target lead's tenant (reps may not read inbound mails themselves).
+-- The unmatched mail of the target lead's tenant (reps never see an unmatched one).
 create function pg_temp.mail_of(p_lead uuid) returns uuid
 language sql security definer as $$
     select m.id from app.inbound_mails as m inner join app.leads as l on m.tenant_id = l.tenant_id
@@ -401,8 +401,8 @@ insert into matrix values
 ('api.sales_orders', 'pool', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
 ('api.sales_orders', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
 ('api.create_sales_order', 'own', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
-('api.inbound_mails', 'tenant_mail', 'sqlstate 42501', 'sqlstate 42501', 'rows 1', 'sqlstate 42501', 'sqlstate 42501'),
-('api.inbound_mails', 'other_tenant_inbound', 'sqlstate 42501', 'sqlstate 42501', 'rows 0', 'sqlstate 42501', 'sqlstate 42501'),
+('api.inbound_mails', 'tenant_mail', 'sqlstate 42501', 'rows 0', 'rows 1', 'sqlstate 42501', 'sqlstate 42501'),
+('api.inbound_mails', 'other_tenant_inbound', 'sqlstate 42501', 'rows 0', 'rows 0', 'sqlstate 42501', 'sqlstate 42501'),
 ('api.assign_inbound_mail', 'own', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.assign_inbound_mail', 'pool', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.assign_inbound_mail', 'other_tenant', 'sqlstate 42501', 'FP102 403', 'FP305 404', 'FP102 403', 'FP102 403'),
