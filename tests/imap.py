@@ -15,13 +15,16 @@ that runs the tests, or to `dovecot` when that is root.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -154,3 +157,64 @@ service imap-login {{
         with self.mailbox() as box:
             for raw in messages:
                 box.append(raw, "INBOX", flag_set=flags)
+
+
+class CuttableProxy:
+    """A TCP relay on loopback in front of the server, whose open connections a test can cut at a
+    moment of its choosing (what a server restart or a network failure does to a client), while
+    new connections keep being relayed."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.open: list[socket.socket] = []
+        self.cuts = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, server: Dovecot) -> str:
+        return server.url.replace(f":{server.port}/", f":{self.port}/")
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.open += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> int:
+        """Reset every open connection; answers how many there were."""
+        with self.lock:
+            victims, self.open = self.open, []
+        for sock in victims:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.close()  # SO_LINGER 0: an RST, as a dead peer
+        self.cuts += 1
+        return len(victims) // 2
+
+    def close(self) -> None:
+        self.listener.close()
+        self.cut()

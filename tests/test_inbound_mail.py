@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from tests.conftest import Cluster, free_port, wait_until
-from tests.imap import Dovecot
+from tests.imap import CuttableProxy, Dovecot
 from tests.test_xentral_products import as_user, sql
 
 REP = "rep1@freshfoodz.example"
@@ -100,12 +100,17 @@ def run_once(cluster: Cluster, dbname: str) -> dict[str, Any]:
 
 
 def start_worker(
-    worker_for: Any, dbname: str, server: Dovecot, tmp_path: Path, cluster: Cluster
+    worker_for: Any,
+    dbname: str,
+    server: Dovecot,
+    tmp_path: Path,
+    cluster: Cluster,
+    url: str | None = None,
 ) -> None:
     worker_for(
         dbname,
         f"file://{tmp_path}/mail",
-        extra_env={"FRESHPLAN_IMAP_URL": server.url, "FRESHPLAN_IMAP_TENANT": "freshfoodz"},
+        extra_env={"FRESHPLAN_IMAP_URL": url or server.url, "FRESHPLAN_IMAP_TENANT": "freshfoodz"},
     )
     wait_until(
         lambda: sql(cluster, dbname, CONFIGURED)[0][0],
@@ -228,20 +233,32 @@ def test_a_server_restart_mid_run_loses_and_doubles_nothing(
     cluster: Cluster, seeded_database: str, dovecot: Dovecot, worker_for: Any, tmp_path: Path
 ) -> None:
     db = seeded_database
+    total = 1000  # a run of seconds: the restart below comes in the middle of it
     dovecot.deliver(
-        *(mail(f"kunde{n}@kette.example", f"Nachricht {n}", "Hallo", number=n) for n in range(300))
+        *(
+            mail(f"kunde{n}@kette.example", f"Nachricht {n}", "Hallo", number=n)
+            for n in range(total)
+        )
     )
-    start_worker(worker_for, db, dovecot, tmp_path, cluster)
+    # the worker reaches Dovecot through a relay that drops its session at the moment of the
+    # restart, as a restarted server's clients see it (Dovecot itself may let it finish)
+    proxy = CuttableProxy(dovecot.port)
+    start_worker(worker_for, db, dovecot, tmp_path, cluster, url=proxy.url(dovecot))
     sql(cluster, db, "select app_private.run_job('mail_imap')")
     wait_until(
         lambda: sql(cluster, db, "select count(*) from app.inbound_mails")[0][0] > 0,
         120,
         "the first messages stored",
     )
-    dovecot.restart()  # mid-run: the worker's connection breaks
+    assert proxy.cut() == 1, "the run's IMAP session was open: it is cut mid-run"
+    dovecot.restart()
+    broke = "select last_error_at is not null from app.connector_states where connector = 'mail'"
+    wait_until(lambda: bool(sql(cluster, db, broke)), 120, "the interrupted run recorded")
+    assert sql(cluster, db, broke)[0][0], "the run broke and says so for the tenant"
+    assert sql(cluster, db, "select count(*) from app.inbound_mails")[0][0] < total
     running = "select count(*) from app.jobs where kind = 'mail.imap' and state = 'RUNNING'"
     wait_until(lambda: sql(cluster, db, running)[0][0] == 0, 120, "the interrupted run ended")
-    # it failed and waits for its retry (or it had finished): the retry is due now
+    # it failed and waits for its retry: the retry is due now
     sql(
         cluster, db,
         "update app.jobs set next_attempt_at = now()"
@@ -251,11 +268,12 @@ def test_a_server_restart_mid_run_loses_and_doubles_nothing(
     wait_until(lambda: sql(cluster, db, waiting)[0][0] == 0, 120, "the retried run done")
     run_once(cluster, db)
     subjects = [row[0] for row in stored(cluster, db)]
-    assert len(subjects) == 300
-    assert len(set(subjects)) == 300, "nothing doubled"
+    assert len(subjects) == total
+    assert len(set(subjects)) == total, "nothing doubled"
     with dovecot.mailbox() as box:
         unseen = box.uids("UNSEEN")
     assert unseen == [], "every stored message is flagged"
+    proxy.close()
 
 
 @pytest.mark.slow
