@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from procstat import children
+from procstat import tree_cpu
 
 from tests.imap import DOVECOT, USER, Dovecot
 
@@ -118,28 +118,6 @@ def wait_for(check: Any, seconds: float, what: str, interval: float = 0.05) -> N
             return
         time.sleep(interval)
     raise SystemExit(f"timed out waiting for {what}")
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds of a process, of its children that it has reaped (cutime, cstime: Dovecot's
-    imap processes and PostgreSQL's backends that ended) and of its live children."""
-
-    def fields(of: int) -> list[str]:
-        try:
-            return Path(f"/proc/{of}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return []
-
-    tick = os.sysconf("SC_CLK_TCK")
-    own = fields(pid)
-    if not own:
-        return 0.0
-    total = sum(int(v) for v in own[11:15])
-    for child in children(pid):
-        stat = fields(child)
-        if stat:
-            total += int(stat[11]) + int(stat[12])
-    return total / tick
 
 
 class Cpu:

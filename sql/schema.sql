@@ -8797,59 +8797,31 @@ $$;
 COMMENT ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) IS 'The lead of the caller''s tenant with the same duplicate key or VAT id, with its status; never its owner, and for a rep no id of another rep''s protected lead.';
 
 --
--- Name: enqueue_imap_poll(); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: enqueue_mailbox_job(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.enqueue_imap_poll() RETURNS jsonb
+CREATE FUNCTION app_private.enqueue_mailbox_job(p_kind text, p_connector text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
-    if not exists (select from app.connectors as c where c.connector = 'mail' and c.configured) then
+    if not exists (select from app.connectors as c where c.connector = p_connector and c.configured) then
         return jsonb_build_object('queued', 0, 'configured', false);
     end if;
-    -- one waiting or running poll at a time, also when two callers ask at once
-    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('mail.imap', 0));
-    if exists (select from app.jobs as j where j.kind = 'mail.imap' and j.state in ('PENDING', 'RUNNING')) then
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(p_kind, 0));
+    if exists (select from app.jobs as j where j.kind = p_kind and j.state in ('PENDING', 'RUNNING')) then
         return jsonb_build_object('queued', 0, 'configured', true);
     end if;
-    insert into app.jobs (kind) values ('mail.imap');
+    insert into app.jobs (kind) values (p_kind);
     return jsonb_build_object('queued', 1, 'configured', true);
 end
 $$;
 
 --
--- Name: FUNCTION enqueue_imap_poll(); Type: COMMENT; Schema: app_private; Owner: -
+-- Name: FUNCTION enqueue_mailbox_job(p_kind text, p_connector text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.enqueue_imap_poll() IS 'Queues one mail.imap job unless one is waiting or running (only when a worker has the mailbox).';
-
---
--- Name: enqueue_kas_quota(); Type: FUNCTION; Schema: app_private; Owner: -
---
-
-CREATE FUNCTION app_private.enqueue_kas_quota() RETURNS jsonb
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-    if not exists (select from app.connectors as c where c.connector = 'kas' and c.configured) then
-        return jsonb_build_object('queued', 0, 'configured', false);
-    end if;
-    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('kas.quota', 0));
-    if exists (select from app.jobs as j where j.kind = 'kas.quota' and j.state in ('PENDING', 'RUNNING')) then
-        return jsonb_build_object('queued', 0, 'configured', true);
-    end if;
-    insert into app.jobs (kind) values ('kas.quota');
-    return jsonb_build_object('queued', 1, 'configured', true);
-end
-$$;
-
---
--- Name: FUNCTION enqueue_kas_quota(); Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON FUNCTION app_private.enqueue_kas_quota() IS 'Queues one kas.quota job unless one is waiting or running (only when a worker has the KAS credentials).';
+COMMENT ON FUNCTION app_private.enqueue_mailbox_job(p_kind text, p_connector text) IS 'Queues one job of the kind unless one is waiting or running (only when a worker has the connector).';
 
 --
 -- Name: enqueue_product_syncs(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -10818,8 +10790,8 @@ begin
             when 'staleness' then app_private.report_stale_jobs()
             when 'ai_housekeeping' then app_private.ai_housekeeping()
             when 'xentral_products' then app_private.enqueue_product_syncs()
-            when 'mail_imap' then app_private.enqueue_imap_poll()
-            when 'kas_quota' then app_private.enqueue_kas_quota()
+            when 'mail_imap' then app_private.enqueue_mailbox_job('mail.imap', 'mail')
+            when 'kas_quota' then app_private.enqueue_mailbox_job('kas.quota', 'kas')
         end;
     exception when others then
         -- The job's changes are undone; the failure is recorded and pg_cron logs the warning.
@@ -20629,16 +20601,10 @@ GRANT ALL ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) T
 GRANT ALL ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) TO tenant_admin;
 
 --
--- Name: FUNCTION enqueue_imap_poll(); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION enqueue_mailbox_job(p_kind text, p_connector text); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.enqueue_imap_poll() FROM PUBLIC;
-
---
--- Name: FUNCTION enqueue_kas_quota(); Type: ACL; Schema: app_private; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_private.enqueue_kas_quota() FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.enqueue_mailbox_job(p_kind text, p_connector text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION enqueue_product_syncs(); Type: ACL; Schema: app_private; Owner: -

@@ -25,6 +25,7 @@ import psycopg
 import pytest
 
 from tests.feedback_support import Feedback, start_feedback
+from tests.imap import Dovecot
 from tests.smtp import SmtpServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -294,6 +295,15 @@ class WorkerProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    """A throwaway Dovecot (tests/imap.py), removed with its mail after the test."""
+    server = Dovecot(free_port())
+    server.start()
+    yield server
+    server.remove()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ queues them (app_private.run_job('mail_imap')) and awaited on the job's row."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.conftest import Cluster, free_port, wait_until
+from tests.conftest import Cluster, wait_until
 from tests.imap import CuttableProxy, Dovecot
 from tests.test_xentral_products import as_user, sql
 
@@ -20,14 +19,6 @@ REP = "rep1@freshfoodz.example"
 OTHER_REP = "rep2@freshfoodz.example"
 MANAGER = "manager@freshfoodz.example"
 CONFIGURED = "select configured from app.connectors where connector = 'mail'"
-
-
-@pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot(free_port())
-    server.start()
-    yield server
-    server.remove()
 
 
 def mail(
@@ -106,11 +97,16 @@ def start_worker(
     tmp_path: Path,
     cluster: Cluster,
     url: str | None = None,
+    **extra_env: str,
 ) -> None:
     worker_for(
         dbname,
         f"file://{tmp_path}/mail",
-        extra_env={"FRESHPLAN_IMAP_URL": url or server.url, "FRESHPLAN_IMAP_TENANT": "freshfoodz"},
+        extra_env={
+            "FRESHPLAN_IMAP_URL": url or server.url,
+            "FRESHPLAN_IMAP_TENANT": "freshfoodz",
+            **extra_env,
+        },
     )
     wait_until(
         lambda: sql(cluster, dbname, CONFIGURED)[0][0],

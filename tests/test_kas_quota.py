@@ -5,13 +5,12 @@ production."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import Cluster, free_port, wait_until
+from tests.conftest import Cluster, wait_until
 from tests.imap import Dovecot
 from tests.kas_support import (
     FakeKas,
@@ -22,14 +21,6 @@ from tests.test_xentral_products import as_user, sql
 
 ADMIN = "admin@freshfoodz.example"
 FLOOD_DELAY = 1.0
-
-
-@pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot(free_port())
-    server.start()
-    yield server
-    server.remove()
 
 
 def check_quota(cluster: Cluster, dbname: str) -> tuple[str, str | None]:

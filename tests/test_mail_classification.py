@@ -7,7 +7,7 @@ by itself."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +20,10 @@ from tests.ai_support import (
 )
 from tests.conftest import Cluster, free_port, wait_until
 from tests.imap import Dovecot
-from tests.test_inbound_mail import REP, invitation, lead, mail, run_once
+from tests.test_inbound_mail import REP, invitation, lead, mail, run_once, start_worker
 from tests.test_xentral_products import as_user, sql
 
 CLASSIFIED = "select count(*) from app.inbound_mails where classified_at is not null"
-
-
-@pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot(free_port())
-    server.start()
-    yield server
-    server.remove()
 
 
 def anchor(cluster: Cluster, dbname: str, lead_id: str) -> dt.datetime:
@@ -85,22 +77,7 @@ def test_a_customer_reaction_renews_protection_and_an_injection_never_does_by_it
         ),
         mail("chef@absender.example", "Bestellung", "Wir bestellen Kirschblüte.", number=3),
     )  # fmt: skip
-    worker_for(
-        db,
-        f"file://{tmp_path}/mail",
-        extra_env={
-            "FRESHPLAN_IMAP_URL": dovecot.url,
-            "FRESHPLAN_IMAP_TENANT": "freshfoodz",
-            "FRESHPLAN_SERVICE_URL": service.url,
-        },
-    )
-    wait_until(
-        lambda: sql(cluster, db, "select configured from app.connectors where connector = 'mail'")[
-            0
-        ][0],
-        60,
-        "the worker reports the mailbox",
-    )
+    start_worker(worker_for, db, dovecot, tmp_path, cluster, FRESHPLAN_SERVICE_URL=service.url)
     assert run_once(cluster, db)["stored"] == 3
     wait_until(lambda: sql(cluster, db, CLASSIFIED)[0][0] == 3, 120, "the mails classified")
 
@@ -170,17 +147,8 @@ def test_a_router_that_never_answers_hands_the_reply_to_the_owner_on_the_last_at
         mail("kueche@warten.example", "Re: Termin", "Passt Dienstag?",
              in_reply_to=invitation(cluster, db, waiting)),
     )  # fmt: skip
-    worker_for(
-        db,
-        f"file://{tmp_path}/mail",
-        extra_env={
-            "FRESHPLAN_IMAP_URL": dovecot.url,
-            "FRESHPLAN_IMAP_TENANT": "freshfoodz",
-            "FRESHPLAN_SERVICE_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
-        },
-    )
-    configured = "select configured from app.connectors where connector = 'mail'"
-    wait_until(lambda: sql(cluster, db, configured)[0][0], 60, "the worker reports the mailbox")
+    nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    start_worker(worker_for, db, dovecot, tmp_path, cluster, FRESHPLAN_SERVICE_URL=nobody)
     run_once(cluster, db)
     job = "select state, attempts from app.jobs where kind = 'ai.classify_mail'"
     wait_until(lambda: sql(cluster, db, job)[0] == ("PENDING", 1), 60, "the first attempt failed")

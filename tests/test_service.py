@@ -49,6 +49,7 @@ def test_health_reports_every_component(
             "xentral": {"status": "up", "detail": "unconfigured"},
             "allianz": {"status": "up", "detail": "unconfigured"},
             "mail": {"status": "up", "detail": "unconfigured"},
+            "kas": {"status": "up", "detail": "unconfigured"},
         },
     }
     assert response.headers["cache-control"] == "no-store"

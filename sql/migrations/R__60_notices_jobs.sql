@@ -661,8 +661,8 @@ begin
             when 'staleness' then app_private.report_stale_jobs()
             when 'ai_housekeeping' then app_private.ai_housekeeping()
             when 'xentral_products' then app_private.enqueue_product_syncs()
-            when 'mail_imap' then app_private.enqueue_imap_poll()
-            when 'kas_quota' then app_private.enqueue_kas_quota()
+            when 'mail_imap' then app_private.enqueue_mailbox_job('mail.imap', 'mail')
+            when 'kas_quota' then app_private.enqueue_mailbox_job('kas.quota', 'kas')
         end;
     exception when others then
         -- The job's changes are undone; the failure is recorded and pg_cron logs the warning.

@@ -4,29 +4,31 @@
 -- api.inbound_mails and assign_inbound_mail for managers. The tables are in V013 and V014. Mail
 -- text is untrusted: it is stored as text and shown as text, never interpreted here.
 
--- Queued every minute by pg_cron (job mail_imap), only when a worker has FRESHPLAN_IMAP_URL, and
--- never a second time while one waits or runs.
-create or replace function app_private.enqueue_imap_poll() returns jsonb
+-- The installation's one mailbox job of a kind (mail.imap every minute, kas.quota daily, queued by
+-- pg_cron): only when a worker has the connector's credentials, and never a second one while one
+-- waits or runs, also when two callers ask at once.
+-- (before it, one function per kind)
+drop function if exists app_private.enqueue_imap_poll();
+create or replace function app_private.enqueue_mailbox_job(p_kind text, p_connector text) returns jsonb
 language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
 begin
-    if not exists (select from app.connectors as c where c.connector = 'mail' and c.configured) then
+    if not exists (select from app.connectors as c where c.connector = p_connector and c.configured) then
         return jsonb_build_object('queued', 0, 'configured', false);
     end if;
-    -- one waiting or running poll at a time, also when two callers ask at once
-    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('mail.imap', 0));
-    if exists (select from app.jobs as j where j.kind = 'mail.imap' and j.state in ('PENDING', 'RUNNING')) then
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(p_kind, 0));
+    if exists (select from app.jobs as j where j.kind = p_kind and j.state in ('PENDING', 'RUNNING')) then
         return jsonb_build_object('queued', 0, 'configured', true);
     end if;
-    insert into app.jobs (kind) values ('mail.imap');
+    insert into app.jobs (kind) values (p_kind);
     return jsonb_build_object('queued', 1, 'configured', true);
 end
 $$;
-comment on function app_private.enqueue_imap_poll() is
-'Queues one mail.imap job unless one is waiting or running (only when a worker has the mailbox).';
+comment on function app_private.enqueue_mailbox_job(text, text) is
+'Queues one job of the kind unless one is waiting or running (only when a worker has the connector).';
 
 -- The worker starts a run: the mailbox's row (created for the tenant on first use) with its watermark;
 -- a changed UIDVALIDITY starts the watermark over (messages already stored are recognised by their
@@ -570,29 +572,6 @@ comment on function app_private.record_mail_classification(uuid, jsonb) is
 grant execute on function app_private.record_mail_classification(uuid, jsonb) to svc_jobs;
 
 -- ------------------------------------------------------------ the mailbox's quota (KAS)
--- Queued daily by pg_cron (job kas_quota), only when a worker has the KAS credentials, and never a
--- second time while one waits or runs.
-create or replace function app_private.enqueue_kas_quota() returns jsonb
-language plpgsql
-volatile
-security definer
-set search_path = ''
-as $$
-begin
-    if not exists (select from app.connectors as c where c.connector = 'kas' and c.configured) then
-        return jsonb_build_object('queued', 0, 'configured', false);
-    end if;
-    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('kas.quota', 0));
-    if exists (select from app.jobs as j where j.kind = 'kas.quota' and j.state in ('PENDING', 'RUNNING')) then
-        return jsonb_build_object('queued', 0, 'configured', true);
-    end if;
-    insert into app.jobs (kind) values ('kas.quota');
-    return jsonb_build_object('queued', 1, 'configured', true);
-end
-$$;
-comment on function app_private.enqueue_kas_quota() is
-'Queues one kas.quota job unless one is waiting or running (only when a worker has the KAS credentials).';
-
 -- What KAS said: {used_mb, quota_mb, webspace_used_mb, webspace_max_mb} (a null or non-positive limit is
 -- none). Above mail.quota.warnPercent the mail connector is degraded (app.connector_troubled) and the
 -- tenant's admins are told, once per crossing; below it again, the warning is over.
