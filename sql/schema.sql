@@ -7822,6 +7822,289 @@ $$;
 COMMENT ON FUNCTION app_private.ai_usage_cost(p_provider text, p_model text, p_input integer, p_cached_input integer, p_cache_write integer, p_output integer) IS 'EUR of a usage (uncached input, cached input, cache writes, output) at today''s price of a model.';
 
 --
+-- Name: kpi_daily; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.kpi_daily (
+    tenant_id uuid NOT NULL,
+    day date NOT NULL,
+    leads_active integer,
+    leads_grace integer,
+    leads_expired integer,
+    leads_unassigned integer,
+    registrations integer DEFAULT 0 NOT NULL,
+    expiries integer DEFAULT 0 NOT NULL,
+    releases integer DEFAULT 0 NOT NULL,
+    holds_by_reason jsonb DEFAULT '{}'::jsonb NOT NULL,
+    feedback_links_sent integer DEFAULT 0 NOT NULL,
+    feedback_answered integer DEFAULT 0 NOT NULL,
+    ai_calls_small integer DEFAULT 0 NOT NULL,
+    ai_calls_large integer DEFAULT 0 NOT NULL,
+    ai_cache_hits integer DEFAULT 0 NOT NULL,
+    ai_cost_eur numeric(14,4) DEFAULT 0 NOT NULL,
+    credit_calls integer DEFAULT 0 NOT NULL,
+    credit_p50_ms numeric(12,3),
+    credit_p95_ms numeric(12,3),
+    job_backlog jsonb DEFAULT '{}'::jsonb NOT NULL,
+    computed_at timestamp with time zone NOT NULL,
+    final boolean DEFAULT false NOT NULL,
+    CONSTRAINT kpi_daily_backlog_object CHECK ((jsonb_typeof(job_backlog) = 'object'::text)),
+    CONSTRAINT kpi_daily_holds_object CHECK ((jsonb_typeof(holds_by_reason) = 'object'::text))
+);
+
+--
+-- Name: TABLE kpi_daily; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.kpi_daily IS 'One row per tenant and day (the tenant''s time zone): lead counts by status as last taken that day, the day''s events, and the state of holds and the job queue. Written by app_private.snapshot_kpis (pg_cron).';
+
+--
+-- Name: COLUMN kpi_daily.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN kpi_daily.day; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.day IS 'The day, in the tenant''s time zone (tenant.timezone).';
+
+--
+-- Name: COLUMN kpi_daily.leads_active; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.leads_active IS 'Leads ACTIVE at the last snapshot of the day; null: none was taken.';
+
+--
+-- Name: COLUMN kpi_daily.leads_grace; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.leads_grace IS 'Leads in GRACE at the last snapshot of the day.';
+
+--
+-- Name: COLUMN kpi_daily.leads_expired; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.leads_expired IS 'Leads EXPIRED (released, not claimed again) at the last snapshot.';
+
+--
+-- Name: COLUMN kpi_daily.leads_unassigned; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.leads_unassigned IS 'Leads UNASSIGNED (never owned) at the last snapshot.';
+
+--
+-- Name: COLUMN kpi_daily.registrations; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.registrations IS 'Protection cycles opened that day by a registration or a claim.';
+
+--
+-- Name: COLUMN kpi_daily.expiries; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.expiries IS 'Protection cycles that ended that day because protection expired.';
+
+--
+-- Name: COLUMN kpi_daily.releases; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.releases IS 'Protection cycles closed that day for any reason (expiry or transfer).';
+
+--
+-- Name: COLUMN kpi_daily.holds_by_reason; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.holds_by_reason IS 'Approved holds running at the snapshot (at the day''s end once final), by reason.';
+
+--
+-- Name: COLUMN kpi_daily.feedback_links_sent; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.feedback_links_sent IS 'Feedback links created that day.';
+
+--
+-- Name: COLUMN kpi_daily.feedback_answered; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.feedback_answered IS 'Feedback submissions received that day.';
+
+--
+-- Name: COLUMN kpi_daily.ai_calls_small; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.ai_calls_small IS 'AI calls answered by a small model that day (cache hits apart).';
+
+--
+-- Name: COLUMN kpi_daily.ai_calls_large; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.ai_calls_large IS 'AI calls answered by a large model that day (cache hits apart).';
+
+--
+-- Name: COLUMN kpi_daily.ai_cache_hits; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.ai_cache_hits IS 'AI router calls answered from the cache that day.';
+
+--
+-- Name: COLUMN kpi_daily.ai_cost_eur; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.ai_cost_eur IS 'EUR charged for AI calls that day.';
+
+--
+-- Name: COLUMN kpi_daily.credit_calls; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.credit_calls IS 'Calls to Allianz Trade that day.';
+
+--
+-- Name: COLUMN kpi_daily.credit_p50_ms; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.credit_p50_ms IS 'Their median duration (ms).';
+
+--
+-- Name: COLUMN kpi_daily.credit_p95_ms; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.credit_p95_ms IS 'Their 95th percentile duration (ms).';
+
+--
+-- Name: COLUMN kpi_daily.job_backlog; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.job_backlog IS 'Jobs of the tenant waiting or running at the snapshot, by kind (today only).';
+
+--
+-- Name: COLUMN kpi_daily.computed_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.computed_at IS 'When the row was last computed.';
+
+--
+-- Name: COLUMN kpi_daily.final; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.final IS 'Whether the day is over and its events were counted in full.';
+
+--
+-- Name: analyst_kpi_daily(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.analyst_kpi_daily() RETURNS SETOF app.kpi_daily
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select k.* from app.kpi_daily as k where k.tenant_id = app_private.analyst_tenant()
+$$;
+
+--
+-- Name: FUNCTION analyst_kpi_daily(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.analyst_kpi_daily() IS 'The daily KPI rows of the analyst''s tenant.';
+
+--
+-- Name: kpi_rep_weekly; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.kpi_rep_weekly (
+    tenant_id uuid NOT NULL,
+    week date NOT NULL,
+    rep_id uuid NOT NULL,
+    registrations integer DEFAULT 0 NOT NULL,
+    qualifying_activities integer DEFAULT 0 NOT NULL,
+    expiries integer DEFAULT 0 NOT NULL,
+    computed_at timestamp with time zone NOT NULL,
+    CONSTRAINT kpi_rep_weekly_monday CHECK ((EXTRACT(isodow FROM week) = (1)::numeric))
+);
+
+--
+-- Name: TABLE kpi_rep_weekly; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.kpi_rep_weekly IS 'Per rep and ISO week (the tenant''s time zone): registrations, qualifying activities logged and expiries of the rep''s protection cycles. Written with the daily snapshot; no names, no contact data.';
+
+--
+-- Name: COLUMN kpi_rep_weekly.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_rep_weekly.tenant_id IS 'Tenant.';
+
+--
+-- Name: COLUMN kpi_rep_weekly.week; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_rep_weekly.week IS 'The Monday of the week.';
+
+--
+-- Name: COLUMN kpi_rep_weekly.rep_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_rep_weekly.rep_id IS 'The rep (the cycle''s owner), by id only.';
+
+--
+-- Name: COLUMN kpi_rep_weekly.registrations; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_rep_weekly.registrations IS 'Protection cycles the rep opened by a registration or claim.';
+
+--
+-- Name: COLUMN kpi_rep_weekly.qualifying_activities; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_rep_weekly.qualifying_activities IS 'Activities of a progress kind logged in the rep''s cycles.';
+
+--
+-- Name: COLUMN kpi_rep_weekly.expiries; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_rep_weekly.expiries IS 'The rep''s cycles that ended by expiry.';
+
+--
+-- Name: COLUMN kpi_rep_weekly.computed_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_rep_weekly.computed_at IS 'When the row was last computed.';
+
+--
+-- Name: analyst_rep_weekly(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.analyst_rep_weekly() RETURNS SETOF app.kpi_rep_weekly
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select w.* from app.kpi_rep_weekly as w where w.tenant_id = app_private.analyst_tenant()
+$$;
+
+--
+-- Name: FUNCTION analyst_rep_weekly(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.analyst_rep_weekly() IS 'The weekly per-rep rows of the analyst''s tenant.';
+
+--
+-- Name: analyst_tenant(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.analyst_tenant() RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select a.tenant_id from app.analysts as a where a.role_name = session_user
+$$;
+
+--
+-- Name: FUNCTION analyst_tenant(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.analyst_tenant() IS 'The tenant of the analyst login of this session (session_user, which SET ROLE does not change); null for others.';
+
+--
 -- Name: assign_inbound_mail(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -7939,6 +8222,36 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.backdate_lead(p_lead_id uuid, p_registered_at timestamp with time zone, p_reason text) IS 'Moves the registration of the current cycle earlier (managers of the lead''s tenant).';
+
+--
+-- Name: cancel_long_analyst_queries(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.cancel_long_analyst_queries() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_limit numeric := (app.effective_setting('reporting.maxQuerySeconds', null, null, null) #>> '{}')::numeric;
+    v_cancelled integer;
+begin
+    select count(*) filter (where c.cancelled) into v_cancelled
+    from (
+        select pg_catalog.pg_cancel_backend(s.pid) as cancelled
+        from pg_catalog.pg_stat_activity as s
+        where
+            s.usename in (select a.role_name from app.analysts as a) and s.state = 'active'
+            and s.query_start < pg_catalog.clock_timestamp() - make_interval(secs => v_limit)
+    ) as c;
+    return jsonb_build_object('cancelled', v_cancelled);
+end
+$$;
+
+--
+-- Name: FUNCTION cancel_long_analyst_queries(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.cancel_long_analyst_queries() IS 'Cancels analyst queries running longer than reporting.maxQuerySeconds (any role may lift its own timeout).';
 
 --
 -- Name: cancel_sales_order(uuid); Type: FUNCTION; Schema: app_private; Owner: -
@@ -8282,6 +8595,49 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.connector_health() IS 'Each connector''s state over all tenants, for /health (no error texts).';
+
+--
+-- Name: create_analyst(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.create_analyst(p_login text, p_tenant_slug text, p_verifier text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+    v_tenant uuid := (select t.id from app.tenants as t where t.slug = p_tenant_slug);
+    v_seconds integer := (app.effective_setting('reporting.maxQuerySeconds', null, null, null) #>> '{}')::integer;
+begin
+    if p_login is null or p_login !~ '^[a-z][a-z0-9_]{2,39}$' then
+        raise exception 'an analyst login is 3 to 40 lower-case letters, digits or _, starting with a letter'
+            using errcode = 'invalid_parameter_value';
+    end if;
+    if v_tenant is null then
+        raise exception 'no tenant %', p_tenant_slug using errcode = 'invalid_parameter_value';
+    end if;
+    if exists (select from pg_catalog.pg_roles as r where r.rolname = p_login) then
+        raise exception 'the role % exists already', p_login using errcode = 'duplicate_object';
+    end if;
+    if p_verifier !~ '^SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$' then
+        raise exception 'the password must come as a SCRAM-SHA-256 verifier' using errcode = 'invalid_parameter_value';
+    end if;
+    execute format(
+        'create role %I login connection limit 5 password %L in role reporting_reader', p_login, p_verifier
+    );
+    execute format('alter role %I set default_transaction_read_only = on', p_login);
+    execute format('alter role %I set statement_timeout = %L', p_login, v_seconds || 's');
+    execute format('alter role %I set idle_in_transaction_session_timeout = %L', p_login, '10min');
+    -- the watchdog (this role) may cancel the analyst's queries
+    execute format('grant %I to %I', p_login, current_user);
+    insert into app.analysts (role_name, tenant_id) values (p_login, v_tenant);
+end
+$_$;
+
+--
+-- Name: FUNCTION create_analyst(p_login text, p_tenant_slug text, p_verifier text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.create_analyst(p_login text, p_tenant_slug text, p_verifier text) IS 'Creates an analyst login bound to one tenant: reporting_reader, read-only sessions, the query time limit.';
 
 --
 -- Name: credit_check_found(uuid, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
@@ -8766,6 +9122,31 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.deliver_notices() IS 'Fans every undelivered protection notice out to its recipients and channels (mail as mail.send jobs).';
+
+--
+-- Name: drop_analyst(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.drop_analyst(p_login text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    if not exists (select from app.analysts as a where a.role_name = p_login) then
+        return false;
+    end if;
+    perform pg_catalog.pg_terminate_backend(s.pid) from pg_catalog.pg_stat_activity as s where s.usename = p_login;
+    delete from app.analysts as a where a.role_name = p_login;
+    execute format('drop role %I', p_login);
+    return true;
+end
+$$;
+
+--
+-- Name: FUNCTION drop_analyst(p_login text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.drop_analyst(p_login text) IS 'Removes an analyst login (and ends its sessions).';
 
 --
 -- Name: duplicate_of(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -10792,6 +11173,8 @@ begin
             when 'xentral_products' then app_private.enqueue_product_syncs()
             when 'mail_imap' then app_private.enqueue_mailbox_job('mail.imap', 'mail')
             when 'kas_quota' then app_private.enqueue_mailbox_job('kas.quota', 'kas')
+            when 'kpi_snapshot' then app_private.snapshot_kpis()
+            when 'analyst_watchdog' then app_private.cancel_long_analyst_queries()
         end;
     exception when others then
         -- The job's changes are undone; the failure is recorded and pg_cron logs the warning.
@@ -11010,6 +11393,219 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) IS 'Leads of the caller''s tenant whose normalised name has trigram similarity >= 0.6, in the same postal area.';
+
+--
+-- Name: snapshot_kpis(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.snapshot_kpis() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_tenant record;
+    v_today date;
+    v_now timestamptz := app.now();
+    v_tenants integer := 0;
+    v_closed integer := 0;
+begin
+    for v_tenant in
+        select t.id, c.timezone from app.tenants as t
+        inner join app.protection_configs as c on t.id = c.tenant_id
+        order by t.id
+    loop
+        v_today := (v_now at time zone v_tenant.timezone)::date;
+        if not exists (
+            select from app.kpi_daily as k where k.tenant_id = v_tenant.id and k.day = v_today - 1 and k.final
+        ) then
+            perform app_private.snapshot_tenant_kpis(v_tenant.id, v_today - 1, null);
+            -- a Monday: last week's per-rep figures in full (R__89_reporting.sql)
+            if extract(isodow from v_today) = 1 then
+                perform app_private.snapshot_rep_weekly(v_tenant.id, v_today - 7);
+            end if;
+            v_closed := v_closed + 1;
+        end if;
+        perform app_private.snapshot_tenant_kpis(v_tenant.id, v_today, v_now);
+        perform app_private.snapshot_rep_weekly(v_tenant.id, v_today - (extract(isodow from v_today)::integer - 1));
+        v_tenants := v_tenants + 1;
+    end loop;
+    return jsonb_build_object('tenants', v_tenants, 'days_closed', v_closed);
+end
+$$;
+
+--
+-- Name: FUNCTION snapshot_kpis(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.snapshot_kpis() IS 'Keeps today''s KPI row of every tenant current and closes yesterday''s (job kpi_snapshot).';
+
+--
+-- Name: snapshot_rep_weekly(uuid, date); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.snapshot_rep_weekly(p_tenant_id uuid, p_week date) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_zone text := (select c.timezone from app.protection_configs as c where c.tenant_id = p_tenant_id);
+    v_from timestamptz := p_week::timestamp at time zone v_zone;
+    v_to timestamptz := (p_week + 7)::timestamp at time zone v_zone;
+begin
+    insert into app.kpi_rep_weekly as w (
+        tenant_id, week, rep_id, registrations, qualifying_activities, expiries, computed_at
+    )
+    select p_tenant_id, p_week, r.rep_id, sum(r.registrations), sum(r.activities), sum(r.expiries),
+        pg_catalog.clock_timestamp()
+    from (
+        select
+            a.owner_id as rep_id,
+            count(*) filter (
+                where a.opened_at >= v_from and a.opened_at < v_to and a.open_reason in ('REGISTERED', 'CLAIMED')
+            ) as registrations,
+            0 as activities,
+            count(*) filter (
+                where a.closed_at >= v_from and a.closed_at < v_to and a.release_reason in ('EXPIRED', 'EXPIRED_NOW')
+            ) as expiries
+        from app.lead_assignments as a
+        where a.tenant_id = p_tenant_id and (a.opened_at >= v_from or a.closed_at >= v_from)
+        group by a.owner_id
+        union all
+        select a.owner_id, 0, count(*), 0
+        from app.activities as ac
+        inner join app.activity_kinds as k on ac.tenant_id = k.tenant_id and ac.kind = k.kind and k.counts_as_progress
+        inner join app.lead_assignments as a on ac.assignment_id = a.id
+        where ac.tenant_id = p_tenant_id and ac.created_at >= v_from and ac.created_at < v_to
+        group by a.owner_id
+    ) as r
+    group by r.rep_id
+    having sum(r.registrations) + sum(r.activities) + sum(r.expiries) > 0
+    on conflict (tenant_id, week, rep_id) do update
+    set
+        registrations = excluded.registrations,
+        qualifying_activities = excluded.qualifying_activities,
+        expiries = excluded.expiries,
+        computed_at = excluded.computed_at;
+end
+$$;
+
+--
+-- Name: FUNCTION snapshot_rep_weekly(p_tenant_id uuid, p_week date); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.snapshot_rep_weekly(p_tenant_id uuid, p_week date) IS 'Writes the per-rep figures of one tenant''s ISO week (its Monday).';
+
+--
+-- Name: snapshot_tenant_kpis(uuid, date, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.snapshot_tenant_kpis(p_tenant_id uuid, p_day date, p_now timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_zone text := (select c.timezone from app.protection_configs as c where c.tenant_id = p_tenant_id);
+    v_from timestamptz := p_day::timestamp at time zone v_zone;
+    v_to timestamptz := (p_day + 1)::timestamp at time zone v_zone;
+    v_at timestamptz := coalesce(p_now, (p_day + 1)::timestamp at time zone v_zone);
+    v_row app.kpi_daily;
+begin
+    v_row.tenant_id := p_tenant_id;
+    v_row.day := p_day;
+    v_row.job_backlog := '{}'::jsonb;  -- a past day's backlog is unknown (the row's own is kept)
+    if p_now is not null then
+        select
+            count(*) filter (where o.status = 'ACTIVE'),
+            count(*) filter (where o.status = 'GRACE'),
+            count(*) filter (where o.status = 'EXPIRED'),
+            count(*) filter (where o.status = 'UNASSIGNED')
+        into v_row.leads_active, v_row.leads_grace, v_row.leads_expired, v_row.leads_unassigned
+        from app.lead_overview as o
+        where o.tenant_id = p_tenant_id;
+        select coalesce(jsonb_object_agg(b.kind, b.jobs), '{}') into v_row.job_backlog
+        from (
+            select j.kind, count(*) as jobs from app.jobs as j
+            where j.tenant_id = p_tenant_id and j.state in ('PENDING', 'RUNNING')
+            group by j.kind
+        ) as b;
+    end if;
+    select
+        count(*) filter (where a.opened_at >= v_from and a.opened_at < v_to and a.open_reason in ('REGISTERED', 'CLAIMED')),
+        count(*) filter (
+            where a.closed_at >= v_from and a.closed_at < v_to and a.release_reason in ('EXPIRED', 'EXPIRED_NOW')
+        ),
+        count(*) filter (where a.closed_at >= v_from and a.closed_at < v_to)
+    into v_row.registrations, v_row.expiries, v_row.releases
+    from app.lead_assignments as a
+    where a.tenant_id = p_tenant_id and (a.opened_at >= v_from or a.closed_at >= v_from);
+    select coalesce(jsonb_object_agg(h.reason, h.holds), '{}') into v_row.holds_by_reason
+    from (
+        select h.reason, count(*) as holds from app.holds as h
+        where
+            h.tenant_id = p_tenant_id and h.state = 'APPROVED' and h.start_at <= v_at
+            and (h.end_at is null or h.end_at > v_at)
+        group by h.reason
+    ) as h;
+    v_row.feedback_links_sent := (
+        select count(*) from app_private.feedback_tokens as t
+        where t.tenant_id = p_tenant_id and t.created_at >= v_from and t.created_at < v_to
+    );
+    v_row.feedback_answered := (
+        select count(*) from app.feedback_submissions as s
+        where s.tenant_id = p_tenant_id and s.received_at >= v_from and s.received_at < v_to
+    );
+    select
+        count(*) filter (where not c.cached and c.outcome = 'ok' and c.tier = 'small'),
+        count(*) filter (where not c.cached and c.outcome = 'ok' and c.tier = 'large'),
+        count(*) filter (where c.cached),
+        coalesce(sum(c.cost_eur), 0)
+    into v_row.ai_calls_small, v_row.ai_calls_large, v_row.ai_cache_hits, v_row.ai_cost_eur
+    from app.ai_calls as c
+    where c.tenant_id = p_tenant_id and c.occurred_at >= v_from and c.occurred_at < v_to;
+    select
+        count(*),
+        percentile_cont(0.5) within group (order by c.duration_ms),
+        percentile_cont(0.95) within group (order by c.duration_ms)
+    into v_row.credit_calls, v_row.credit_p50_ms, v_row.credit_p95_ms
+    from app.connector_calls as c
+    where
+        c.connector = 'allianz' and c.tenant_id = p_tenant_id
+        and c.started_at >= v_from and c.started_at < v_to;
+    v_row.computed_at := pg_catalog.clock_timestamp();
+    v_row.final := p_now is null;
+    insert into app.kpi_daily as k
+    select v_row.*
+    on conflict (tenant_id, day) do update
+    set
+        -- a past day keeps the lead counts and the backlog it last saw
+        leads_active = coalesce(excluded.leads_active, k.leads_active),
+        leads_grace = coalesce(excluded.leads_grace, k.leads_grace),
+        leads_expired = coalesce(excluded.leads_expired, k.leads_expired),
+        leads_unassigned = coalesce(excluded.leads_unassigned, k.leads_unassigned),
+        job_backlog = case when excluded.final then k.job_backlog else excluded.job_backlog end,
+        registrations = excluded.registrations,
+        expiries = excluded.expiries,
+        releases = excluded.releases,
+        holds_by_reason = excluded.holds_by_reason,
+        feedback_links_sent = excluded.feedback_links_sent,
+        feedback_answered = excluded.feedback_answered,
+        ai_calls_small = excluded.ai_calls_small,
+        ai_calls_large = excluded.ai_calls_large,
+        ai_cache_hits = excluded.ai_cache_hits,
+        ai_cost_eur = excluded.ai_cost_eur,
+        credit_calls = excluded.credit_calls,
+        credit_p50_ms = excluded.credit_p50_ms,
+        credit_p95_ms = excluded.credit_p95_ms,
+        computed_at = excluded.computed_at,
+        final = excluded.final;
+end
+$$;
+
+--
+-- Name: FUNCTION snapshot_tenant_kpis(p_tenant_id uuid, p_day date, p_now timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.snapshot_tenant_kpis(p_tenant_id uuid, p_day date, p_now timestamp with time zone) IS 'Writes one tenant''s KPI row of a day: as of p_now (today), or the finished day''s events (p_now null).';
 
 --
 -- Name: start_job(bigint); Type: FUNCTION; Schema: app_private; Owner: -
@@ -12909,6 +13505,166 @@ COMMENT ON COLUMN api.integration_status.last_error IS 'Last error message.';
 COMMENT ON COLUMN api.integration_status.backlog IS 'Jobs of the connector waiting or running.';
 
 --
+-- Name: kpi_daily; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.kpi_daily WITH (security_invoker='true') AS
+ SELECT k.day,
+    k.leads_active,
+    k.leads_grace,
+    k.leads_expired,
+    k.leads_unassigned,
+    k.registrations,
+    k.expiries,
+    k.releases,
+    k.holds_by_reason,
+    k.feedback_links_sent,
+    k.feedback_answered,
+    k.ai_calls_small,
+    k.ai_calls_large,
+    k.ai_cache_hits,
+    k.ai_cost_eur,
+    k.credit_calls,
+    k.credit_p50_ms,
+    k.credit_p95_ms,
+    k.job_backlog,
+    k.computed_at,
+    k.final
+   FROM app.kpi_daily k;
+
+--
+-- Name: VIEW kpi_daily; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.kpi_daily IS 'The tenant''s KPIs per day (managers, auditors, admins): lead counts by status, the day''s registrations, expiries, feedback, AI use and credit-check latency; today''s row is at most 10 minutes old.';
+
+--
+-- Name: COLUMN kpi_daily.day; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.day IS 'The day, in the tenant''s time zone.';
+
+--
+-- Name: COLUMN kpi_daily.leads_active; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.leads_active IS 'Leads ACTIVE at the day''s last snapshot (null: none was taken).';
+
+--
+-- Name: COLUMN kpi_daily.leads_grace; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.leads_grace IS 'Leads in GRACE at the day''s last snapshot.';
+
+--
+-- Name: COLUMN kpi_daily.leads_expired; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.leads_expired IS 'Leads EXPIRED at the day''s last snapshot.';
+
+--
+-- Name: COLUMN kpi_daily.leads_unassigned; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.leads_unassigned IS 'Leads UNASSIGNED at the day''s last snapshot.';
+
+--
+-- Name: COLUMN kpi_daily.registrations; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.registrations IS 'Protection cycles opened by a registration or claim.';
+
+--
+-- Name: COLUMN kpi_daily.expiries; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.expiries IS 'Protection cycles ended by expiry.';
+
+--
+-- Name: COLUMN kpi_daily.releases; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.releases IS 'Protection cycles closed for any reason.';
+
+--
+-- Name: COLUMN kpi_daily.holds_by_reason; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.holds_by_reason IS 'Approved holds running, by reason.';
+
+--
+-- Name: COLUMN kpi_daily.feedback_links_sent; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.feedback_links_sent IS 'Feedback links created.';
+
+--
+-- Name: COLUMN kpi_daily.feedback_answered; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.feedback_answered IS 'Feedback submissions received.';
+
+--
+-- Name: COLUMN kpi_daily.ai_calls_small; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.ai_calls_small IS 'AI calls answered by a small model (not from the cache).';
+
+--
+-- Name: COLUMN kpi_daily.ai_calls_large; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.ai_calls_large IS 'AI calls answered by a large model (not from the cache).';
+
+--
+-- Name: COLUMN kpi_daily.ai_cache_hits; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.ai_cache_hits IS 'AI calls answered from the cache.';
+
+--
+-- Name: COLUMN kpi_daily.ai_cost_eur; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.ai_cost_eur IS 'EUR charged for AI calls.';
+
+--
+-- Name: COLUMN kpi_daily.credit_calls; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.credit_calls IS 'Calls to Allianz Trade.';
+
+--
+-- Name: COLUMN kpi_daily.credit_p50_ms; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.credit_p50_ms IS 'Their median duration (ms).';
+
+--
+-- Name: COLUMN kpi_daily.credit_p95_ms; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.credit_p95_ms IS 'Their 95th percentile duration (ms).';
+
+--
+-- Name: COLUMN kpi_daily.job_backlog; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.job_backlog IS 'Jobs waiting or running at the snapshot, by kind.';
+
+--
+-- Name: COLUMN kpi_daily.computed_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.computed_at IS 'When the row was computed.';
+
+--
+-- Name: COLUMN kpi_daily.final; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.final IS 'Whether the day is over and counted in full.';
+
+--
 -- Name: lead_pool; Type: VIEW; Schema: api; Owner: -
 --
 
@@ -13435,6 +14191,41 @@ COMMENT ON COLUMN app.ai_model_prices.usd_output_per_mtok IS 'USD per million ou
 --
 
 COMMENT ON COLUMN app.ai_model_prices.source IS 'Where the price was read, and when.';
+
+--
+-- Name: analysts; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.analysts (
+    role_name text NOT NULL,
+    tenant_id uuid NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT analysts_role_name_format CHECK ((role_name ~ '^[a-z][a-z0-9_]{2,39}$'::text))
+);
+
+--
+-- Name: TABLE analysts; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.analysts IS 'Analyst logins (database roles in reporting_reader) and the tenant each may read.';
+
+--
+-- Name: COLUMN analysts.role_name; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.analysts.role_name IS 'The login role.';
+
+--
+-- Name: COLUMN analysts.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.analysts.tenant_id IS 'The one tenant whose reporting rows it sees.';
+
+--
+-- Name: COLUMN analysts.created_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.analysts.created_at IS 'When it was created.';
 
 --
 -- Name: audit_log_id_seq; Type: SEQUENCE; Schema: app; Owner: -
@@ -14260,6 +15051,378 @@ CREATE TABLE flyway.flyway_schema_history (
 );
 
 --
+-- Name: ai_usage_daily; Type: VIEW; Schema: reporting; Owner: -
+--
+
+CREATE VIEW reporting.ai_usage_daily WITH (security_invoker='true') AS
+ SELECT k.day,
+    ((k.ai_calls_small + k.ai_calls_large) + k.ai_cache_hits) AS calls,
+    k.ai_calls_small AS small,
+    k.ai_calls_large AS large,
+    round(((k.ai_calls_small)::numeric / (NULLIF(k.ai_calls_large, 0))::numeric), 4) AS small_large_ratio,
+    k.ai_cost_eur AS cost_eur,
+    k.ai_cache_hits AS cache_hits,
+    round(((k.ai_cache_hits)::numeric / (NULLIF(((k.ai_calls_small + k.ai_calls_large) + k.ai_cache_hits), 0))::numeric), 4) AS cache_hit_rate
+   FROM app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final);
+
+--
+-- Name: VIEW ai_usage_daily; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON VIEW reporting.ai_usage_daily IS 'AI router calls per day: by model tier, cost and cache hits.';
+
+--
+-- Name: COLUMN ai_usage_daily.day; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.ai_usage_daily.day IS 'The day (the tenant''s time zone).';
+
+--
+-- Name: COLUMN ai_usage_daily.calls; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.ai_usage_daily.calls IS 'Answered calls (small, large and from the cache).';
+
+--
+-- Name: COLUMN ai_usage_daily.small; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.ai_usage_daily.small IS 'Answered by a small model.';
+
+--
+-- Name: COLUMN ai_usage_daily.large; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.ai_usage_daily.large IS 'Answered by a large model (escalated or large-only use cases).';
+
+--
+-- Name: COLUMN ai_usage_daily.small_large_ratio; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.ai_usage_daily.small_large_ratio IS 'Small per large answer (null without large ones).';
+
+--
+-- Name: COLUMN ai_usage_daily.cost_eur; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.ai_usage_daily.cost_eur IS 'EUR charged.';
+
+--
+-- Name: COLUMN ai_usage_daily.cache_hits; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.ai_usage_daily.cache_hits IS 'Answered from the PostgreSQL cache, at no cost.';
+
+--
+-- Name: COLUMN ai_usage_daily.cache_hit_rate; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.ai_usage_daily.cache_hit_rate IS 'Cache hits per answered call.';
+
+--
+-- Name: credit_checks_daily; Type: VIEW; Schema: reporting; Owner: -
+--
+
+CREATE VIEW reporting.credit_checks_daily WITH (security_invoker='true') AS
+ SELECT k.day,
+    k.credit_calls AS calls,
+    k.credit_p50_ms AS p50_ms,
+    k.credit_p95_ms AS p95_ms
+   FROM app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final);
+
+--
+-- Name: VIEW credit_checks_daily; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON VIEW reporting.credit_checks_daily IS 'Calls to Allianz Trade per day and how long they took.';
+
+--
+-- Name: COLUMN credit_checks_daily.day; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.credit_checks_daily.day IS 'The day (the tenant''s time zone).';
+
+--
+-- Name: COLUMN credit_checks_daily.calls; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.credit_checks_daily.calls IS 'Calls to Allianz Trade (company search, grades, limits).';
+
+--
+-- Name: COLUMN credit_checks_daily.p50_ms; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.credit_checks_daily.p50_ms IS 'Their median duration in milliseconds.';
+
+--
+-- Name: COLUMN credit_checks_daily.p95_ms; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.credit_checks_daily.p95_ms IS 'Their 95th percentile duration in milliseconds.';
+
+--
+-- Name: expiries_daily; Type: VIEW; Schema: reporting; Owner: -
+--
+
+CREATE VIEW reporting.expiries_daily WITH (security_invoker='true') AS
+ SELECT k.day,
+    k.registrations,
+    k.expiries,
+    k.releases,
+    k.final
+   FROM app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final);
+
+--
+-- Name: VIEW expiries_daily; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON VIEW reporting.expiries_daily IS 'Protection cycles opened, expired and released per day.';
+
+--
+-- Name: COLUMN expiries_daily.day; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.expiries_daily.day IS 'The day (the tenant''s time zone).';
+
+--
+-- Name: COLUMN expiries_daily.registrations; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.expiries_daily.registrations IS 'Cycles opened by a registration or a claim.';
+
+--
+-- Name: COLUMN expiries_daily.expiries; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.expiries_daily.expiries IS 'Cycles that ended because protection expired.';
+
+--
+-- Name: COLUMN expiries_daily.releases; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.expiries_daily.releases IS 'Cycles closed for any reason (expiry or transfer).';
+
+--
+-- Name: COLUMN expiries_daily.final; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.expiries_daily.final IS 'Whether the day is over and counted in full.';
+
+--
+-- Name: feedback_response; Type: VIEW; Schema: reporting; Owner: -
+--
+
+CREATE VIEW reporting.feedback_response WITH (security_invoker='true') AS
+ SELECT k.day,
+    k.feedback_links_sent AS links_sent,
+    k.feedback_answered AS answered,
+    round(((k.feedback_answered)::numeric / (NULLIF(k.feedback_links_sent, 0))::numeric), 4) AS answered_per_link
+   FROM app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final);
+
+--
+-- Name: VIEW feedback_response; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON VIEW reporting.feedback_response IS 'Sample feedback links sent and answers received per day.';
+
+--
+-- Name: COLUMN feedback_response.day; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.feedback_response.day IS 'The day (the tenant''s time zone).';
+
+--
+-- Name: COLUMN feedback_response.links_sent; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.feedback_response.links_sent IS 'Feedback links created (one per test phase and rotation).';
+
+--
+-- Name: COLUMN feedback_response.answered; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.feedback_response.answered IS 'Feedback submissions received.';
+
+--
+-- Name: COLUMN feedback_response.answered_per_link; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.feedback_response.answered_per_link IS 'Answers per link sent the same day (null without links; answers may come days later).';
+
+--
+-- Name: holds_by_reason; Type: VIEW; Schema: reporting; Owner: -
+--
+
+CREATE VIEW reporting.holds_by_reason WITH (security_invoker='true') AS
+ SELECT k.day,
+    h.key AS reason,
+    (h.value)::integer AS holds
+   FROM (app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final)
+     CROSS JOIN LATERAL jsonb_each_text(k.holds_by_reason) h(key, value));
+
+--
+-- Name: VIEW holds_by_reason; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON VIEW reporting.holds_by_reason IS 'Approved holds (stop-the-clock) running per day and reason: at the snapshot for today, at the day''s end before.';
+
+--
+-- Name: COLUMN holds_by_reason.day; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.holds_by_reason.day IS 'The day (the tenant''s time zone).';
+
+--
+-- Name: COLUMN holds_by_reason.reason; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.holds_by_reason.reason IS 'FFZ_PRICE_APPROVAL, FFZ_SAMPLE_DELAY, FFZ_SUPPLY_ISSUE, CUSTOMER_BLOCKED or OTHER.';
+
+--
+-- Name: COLUMN holds_by_reason.holds; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.holds_by_reason.holds IS 'Holds of that reason running.';
+
+--
+-- Name: job_backlog; Type: VIEW; Schema: reporting; Owner: -
+--
+
+CREATE VIEW reporting.job_backlog WITH (security_invoker='true') AS
+ SELECT k.day,
+    k.computed_at AS as_of,
+    b.key AS kind,
+    (b.value)::integer AS jobs
+   FROM (app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final)
+     CROSS JOIN LATERAL jsonb_each_text(k.job_backlog) b(key, value));
+
+--
+-- Name: VIEW job_backlog; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON VIEW reporting.job_backlog IS 'Jobs of the tenant waiting or running per kind, at the last snapshot of each day.';
+
+--
+-- Name: COLUMN job_backlog.day; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.job_backlog.day IS 'The day (the tenant''s time zone).';
+
+--
+-- Name: COLUMN job_backlog.as_of; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.job_backlog.as_of IS 'When the snapshot was taken.';
+
+--
+-- Name: COLUMN job_backlog.kind; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.job_backlog.kind IS 'Job kind (mail.send, xentral.order, ...).';
+
+--
+-- Name: COLUMN job_backlog.jobs; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.job_backlog.jobs IS 'Jobs of it waiting or running.';
+
+--
+-- Name: lead_status_daily; Type: VIEW; Schema: reporting; Owner: -
+--
+
+CREATE VIEW reporting.lead_status_daily WITH (security_invoker='true') AS
+ SELECT k.day,
+    k.leads_active AS active,
+    k.leads_grace AS grace,
+    k.leads_expired AS expired,
+    k.leads_unassigned AS unassigned
+   FROM app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final);
+
+--
+-- Name: VIEW lead_status_daily; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON VIEW reporting.lead_status_daily IS 'Leads by protection status per day, as the day''s last snapshot saw them (null: no snapshot that day).';
+
+--
+-- Name: COLUMN lead_status_daily.day; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.lead_status_daily.day IS 'The day (the tenant''s time zone).';
+
+--
+-- Name: COLUMN lead_status_daily.active; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.lead_status_daily.active IS 'Leads under protection (ACTIVE).';
+
+--
+-- Name: COLUMN lead_status_daily.grace; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.lead_status_daily.grace IS 'Leads in their grace period after a missed deadline (GRACE).';
+
+--
+-- Name: COLUMN lead_status_daily.expired; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.lead_status_daily.expired IS 'Leads back in the pool after expiry (EXPIRED).';
+
+--
+-- Name: COLUMN lead_status_daily.unassigned; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.lead_status_daily.unassigned IS 'Leads in the pool never owned (UNASSIGNED).';
+
+--
+-- Name: rep_activity_weekly; Type: VIEW; Schema: reporting; Owner: -
+--
+
+CREATE VIEW reporting.rep_activity_weekly WITH (security_invoker='true') AS
+ SELECT w.week,
+    w.rep_id,
+    w.registrations,
+    w.qualifying_activities,
+    w.expiries
+   FROM app_private.analyst_rep_weekly() w(tenant_id, week, rep_id, registrations, qualifying_activities, expiries, computed_at);
+
+--
+-- Name: VIEW rep_activity_weekly; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON VIEW reporting.rep_activity_weekly IS 'Per rep (by id only: no names, no contact data) and ISO week: registrations, qualifying activities, expiries.';
+
+--
+-- Name: COLUMN rep_activity_weekly.week; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rep_activity_weekly.week IS 'The Monday of the week (the tenant''s time zone).';
+
+--
+-- Name: COLUMN rep_activity_weekly.rep_id; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rep_activity_weekly.rep_id IS 'The rep''s user id.';
+
+--
+-- Name: COLUMN rep_activity_weekly.registrations; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rep_activity_weekly.registrations IS 'Protection cycles the rep opened by registering or claiming.';
+
+--
+-- Name: COLUMN rep_activity_weekly.qualifying_activities; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rep_activity_weekly.qualifying_activities IS 'Activities of a kind that counts as progress, logged in the rep''s cycles.';
+
+--
+-- Name: COLUMN rep_activity_weekly.expiries; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rep_activity_weekly.expiries IS 'The rep''s cycles that ended by expiry.';
+
+--
 -- Name: activities activities_pkey; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -14314,6 +15477,13 @@ ALTER TABLE ONLY app.ai_model_prices
 
 ALTER TABLE ONLY app.ai_reservations
     ADD CONSTRAINT ai_reservations_pkey PRIMARY KEY (id);
+
+--
+-- Name: analysts analysts_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.analysts
+    ADD CONSTRAINT analysts_pkey PRIMARY KEY (role_name);
 
 --
 -- Name: audit_log audit_log_pkey; Type: CONSTRAINT; Schema: app; Owner: -
@@ -14447,6 +15617,20 @@ ALTER TABLE ONLY app.job_kinds
 
 ALTER TABLE ONLY app.jobs
     ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
+
+--
+-- Name: kpi_daily kpi_daily_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.kpi_daily
+    ADD CONSTRAINT kpi_daily_pkey PRIMARY KEY (tenant_id, day);
+
+--
+-- Name: kpi_rep_weekly kpi_rep_weekly_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.kpi_rep_weekly
+    ADD CONSTRAINT kpi_rep_weekly_pkey PRIMARY KEY (tenant_id, week, rep_id);
 
 --
 -- Name: lead_assignments lead_assignments_pkey; Type: CONSTRAINT; Schema: app; Owner: -
@@ -14726,6 +15910,12 @@ CREATE INDEX ai_reservations_tenant_idx ON app.ai_reservations USING btree (tena
 --
 
 CREATE INDEX ai_reservations_user_month_idx ON app.ai_reservations USING btree (user_id, month);
+
+--
+-- Name: analysts_tenant_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX analysts_tenant_idx ON app.analysts USING btree (tenant_id);
 
 --
 -- Name: audit_log_actor_idx; Type: INDEX; Schema: app; Owner: -
@@ -15014,6 +16204,12 @@ CREATE INDEX jobs_tenant_state_idx ON app.jobs USING btree (tenant_id, state);
 --
 
 CREATE INDEX jobs_user_idx ON app.jobs USING btree (user_id);
+
+--
+-- Name: kpi_rep_weekly_rep_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX kpi_rep_weekly_rep_idx ON app.kpi_rep_weekly USING btree (rep_id);
 
 --
 -- Name: lead_assignments_closed_by_idx; Type: INDEX; Schema: app; Owner: -
@@ -15448,6 +16644,12 @@ CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.integ
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.jobs FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
+-- Name: kpi_daily _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.kpi_daily FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
 -- Name: lead_pool _100_read_only; Type: TRIGGER; Schema: api; Owner: -
 --
 
@@ -15760,6 +16962,13 @@ ALTER TABLE ONLY app.ai_reservations
     ADD CONSTRAINT ai_reservations_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
 
 --
+-- Name: analysts analysts_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.analysts
+    ADD CONSTRAINT analysts_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
 -- Name: audit_log audit_log_actor_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -16045,6 +17254,27 @@ ALTER TABLE ONLY app.jobs
 
 ALTER TABLE ONLY app.jobs
     ADD CONSTRAINT jobs_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE SET NULL;
+
+--
+-- Name: kpi_daily kpi_daily_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.kpi_daily
+    ADD CONSTRAINT kpi_daily_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: kpi_rep_weekly kpi_rep_weekly_rep_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.kpi_rep_weekly
+    ADD CONSTRAINT kpi_rep_weekly_rep_id_fkey FOREIGN KEY (rep_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+--
+-- Name: kpi_rep_weekly kpi_rep_weekly_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.kpi_rep_weekly
+    ADD CONSTRAINT kpi_rep_weekly_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
 -- Name: lead_assignments lead_assignments_closed_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -16501,6 +17731,12 @@ ALTER TABLE app.ai_model_prices ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.ai_reservations ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: analysts; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.analysts ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: audit_log; Type: ROW SECURITY; Schema: app; Owner: -
 --
 
@@ -16913,6 +18149,18 @@ ALTER TABLE app.job_kinds ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app.jobs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: kpi_daily; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.kpi_daily ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: kpi_rep_weekly; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.kpi_rep_weekly ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: lead_assignments; Type: ROW SECURITY; Schema: app; Owner: -
@@ -17549,6 +18797,18 @@ CREATE POLICY select_tenant ON app.holds FOR SELECT TO sales_manager, auditor, t
 --
 
 COMMENT ON POLICY select_tenant ON app.holds IS 'Managers, auditors and admins read all holds.';
+
+--
+-- Name: kpi_daily select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.kpi_daily FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON kpi_daily; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.kpi_daily IS 'Managers, auditors and admins read their tenant''s KPIs.';
 
 --
 -- Name: lead_assignments select_tenant; Type: POLICY; Schema: app; Owner: -
@@ -20425,6 +21685,34 @@ REVOKE ALL ON FUNCTION app_private.ai_usage_cost(p_provider text, p_model text, 
 GRANT ALL ON FUNCTION app_private.ai_usage_cost(p_provider text, p_model text, p_input integer, p_cached_input integer, p_cache_write integer, p_output integer) TO svc_api;
 
 --
+-- Name: TABLE kpi_daily; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.kpi_daily TO sales_manager;
+GRANT SELECT ON TABLE app.kpi_daily TO auditor;
+GRANT SELECT ON TABLE app.kpi_daily TO tenant_admin;
+
+--
+-- Name: FUNCTION analyst_kpi_daily(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.analyst_kpi_daily() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.analyst_kpi_daily() TO reporting_reader;
+
+--
+-- Name: FUNCTION analyst_rep_weekly(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.analyst_rep_weekly() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.analyst_rep_weekly() TO reporting_reader;
+
+--
+-- Name: FUNCTION analyst_tenant(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.analyst_tenant() FROM PUBLIC;
+
+--
 -- Name: FUNCTION assign_inbound_mail(p_mail_id uuid, p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -20448,6 +21736,12 @@ GRANT ALL ON FUNCTION app_private.audit(p_tenant_id uuid, p_action text, p_entit
 REVOKE ALL ON FUNCTION app_private.backdate_lead(p_lead_id uuid, p_registered_at timestamp with time zone, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.backdate_lead(p_lead_id uuid, p_registered_at timestamp with time zone, p_reason text) TO sales_manager;
 GRANT ALL ON FUNCTION app_private.backdate_lead(p_lead_id uuid, p_registered_at timestamp with time zone, p_reason text) TO tenant_admin;
+
+--
+-- Name: FUNCTION cancel_long_analyst_queries(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.cancel_long_analyst_queries() FROM PUBLIC;
 
 --
 -- Name: FUNCTION cancel_sales_order(p_order_id uuid); Type: ACL; Schema: app_private; Owner: -
@@ -20506,6 +21800,12 @@ GRANT ALL ON FUNCTION app_private.collaborator_role(p_lead_id uuid) TO tenant_ad
 
 REVOKE ALL ON FUNCTION app_private.connector_health() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.connector_health() TO svc_api;
+
+--
+-- Name: FUNCTION create_analyst(p_login text, p_tenant_slug text, p_verifier text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.create_analyst(p_login text, p_tenant_slug text, p_verifier text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION credit_check_found(p_lead_id uuid, p_since timestamp with time zone, p_started timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
@@ -20589,6 +21889,12 @@ GRANT ALL ON FUNCTION app_private.credit_limit_unsent(p_request_id uuid, p_error
 --
 
 REVOKE ALL ON FUNCTION app_private.deliver_notices() FROM PUBLIC;
+
+--
+-- Name: FUNCTION drop_analyst(p_login text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.drop_analyst(p_login text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION duplicate_of(p_dup_key text, p_vat_key text); Type: ACL; Schema: app_private; Owner: -
@@ -21009,6 +22315,24 @@ GRANT ALL ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) TO
 GRANT ALL ON FUNCTION app_private.similar_leads(p_name_key text, p_area text) TO tenant_admin;
 
 --
+-- Name: FUNCTION snapshot_kpis(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.snapshot_kpis() FROM PUBLIC;
+
+--
+-- Name: FUNCTION snapshot_rep_weekly(p_tenant_id uuid, p_week date); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.snapshot_rep_weekly(p_tenant_id uuid, p_week date) FROM PUBLIC;
+
+--
+-- Name: FUNCTION snapshot_tenant_kpis(p_tenant_id uuid, p_day date, p_now timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.snapshot_tenant_kpis(p_tenant_id uuid, p_day date, p_now timestamp with time zone) FROM PUBLIC;
+
+--
 -- Name: FUNCTION start_job(p_job_id bigint); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -21247,6 +22571,15 @@ GRANT SELECT ON TABLE app.connectors TO tenant_admin;
 GRANT SELECT ON TABLE api.integration_status TO tenant_admin;
 
 --
+-- Name: TABLE kpi_daily; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.kpi_daily TO sales_rep;
+GRANT SELECT ON TABLE api.kpi_daily TO sales_manager;
+GRANT SELECT ON TABLE api.kpi_daily TO auditor;
+GRANT SELECT ON TABLE api.kpi_daily TO tenant_admin;
+
+--
 -- Name: TABLE lead_pool; Type: ACL; Schema: api; Owner: -
 --
 
@@ -21457,6 +22790,54 @@ GRANT SELECT ON TABLE app.tenants TO tenant_admin;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.worker_heartbeats TO svc_jobs;
+
+--
+-- Name: TABLE ai_usage_daily; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.ai_usage_daily TO reporting_reader;
+
+--
+-- Name: TABLE credit_checks_daily; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.credit_checks_daily TO reporting_reader;
+
+--
+-- Name: TABLE expiries_daily; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.expiries_daily TO reporting_reader;
+
+--
+-- Name: TABLE feedback_response; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.feedback_response TO reporting_reader;
+
+--
+-- Name: TABLE holds_by_reason; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.holds_by_reason TO reporting_reader;
+
+--
+-- Name: TABLE job_backlog; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.job_backlog TO reporting_reader;
+
+--
+-- Name: TABLE lead_status_daily; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.lead_status_daily TO reporting_reader;
+
+--
+-- Name: TABLE rep_activity_weekly; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.rep_activity_weekly TO reporting_reader;
 
 --
 -- Name: DEFAULT PRIVILEGES FOR TYPES; Type: DEFAULT ACL; Schema: -; Owner: -

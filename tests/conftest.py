@@ -92,6 +92,13 @@ def create_database(cluster: Cluster, template: str | None = None) -> str:
     name = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(cluster.conninfo("postgres"), autocommit=True) as conn:
         conn.execute(f'create database "{name}" template "{template or cluster.template}"')
+        # a clone gets PostgreSQL's default privileges on the database (PUBLIC may connect and
+        # create temporary tables); a migrated one has V002's (and migrator owns it): the same here
+        conn.execute(f'revoke all on database "{name}" from public')
+        conn.execute(
+            f'grant connect on database "{name}"'
+            " to authenticator, svc_api, svc_jobs, reporting_reader, migrator"
+        )
     return name
 
 

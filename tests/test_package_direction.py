@@ -129,6 +129,10 @@ def test_commands_of_other_packages_come_through_entry_points() -> None:
     declared = project["entry-points"]["freshplan.commands"]
     installed = {e.name: e.value for e in entry_points(group="freshplan.commands")}
 
-    assert declared == {"worker": "jobs.cli:register", "ai": "api.ai.cli:register"}
+    assert declared == {
+        "worker": "jobs.cli:register",
+        "ai": "api.ai.cli:register",
+        "analyst": "api.reporting.cli:register",
+    }
     assert installed == declared
     assert project["scripts"] == {"freshplan": "api.cli:main"}

@@ -59,6 +59,9 @@ class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
 
     url: str  # FRESHPLAN_DATABASE_URL
     jobs_url: str  # FRESHPLAN_JOBS_DATABASE_URL
+    # FRESHPLAN_ADMIN_DATABASE_URL: the migration role's, for operator commands that create roles
+    # (freshplan analyst); None in production unless set
+    admin_url: str | None
     pool_min: int  # FRESHPLAN_DB_POOL_MIN
     pool_max: int  # FRESHPLAN_DB_POOL_MAX
     # FRESHPLAN_DB_POOL_TIMEOUT: how long a request waits for a free pooled connection before it
@@ -68,6 +71,7 @@ class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     def __repr__(self) -> str:  # a connection string may carry a password
         return (
             f"DatabaseSettings(url={redacted(self.url)!r}, jobs_url={redacted(self.jobs_url)!r},"
+            f" admin_url={redacted(self.admin_url) if self.admin_url else None!r},"
             f" pool_min={self.pool_min}, pool_max={self.pool_max},"
             f" pool_timeout_seconds={self.pool_timeout_seconds})"
         )
@@ -539,6 +543,8 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         database=DatabaseSettings(
             url=database_url,
             jobs_url=env.get("FRESHPLAN_JOBS_DATABASE_URL") or f"{local_db} user=svc_jobs",
+            admin_url=env.get("FRESHPLAN_ADMIN_DATABASE_URL")
+            or (None if production else f"{local_db} user=migrator"),
             pool_min=pool_min,
             pool_max=pool_max,
             pool_timeout_seconds=pool_timeout,

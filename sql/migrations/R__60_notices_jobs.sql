@@ -663,6 +663,8 @@ begin
             when 'xentral_products' then app_private.enqueue_product_syncs()
             when 'mail_imap' then app_private.enqueue_mailbox_job('mail.imap', 'mail')
             when 'kas_quota' then app_private.enqueue_mailbox_job('kas.quota', 'kas')
+            when 'kpi_snapshot' then app_private.snapshot_kpis()
+            when 'analyst_watchdog' then app_private.cancel_long_analyst_queries()
         end;
     exception when others then
         -- The job's changes are undone; the failure is recorded and pg_cron logs the warning.

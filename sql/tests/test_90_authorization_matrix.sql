@@ -105,6 +105,9 @@ insert into app_private.feedback_tokens (tenant_id, lead_id, phase_id, token_has
 select tenant_id, lead_id, id, extensions.digest(id::text, 'sha256'), '2026-01-12 09:00+00', '2026-02-11 09:00+00', 5
 from app.test_phases;
 
+-- Today's and yesterday's KPI rows of each tenant.
+select app_private.snapshot_kpis();
+
 -- The unmatched mail of the target lead's tenant (reps never see an unmatched one).
 create function pg_temp.mail_of(p_lead uuid) returns uuid
 language sql security definer as $$
@@ -200,6 +203,7 @@ insert into probes values
 ('api.inbound_mails', 'select count(*) from api.inbound_mails where lead_id is null and from_address = %L'),
 ('api.assign_inbound_mail', 'select count(*) from api.assign_inbound_mail(pg_temp.mail_of(%L::uuid), %1$L::uuid) where matched_by = ''manager'''),
 ('api.credit_checks', 'select count(*) from api.credit_checks where lead_id = %L and limit_amount_eur = 5000'),
+('api.kpi_daily', 'select count(*) from api.kpi_daily where leads_active is not null or %L is null'),
 ('api.create_sales_order', 'select count(*) from api.create_sales_order(%L, ''[{"sku": "ALPHA-1", "qty": 2}]'') where state = ''PENDING'''),
 ('api.cancel_sales_order', 'select count(*) from api.cancel_sales_order((select o.id from app.sales_orders as o where o.lead_id = %L::uuid limit 1)) where state = ''CANCELLED'''),
 ('api.link_xentral_customer', 'select count(*) from api.link_xentral_customer(%L, ''4711'') where xentral_customer_id = ''4711'''),
@@ -292,7 +296,7 @@ insert into matrix values
 ('api.notifications', 'tenant_user', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
 ('api.products', 'tenant_product', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.products', 'other_tenant_product', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
-('api.settings_effective', 'self', 'sqlstate 42501', 'rows 27', 'rows 27', 'rows 27', 'rows 27'),
+('api.settings_effective', 'self', 'sqlstate 42501', 'rows 28', 'rows 28', 'rows 28', 'rows 28'),
 -- registration and claims
 ('api.register_lead', 'new', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.find_similar_leads', 'new', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
@@ -411,6 +415,8 @@ insert into matrix values
 ('api.credit_checks', 'other', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
 ('api.credit_checks', 'pool', 'sqlstate 42501', 'rows 0', 'rows 1', 'rows 1', 'rows 1'),
 ('api.credit_checks', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
+-- today's row has lead counts, yesterday's (never snapshotted) none: one row, only the own tenant's
+('api.kpi_daily', 'self', 'sqlstate 42501', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1'),
 ('api.create_sales_order', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.create_sales_order', 'other', 'sqlstate 42501', 'FP305 404', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.create_sales_order', 'pool', 'sqlstate 42501', 'FP102 403', 'FP310 409', 'FP102 403', 'FP102 403'),

@@ -1,0 +1,1 @@
+"""Reporting for analysts (SPEC 9): their logins; the views are SQL (R__89_reporting.sql)."""

@@ -1,0 +1,326 @@
+-- Reporting for analysts (SPEC 9): read-only views over the KPI snapshots, for plain SQL.
+--
+-- An analyst is a login in reporting_reader bound to one tenant (app.analysts; freshplan analyst
+-- create|drop). The views are security_invoker, like every view here: they read two definer functions
+-- that return the snapshot rows of the analyst's own tenant only (by session_user), so an analyst
+-- needs no privilege on app or api, sees no other tenant's row and no contact data (the snapshots hold
+-- none), writes nothing (no privilege anywhere; its sessions start read-only) and works unchanged on a
+-- hot standby (nothing here writes). The logins' statement_timeout is reporting.maxQuerySeconds, and
+-- since any role may set it to 0, the watchdog (pg_cron, every minute) cancels longer queries.
+
+-- ------------------------------------------------------------ the tenant of the session
+create or replace function app_private.analyst_tenant() returns uuid
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select a.tenant_id from app.analysts as a where a.role_name = session_user
+$$;
+comment on function app_private.analyst_tenant() is
+'The tenant of the analyst login of this session (session_user, which SET ROLE does not change); null for others.';
+
+create or replace function app_private.analyst_kpi_daily() returns setof app.kpi_daily
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select k.* from app.kpi_daily as k where k.tenant_id = app_private.analyst_tenant()
+$$;
+comment on function app_private.analyst_kpi_daily() is 'The daily KPI rows of the analyst''s tenant.';
+grant execute on function app_private.analyst_kpi_daily() to reporting_reader;
+
+create or replace function app_private.analyst_rep_weekly() returns setof app.kpi_rep_weekly
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select w.* from app.kpi_rep_weekly as w where w.tenant_id = app_private.analyst_tenant()
+$$;
+comment on function app_private.analyst_rep_weekly() is 'The weekly per-rep rows of the analyst''s tenant.';
+grant execute on function app_private.analyst_rep_weekly() to reporting_reader;
+
+-- ------------------------------------------------------------ the views
+create or replace view reporting.lead_status_daily
+with (security_invoker = true)
+as
+select
+    k.day,
+    k.leads_active as active,
+    k.leads_grace as grace,
+    k.leads_expired as expired,
+    k.leads_unassigned as unassigned
+from app_private.analyst_kpi_daily() as k;
+comment on view reporting.lead_status_daily is
+'Leads by protection status per day, as the day''s last snapshot saw them (null: no snapshot that day).';
+comment on column reporting.lead_status_daily.day is 'The day (the tenant''s time zone).';
+comment on column reporting.lead_status_daily.active is 'Leads under protection (ACTIVE).';
+comment on column reporting.lead_status_daily.grace is 'Leads in their grace period after a missed deadline (GRACE).';
+comment on column reporting.lead_status_daily.expired is 'Leads back in the pool after expiry (EXPIRED).';
+comment on column reporting.lead_status_daily.unassigned is 'Leads in the pool never owned (UNASSIGNED).';
+
+create or replace view reporting.expiries_daily
+with (security_invoker = true)
+as
+select
+    k.day,
+    k.registrations,
+    k.expiries,
+    k.releases,
+    k.final
+from app_private.analyst_kpi_daily() as k;
+comment on view reporting.expiries_daily is 'Protection cycles opened, expired and released per day.';
+comment on column reporting.expiries_daily.day is 'The day (the tenant''s time zone).';
+comment on column reporting.expiries_daily.registrations is 'Cycles opened by a registration or a claim.';
+comment on column reporting.expiries_daily.expiries is 'Cycles that ended because protection expired.';
+comment on column reporting.expiries_daily.releases is 'Cycles closed for any reason (expiry or transfer).';
+comment on column reporting.expiries_daily.final is 'Whether the day is over and counted in full.';
+
+create or replace view reporting.holds_by_reason
+with (security_invoker = true)
+as
+select
+    k.day,
+    h.key as reason,
+    h.value::integer as holds
+from app_private.analyst_kpi_daily() as k
+cross join lateral jsonb_each_text(k.holds_by_reason) as h;
+comment on view reporting.holds_by_reason is
+'Approved holds (stop-the-clock) running per day and reason: at the snapshot for today, at the day''s end before.';
+comment on column reporting.holds_by_reason.day is 'The day (the tenant''s time zone).';
+comment on column reporting.holds_by_reason.reason is
+'FFZ_PRICE_APPROVAL, FFZ_SAMPLE_DELAY, FFZ_SUPPLY_ISSUE, CUSTOMER_BLOCKED or OTHER.';
+comment on column reporting.holds_by_reason.holds is 'Holds of that reason running.';
+
+create or replace view reporting.feedback_response
+with (security_invoker = true)
+as
+select
+    k.day,
+    k.feedback_links_sent as links_sent,
+    k.feedback_answered as answered,
+    round(k.feedback_answered::numeric / nullif(k.feedback_links_sent, 0), 4) as answered_per_link
+from app_private.analyst_kpi_daily() as k;
+comment on view reporting.feedback_response is 'Sample feedback links sent and answers received per day.';
+comment on column reporting.feedback_response.day is 'The day (the tenant''s time zone).';
+comment on column reporting.feedback_response.links_sent is 'Feedback links created (one per test phase and rotation).';
+comment on column reporting.feedback_response.answered is 'Feedback submissions received.';
+comment on column reporting.feedback_response.answered_per_link is
+'Answers per link sent the same day (null without links; answers may come days later).';
+
+create or replace view reporting.ai_usage_daily
+with (security_invoker = true)
+as
+select
+    k.day,
+    k.ai_calls_small + k.ai_calls_large + k.ai_cache_hits as calls,
+    k.ai_calls_small as small,
+    k.ai_calls_large as large,
+    round(k.ai_calls_small::numeric / nullif(k.ai_calls_large, 0), 4) as small_large_ratio,
+    k.ai_cost_eur as cost_eur,
+    k.ai_cache_hits as cache_hits,
+    round(
+        k.ai_cache_hits::numeric / nullif(k.ai_calls_small + k.ai_calls_large + k.ai_cache_hits, 0), 4
+    ) as cache_hit_rate
+from app_private.analyst_kpi_daily() as k;
+comment on view reporting.ai_usage_daily is 'AI router calls per day: by model tier, cost and cache hits.';
+comment on column reporting.ai_usage_daily.day is 'The day (the tenant''s time zone).';
+comment on column reporting.ai_usage_daily.calls is 'Answered calls (small, large and from the cache).';
+comment on column reporting.ai_usage_daily.small is 'Answered by a small model.';
+comment on column reporting.ai_usage_daily.large is 'Answered by a large model (escalated or large-only use cases).';
+comment on column reporting.ai_usage_daily.small_large_ratio is 'Small per large answer (null without large ones).';
+comment on column reporting.ai_usage_daily.cost_eur is 'EUR charged.';
+comment on column reporting.ai_usage_daily.cache_hits is 'Answered from the PostgreSQL cache, at no cost.';
+comment on column reporting.ai_usage_daily.cache_hit_rate is 'Cache hits per answered call.';
+
+create or replace view reporting.credit_checks_daily
+with (security_invoker = true)
+as
+select
+    k.day,
+    k.credit_calls as calls,
+    k.credit_p50_ms as p50_ms,
+    k.credit_p95_ms as p95_ms
+from app_private.analyst_kpi_daily() as k;
+comment on view reporting.credit_checks_daily is 'Calls to Allianz Trade per day and how long they took.';
+comment on column reporting.credit_checks_daily.day is 'The day (the tenant''s time zone).';
+comment on column reporting.credit_checks_daily.calls is 'Calls to Allianz Trade (company search, grades, limits).';
+comment on column reporting.credit_checks_daily.p50_ms is 'Their median duration in milliseconds.';
+comment on column reporting.credit_checks_daily.p95_ms is 'Their 95th percentile duration in milliseconds.';
+
+create or replace view reporting.job_backlog
+with (security_invoker = true)
+as
+select
+    k.day,
+    k.computed_at as as_of,
+    b.key as kind,
+    b.value::integer as jobs
+from app_private.analyst_kpi_daily() as k
+cross join lateral jsonb_each_text(k.job_backlog) as b;
+comment on view reporting.job_backlog is
+'Jobs of the tenant waiting or running per kind, at the last snapshot of each day.';
+comment on column reporting.job_backlog.day is 'The day (the tenant''s time zone).';
+comment on column reporting.job_backlog.as_of is 'When the snapshot was taken.';
+comment on column reporting.job_backlog.kind is 'Job kind (mail.send, xentral.order, ...).';
+comment on column reporting.job_backlog.jobs is 'Jobs of it waiting or running.';
+
+create or replace view reporting.rep_activity_weekly
+with (security_invoker = true)
+as
+select
+    w.week,
+    w.rep_id,
+    w.registrations,
+    w.qualifying_activities,
+    w.expiries
+from app_private.analyst_rep_weekly() as w;
+comment on view reporting.rep_activity_weekly is
+'Per rep (by id only: no names, no contact data) and ISO week: registrations, qualifying activities, expiries.';
+comment on column reporting.rep_activity_weekly.week is 'The Monday of the week (the tenant''s time zone).';
+comment on column reporting.rep_activity_weekly.rep_id is 'The rep''s user id.';
+comment on column reporting.rep_activity_weekly.registrations is
+'Protection cycles the rep opened by registering or claiming.';
+comment on column reporting.rep_activity_weekly.qualifying_activities is
+'Activities of a kind that counts as progress, logged in the rep''s cycles.';
+comment on column reporting.rep_activity_weekly.expiries is 'The rep''s cycles that ended by expiry.';
+
+grant select on all tables in schema reporting to reporting_reader;
+
+-- ------------------------------------------------------------ the weekly figures (with the snapshot)
+create or replace function app_private.snapshot_rep_weekly(p_tenant_id uuid, p_week date) returns void
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_zone text := (select c.timezone from app.protection_configs as c where c.tenant_id = p_tenant_id);
+    v_from timestamptz := p_week::timestamp at time zone v_zone;
+    v_to timestamptz := (p_week + 7)::timestamp at time zone v_zone;
+begin
+    insert into app.kpi_rep_weekly as w (
+        tenant_id, week, rep_id, registrations, qualifying_activities, expiries, computed_at
+    )
+    select p_tenant_id, p_week, r.rep_id, sum(r.registrations), sum(r.activities), sum(r.expiries),
+        pg_catalog.clock_timestamp()
+    from (
+        select
+            a.owner_id as rep_id,
+            count(*) filter (
+                where a.opened_at >= v_from and a.opened_at < v_to and a.open_reason in ('REGISTERED', 'CLAIMED')
+            ) as registrations,
+            0 as activities,
+            count(*) filter (
+                where a.closed_at >= v_from and a.closed_at < v_to and a.release_reason in ('EXPIRED', 'EXPIRED_NOW')
+            ) as expiries
+        from app.lead_assignments as a
+        where a.tenant_id = p_tenant_id and (a.opened_at >= v_from or a.closed_at >= v_from)
+        group by a.owner_id
+        union all
+        select a.owner_id, 0, count(*), 0
+        from app.activities as ac
+        inner join app.activity_kinds as k on ac.tenant_id = k.tenant_id and ac.kind = k.kind and k.counts_as_progress
+        inner join app.lead_assignments as a on ac.assignment_id = a.id
+        where ac.tenant_id = p_tenant_id and ac.created_at >= v_from and ac.created_at < v_to
+        group by a.owner_id
+    ) as r
+    group by r.rep_id
+    having sum(r.registrations) + sum(r.activities) + sum(r.expiries) > 0
+    on conflict (tenant_id, week, rep_id) do update
+    set
+        registrations = excluded.registrations,
+        qualifying_activities = excluded.qualifying_activities,
+        expiries = excluded.expiries,
+        computed_at = excluded.computed_at;
+end
+$$;
+comment on function app_private.snapshot_rep_weekly(uuid, date) is
+'Writes the per-rep figures of one tenant''s ISO week (its Monday).';
+
+-- ------------------------------------------------------------ logins (freshplan analyst)
+-- Run as the migration role (the CLI's admin connection), which owns these functions and may create
+-- roles; nobody else may call them. The password arrives as a SCRAM verifier: the plain text never
+-- reaches the server or its logs.
+create or replace function app_private.create_analyst(p_login text, p_tenant_slug text, p_verifier text)
+returns void
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_tenant uuid := (select t.id from app.tenants as t where t.slug = p_tenant_slug);
+    v_seconds integer := (app.effective_setting('reporting.maxQuerySeconds', null, null, null) #>> '{}')::integer;
+begin
+    if p_login is null or p_login !~ '^[a-z][a-z0-9_]{2,39}$' then
+        raise exception 'an analyst login is 3 to 40 lower-case letters, digits or _, starting with a letter'
+            using errcode = 'invalid_parameter_value';
+    end if;
+    if v_tenant is null then
+        raise exception 'no tenant %', p_tenant_slug using errcode = 'invalid_parameter_value';
+    end if;
+    if exists (select from pg_catalog.pg_roles as r where r.rolname = p_login) then
+        raise exception 'the role % exists already', p_login using errcode = 'duplicate_object';
+    end if;
+    if p_verifier !~ '^SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$' then
+        raise exception 'the password must come as a SCRAM-SHA-256 verifier' using errcode = 'invalid_parameter_value';
+    end if;
+    execute format(
+        'create role %I login connection limit 5 password %L in role reporting_reader', p_login, p_verifier
+    );
+    execute format('alter role %I set default_transaction_read_only = on', p_login);
+    execute format('alter role %I set statement_timeout = %L', p_login, v_seconds || 's');
+    execute format('alter role %I set idle_in_transaction_session_timeout = %L', p_login, '10min');
+    -- the watchdog (this role) may cancel the analyst's queries
+    execute format('grant %I to %I', p_login, current_user);
+    insert into app.analysts (role_name, tenant_id) values (p_login, v_tenant);
+end
+$$;
+comment on function app_private.create_analyst(text, text, text) is
+'Creates an analyst login bound to one tenant: reporting_reader, read-only sessions, the query time limit.';
+
+create or replace function app_private.drop_analyst(p_login text) returns boolean
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+begin
+    if not exists (select from app.analysts as a where a.role_name = p_login) then
+        return false;
+    end if;
+    perform pg_catalog.pg_terminate_backend(s.pid) from pg_catalog.pg_stat_activity as s where s.usename = p_login;
+    delete from app.analysts as a where a.role_name = p_login;
+    execute format('drop role %I', p_login);
+    return true;
+end
+$$;
+comment on function app_private.drop_analyst(text) is 'Removes an analyst login (and ends its sessions).';
+
+-- ------------------------------------------------------------ the watchdog (pg_cron, every minute)
+create or replace function app_private.cancel_long_analyst_queries() returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_limit numeric := (app.effective_setting('reporting.maxQuerySeconds', null, null, null) #>> '{}')::numeric;
+    v_cancelled integer;
+begin
+    select count(*) filter (where c.cancelled) into v_cancelled
+    from (
+        select pg_catalog.pg_cancel_backend(s.pid) as cancelled
+        from pg_catalog.pg_stat_activity as s
+        where
+            s.usename in (select a.role_name from app.analysts as a) and s.state = 'active'
+            and s.query_start < pg_catalog.clock_timestamp() - make_interval(secs => v_limit)
+    ) as c;
+    return jsonb_build_object('cancelled', v_cancelled);
+end
+$$;
+comment on function app_private.cancel_long_analyst_queries() is
+'Cancels analyst queries running longer than reporting.maxQuerySeconds (any role may lift its own timeout).';
