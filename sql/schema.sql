@@ -7848,6 +7848,7 @@ CREATE TABLE app.kpi_daily (
     job_backlog jsonb DEFAULT '{}'::jsonb NOT NULL,
     computed_at timestamp with time zone NOT NULL,
     final boolean DEFAULT false NOT NULL,
+    transfers integer DEFAULT 0 NOT NULL,
     CONSTRAINT kpi_daily_backlog_object CHECK ((jsonb_typeof(job_backlog) = 'object'::text)),
     CONSTRAINT kpi_daily_holds_object CHECK ((jsonb_typeof(holds_by_reason) = 'object'::text))
 );
@@ -7886,7 +7887,7 @@ COMMENT ON COLUMN app.kpi_daily.leads_grace IS 'Leads in GRACE at the last snaps
 -- Name: COLUMN kpi_daily.leads_expired; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.kpi_daily.leads_expired IS 'Leads EXPIRED (released, not claimed again) at the last snapshot.';
+COMMENT ON COLUMN app.kpi_daily.leads_expired IS 'Leads EXPIRED at the last snapshot: released to the pool, or past their grace and about to be.';
 
 --
 -- Name: COLUMN kpi_daily.leads_unassigned; Type: COMMENT; Schema: app; Owner: -
@@ -7904,13 +7905,13 @@ COMMENT ON COLUMN app.kpi_daily.registrations IS 'Protection cycles opened that 
 -- Name: COLUMN kpi_daily.expiries; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.kpi_daily.expiries IS 'Protection cycles that ended that day because protection expired.';
+COMMENT ON COLUMN app.kpi_daily.expiries IS 'Protection cycles whose protection ended that day by expiry.';
 
 --
 -- Name: COLUMN kpi_daily.releases; Type: COMMENT; Schema: app; Owner: -
 --
 
-COMMENT ON COLUMN app.kpi_daily.releases IS 'Protection cycles closed that day for any reason (expiry or transfer).';
+COMMENT ON COLUMN app.kpi_daily.releases IS 'Leads released to the pool that day (their cycle closed by expiry).';
 
 --
 -- Name: COLUMN kpi_daily.holds_by_reason; Type: COMMENT; Schema: app; Owner: -
@@ -7991,6 +7992,12 @@ COMMENT ON COLUMN app.kpi_daily.computed_at IS 'When the row was last computed.'
 COMMENT ON COLUMN app.kpi_daily.final IS 'Whether the day is over and its events were counted in full.';
 
 --
+-- Name: COLUMN kpi_daily.transfers; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.kpi_daily.transfers IS 'Protection cycles closed that day by a transfer to another rep.';
+
+--
 -- Name: analyst_kpi_daily(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8006,6 +8013,24 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.analyst_kpi_daily() IS 'The daily KPI rows of the analyst''s tenant.';
+
+--
+-- Name: analyst_limit_seconds(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.analyst_limit_seconds(p_login text) RETURNS integer
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select (app.effective_setting('reporting.maxQuerySeconds', a.tenant_id, null, null) #>> '{}')::integer
+    from app.analysts as a where a.role_name = p_login
+$$;
+
+--
+-- Name: FUNCTION analyst_limit_seconds(p_login text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.analyst_limit_seconds(p_login text) IS 'The query time limit of an analyst login, in seconds.';
 
 --
 -- Name: kpi_rep_weekly; Type: TABLE; Schema: app; Owner: -
@@ -8103,6 +8128,27 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.analyst_tenant() IS 'The tenant of the analyst login of this session (session_user, which SET ROLE does not change); null for others.';
+
+--
+-- Name: apply_analyst_settings(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.apply_analyst_settings(p_login text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    execute format('alter role %I set default_transaction_read_only = on', p_login);
+    execute format('alter role %I set statement_timeout = %L', p_login, app_private.analyst_limit_seconds(p_login) || 's');
+    execute format('alter role %I set idle_in_transaction_session_timeout = %L', p_login, '10min');
+end
+$$;
+
+--
+-- Name: FUNCTION apply_analyst_settings(p_login text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.apply_analyst_settings(p_login text) IS 'Sets an analyst login''s session defaults: read-only, statement_timeout = its limit, idle transactions ended.';
 
 --
 -- Name: assign_inbound_mail(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: -
@@ -8232,18 +8278,35 @@ CREATE FUNCTION app_private.cancel_long_analyst_queries() RETURNS jsonb
     SET search_path TO ''
     AS $$
 declare
-    v_limit numeric := (app.effective_setting('reporting.maxQuerySeconds', null, null, null) #>> '{}')::numeric;
-    v_cancelled integer;
+    v_login text;
+    v_ended integer;
 begin
-    select count(*) filter (where c.cancelled) into v_cancelled
+    -- ended, not cancelled: a DO block can catch a cancel and go on
+    select count(*) filter (where e.ended) into v_ended
     from (
-        select pg_catalog.pg_cancel_backend(s.pid) as cancelled
+        select pg_catalog.pg_terminate_backend(s.pid) as ended
         from pg_catalog.pg_stat_activity as s
+        inner join app.analysts as a on s.usename = a.role_name
         where
-            s.usename in (select a.role_name from app.analysts as a) and s.state = 'active'
-            and s.query_start < pg_catalog.clock_timestamp() - make_interval(secs => v_limit)
-    ) as c;
-    return jsonb_build_object('cancelled', v_cancelled);
+            s.datname = pg_catalog.current_database()
+            and (
+                (
+                    s.state = 'active'
+                    and s.query_start < pg_catalog.clock_timestamp()
+                    - make_interval(secs => app_private.analyst_limit_seconds(a.role_name))
+                )
+                or (
+                    s.state in ('idle in transaction', 'idle in transaction (aborted)')
+                    and s.state_change < pg_catalog.clock_timestamp()
+                    - make_interval(secs => app_private.analyst_limit_seconds(a.role_name))
+                )
+                or exists (select from pg_catalog.pg_locks as l where l.pid = s.pid and l.locktype = 'advisory')
+            )
+    ) as e;
+    for v_login in select a.role_name from app.analysts as a order by a.role_name loop
+        perform app_private.apply_analyst_settings(v_login);
+    end loop;
+    return jsonb_build_object('ended', v_ended);
 end
 $$;
 
@@ -8251,7 +8314,7 @@ $$;
 -- Name: FUNCTION cancel_long_analyst_queries(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.cancel_long_analyst_queries() IS 'Cancels analyst queries running longer than reporting.maxQuerySeconds (any role may lift its own timeout).';
+COMMENT ON FUNCTION app_private.cancel_long_analyst_queries() IS 'Ends analyst sessions over reporting.maxQuerySeconds (a query or an open transaction) or holding an advisory lock, and sets the logins'' session defaults again.';
 
 --
 -- Name: cancel_sales_order(uuid); Type: FUNCTION; Schema: app_private; Owner: -
@@ -8606,7 +8669,6 @@ CREATE FUNCTION app_private.create_analyst(p_login text, p_tenant_slug text, p_v
     AS $_$
 declare
     v_tenant uuid := (select t.id from app.tenants as t where t.slug = p_tenant_slug);
-    v_seconds integer := (app.effective_setting('reporting.maxQuerySeconds', null, null, null) #>> '{}')::integer;
 begin
     if p_login is null or p_login !~ '^[a-z][a-z0-9_]{2,39}$' then
         raise exception 'an analyst login is 3 to 40 lower-case letters, digits or _, starting with a letter'
@@ -8618,18 +8680,18 @@ begin
     if exists (select from pg_catalog.pg_roles as r where r.rolname = p_login) then
         raise exception 'the role % exists already', p_login using errcode = 'duplicate_object';
     end if;
-    if p_verifier !~ '^SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$' then
+    -- anything else PostgreSQL would take for a plain password and hash as one
+    if p_verifier is null or p_verifier !~ '^SCRAM-SHA-256\$[0-9]{4,7}:[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=:[A-Za-z0-9+/]{43}=$'
+    then
         raise exception 'the password must come as a SCRAM-SHA-256 verifier' using errcode = 'invalid_parameter_value';
     end if;
     execute format(
         'create role %I login connection limit 5 password %L in role reporting_reader', p_login, p_verifier
     );
-    execute format('alter role %I set default_transaction_read_only = on', p_login);
-    execute format('alter role %I set statement_timeout = %L', p_login, v_seconds || 's');
-    execute format('alter role %I set idle_in_transaction_session_timeout = %L', p_login, '10min');
-    -- the watchdog (this role) may cancel the analyst's queries
+    -- the watchdog (this role) may end the analyst's sessions and put its settings back
     execute format('grant %I to %I', p_login, current_user);
     insert into app.analysts (role_name, tenant_id) values (p_login, v_tenant);
+    perform app_private.apply_analyst_settings(p_login);
 end
 $_$;
 
@@ -9137,7 +9199,7 @@ begin
     end if;
     perform pg_catalog.pg_terminate_backend(s.pid) from pg_catalog.pg_stat_activity as s where s.usename = p_login;
     delete from app.analysts as a where a.role_name = p_login;
-    execute format('drop role %I', p_login);
+    execute format('drop role if exists %I', p_login);
     return true;
 end
 $$;
@@ -11404,32 +11466,50 @@ CREATE FUNCTION app_private.snapshot_kpis() RETURNS jsonb
     AS $$
 declare
     v_tenant record;
+    v_local timestamp;
     v_today date;
+    v_day date;
     v_now timestamptz := app.now();
     v_tenants integer := 0;
     v_closed integer := 0;
+    v_failed integer := 0;
 begin
     for v_tenant in
         select t.id, c.timezone from app.tenants as t
         inner join app.protection_configs as c on t.id = c.tenant_id
         order by t.id
     loop
-        v_today := (v_now at time zone v_tenant.timezone)::date;
-        if not exists (
-            select from app.kpi_daily as k where k.tenant_id = v_tenant.id and k.day = v_today - 1 and k.final
-        ) then
-            perform app_private.snapshot_tenant_kpis(v_tenant.id, v_today - 1, null);
-            -- a Monday: last week's per-rep figures in full (R__89_reporting.sql)
-            if extract(isodow from v_today) = 1 then
-                perform app_private.snapshot_rep_weekly(v_tenant.id, v_today - 7);
-            end if;
-            v_closed := v_closed + 1;
-        end if;
-        perform app_private.snapshot_tenant_kpis(v_tenant.id, v_today, v_now);
-        perform app_private.snapshot_rep_weekly(v_tenant.id, v_today - (extract(isodow from v_today)::integer - 1));
-        v_tenants := v_tenants + 1;
+        begin
+            v_local := v_now at time zone v_tenant.timezone;
+            v_today := v_local::date;
+            -- from the day after the last closed one (or the first one snapshotted), at most a week back
+            for v_day in
+                select d::date from pg_catalog.generate_series(
+                    greatest(
+                        coalesce(
+                            (select max(k.day) + 1 from app.kpi_daily as k where k.tenant_id = v_tenant.id and k.final),
+                            (select min(k.day) from app.kpi_daily as k where k.tenant_id = v_tenant.id),
+                            v_today
+                        ),
+                        v_today - 7
+                    ),
+                    v_today - case when v_local::time >= '00:30' then 1 else 2 end,
+                    interval '1 day'
+                ) as d
+            loop
+                perform app_private.snapshot_tenant_kpis(v_tenant.id, v_day, null);
+                perform app_private.snapshot_rep_weekly(v_tenant.id, v_day - (extract(isodow from v_day)::integer - 1));
+                v_closed := v_closed + 1;
+            end loop;
+            perform app_private.snapshot_tenant_kpis(v_tenant.id, v_today, v_now);
+            perform app_private.snapshot_rep_weekly(v_tenant.id, v_today - (extract(isodow from v_today)::integer - 1));
+            v_tenants := v_tenants + 1;
+        exception when others then
+            raise warning 'KPI snapshot of tenant % failed: %', v_tenant.id, sqlerrm;
+            v_failed := v_failed + 1;
+        end;
     end loop;
-    return jsonb_build_object('tenants', v_tenants, 'days_closed', v_closed);
+    return jsonb_build_object('tenants', v_tenants, 'days_closed', v_closed, 'failed', v_failed);
 end
 $$;
 
@@ -11437,7 +11517,7 @@ $$;
 -- Name: FUNCTION snapshot_kpis(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.snapshot_kpis() IS 'Keeps today''s KPI row of every tenant current and closes yesterday''s (job kpi_snapshot).';
+COMMENT ON FUNCTION app_private.snapshot_kpis() IS 'Keeps today''s KPI row of every tenant current and closes the finished days once (job kpi_snapshot).';
 
 --
 -- Name: snapshot_rep_weekly(uuid, date); Type: FUNCTION; Schema: app_private; Owner: -
@@ -11452,6 +11532,8 @@ declare
     v_from timestamptz := p_week::timestamp at time zone v_zone;
     v_to timestamptz := (p_week + 7)::timestamp at time zone v_zone;
 begin
+    -- rewritten whole: a rep whose figures fell to nothing keeps no stale row
+    delete from app.kpi_rep_weekly as w where w.tenant_id = p_tenant_id and w.week = p_week;
     insert into app.kpi_rep_weekly as w (
         tenant_id, week, rep_id, registrations, qualifying_activities, expiries, computed_at
     )
@@ -11464,9 +11546,7 @@ begin
                 where a.opened_at >= v_from and a.opened_at < v_to and a.open_reason in ('REGISTERED', 'CLAIMED')
             ) as registrations,
             0 as activities,
-            count(*) filter (
-                where a.closed_at >= v_from and a.closed_at < v_to and a.release_reason in ('EXPIRED', 'EXPIRED_NOW')
-            ) as expiries
+            count(*) filter (where a.protection_ended_at >= v_from and a.protection_ended_at < v_to) as expiries
         from app.lead_assignments as a
         where a.tenant_id = p_tenant_id and (a.opened_at >= v_from or a.closed_at >= v_from)
         group by a.owner_id
@@ -11479,13 +11559,7 @@ begin
         group by a.owner_id
     ) as r
     group by r.rep_id
-    having sum(r.registrations) + sum(r.activities) + sum(r.expiries) > 0
-    on conflict (tenant_id, week, rep_id) do update
-    set
-        registrations = excluded.registrations,
-        qualifying_activities = excluded.qualifying_activities,
-        expiries = excluded.expiries,
-        computed_at = excluded.computed_at;
+    having sum(r.registrations) + sum(r.activities) + sum(r.expiries) > 0;
 end
 $$;
 
@@ -11529,13 +11603,16 @@ begin
             group by j.kind
         ) as b;
     end if;
+    -- (protection_ended_at is set when the cycle closes by expiry, so the day's cycles are found by their
+    -- opening or closing; the two indexes of V017 serve the OR)
     select
         count(*) filter (where a.opened_at >= v_from and a.opened_at < v_to and a.open_reason in ('REGISTERED', 'CLAIMED')),
+        count(*) filter (where a.protection_ended_at >= v_from and a.protection_ended_at < v_to),
         count(*) filter (
             where a.closed_at >= v_from and a.closed_at < v_to and a.release_reason in ('EXPIRED', 'EXPIRED_NOW')
         ),
-        count(*) filter (where a.closed_at >= v_from and a.closed_at < v_to)
-    into v_row.registrations, v_row.expiries, v_row.releases
+        count(*) filter (where a.closed_at >= v_from and a.closed_at < v_to and a.release_reason = 'TRANSFERRED')
+    into v_row.registrations, v_row.expiries, v_row.releases, v_row.transfers
     from app.lead_assignments as a
     where a.tenant_id = p_tenant_id and (a.opened_at >= v_from or a.closed_at >= v_from);
     select coalesce(jsonb_object_agg(h.reason, h.holds), '{}') into v_row.holds_by_reason
@@ -11586,6 +11663,7 @@ begin
         registrations = excluded.registrations,
         expiries = excluded.expiries,
         releases = excluded.releases,
+        transfers = excluded.transfers,
         holds_by_reason = excluded.holds_by_reason,
         feedback_links_sent = excluded.feedback_links_sent,
         feedback_answered = excluded.feedback_answered,
@@ -13529,7 +13607,8 @@ CREATE VIEW api.kpi_daily WITH (security_invoker='true') AS
     k.credit_p95_ms,
     k.job_backlog,
     k.computed_at,
-    k.final
+    k.final,
+    k.transfers
    FROM app.kpi_daily k;
 
 --
@@ -13560,7 +13639,7 @@ COMMENT ON COLUMN api.kpi_daily.leads_grace IS 'Leads in GRACE at the day''s las
 -- Name: COLUMN kpi_daily.leads_expired; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.kpi_daily.leads_expired IS 'Leads EXPIRED at the day''s last snapshot.';
+COMMENT ON COLUMN api.kpi_daily.leads_expired IS 'Leads EXPIRED at the day''s last snapshot (released to the pool, or past their grace and about to be).';
 
 --
 -- Name: COLUMN kpi_daily.leads_unassigned; Type: COMMENT; Schema: api; Owner: -
@@ -13578,13 +13657,13 @@ COMMENT ON COLUMN api.kpi_daily.registrations IS 'Protection cycles opened by a 
 -- Name: COLUMN kpi_daily.expiries; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.kpi_daily.expiries IS 'Protection cycles ended by expiry.';
+COMMENT ON COLUMN api.kpi_daily.expiries IS 'Protection cycles whose protection ended by expiry.';
 
 --
 -- Name: COLUMN kpi_daily.releases; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON COLUMN api.kpi_daily.releases IS 'Protection cycles closed for any reason.';
+COMMENT ON COLUMN api.kpi_daily.releases IS 'Leads released to the pool (their cycle closed by expiry).';
 
 --
 -- Name: COLUMN kpi_daily.holds_by_reason; Type: COMMENT; Schema: api; Owner: -
@@ -13663,6 +13742,12 @@ COMMENT ON COLUMN api.kpi_daily.computed_at IS 'When the row was computed.';
 --
 
 COMMENT ON COLUMN api.kpi_daily.final IS 'Whether the day is over and counted in full.';
+
+--
+-- Name: COLUMN kpi_daily.transfers; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.kpi_daily.transfers IS 'Protection cycles closed by a transfer to another rep.';
 
 --
 -- Name: lead_pool; Type: VIEW; Schema: api; Owner: -
@@ -15063,7 +15148,7 @@ CREATE VIEW reporting.ai_usage_daily WITH (security_invoker='true') AS
     k.ai_cost_eur AS cost_eur,
     k.ai_cache_hits AS cache_hits,
     round(((k.ai_cache_hits)::numeric / (NULLIF(((k.ai_calls_small + k.ai_calls_large) + k.ai_cache_hits), 0))::numeric), 4) AS cache_hit_rate
-   FROM app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final);
+   FROM app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final, transfers);
 
 --
 -- Name: VIEW ai_usage_daily; Type: COMMENT; Schema: reporting; Owner: -
@@ -15128,7 +15213,7 @@ CREATE VIEW reporting.credit_checks_daily WITH (security_invoker='true') AS
     k.credit_calls AS calls,
     k.credit_p50_ms AS p50_ms,
     k.credit_p95_ms AS p95_ms
-   FROM app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final);
+   FROM app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final, transfers);
 
 --
 -- Name: VIEW credit_checks_daily; Type: COMMENT; Schema: reporting; Owner: -
@@ -15169,8 +15254,9 @@ CREATE VIEW reporting.expiries_daily WITH (security_invoker='true') AS
     k.registrations,
     k.expiries,
     k.releases,
-    k.final
-   FROM app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final);
+    k.final,
+    k.transfers
+   FROM app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final, transfers);
 
 --
 -- Name: VIEW expiries_daily; Type: COMMENT; Schema: reporting; Owner: -
@@ -15194,19 +15280,25 @@ COMMENT ON COLUMN reporting.expiries_daily.registrations IS 'Cycles opened by a 
 -- Name: COLUMN expiries_daily.expiries; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON COLUMN reporting.expiries_daily.expiries IS 'Cycles that ended because protection expired.';
+COMMENT ON COLUMN reporting.expiries_daily.expiries IS 'Cycles whose protection ended by expiry.';
 
 --
 -- Name: COLUMN expiries_daily.releases; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON COLUMN reporting.expiries_daily.releases IS 'Cycles closed for any reason (expiry or transfer).';
+COMMENT ON COLUMN reporting.expiries_daily.releases IS 'Leads released to the pool (their cycle closed by expiry).';
 
 --
 -- Name: COLUMN expiries_daily.final; Type: COMMENT; Schema: reporting; Owner: -
 --
 
 COMMENT ON COLUMN reporting.expiries_daily.final IS 'Whether the day is over and counted in full.';
+
+--
+-- Name: COLUMN expiries_daily.transfers; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.expiries_daily.transfers IS 'Cycles closed by a transfer to another rep.';
 
 --
 -- Name: feedback_response; Type: VIEW; Schema: reporting; Owner: -
@@ -15217,7 +15309,7 @@ CREATE VIEW reporting.feedback_response WITH (security_invoker='true') AS
     k.feedback_links_sent AS links_sent,
     k.feedback_answered AS answered,
     round(((k.feedback_answered)::numeric / (NULLIF(k.feedback_links_sent, 0))::numeric), 4) AS answered_per_link
-   FROM app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final);
+   FROM app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final, transfers);
 
 --
 -- Name: VIEW feedback_response; Type: COMMENT; Schema: reporting; Owner: -
@@ -15257,7 +15349,7 @@ CREATE VIEW reporting.holds_by_reason WITH (security_invoker='true') AS
  SELECT k.day,
     h.key AS reason,
     (h.value)::integer AS holds
-   FROM (app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final)
+   FROM (app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final, transfers)
      CROSS JOIN LATERAL jsonb_each_text(k.holds_by_reason) h(key, value));
 
 --
@@ -15293,7 +15385,7 @@ CREATE VIEW reporting.job_backlog WITH (security_invoker='true') AS
     k.computed_at AS as_of,
     b.key AS kind,
     (b.value)::integer AS jobs
-   FROM (app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final)
+   FROM (app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final, transfers)
      CROSS JOIN LATERAL jsonb_each_text(k.job_backlog) b(key, value));
 
 --
@@ -15336,7 +15428,7 @@ CREATE VIEW reporting.lead_status_daily WITH (security_invoker='true') AS
     k.leads_grace AS grace,
     k.leads_expired AS expired,
     k.leads_unassigned AS unassigned
-   FROM app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final);
+   FROM app_private.analyst_kpi_daily() k(tenant_id, day, leads_active, leads_grace, leads_expired, leads_unassigned, registrations, expiries, releases, holds_by_reason, feedback_links_sent, feedback_answered, ai_calls_small, ai_calls_large, ai_cache_hits, ai_cost_eur, credit_calls, credit_p50_ms, credit_p95_ms, job_backlog, computed_at, final, transfers);
 
 --
 -- Name: VIEW lead_status_daily; Type: COMMENT; Schema: reporting; Owner: -
@@ -15366,7 +15458,7 @@ COMMENT ON COLUMN reporting.lead_status_daily.grace IS 'Leads in their grace per
 -- Name: COLUMN lead_status_daily.expired; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON COLUMN reporting.lead_status_daily.expired IS 'Leads back in the pool after expiry (EXPIRED).';
+COMMENT ON COLUMN reporting.lead_status_daily.expired IS 'Leads whose protection expired (EXPIRED): released to the pool, or past their grace and about to be.';
 
 --
 -- Name: COLUMN lead_status_daily.unassigned; Type: COMMENT; Schema: reporting; Owner: -
@@ -15840,6 +15932,12 @@ CREATE INDEX activities_created_by_idx ON app.activities USING btree (created_by
 CREATE INDEX activities_lead_time_idx ON app.activities USING btree (lead_id, occurred_at DESC);
 
 --
+-- Name: activities_tenant_created_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX activities_tenant_created_idx ON app.activities USING btree (tenant_id, created_at);
+
+--
 -- Name: activities_tenant_kind_idx; Type: INDEX; Schema: app; Owner: -
 --
 
@@ -16242,10 +16340,22 @@ CREATE INDEX lead_assignments_opened_by_idx ON app.lead_assignments USING btree 
 CREATE INDEX lead_assignments_owner_opened_idx ON app.lead_assignments USING btree (owner_id, opened_at DESC);
 
 --
+-- Name: lead_assignments_tenant_closed_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX lead_assignments_tenant_closed_idx ON app.lead_assignments USING btree (tenant_id, closed_at) WHERE (closed_at IS NOT NULL);
+
+--
 -- Name: lead_assignments_tenant_idx; Type: INDEX; Schema: app; Owner: -
 --
 
 CREATE INDEX lead_assignments_tenant_idx ON app.lead_assignments USING btree (tenant_id);
+
+--
+-- Name: lead_assignments_tenant_opened_idx; Type: INDEX; Schema: app; Owner: -
+--
+
+CREATE INDEX lead_assignments_tenant_opened_idx ON app.lead_assignments USING btree (tenant_id, opened_at);
 
 --
 -- Name: lead_details_tenant_idx; Type: INDEX; Schema: app; Owner: -
@@ -21700,6 +21810,12 @@ REVOKE ALL ON FUNCTION app_private.analyst_kpi_daily() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.analyst_kpi_daily() TO reporting_reader;
 
 --
+-- Name: FUNCTION analyst_limit_seconds(p_login text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.analyst_limit_seconds(p_login text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION analyst_rep_weekly(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -21711,6 +21827,12 @@ GRANT ALL ON FUNCTION app_private.analyst_rep_weekly() TO reporting_reader;
 --
 
 REVOKE ALL ON FUNCTION app_private.analyst_tenant() FROM PUBLIC;
+
+--
+-- Name: FUNCTION apply_analyst_settings(p_login text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.apply_analyst_settings(p_login text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION assign_inbound_mail(p_mail_id uuid, p_lead_id uuid); Type: ACL; Schema: app_private; Owner: -
@@ -22574,7 +22696,6 @@ GRANT SELECT ON TABLE api.integration_status TO tenant_admin;
 -- Name: TABLE kpi_daily; Type: ACL; Schema: api; Owner: -
 --
 
-GRANT SELECT ON TABLE api.kpi_daily TO sales_rep;
 GRANT SELECT ON TABLE api.kpi_daily TO sales_manager;
 GRANT SELECT ON TABLE api.kpi_daily TO auditor;
 GRANT SELECT ON TABLE api.kpi_daily TO tenant_admin;

@@ -24,7 +24,7 @@ import psycopg
 
 from api.core.settings import SettingsError, load_settings
 
-SCRAM_ITERATIONS = 4096  # PostgreSQL's default (scram_iterations)
+SCRAM_ITERATIONS = 4096  # what PostgreSQL 15 uses for its own verifiers
 
 
 def scram_verifier(password: str, salt: bytes | None = None) -> str:
@@ -84,7 +84,11 @@ def _create(conn: psycopg.Connection[Any], tenant: str, name: str) -> int:
             "select app_private.create_analyst(%s, %s, %s)",
             [name, tenant, scram_verifier(password)],
         )
-    except (psycopg.errors.InvalidParameterValue, psycopg.errors.DuplicateObject) as exc:
+    except (
+        psycopg.errors.InvalidParameterValue,
+        psycopg.errors.DuplicateObject,
+        psycopg.errors.ReservedName,
+    ) as exc:
         print(f"freshplan analyst: {exc.diag.message_primary}", file=sys.stderr)
         return 1
     print(f"analyst {name} created for tenant {tenant}; its password (shown only now):")

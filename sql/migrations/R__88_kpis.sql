@@ -41,13 +41,16 @@ begin
             group by j.kind
         ) as b;
     end if;
+    -- (protection_ended_at is set when the cycle closes by expiry, so the day's cycles are found by their
+    -- opening or closing; the two indexes of V017 serve the OR)
     select
         count(*) filter (where a.opened_at >= v_from and a.opened_at < v_to and a.open_reason in ('REGISTERED', 'CLAIMED')),
+        count(*) filter (where a.protection_ended_at >= v_from and a.protection_ended_at < v_to),
         count(*) filter (
             where a.closed_at >= v_from and a.closed_at < v_to and a.release_reason in ('EXPIRED', 'EXPIRED_NOW')
         ),
-        count(*) filter (where a.closed_at >= v_from and a.closed_at < v_to)
-    into v_row.registrations, v_row.expiries, v_row.releases
+        count(*) filter (where a.closed_at >= v_from and a.closed_at < v_to and a.release_reason = 'TRANSFERRED')
+    into v_row.registrations, v_row.expiries, v_row.releases, v_row.transfers
     from app.lead_assignments as a
     where a.tenant_id = p_tenant_id and (a.opened_at >= v_from or a.closed_at >= v_from);
     select coalesce(jsonb_object_agg(h.reason, h.holds), '{}') into v_row.holds_by_reason
@@ -98,6 +101,7 @@ begin
         registrations = excluded.registrations,
         expiries = excluded.expiries,
         releases = excluded.releases,
+        transfers = excluded.transfers,
         holds_by_reason = excluded.holds_by_reason,
         feedback_links_sent = excluded.feedback_links_sent,
         feedback_answered = excluded.feedback_answered,
@@ -115,7 +119,10 @@ $$;
 comment on function app_private.snapshot_tenant_kpis(uuid, date, timestamptz) is
 'Writes one tenant''s KPI row of a day: as of p_now (today), or the finished day''s events (p_now null).';
 
--- The pg_cron job: today's row of every tenant, and yesterday's closed once.
+-- The pg_cron job: today's row of every tenant, and the finished days not closed yet, each once. A day is
+-- closed from 00:30 on (work that began before midnight has committed by then); after an outage every
+-- day since the last closed one is caught up, at most a week back. A tenant whose snapshot fails is
+-- reported and skipped; the others are written.
 create or replace function app_private.snapshot_kpis() returns jsonb
 language plpgsql
 volatile
@@ -124,36 +131,54 @@ set search_path = ''
 as $$
 declare
     v_tenant record;
+    v_local timestamp;
     v_today date;
+    v_day date;
     v_now timestamptz := app.now();
     v_tenants integer := 0;
     v_closed integer := 0;
+    v_failed integer := 0;
 begin
     for v_tenant in
         select t.id, c.timezone from app.tenants as t
         inner join app.protection_configs as c on t.id = c.tenant_id
         order by t.id
     loop
-        v_today := (v_now at time zone v_tenant.timezone)::date;
-        if not exists (
-            select from app.kpi_daily as k where k.tenant_id = v_tenant.id and k.day = v_today - 1 and k.final
-        ) then
-            perform app_private.snapshot_tenant_kpis(v_tenant.id, v_today - 1, null);
-            -- a Monday: last week's per-rep figures in full (R__89_reporting.sql)
-            if extract(isodow from v_today) = 1 then
-                perform app_private.snapshot_rep_weekly(v_tenant.id, v_today - 7);
-            end if;
-            v_closed := v_closed + 1;
-        end if;
-        perform app_private.snapshot_tenant_kpis(v_tenant.id, v_today, v_now);
-        perform app_private.snapshot_rep_weekly(v_tenant.id, v_today - (extract(isodow from v_today)::integer - 1));
-        v_tenants := v_tenants + 1;
+        begin
+            v_local := v_now at time zone v_tenant.timezone;
+            v_today := v_local::date;
+            -- from the day after the last closed one (or the first one snapshotted), at most a week back
+            for v_day in
+                select d::date from pg_catalog.generate_series(
+                    greatest(
+                        coalesce(
+                            (select max(k.day) + 1 from app.kpi_daily as k where k.tenant_id = v_tenant.id and k.final),
+                            (select min(k.day) from app.kpi_daily as k where k.tenant_id = v_tenant.id),
+                            v_today
+                        ),
+                        v_today - 7
+                    ),
+                    v_today - case when v_local::time >= '00:30' then 1 else 2 end,
+                    interval '1 day'
+                ) as d
+            loop
+                perform app_private.snapshot_tenant_kpis(v_tenant.id, v_day, null);
+                perform app_private.snapshot_rep_weekly(v_tenant.id, v_day - (extract(isodow from v_day)::integer - 1));
+                v_closed := v_closed + 1;
+            end loop;
+            perform app_private.snapshot_tenant_kpis(v_tenant.id, v_today, v_now);
+            perform app_private.snapshot_rep_weekly(v_tenant.id, v_today - (extract(isodow from v_today)::integer - 1));
+            v_tenants := v_tenants + 1;
+        exception when others then
+            raise warning 'KPI snapshot of tenant % failed: %', v_tenant.id, sqlerrm;
+            v_failed := v_failed + 1;
+        end;
     end loop;
-    return jsonb_build_object('tenants', v_tenants, 'days_closed', v_closed);
+    return jsonb_build_object('tenants', v_tenants, 'days_closed', v_closed, 'failed', v_failed);
 end
 $$;
 comment on function app_private.snapshot_kpis() is
-'Keeps today''s KPI row of every tenant current and closes yesterday''s (job kpi_snapshot).';
+'Keeps today''s KPI row of every tenant current and closes the finished days once (job kpi_snapshot).';
 
 -- ------------------------------------------------------------ the dashboards
 create or replace view api.kpi_daily
@@ -180,7 +205,8 @@ select
     k.credit_p95_ms,
     k.job_backlog,
     k.computed_at,
-    k.final
+    k.final,
+    k.transfers
 from app.kpi_daily as k;
 comment on view api.kpi_daily is
 'The tenant''s KPIs per day (managers, auditors, admins): lead counts by status, the day''s registrations, '
@@ -188,11 +214,13 @@ comment on view api.kpi_daily is
 comment on column api.kpi_daily.day is 'The day, in the tenant''s time zone.';
 comment on column api.kpi_daily.leads_active is 'Leads ACTIVE at the day''s last snapshot (null: none was taken).';
 comment on column api.kpi_daily.leads_grace is 'Leads in GRACE at the day''s last snapshot.';
-comment on column api.kpi_daily.leads_expired is 'Leads EXPIRED at the day''s last snapshot.';
+comment on column api.kpi_daily.leads_expired is
+'Leads EXPIRED at the day''s last snapshot (released to the pool, or past their grace and about to be).';
 comment on column api.kpi_daily.leads_unassigned is 'Leads UNASSIGNED at the day''s last snapshot.';
 comment on column api.kpi_daily.registrations is 'Protection cycles opened by a registration or claim.';
-comment on column api.kpi_daily.expiries is 'Protection cycles ended by expiry.';
-comment on column api.kpi_daily.releases is 'Protection cycles closed for any reason.';
+comment on column api.kpi_daily.expiries is 'Protection cycles whose protection ended by expiry.';
+comment on column api.kpi_daily.releases is 'Leads released to the pool (their cycle closed by expiry).';
+comment on column api.kpi_daily.transfers is 'Protection cycles closed by a transfer to another rep.';
 comment on column api.kpi_daily.holds_by_reason is 'Approved holds running, by reason.';
 comment on column api.kpi_daily.feedback_links_sent is 'Feedback links created.';
 comment on column api.kpi_daily.feedback_answered is 'Feedback submissions received.';
@@ -206,4 +234,4 @@ comment on column api.kpi_daily.credit_p95_ms is 'Their 95th percentile duration
 comment on column api.kpi_daily.job_backlog is 'Jobs waiting or running at the snapshot, by kind.';
 comment on column api.kpi_daily.computed_at is 'When the row was computed.';
 comment on column api.kpi_daily.final is 'Whether the day is over and counted in full.';
-grant select on api.kpi_daily to sales_rep, sales_manager, auditor, tenant_admin;
+grant select on api.kpi_daily to sales_manager, auditor, tenant_admin;

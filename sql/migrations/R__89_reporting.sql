@@ -4,9 +4,11 @@
 -- create|drop). The views are security_invoker, like every view here: they read two definer functions
 -- that return the snapshot rows of the analyst's own tenant only (by session_user), so an analyst
 -- needs no privilege on app or api, sees no other tenant's row and no contact data (the snapshots hold
--- none), writes nothing (no privilege anywhere; its sessions start read-only) and works unchanged on a
--- hot standby (nothing here writes). The logins' statement_timeout is reporting.maxQuerySeconds, and
--- since any role may set it to 0, the watchdog (pg_cron, every minute) cancels longer queries.
+-- none), writes nothing (no privilege on any table; its sessions start read-only) and works unchanged on
+-- a hot standby (nothing here writes). The logins' statement_timeout is reporting.maxQuerySeconds; since
+-- any role may set it to 0 (and a DO block may even catch a cancel), the watchdog (pg_cron, every minute)
+-- ends the sessions of longer queries, of transactions left open longer, and of any session holding an
+-- advisory lock (the application's locks are no analyst's business), and puts the role settings back.
 
 -- ------------------------------------------------------------ the tenant of the session
 create or replace function app_private.analyst_tenant() returns uuid
@@ -58,7 +60,8 @@ comment on view reporting.lead_status_daily is
 comment on column reporting.lead_status_daily.day is 'The day (the tenant''s time zone).';
 comment on column reporting.lead_status_daily.active is 'Leads under protection (ACTIVE).';
 comment on column reporting.lead_status_daily.grace is 'Leads in their grace period after a missed deadline (GRACE).';
-comment on column reporting.lead_status_daily.expired is 'Leads back in the pool after expiry (EXPIRED).';
+comment on column reporting.lead_status_daily.expired is
+'Leads whose protection expired (EXPIRED): released to the pool, or past their grace and about to be.';
 comment on column reporting.lead_status_daily.unassigned is 'Leads in the pool never owned (UNASSIGNED).';
 
 create or replace view reporting.expiries_daily
@@ -69,13 +72,15 @@ select
     k.registrations,
     k.expiries,
     k.releases,
-    k.final
+    k.final,
+    k.transfers
 from app_private.analyst_kpi_daily() as k;
 comment on view reporting.expiries_daily is 'Protection cycles opened, expired and released per day.';
 comment on column reporting.expiries_daily.day is 'The day (the tenant''s time zone).';
 comment on column reporting.expiries_daily.registrations is 'Cycles opened by a registration or a claim.';
-comment on column reporting.expiries_daily.expiries is 'Cycles that ended because protection expired.';
-comment on column reporting.expiries_daily.releases is 'Cycles closed for any reason (expiry or transfer).';
+comment on column reporting.expiries_daily.expiries is 'Cycles whose protection ended by expiry.';
+comment on column reporting.expiries_daily.releases is 'Leads released to the pool (their cycle closed by expiry).';
+comment on column reporting.expiries_daily.transfers is 'Cycles closed by a transfer to another rep.';
 comment on column reporting.expiries_daily.final is 'Whether the day is over and counted in full.';
 
 create or replace view reporting.holds_by_reason
@@ -201,6 +206,8 @@ declare
     v_from timestamptz := p_week::timestamp at time zone v_zone;
     v_to timestamptz := (p_week + 7)::timestamp at time zone v_zone;
 begin
+    -- rewritten whole: a rep whose figures fell to nothing keeps no stale row
+    delete from app.kpi_rep_weekly as w where w.tenant_id = p_tenant_id and w.week = p_week;
     insert into app.kpi_rep_weekly as w (
         tenant_id, week, rep_id, registrations, qualifying_activities, expiries, computed_at
     )
@@ -213,9 +220,7 @@ begin
                 where a.opened_at >= v_from and a.opened_at < v_to and a.open_reason in ('REGISTERED', 'CLAIMED')
             ) as registrations,
             0 as activities,
-            count(*) filter (
-                where a.closed_at >= v_from and a.closed_at < v_to and a.release_reason in ('EXPIRED', 'EXPIRED_NOW')
-            ) as expiries
+            count(*) filter (where a.protection_ended_at >= v_from and a.protection_ended_at < v_to) as expiries
         from app.lead_assignments as a
         where a.tenant_id = p_tenant_id and (a.opened_at >= v_from or a.closed_at >= v_from)
         group by a.owner_id
@@ -228,13 +233,7 @@ begin
         group by a.owner_id
     ) as r
     group by r.rep_id
-    having sum(r.registrations) + sum(r.activities) + sum(r.expiries) > 0
-    on conflict (tenant_id, week, rep_id) do update
-    set
-        registrations = excluded.registrations,
-        qualifying_activities = excluded.qualifying_activities,
-        expiries = excluded.expiries,
-        computed_at = excluded.computed_at;
+    having sum(r.registrations) + sum(r.activities) + sum(r.expiries) > 0;
 end
 $$;
 comment on function app_private.snapshot_rep_weekly(uuid, date) is
@@ -253,7 +252,6 @@ set search_path = ''
 as $$
 declare
     v_tenant uuid := (select t.id from app.tenants as t where t.slug = p_tenant_slug);
-    v_seconds integer := (app.effective_setting('reporting.maxQuerySeconds', null, null, null) #>> '{}')::integer;
 begin
     if p_login is null or p_login !~ '^[a-z][a-z0-9_]{2,39}$' then
         raise exception 'an analyst login is 3 to 40 lower-case letters, digits or _, starting with a letter'
@@ -265,18 +263,18 @@ begin
     if exists (select from pg_catalog.pg_roles as r where r.rolname = p_login) then
         raise exception 'the role % exists already', p_login using errcode = 'duplicate_object';
     end if;
-    if p_verifier !~ '^SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$' then
+    -- anything else PostgreSQL would take for a plain password and hash as one
+    if p_verifier is null or p_verifier !~ '^SCRAM-SHA-256\$[0-9]{4,7}:[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=:[A-Za-z0-9+/]{43}=$'
+    then
         raise exception 'the password must come as a SCRAM-SHA-256 verifier' using errcode = 'invalid_parameter_value';
     end if;
     execute format(
         'create role %I login connection limit 5 password %L in role reporting_reader', p_login, p_verifier
     );
-    execute format('alter role %I set default_transaction_read_only = on', p_login);
-    execute format('alter role %I set statement_timeout = %L', p_login, v_seconds || 's');
-    execute format('alter role %I set idle_in_transaction_session_timeout = %L', p_login, '10min');
-    -- the watchdog (this role) may cancel the analyst's queries
+    -- the watchdog (this role) may end the analyst's sessions and put its settings back
     execute format('grant %I to %I', p_login, current_user);
     insert into app.analysts (role_name, tenant_id) values (p_login, v_tenant);
+    perform app_private.apply_analyst_settings(p_login);
 end
 $$;
 comment on function app_private.create_analyst(text, text, text) is
@@ -294,13 +292,41 @@ begin
     end if;
     perform pg_catalog.pg_terminate_backend(s.pid) from pg_catalog.pg_stat_activity as s where s.usename = p_login;
     delete from app.analysts as a where a.role_name = p_login;
-    execute format('drop role %I', p_login);
+    execute format('drop role if exists %I', p_login);
     return true;
 end
 $$;
 comment on function app_private.drop_analyst(text) is 'Removes an analyst login (and ends its sessions).';
 
 -- ------------------------------------------------------------ the watchdog (pg_cron, every minute)
+-- The limit of an analyst's tenant (reporting.maxQuerySeconds, global or per tenant).
+create or replace function app_private.analyst_limit_seconds(p_login text) returns integer
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select (app.effective_setting('reporting.maxQuerySeconds', a.tenant_id, null, null) #>> '{}')::integer
+    from app.analysts as a where a.role_name = p_login
+$$;
+comment on function app_private.analyst_limit_seconds(text) is 'The query time limit of an analyst login, in seconds.';
+
+-- The login's session defaults, which the analyst may change for itself (ALTER ROLE ... SET): set again.
+create or replace function app_private.apply_analyst_settings(p_login text) returns void
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+begin
+    execute format('alter role %I set default_transaction_read_only = on', p_login);
+    execute format('alter role %I set statement_timeout = %L', p_login, app_private.analyst_limit_seconds(p_login) || 's');
+    execute format('alter role %I set idle_in_transaction_session_timeout = %L', p_login, '10min');
+end
+$$;
+comment on function app_private.apply_analyst_settings(text) is
+'Sets an analyst login''s session defaults: read-only, statement_timeout = its limit, idle transactions ended.';
+
 create or replace function app_private.cancel_long_analyst_queries() returns jsonb
 language plpgsql
 volatile
@@ -308,19 +334,37 @@ security definer
 set search_path = ''
 as $$
 declare
-    v_limit numeric := (app.effective_setting('reporting.maxQuerySeconds', null, null, null) #>> '{}')::numeric;
-    v_cancelled integer;
+    v_login text;
+    v_ended integer;
 begin
-    select count(*) filter (where c.cancelled) into v_cancelled
+    -- ended, not cancelled: a DO block can catch a cancel and go on
+    select count(*) filter (where e.ended) into v_ended
     from (
-        select pg_catalog.pg_cancel_backend(s.pid) as cancelled
+        select pg_catalog.pg_terminate_backend(s.pid) as ended
         from pg_catalog.pg_stat_activity as s
+        inner join app.analysts as a on s.usename = a.role_name
         where
-            s.usename in (select a.role_name from app.analysts as a) and s.state = 'active'
-            and s.query_start < pg_catalog.clock_timestamp() - make_interval(secs => v_limit)
-    ) as c;
-    return jsonb_build_object('cancelled', v_cancelled);
+            s.datname = pg_catalog.current_database()
+            and (
+                (
+                    s.state = 'active'
+                    and s.query_start < pg_catalog.clock_timestamp()
+                    - make_interval(secs => app_private.analyst_limit_seconds(a.role_name))
+                )
+                or (
+                    s.state in ('idle in transaction', 'idle in transaction (aborted)')
+                    and s.state_change < pg_catalog.clock_timestamp()
+                    - make_interval(secs => app_private.analyst_limit_seconds(a.role_name))
+                )
+                or exists (select from pg_catalog.pg_locks as l where l.pid = s.pid and l.locktype = 'advisory')
+            )
+    ) as e;
+    for v_login in select a.role_name from app.analysts as a order by a.role_name loop
+        perform app_private.apply_analyst_settings(v_login);
+    end loop;
+    return jsonb_build_object('ended', v_ended);
 end
 $$;
 comment on function app_private.cancel_long_analyst_queries() is
-'Cancels analyst queries running longer than reporting.maxQuerySeconds (any role may lift its own timeout).';
+'Ends analyst sessions over reporting.maxQuerySeconds (a query or an open transaction) or holding an advisory '
+'lock, and sets the logins'' session defaults again.';

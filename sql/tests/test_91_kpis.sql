@@ -1,7 +1,7 @@
 -- KPI snapshots (SPEC 9): today's lead counts equal what a manager sees live in api.lead_protection, the
 -- day's events are counted in the tenant's time zone, yesterday is closed once, and each tenant sees its own.
 begin;
-select plan(14);
+select plan(16);
 
 select tests.create_tenant('alpha');
 select tests.create_tenant('beta');
@@ -29,7 +29,14 @@ insert into app.connector_calls (tenant_id, connector, operation, started_at, du
 select pg_temp.tenant('alpha'), 'allianz', 'matching', '2026-03-01 09:00+00', d, 'ok'
 from unnest(array[10, 20, 30, 40, 1000]) as d;
 
-select is(app_private.run_job('kpi_snapshot'), '{"tenants": 2, "days_closed": 2}', 'every tenant: today, and yesterday closed');
+-- the day before: its snapshot (lead counts as they were then)
+select tests.freeze_time('2026-02-28 20:00+00');
+select is(app_private.run_job('kpi_snapshot'), '{"failed": 0, "tenants": 2, "days_closed": 0}', 'every tenant: today');
+select tests.freeze_time('2026-03-01 10:00+00');
+select is(
+    app_private.run_job('kpi_snapshot'), '{"failed": 0, "tenants": 2, "days_closed": 2}',
+    'the next day: today, and yesterday closed'
+);
 
 select tests.authenticate_as('manager@alpha.test');
 select is(
@@ -53,17 +60,18 @@ select is(
     '(5,30.000,808.000)', 'Allianz Trade calls with their median and 95th percentile'
 );
 select is(
-    (select (registrations, leads_active, final)::text from api.kpi_daily where day = '2026-02-28'),
-    '(1,,t)', 'yesterday: its events counted in full, no lead counts invented'
+    (select (registrations, leads_active is not null, final)::text from api.kpi_daily where day = '2026-02-28'),
+    '(1,t,t)', 'yesterday: its events counted in full, its lead counts as taken that day'
 );
 select is((select count(*)::int from api.kpi_daily), 2, 'the manager sees the own tenant''s rows only');
 select tests.clear_authentication();
 
--- the tenant's day: 23:30 UTC on 1 March is already 2 March in Berlin
-select tests.freeze_time('2026-03-01 23:30+00');
+-- the tenant's day: 23:15 UTC on 1 March is already 2 March in Berlin; 1 March is closed from 00:30 on
 select tests.register_lead('rep@alpha.test', 'Nach Mitternacht', '2026-03-01 23:15+00');
-select tests.freeze_time('2026-03-01 23:30+00');
-select is(app_private.snapshot_kpis() ->> 'days_closed', '2', 'a new day in Berlin closes 1 March');
+select tests.freeze_time('2026-03-01 23:20+00');
+select is(app_private.snapshot_kpis() ->> 'days_closed', '0', 'at 00:20 Berlin time 1 March is not closed yet');
+select tests.freeze_time('2026-03-01 23:40+00');
+select is(app_private.snapshot_kpis() ->> 'days_closed', '2', 'at 00:40 it is');
 select is(
     (select registrations from app.kpi_daily where tenant_id = pg_temp.tenant('alpha') and day = '2026-03-02'),
     1, 'a registration at 00:15 Berlin time counts for 2 March'
