@@ -8,7 +8,6 @@ fakes over their control endpoints (/_fake/rules, /_fake/requests), never by pat
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,15 +17,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.conftest import (
-    ROOT,
-    STARTUP_TIMEOUT_SECONDS,
-    Cluster,
-    Service,
-    answers,
-    free_port,
-    wait_until,
-)
+from tests.conftest import Cluster, Service, start_fake_server
 
 # A global value, or one for the tenant, org or user of the user with the e-mail address.
 _SET_SETTING = """
@@ -72,28 +63,7 @@ class FakeProvider:
 
 
 def start_fake(name: str, log_dir: Path) -> FakeProvider:
-    port = free_port()
-    log = (log_dir / f"fake-{name}-{port}.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            f"tests.fakes.{name}_server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(answers(f"{url}/_fake/health"), STARTUP_TIMEOUT_SECONDS, f"fake {name}")
-    except TimeoutError:
-        process.kill()
-        raise
+    url, process = start_fake_server(name, log_dir)
     return FakeProvider(name, url, process)
 
 

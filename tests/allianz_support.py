@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, STARTUP_TIMEOUT_SECONDS, answers, free_port, wait_until
+from tests.conftest import start_fake_server
 
 # the fake's own API key and policy; the real ones come from the developer portal
 API_KEY = "fake-allianz-api-key-0123456789"
@@ -86,33 +85,9 @@ class FakeAllianz:
 
 
 def start_fake_allianz(log_dir: Path, *extra_args: str) -> FakeAllianz:
-    port = free_port()
-    log = (log_dir / f"fake-allianz-{port}.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "tests.fakes.allianz_server", "--port", str(port),
-            "--api-key", API_KEY, "--policy-id", POLICY_ID, *extra_args,
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    healthy = answers(f"{url}/_fake/health")
-    try:
-        # a fake that died at startup ends the wait at once, not after the startup ceiling
-        wait_until(
-            lambda: process.poll() is not None or healthy(),
-            STARTUP_TIMEOUT_SECONDS,
-            "fake allianz",
-        )
-    except TimeoutError:
-        process.kill()
-        raise
-    if process.poll() is not None:
-        log.close()
-        output = (log_dir / f"fake-allianz-{port}.log").read_text(errors="replace")
-        raise RuntimeError(f"fake allianz exited with {process.returncode}:\n{output}")
+    url, process = start_fake_server(
+        "allianz", log_dir, "--api-key", API_KEY, "--policy-id", POLICY_ID, *extra_args
+    )
     return FakeAllianz(url, process)
 
 

@@ -13,6 +13,7 @@ import random
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -206,6 +207,31 @@ def start_service(
         process.kill()
         raise
     return process
+
+
+def start_fake_server(name: str, log_dir: Path, *args: str) -> tuple[str, subprocess.Popen[bytes]]:
+    """Start `python -m tests.fakes.<name>_server` on a free loopback port and wait for its
+    /_fake/health; a fake that dies at startup fails at once, with its output."""
+    port = free_port()
+    log_path = log_dir / f"fake-{name}-{port}.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", f"tests.fakes.{name}_server", "--host", "127.0.0.1",
+         "--port", str(port), *args],
+        cwd=ROOT, stdout=log_path.open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    healthy = answers(f"{url}/_fake/health")
+    try:
+        wait_until(
+            lambda: process.poll() is not None or healthy(), STARTUP_TIMEOUT_SECONDS, f"fake {name}"
+        )
+    except TimeoutError:
+        process.kill()
+        raise
+    if process.poll() is not None:
+        output = log_path.read_text(errors="replace")
+        raise RuntimeError(f"fake {name} exited with {process.returncode}:\n{output}")
+    return url, process
 
 
 def stop_service(process: subprocess.Popen[bytes]) -> None:

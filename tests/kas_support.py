@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, STARTUP_TIMEOUT_SECONDS, answers, free_port, wait_until
+from tests.conftest import start_fake_server
 
 # the fake's own account; the real ones are in the customer's KAS
 LOGIN = "w0123456"
@@ -103,34 +102,9 @@ def start_fake_kas(
     log_dir: Path, *extra_args: str, login: str = LOGIN, password: str = PASSWORD
 ) -> FakeKas:
     """Start the fake on a free loopback port; extra_args e.g. "--demo", "--flood-delay", "0"."""
-    port = free_port()
-    log_path = log_dir / f"fake-kas-{port}.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "tests.fakes.kas_server", "--port", str(port),
-            "--login", login, "--password", password, *extra_args,
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    healthy = answers(f"{url}/_fake/health")
-    try:
-        # a fake that died at startup ends the wait at once, not after the startup ceiling
-        wait_until(
-            lambda: process.poll() is not None or healthy(),
-            STARTUP_TIMEOUT_SECONDS,
-            "fake kas",
-        )
-    except TimeoutError:
-        process.kill()
-        raise
-    if process.poll() is not None:
-        log.close()
-        output = log_path.read_text(errors="replace")
-        raise RuntimeError(f"fake kas exited with {process.returncode}:\n{output}")
+    url, process = start_fake_server(
+        "kas", log_dir, "--login", login, "--password", password, *extra_args
+    )
     return FakeKas(url, process, login=login, password=password)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, STARTUP_TIMEOUT_SECONDS, answers, free_port, wait_until
+from tests.conftest import start_fake_server
 
 # the fake's own token, shaped like a Xentral personal access token (id|secret)
 TOKEN = "1234|fake-xentral-secret"
@@ -104,23 +103,10 @@ class FakeXentral:
 
 
 def start_fake_xentral(log_dir: Path, rate_limit: int, rate_window: float) -> FakeXentral:
-    port = free_port()
-    log = (log_dir / f"fake-xentral-{port}.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "tests.fakes.xentral_server", "--port", str(port),
-            "--token", TOKEN, "--rate-limit", str(rate_limit), "--rate-window", str(rate_window),
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    url, process = start_fake_server(
+        "xentral", log_dir,
+        "--token", TOKEN, "--rate-limit", str(rate_limit), "--rate-window", str(rate_window),
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(answers(f"{url}/_fake/health"), STARTUP_TIMEOUT_SECONDS, "fake xentral")
-    except TimeoutError:
-        process.kill()
-        raise
     return FakeXentral(url, process)
 
 
