@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help bootstrap run test lint migrate psql bench schema
+.PHONY: help bootstrap run test lint migrate psql replica bench schema
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,6 +25,10 @@ migrate: bootstrap ## apply pending migrations to the local cluster (starts it i
 
 psql: ## a psql shell on the local database as the superuser
 	@source scripts/lib.sh && exec "$$PG_BIN/psql" -h "$$FRESHPLAN_PG_HOST" -p "$$FRESHPLAN_PG_PORT" -U postgres -d "$$FRESHPLAN_PG_DATABASE"
+
+replica: bootstrap ## start a hot standby of the local cluster for analysts (docs/reporting.md)
+	@scripts/pgcluster start
+	@scripts/replica start
 
 bench: bootstrap ## run the benchmarks in bench/ (results: docs/performance.md)
 	@bench/run

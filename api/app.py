@@ -21,7 +21,7 @@ from litestar.datastructures import MutableScopeHeaders, State
 from litestar.enums import ScopeType
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.ai.health import check_ai
@@ -41,6 +41,7 @@ from api.core.health import (
     health,
 )
 from api.core.logs import configure_logging
+from api.core.metrics import MetricsListener, metrics
 from api.core.problems import problem_details_plugin
 from api.core.ratelimit import SlidingWindowLimiter
 from api.core.settings import Settings, SettingsError, load_settings
@@ -169,11 +170,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
         except BaseException:
             await pool.close()
             raise
+        listener = (
+            MetricsListener(pool, settings.http.metrics_host, settings.http.metrics_port)
+            if settings.http.metrics_port is not None
+            else None
+        )
         async with httpx.AsyncClient() as http:
             app.state.http = http
             try:
+                if listener is not None:
+                    await listener.start()
                 yield
             finally:
+                if listener is not None:
+                    await listener.stop()
                 await ai_router.close()
                 if allianz is not None:
                     await allianz.http.aclose()
@@ -182,7 +192,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             health,
-            PrometheusController,
+            # on the service's port unless FRESHPLAN_METRICS_PORT gives it an internal listener
+            *([metrics] if settings.http.metrics_port is None else []),
             *feedback_routes,
             *ai_routes,
             *xentral_routes,

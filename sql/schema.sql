@@ -6257,6 +6257,32 @@ $$;
 COMMENT ON FUNCTION app.credit_check_subject(p_lead_id uuid, p_refresh boolean) IS 'Whether the caller may check the lead (owner or manager; refresh: managers), its company as we know it, and a grade of the lead younger than 8 hours.';
 
 --
+-- Name: cron_interval_seconds(text); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.cron_interval_seconds(p_schedule text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $_$
+    select case
+        when f[1] = '*' then 60
+        when f[1] ~ '^\*/[0-9]{1,2}$' then substr(f[1], 3)::integer * 60
+        when f[2] = '*' then 3600
+        when f[2] ~ '^\*/[0-9]{1,2}$' then substr(f[2], 3)::integer * 3600
+        when f[3] = '*' and f[5] = '*' then 86400
+        when f[3] = '*' then 7 * 86400
+        else 31 * 86400
+    end
+    from (select pg_catalog.regexp_split_to_array(pg_catalog.btrim(p_schedule), '\s+') as f) as s
+$_$;
+
+--
+-- Name: FUNCTION cron_interval_seconds(p_schedule text); Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON FUNCTION app.cron_interval_seconds(p_schedule text) IS 'Seconds between runs of a pg_cron schedule (minute, hour, day, week or month steps).';
+
+--
 -- Name: current_org_id(); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -7822,6 +7848,161 @@ $$;
 COMMENT ON FUNCTION app_private.ai_usage_cost(p_provider text, p_model text, p_input integer, p_cached_input integer, p_cache_write integer, p_output integer) IS 'EUR of a usage (uncached input, cached input, cache writes, output) at today''s price of a model.';
 
 --
+-- Name: alert_conditions(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.alert_conditions() RETURNS TABLE(tenant_id uuid, alert text, subject text, severity text, value double precision, threshold double precision)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with sample as materialized (
+        select
+            m.metric,
+            m.labels ->> 'tenant' as tenant,
+            m.labels,
+            m.value
+        from app_private.metric_samples() as m
+    ),
+
+    threshold as (
+        select
+            s.tenant,
+            s.labels ->> 'setting' as setting,
+            s.value
+        from sample as s
+        where s.metric = 'freshplan_alert_threshold'
+    ),
+
+    firing as (
+        select
+            s.tenant,
+            'LeadProtectionHighExpiry' as alert,
+            '' as subject,
+            'warning' as severity,
+            s.value,
+            t.value as threshold
+        from sample as s
+        inner join threshold as t on s.tenant = t.tenant and t.setting = 'alert.leadProtection.expiriesPerDay'
+        where s.metric = 'freshplan_lead_protection_expiries_day' and s.value > t.value
+
+        union all
+        select
+            s.tenant,
+            'AiBudgetExceeded',
+            s.labels ->> 'org',
+            case when s.value >= c.value then 'critical' else 'warning' end,
+            s.value,
+            case when s.value >= c.value then c.value else w.value end
+        from sample as s
+        inner join threshold as w on s.tenant = w.tenant and w.setting = 'alert.aiBudget.warnPercent'
+        inner join threshold as c on s.tenant = c.tenant and c.setting = 'alert.aiBudget.criticalPercent'
+        where s.metric = 'freshplan_ai_budget_used_percent' and (s.value >= w.value or s.value >= c.value)
+
+        union all
+        select
+            s.tenant,
+            'CreditCheckSLAViolation',
+            '',
+            'warning',
+            s.value,
+            t.value
+        from sample as s
+        inner join threshold as t on s.tenant = t.tenant and t.setting = 'alert.creditCheck.maxMs'
+        where s.metric = 'freshplan_credit_check_p95_ms' and s.value > t.value
+
+        union all
+        select
+            s.tenant,
+            'JobBacklogHigh',
+            s.labels ->> 'kind',
+            'warning',
+            s.value,
+            t.value
+        from sample as s
+        inner join threshold as t on s.tenant = t.tenant and t.setting = 'alert.jobBacklog.max'
+        where s.metric = 'freshplan_integration_jobs_backlog' and s.value > t.value
+
+        union all
+        select
+            s.tenant,
+            'IntegrationDown',
+            s.labels ->> 'connector',
+            'critical',
+            s.value,
+            t.value * 60
+        from sample as s
+        inner join threshold as t on s.tenant = t.tenant and t.setting = 'alert.integrationDown.minutes'
+        where s.metric = 'freshplan_integration_down_seconds' and s.value > t.value * 60
+
+        -- the scheduled jobs serve every tenant: each tenant hears of one that stopped
+        union all
+        select
+            tn.slug,
+            'JobHeartbeatMissing',
+            a.labels ->> 'job',
+            'critical',
+            a.value,
+            i.value * t.value + 60
+        from sample as a
+        inner join sample as i on i.metric = 'freshplan_job_heartbeat_interval_seconds' and a.labels = i.labels
+        inner join threshold as t on t.tenant is null and t.setting = 'alert.jobHeartbeat.missedRuns'
+        cross join app.tenants as tn
+        where a.metric = 'freshplan_job_heartbeat_age_seconds' and a.value > i.value * t.value + 60
+    )
+
+    select
+        tn.id,
+        f.alert,
+        f.subject,
+        f.severity,
+        f.value,
+        f.threshold
+    from firing as f
+    inner join app.tenants as tn on f.tenant = tn.slug
+$$;
+
+--
+-- Name: FUNCTION alert_conditions(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.alert_conditions() IS 'The alerts firing now per tenant (what, severity, value, threshold): deploy/prometheus/alerts.yml in SQL.';
+
+--
+-- Name: alert_text(text, text, double precision, double precision); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.alert_text(p_alert text, p_subject text, p_value double precision, p_threshold double precision) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    select case p_alert
+        when 'LeadProtectionHighExpiry' then
+            format('Heute sind %s Leadschutz-Zyklen abgelaufen (Schwelle %s).', p_value, p_threshold)
+        when 'AiBudgetExceeded' then
+            format('Die Organisation %s hat %s %% ihres monatlichen KI-Budgets verbraucht (Schwelle %s %%).',
+                p_subject, round(p_value::numeric, 1), p_threshold)
+        when 'CreditCheckSLAViolation' then
+            format('Die Bonitätsabfragen bei Allianz Trade brauchen heute im 95. Perzentil %s ms (Schwelle %s ms).',
+                round(p_value::numeric), p_threshold)
+        when 'JobBacklogHigh' then
+            format('%s Aufträge der Art %s warten oder laufen (Schwelle %s).', p_value, p_subject, p_threshold)
+        when 'IntegrationDown' then
+            format('Die Anbindung %s ist seit %s Minuten gestört (Schwelle %s Minuten).',
+                p_subject, round(p_value::numeric / 60), round(p_threshold::numeric / 60))
+        when 'JobHeartbeatMissing' then
+            format('Der geplante Job %s war seit %s Minuten nicht erfolgreich (Schwelle %s Minuten).',
+                p_subject, round(p_value::numeric / 60), round(p_threshold::numeric / 60))
+    end
+    || ' Runbook: docs/operations.md, Abschnitt ' || p_alert || '.'
+$$;
+
+--
+-- Name: FUNCTION alert_text(p_alert text, p_subject text, p_value double precision, p_threshold double precision); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.alert_text(p_alert text, p_subject text, p_value double precision, p_threshold double precision) IS 'The German body of an alert notice.';
+
+--
 -- Name: kpi_daily; Type: TABLE; Schema: app; Owner: -
 --
 
@@ -8281,28 +8462,7 @@ declare
     v_login text;
     v_ended integer;
 begin
-    -- ended, not cancelled: a DO block can catch a cancel and go on
-    select count(*) filter (where e.ended) into v_ended
-    from (
-        select pg_catalog.pg_terminate_backend(s.pid) as ended
-        from pg_catalog.pg_stat_activity as s
-        inner join app.analysts as a on s.usename = a.role_name
-        where
-            s.datname = pg_catalog.current_database()
-            and (
-                (
-                    s.state = 'active'
-                    and s.query_start < pg_catalog.clock_timestamp()
-                    - make_interval(secs => app_private.analyst_limit_seconds(a.role_name))
-                )
-                or (
-                    s.state in ('idle in transaction', 'idle in transaction (aborted)')
-                    and s.state_change < pg_catalog.clock_timestamp()
-                    - make_interval(secs => app_private.analyst_limit_seconds(a.role_name))
-                )
-                or exists (select from pg_catalog.pg_locks as l where l.pid = s.pid and l.locktype = 'advisory')
-            )
-    ) as e;
+    select count(*) into v_ended from app_private.end_overrunning_analyst_sessions();
     for v_login in select a.role_name from app.analysts as a order by a.role_name loop
         perform app_private.apply_analyst_settings(v_login);
     end loop;
@@ -8314,7 +8474,7 @@ $$;
 -- Name: FUNCTION cancel_long_analyst_queries(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.cancel_long_analyst_queries() IS 'Ends analyst sessions over reporting.maxQuerySeconds (a query or an open transaction) or holding an advisory lock, and sets the logins'' session defaults again.';
+COMMENT ON FUNCTION app_private.cancel_long_analyst_queries() IS 'The watchdog job (pg_cron, on the primary): ends analyst sessions over reporting.maxQuerySeconds or holding an advisory lock (end_overrunning_analyst_sessions), and sets the logins'' session defaults again.';
 
 --
 -- Name: cancel_sales_order(uuid); Type: FUNCTION; Schema: app_private; Owner: -
@@ -9240,6 +9400,60 @@ $$;
 COMMENT ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) IS 'The lead of the caller''s tenant with the same duplicate key or VAT id, with its status; never its owner, and for a rep no id of another rep''s protected lead.';
 
 --
+-- Name: end_overrunning_analyst_sessions(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.end_overrunning_analyst_sessions() RETURNS TABLE(pid integer, analyst text, reason text, since timestamp with time zone)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with sessions as (
+        select
+            s.pid,
+            a.role_name,
+            s.query_start,
+            s.state_change,
+            s.state = 'active' and s.query_start < l.started_before as over_query,
+            s.state in ('idle in transaction', 'idle in transaction (aborted)')
+            and s.state_change < l.started_before as over_transaction,
+            exists (
+                select from pg_catalog.pg_locks as k where k.pid = s.pid and k.locktype = 'advisory'
+            ) as holds_lock
+        from pg_catalog.pg_stat_activity as s
+        inner join app.analysts as a on s.usename = a.role_name
+        cross join lateral (
+            select
+                pg_catalog.clock_timestamp()
+                - make_interval(secs => app_private.analyst_limit_seconds(a.role_name)) as started_before
+        ) as l
+        where s.datname = pg_catalog.current_database()
+    ),
+
+    -- materialized: the sessions to end are chosen first, then each is signalled once
+    overrunning as materialized (
+        select
+            x.pid,
+            x.role_name,
+            case when x.over_query then 'query' when x.over_transaction then 'transaction' else 'advisory lock' end
+            as reason,
+            case when x.over_query then x.query_start when x.over_transaction then x.state_change end as since
+        from sessions as x
+        where x.over_query or x.over_transaction or x.holds_lock
+    )
+
+    -- ended, not cancelled: a DO block can catch a cancel and go on
+    select o.pid, o.role_name, o.reason, o.since
+    from overrunning as o
+    where pg_catalog.pg_terminate_backend(o.pid)
+$$;
+
+--
+-- Name: FUNCTION end_overrunning_analyst_sessions(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.end_overrunning_analyst_sessions() IS 'Ends analyst sessions over reporting.maxQuerySeconds (a query or an open transaction) or holding an advisory lock, and returns them (since: when the query or the idle transaction began; null for a lock). Writes nothing, so it runs on a hot standby too.';
+
+--
 -- Name: enqueue_mailbox_job(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -9351,6 +9565,99 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.escalate_extension_requests() IS 'Escalates extension requests undecided after 48 hours to the tenant admins (notice and audit).';
+
+--
+-- Name: evaluate_alerts(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.evaluate_alerts() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    v_now timestamptz := app.now();
+    v_alert record;
+    v_state app.alert_states;
+    v_firing text[] := array[]::text[];
+    v_fired integer := 0;
+    v_resolved integer := 0;
+    v_title text;
+begin
+    for v_alert in
+        select
+            c.*,
+            s.fired_at as was_fired_at,
+            s.severity as was_severity,
+            s.resolved_at is null and s.fired_at is not null as was_firing
+        from app_private.alert_conditions() as c
+        left join app.alert_states as s
+            on c.tenant_id = s.tenant_id and c.alert = s.alert and c.subject = s.subject
+        order by c.tenant_id, c.alert, c.subject
+    loop
+        v_firing := v_firing || (v_alert.tenant_id::text || '/' || v_alert.alert || '/' || v_alert.subject);
+        insert into app.alert_states as s (
+            tenant_id, alert, subject, severity, value, threshold, fired_at, evaluated_at, resolved_at
+        )
+        values (
+            v_alert.tenant_id, v_alert.alert, v_alert.subject, v_alert.severity, v_alert.value,
+            v_alert.threshold, v_now, v_now, null
+        )
+        on conflict (tenant_id, alert, subject) do update
+        set
+            severity = excluded.severity,
+            value = excluded.value,
+            threshold = excluded.threshold,
+            -- a firing goes on; one that had resolved starts again
+            fired_at = case when s.resolved_at is null then s.fired_at else excluded.fired_at end,
+            evaluated_at = excluded.evaluated_at,
+            resolved_at = null;
+        -- once per firing, and once more if a warning becomes critical
+        if not v_alert.was_firing or v_alert.was_severity <> v_alert.severity then
+            v_title := case v_alert.severity when 'critical' then 'Kritisch: ' else 'Warnung: ' end
+                || v_alert.alert || case when v_alert.subject <> '' then ' (' || v_alert.subject || ')' else '' end;
+            perform app_private.notify_roles(
+                v_alert.tenant_id, array['tenant_admin', 'sales_manager'], 'ALERT', null, left(v_title, 300),
+                app_private.alert_text(v_alert.alert, v_alert.subject, v_alert.value, v_alert.threshold),
+                left(
+                    'ALERT:' || v_alert.alert || ':' || v_alert.subject || ':' || v_alert.severity || ':'
+                    || extract(epoch from case when v_alert.was_firing then v_alert.was_fired_at else v_now end),
+                    300
+                )
+            );
+            v_fired := v_fired + 1;
+        end if;
+    end loop;
+
+    for v_state in
+        update app.alert_states as s
+        set resolved_at = v_now
+        where
+            s.resolved_at is null
+            and not (s.tenant_id::text || '/' || s.alert || '/' || s.subject) = any(v_firing)
+        returning s.*
+    loop
+        v_title := 'Behoben: ' || v_state.alert
+            || case when v_state.subject <> '' then ' (' || v_state.subject || ')' else '' end;
+        perform app_private.notify_roles(
+            v_state.tenant_id, array['tenant_admin', 'sales_manager'], 'ALERT_RESOLVED', null, left(v_title, 300),
+            'Der Alarm ' || v_state.alert || ' vom '
+            || to_char(v_state.fired_at at time zone 'UTC', 'DD.MM.YYYY HH24:MI') || ' UTC ist behoben.',
+            left(
+                'ALERT_RESOLVED:' || v_state.alert || ':' || v_state.subject || ':' || extract(epoch from v_state.fired_at),
+                300
+            )
+        );
+        v_resolved := v_resolved + 1;
+    end loop;
+    return jsonb_build_object('firing', cardinality(v_firing), 'notified', v_fired, 'resolved', v_resolved);
+end
+$$;
+
+--
+-- Name: FUNCTION evaluate_alerts(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.evaluate_alerts() IS 'Job alerts: records the alerts firing now and notifies admins and managers once per firing (again when a warning becomes critical) and once when one resolves.';
 
 --
 -- Name: expire_lead_now(uuid, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -9880,6 +10187,224 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.mail_to_classify(p_mail_id uuid) IS 'The text of a mail to classify and its lead owner''s identity (owner null: none active; null: nothing to do).';
+
+--
+-- Name: metric_samples(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.metric_samples() RETURNS TABLE(metric text, labels jsonb, value double precision)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with tenant as (
+        select
+            t.id,
+            t.slug,
+            (app.now() at time zone c.timezone)::date as today,
+            k.day,
+            k.leads_active,
+            k.leads_grace,
+            k.leads_expired,
+            k.leads_unassigned,
+            k.expiries,
+            k.ai_calls_small,
+            k.ai_calls_large,
+            k.ai_cost_eur,
+            k.credit_p95_ms,
+            k.computed_at
+        from app.tenants as t
+        inner join app.protection_configs as c on t.id = c.tenant_id
+        -- the last snapshot taken (today's, or the last day's before today's first run)
+        left join lateral (
+            select d.* from app.kpi_daily as d
+            where d.tenant_id = t.id
+            order by d.day desc
+            limit 1
+        ) as k on true
+    ),
+
+    totals as (
+        select
+            d.tenant_id,
+            sum(d.ai_calls_small) as small,
+            sum(d.ai_calls_large) as large,
+            sum(d.ai_cache_hits) as hits
+        from app.kpi_daily as d
+        group by d.tenant_id
+    ),
+
+    backlog as (
+        select
+            j.tenant_id,
+            j.kind,
+            count(*) as jobs
+        from app.jobs as j
+        where j.state in ('PENDING', 'RUNNING')
+        group by j.tenant_id, j.kind
+    ),
+
+    integration as (
+        select
+            t.slug,
+            c.connector,
+            s.down_since,
+            app.connector_state(
+                c.configured, s.last_success_at, s.last_error_at,
+                app.connector_troubled(c.connector, t.id, s.last_success_at)
+            ) as state
+        from tenant as t
+        cross join app.connectors as c
+        left join app.connector_states as s on t.id = s.tenant_id and c.connector = s.connector
+        where c.configured
+    ),
+
+    budget as (
+        select
+            t.slug,
+            o.id as org_id,
+            coalesce(b.spent_eur, 0) as spent_eur,
+            (app.effective_setting('ai.budget.monthly.cap', t.id, o.id, null) #>> '{}')::numeric as cap_eur
+        from tenant as t
+        inner join app.orgs as o on t.id = o.tenant_id
+        left join app.ai_budget_months as b on o.id = b.org_id and b.month = app.ai_month(t.id, app.now())
+    )
+
+    select
+        'freshplan_lead_protection_' || s.status || '_count',
+        jsonb_build_object('tenant', t.slug),
+        s.leads::double precision
+    from tenant as t
+    cross join lateral (
+        values
+        ('active', t.leads_active), ('grace', t.leads_grace), ('expired', t.leads_expired),
+        ('unassigned', t.leads_unassigned)
+    ) as s (status, leads)
+    where s.leads is not null
+
+    union all
+    select
+        'freshplan_lead_protection_expiries_day',
+        jsonb_build_object('tenant', t.slug),
+        case when t.day = t.today then t.expiries else 0 end
+    from tenant as t
+
+    union all
+    select
+        'freshplan_ai_cost_eur_day',
+        jsonb_build_object('tenant', t.slug),
+        case when t.day = t.today then t.ai_cost_eur else 0 end
+    from tenant as t
+
+    union all
+    select
+        'freshplan_ai_small_large_ratio',
+        jsonb_build_object('tenant', t.slug),
+        t.ai_calls_small::double precision / t.ai_calls_large
+    from tenant as t
+    where t.day = t.today and t.ai_calls_large > 0
+
+    union all
+    select
+        'freshplan_ai_calls_total',
+        jsonb_build_object('tenant', t.slug, 'tier', c.tier),
+        coalesce(c.calls, 0)
+    from tenant as t
+    left join totals as s on t.id = s.tenant_id
+    cross join lateral (values ('small', s.small), ('large', s.large)) as c (tier, calls)
+
+    union all
+    select
+        'freshplan_ai_cache_hits_total',
+        jsonb_build_object('tenant', t.slug),
+        coalesce(s.hits, 0)
+    from tenant as t
+    left join totals as s on t.id = s.tenant_id
+
+    union all
+    select
+        'freshplan_credit_check_p95_ms',
+        jsonb_build_object('tenant', t.slug),
+        t.credit_p95_ms
+    from tenant as t
+    where t.day = t.today and t.credit_p95_ms is not null
+
+    union all
+    select
+        'freshplan_kpi_snapshot_age_seconds',
+        jsonb_build_object('tenant', t.slug),
+        extract(epoch from app.now() - t.computed_at)
+    from tenant as t
+    where t.computed_at is not null
+
+    union all
+    select
+        'freshplan_integration_jobs_backlog',
+        jsonb_build_object('tenant', t.slug, 'kind', k.kind),
+        coalesce(b.jobs, 0)
+    from tenant as t
+    cross join app.job_kinds as k
+    left join backlog as b on t.id = b.tenant_id and k.kind = b.kind
+
+    union all
+    select
+        'freshplan_job_heartbeat_age_seconds',
+        jsonb_build_object('job', h.job_name),
+        greatest(extract(epoch from app.now() - coalesce(h.last_succeeded_at, h.created_at)), 0)
+    from app.job_heartbeats as h
+
+    union all
+    select
+        'freshplan_job_heartbeat_interval_seconds',
+        jsonb_build_object('job', h.job_name),
+        app.cron_interval_seconds(h.schedule)
+    from app.job_heartbeats as h
+
+    union all
+    select
+        'freshplan_ai_budget_used_percent',
+        jsonb_build_object('tenant', b.slug, 'org', b.org_id),
+        round(100 * b.spent_eur / b.cap_eur, 4)
+    from budget as b
+    where b.cap_eur > 0
+
+    union all
+    select
+        'freshplan_integration_up',
+        jsonb_build_object('tenant', i.slug, 'connector', i.connector),
+        case when i.state = 'down' then 0 else 1 end
+    from integration as i
+
+    union all
+    select
+        'freshplan_integration_down_seconds',
+        jsonb_build_object('tenant', i.slug, 'connector', i.connector),
+        case when i.state = 'down' then greatest(extract(epoch from app.now() - i.down_since), 0) else 0 end
+    from integration as i
+
+    -- the thresholds, so that the Prometheus rules compare with the tenant's own values
+    union all
+    select
+        'freshplan_alert_threshold',
+        jsonb_build_object('tenant', t.slug, 'setting', r.key),
+        (app.effective_setting(r.key, t.id, null, null) #>> '{}')::double precision
+    from app.settings_registry as r
+    cross join tenant as t
+    where r.key like 'alert.%' and 'tenant' = any(r.allowed_scopes)
+
+    union all
+    select
+        'freshplan_alert_threshold',
+        jsonb_build_object('setting', r.key),
+        (app.effective_setting(r.key, null, null, null) #>> '{}')::double precision
+    from app.settings_registry as r
+    where r.key like 'alert.%' and not 'tenant' = any(r.allowed_scopes)
+$$;
+
+--
+-- Name: FUNCTION metric_samples(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.metric_samples() IS 'Every figure of /metrics from the database (SPEC 9): lead counts, AI, credit checks from the KPI snapshots; backlog, heartbeats, budgets, connectors and the alert thresholds from small tables.';
 
 --
 -- Name: my_collaborations(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -11237,6 +11762,7 @@ begin
             when 'kas_quota' then app_private.enqueue_mailbox_job('kas.quota', 'kas')
             when 'kpi_snapshot' then app_private.snapshot_kpis()
             when 'analyst_watchdog' then app_private.cancel_long_analyst_queries()
+            when 'alerts' then app_private.evaluate_alerts()
         end;
     exception when others then
         -- The job's changes are undone; the failure is recorded and pg_cron logs the warning.
@@ -12181,6 +12707,33 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.tg_audit_log__refuse_change() IS 'Refuses UPDATE, DELETE and TRUNCATE on app.audit_log, whoever asks.';
+
+--
+-- Name: tg_connector_states__down_since(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_connector_states__down_since() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+    if new.last_error_at is not null and (new.last_success_at is null or new.last_error_at > new.last_success_at) then
+        new.down_since := case
+            when tg_op = 'UPDATE' and old.down_since is not null then old.down_since
+            else new.last_error_at
+        end;
+    else
+        new.down_since := null;
+    end if;
+    return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_connector_states__down_since(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_connector_states__down_since() IS 'Sets down_since to the first failure after the last success, and clears it on a success.';
 
 --
 -- Name: tg_jobs__forget_link(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -13130,6 +13683,155 @@ COMMENT ON COLUMN api.ai_calls.latency_ms IS 'Milliseconds until the answer.';
 COMMENT ON COLUMN api.ai_calls.outcome IS 'ok, budget_exhausted, unavailable or no_answer.';
 
 --
+-- Name: alert_states; Type: TABLE; Schema: app; Owner: -
+--
+
+CREATE TABLE app.alert_states (
+    tenant_id uuid NOT NULL,
+    alert text NOT NULL,
+    subject text NOT NULL,
+    severity text NOT NULL,
+    value double precision NOT NULL,
+    threshold double precision NOT NULL,
+    fired_at timestamp with time zone NOT NULL,
+    evaluated_at timestamp with time zone NOT NULL,
+    resolved_at timestamp with time zone,
+    CONSTRAINT alert_states_alert_known CHECK ((alert = ANY (ARRAY['LeadProtectionHighExpiry'::text, 'AiBudgetExceeded'::text, 'CreditCheckSLAViolation'::text, 'JobHeartbeatMissing'::text, 'JobBacklogHigh'::text, 'IntegrationDown'::text]))),
+    CONSTRAINT alert_states_severity_known CHECK ((severity = ANY (ARRAY['warning'::text, 'critical'::text]))),
+    CONSTRAINT alert_states_subject_length CHECK ((char_length(subject) <= 200))
+);
+
+--
+-- Name: TABLE alert_states; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON TABLE app.alert_states IS 'Each alert that fired for a tenant, for what (a job, a kind, a connector, an organisation), until and after it resolved: written by app_private.evaluate_alerts (pg_cron, every minute).';
+
+--
+-- Name: COLUMN alert_states.tenant_id; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.alert_states.tenant_id IS 'Tenant notified.';
+
+--
+-- Name: COLUMN alert_states.alert; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.alert_states.alert IS 'Alert name, as in deploy/prometheus/alerts.yml.';
+
+--
+-- Name: COLUMN alert_states.subject; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.alert_states.subject IS 'What it is about: a job name, a job kind, a connector, an organisation id, or empty for the tenant.';
+
+--
+-- Name: COLUMN alert_states.severity; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.alert_states.severity IS 'warning or critical (the last seen while firing).';
+
+--
+-- Name: COLUMN alert_states.value; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.alert_states.value IS 'The measured value at the last evaluation while firing.';
+
+--
+-- Name: COLUMN alert_states.threshold; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.alert_states.threshold IS 'The threshold it was compared with.';
+
+--
+-- Name: COLUMN alert_states.fired_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.alert_states.fired_at IS 'When this firing began.';
+
+--
+-- Name: COLUMN alert_states.evaluated_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.alert_states.evaluated_at IS 'Last evaluation that found it firing.';
+
+--
+-- Name: COLUMN alert_states.resolved_at; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.alert_states.resolved_at IS 'When it cleared; null while it fires.';
+
+--
+-- Name: alerts; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.alerts WITH (security_invoker='true') AS
+ SELECT s.alert,
+    s.subject,
+    s.severity,
+    s.value,
+    s.threshold,
+    s.fired_at,
+    s.evaluated_at,
+    s.resolved_at
+   FROM app.alert_states s
+  WHERE ((s.resolved_at IS NULL) OR (s.resolved_at > (app.now() - '30 days'::interval)));
+
+--
+-- Name: VIEW alerts; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.alerts IS 'The tenant''s alerts firing now or resolved in the last 30 days (managers, auditors and admins).';
+
+--
+-- Name: COLUMN alerts.alert; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.alerts.alert IS 'Alert name (docs/operations.md has a section for each).';
+
+--
+-- Name: COLUMN alerts.subject; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.alerts.subject IS 'What it is about: a job, a job kind, a connector, an organisation, or empty.';
+
+--
+-- Name: COLUMN alerts.severity; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.alerts.severity IS 'warning or critical.';
+
+--
+-- Name: COLUMN alerts.value; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.alerts.value IS 'The measured value at the last evaluation while firing.';
+
+--
+-- Name: COLUMN alerts.threshold; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.alerts.threshold IS 'The threshold (from the alert.* settings).';
+
+--
+-- Name: COLUMN alerts.fired_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.alerts.fired_at IS 'When this firing began.';
+
+--
+-- Name: COLUMN alerts.evaluated_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.alerts.evaluated_at IS 'Last evaluation that found it firing.';
+
+--
+-- Name: COLUMN alerts.resolved_at; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON COLUMN api.alerts.resolved_at IS 'When it cleared; null while it fires.';
+
+--
 -- Name: credit_limit_requests; Type: TABLE; Schema: app; Owner: -
 --
 
@@ -13412,6 +14114,7 @@ CREATE TABLE app.connector_states (
     last_result jsonb,
     synced_since timestamp with time zone,
     last_full_sync_at timestamp with time zone,
+    down_since timestamp with time zone,
     CONSTRAINT connector_states_last_error_length CHECK ((char_length(last_error) <= 2000)),
     CONSTRAINT connector_states_last_result_object CHECK ((jsonb_typeof(last_result) = 'object'::text))
 );
@@ -13469,6 +14172,12 @@ COMMENT ON COLUMN app.connector_states.synced_since IS 'Start of the last succes
 --
 
 COMMENT ON COLUMN app.connector_states.last_full_sync_at IS 'Start of the last successful full product pull (the daily one that catches deletions).';
+
+--
+-- Name: COLUMN connector_states.down_since; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON COLUMN app.connector_states.down_since IS 'First failure after the last success while the connector is down; null while it works (kept by a trigger).';
 
 --
 -- Name: connectors; Type: TABLE; Schema: app; Owner: -
@@ -15571,6 +16280,13 @@ ALTER TABLE ONLY app.ai_reservations
     ADD CONSTRAINT ai_reservations_pkey PRIMARY KEY (id);
 
 --
+-- Name: alert_states alert_states_pkey; Type: CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.alert_states
+    ADD CONSTRAINT alert_states_pkey PRIMARY KEY (tenant_id, alert, subject);
+
+--
 -- Name: analysts analysts_pkey; Type: CONSTRAINT; Schema: app; Owner: -
 --
 
@@ -16706,6 +17422,12 @@ CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.ai_bu
 CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.ai_calls FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
 
 --
+-- Name: alerts _100_read_only; Type: TRIGGER; Schema: api; Owner: -
+--
+
+CREATE TRIGGER _100_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.alerts FOR EACH ROW EXECUTE FUNCTION app.tg_api_view__read_only();
+
+--
 -- Name: audit_log _100_read_only; Type: TRIGGER; Schema: api; Owner: -
 --
 
@@ -16866,6 +17588,12 @@ CREATE TRIGGER _010_same_lead BEFORE INSERT OR UPDATE OF lead_id, box_id ON app.
 --
 
 CREATE TRIGGER _010_same_lead BEFORE INSERT OR UPDATE OF lead_id, phase_id ON app.test_results FOR EACH ROW EXECUTE FUNCTION app_private.tg_samples__same_phase_lead();
+
+--
+-- Name: connector_states _050_down_since; Type: TRIGGER; Schema: app; Owner: -
+--
+
+CREATE TRIGGER _050_down_since BEFORE INSERT OR UPDATE ON app.connector_states FOR EACH ROW EXECUTE FUNCTION app_private.tg_connector_states__down_since();
 
 --
 -- Name: holds _050_guard; Type: TRIGGER; Schema: app; Owner: -
@@ -17070,6 +17798,13 @@ ALTER TABLE ONLY app.ai_reservations
 
 ALTER TABLE ONLY app.ai_reservations
     ADD CONSTRAINT ai_reservations_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+--
+-- Name: alert_states alert_states_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
+--
+
+ALTER TABLE ONLY app.alert_states
+    ADD CONSTRAINT alert_states_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 --
 -- Name: analysts analysts_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: -
@@ -17839,6 +18574,12 @@ ALTER TABLE app.ai_model_prices ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app.ai_reservations ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: alert_states; Type: ROW SECURITY; Schema: app; Owner: -
+--
+
+ALTER TABLE app.alert_states ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: analysts; Type: ROW SECURITY; Schema: app; Owner: -
@@ -18823,6 +19564,18 @@ CREATE POLICY select_tenant ON app.ai_reservations FOR SELECT TO sales_manager, 
 --
 
 COMMENT ON POLICY select_tenant ON app.ai_reservations IS 'Managers, auditors and admins see the reservations of their tenant.';
+
+--
+-- Name: alert_states select_tenant; Type: POLICY; Schema: app; Owner: -
+--
+
+CREATE POLICY select_tenant ON app.alert_states FOR SELECT TO sales_manager, auditor, tenant_admin USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: POLICY select_tenant ON alert_states; Type: COMMENT; Schema: app; Owner: -
+--
+
+COMMENT ON POLICY select_tenant ON app.alert_states IS 'Managers, auditors and admins read their tenant''s alerts.';
 
 --
 -- Name: audit_log select_tenant; Type: POLICY; Schema: app; Owner: -
@@ -21346,6 +22099,12 @@ GRANT ALL ON FUNCTION app.credit_check_subject(p_lead_id uuid, p_refresh boolean
 GRANT ALL ON FUNCTION app.credit_check_subject(p_lead_id uuid, p_refresh boolean) TO tenant_admin;
 
 --
+-- Name: FUNCTION cron_interval_seconds(p_schedule text); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.cron_interval_seconds(p_schedule text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION current_org_id(); Type: ACL; Schema: app; Owner: -
 --
 
@@ -21795,6 +22554,18 @@ REVOKE ALL ON FUNCTION app_private.ai_usage_cost(p_provider text, p_model text, 
 GRANT ALL ON FUNCTION app_private.ai_usage_cost(p_provider text, p_model text, p_input integer, p_cached_input integer, p_cache_write integer, p_output integer) TO svc_api;
 
 --
+-- Name: FUNCTION alert_conditions(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.alert_conditions() FROM PUBLIC;
+
+--
+-- Name: FUNCTION alert_text(p_alert text, p_subject text, p_value double precision, p_threshold double precision); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.alert_text(p_alert text, p_subject text, p_value double precision, p_threshold double precision) FROM PUBLIC;
+
+--
 -- Name: TABLE kpi_daily; Type: ACL; Schema: app; Owner: -
 --
 
@@ -22029,6 +22800,12 @@ GRANT ALL ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) T
 GRANT ALL ON FUNCTION app_private.duplicate_of(p_dup_key text, p_vat_key text) TO tenant_admin;
 
 --
+-- Name: FUNCTION end_overrunning_analyst_sessions(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.end_overrunning_analyst_sessions() FROM PUBLIC;
+
+--
 -- Name: FUNCTION enqueue_mailbox_job(p_kind text, p_connector text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -22045,6 +22822,12 @@ REVOKE ALL ON FUNCTION app_private.enqueue_product_syncs() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.escalate_extension_requests() FROM PUBLIC;
+
+--
+-- Name: FUNCTION evaluate_alerts(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.evaluate_alerts() FROM PUBLIC;
 
 --
 -- Name: FUNCTION expire_lead_now(p_lead_id uuid, p_reason text); Type: ACL; Schema: app_private; Owner: -
@@ -22149,6 +22932,13 @@ REVOKE ALL ON FUNCTION app_private.log_mail_received(p_mail app.inbound_mails) F
 
 REVOKE ALL ON FUNCTION app_private.mail_to_classify(p_mail_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.mail_to_classify(p_mail_id uuid) TO svc_jobs;
+
+--
+-- Name: FUNCTION metric_samples(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.metric_samples() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.metric_samples() TO svc_api;
 
 --
 -- Name: FUNCTION my_collaborations(); Type: ACL; Schema: app_private; Owner: -
@@ -22508,6 +23298,12 @@ REVOKE ALL ON FUNCTION app_private.tg_activity_kinds__refresh_leads() FROM PUBLI
 REVOKE ALL ON FUNCTION app_private.tg_audit_log__refuse_change() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_connector_states__down_since(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_connector_states__down_since() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_jobs__forget_link(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -22653,6 +23449,22 @@ GRANT SELECT ON TABLE api.ai_calls TO sales_rep;
 GRANT SELECT ON TABLE api.ai_calls TO sales_manager;
 GRANT SELECT ON TABLE api.ai_calls TO auditor;
 GRANT SELECT ON TABLE api.ai_calls TO tenant_admin;
+
+--
+-- Name: TABLE alert_states; Type: ACL; Schema: app; Owner: -
+--
+
+GRANT SELECT ON TABLE app.alert_states TO sales_manager;
+GRANT SELECT ON TABLE app.alert_states TO auditor;
+GRANT SELECT ON TABLE app.alert_states TO tenant_admin;
+
+--
+-- Name: TABLE alerts; Type: ACL; Schema: api; Owner: -
+--
+
+GRANT SELECT ON TABLE api.alerts TO sales_manager;
+GRANT SELECT ON TABLE api.alerts TO auditor;
+GRANT SELECT ON TABLE api.alerts TO tenant_admin;
 
 --
 -- Name: TABLE credit_limit_requests; Type: ACL; Schema: app; Owner: -

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,29 +13,13 @@ import psycopg
 import pytest
 
 from tests.conftest import Cluster, run_freshplan, wait_until
+from tests.reporting_support import connect, create_analyst
 from tests.test_xentral_products import sql
 
 VIEWS = [
     "ai_usage_daily", "credit_checks_daily", "expiries_daily", "feedback_response",
     "holds_by_reason", "job_backlog", "lead_status_daily", "rep_activity_weekly",
 ]  # fmt: skip
-
-
-def create_analyst(cluster: Cluster, dbname: str, tenant: str) -> tuple[str, str]:
-    login = f"ana_{uuid.uuid4().hex[:10]}"  # roles are the cluster's: unique per test
-    result = run_freshplan(
-        cluster, dbname, "analyst", "create", "--tenant", tenant, "--name", login
-    )
-    assert result.returncode == 0, result.stderr
-    password = result.stdout.strip().splitlines()[-1]
-    return login, password
-
-
-def connect(cluster: Cluster, dbname: str, login: str, password: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(
-        host="127.0.0.1", port=cluster.port, dbname=dbname, user=login, password=password,
-        autocommit=True, connect_timeout=5,
-    )  # fmt: skip
 
 
 @pytest.fixture

@@ -43,6 +43,28 @@ def test_production_requires_a_secret_and_a_database() -> None:
         load_settings({"FRESHPLAN_ENV": "production", "FRESHPLAN_JWT_SECRET": "s" * 40}, NO_DOTENV)
 
 
+def test_metrics_get_their_own_listener_only_when_asked_and_always_in_production() -> None:
+    assert load_settings({}, NO_DOTENV).http.metrics_port is None, "the service's port locally"
+    same = {"FRESHPLAN_API_PORT": "8123", "FRESHPLAN_METRICS_PORT": "8123"}
+    assert load_settings(same, NO_DOTENV).http.metrics_port is None
+    apart = load_settings({"FRESHPLAN_METRICS_PORT": "9464"}, NO_DOTENV).http
+    assert (apart.metrics_host, apart.metrics_port) == ("127.0.0.1", 9464)
+    with pytest.raises(SettingsError, match="FRESHPLAN_METRICS_PORT"):
+        load_settings({"FRESHPLAN_METRICS_PORT": "0"}, NO_DOTENV)
+    production = {
+        "FRESHPLAN_ENV": "production",
+        "FRESHPLAN_JWT_SECRET": "s" * 40,
+        "FRESHPLAN_DATABASE_URL": "host=db",
+        "FRESHPLAN_JOBS_DATABASE_URL": "host=db",
+        "FRESHPLAN_SMTP_URL": "smtp://mail",
+    }
+    with pytest.raises(SettingsError, match="FRESHPLAN_METRICS_PORT is required in production"):
+        load_settings(production, NO_DOTENV)
+    with pytest.raises(SettingsError, match="FRESHPLAN_METRICS_PORT is required in production"):
+        load_settings(production | {"FRESHPLAN_METRICS_PORT": "8000"}, NO_DOTENV)
+    assert load_settings(production | {"FRESHPLAN_METRICS_PORT": "9464"}, NO_DOTENV)
+
+
 def test_short_secret_and_bad_numbers_are_refused() -> None:
     with pytest.raises(SettingsError, match="at least 32"):
         load_settings({"FRESHPLAN_JWT_SECRET": "short"}, NO_DOTENV)
@@ -109,6 +131,7 @@ def test_no_repr_shows_a_secret() -> None:
             "FRESHPLAN_DATABASE_URL": "postgresql://svc_api:db-pass-1@db.internal/freshplan",
             "FRESHPLAN_JOBS_DATABASE_URL": "host=db.internal user=svc_jobs password=db-pass-2",
             "FRESHPLAN_SMTP_URL": "smtps://mailer:smtp-pass-3@smtp.example:465",
+            "FRESHPLAN_METRICS_PORT": "9464",
         },
         NO_DOTENV,
     )
@@ -201,6 +224,7 @@ def test_xentral_settings_hide_the_token_and_refuse_plain_http_in_production() -
         "FRESHPLAN_DATABASE_URL": "host=db",
         "FRESHPLAN_JOBS_DATABASE_URL": "host=db",
         "FRESHPLAN_SMTP_URL": "smtp://mail",
+        "FRESHPLAN_METRICS_PORT": "9464",
         "XENTRAL_TOKEN": "7|secret-pat",
     }
     with pytest.raises(SettingsError, match="https:// in production"):
@@ -236,6 +260,7 @@ def test_kas_settings_default_to_the_mailbox_hide_the_password_and_need_a_tenant
         "FRESHPLAN_DATABASE_URL": "host=db",
         "FRESHPLAN_JOBS_DATABASE_URL": "host=db",
         "FRESHPLAN_SMTP_URL": "smtp://mail",
+        "FRESHPLAN_METRICS_PORT": "9464",
     }
     with pytest.raises(SettingsError, match="KAS_BASE_URL must be https:// in production"):
         load_settings(production | {"KAS_BASE_URL": "http://kas.internal"}, NO_DOTENV)

@@ -52,6 +52,10 @@ class HttpSettings(msgspec.Struct, frozen=True, kw_only=True):
     port: int  # FRESHPLAN_API_PORT
     public_base_url: str  # FRESHPLAN_PUBLIC_BASE_URL
     trusted_proxies: tuple[str, ...]  # FRESHPLAN_TRUSTED_PROXIES, normalised networks
+    # FRESHPLAN_METRICS_PORT: /metrics on a listener of its own (required in production, where the
+    # service's port is public); None: /metrics on the service's port (local and test default)
+    metrics_port: int | None
+    metrics_host: str  # FRESHPLAN_METRICS_HOST: the internal interface it binds (127.0.0.1)
 
 
 class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -449,6 +453,23 @@ def _networks(env: Mapping[str, str], key: str) -> tuple[str, ...]:
     return tuple(networks)
 
 
+def _metrics_port(env: Mapping[str, str], api_port: int, production: bool) -> int | None:
+    """FRESHPLAN_METRICS_PORT, or None for the service's own port (refused in production)."""
+    port = (
+        _int(env, "FRESHPLAN_METRICS_PORT", api_port, 1, 65535)
+        if env.get("FRESHPLAN_METRICS_PORT")
+        else None
+    )
+    if port == api_port:
+        port = None  # the same port: the service's own listener serves it
+    if production and port is None:
+        raise SettingsError(
+            "FRESHPLAN_METRICS_PORT is required in production: /metrics belongs on an internal"
+            " listener, apart from FRESHPLAN_API_PORT"
+        )
+    return port
+
+
 def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
     """Build the settings from the environment (and `.env`), failing fast on bad values."""
     env: dict[str, str] = read_dotenv(dotenv or Path.cwd() / ".env")
@@ -486,6 +507,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
     postgrest_port = _int(env, "FRESHPLAN_POSTGREST_PORT", 3000, 1, 65535)
     postgrest_admin_port = _int(env, "FRESHPLAN_POSTGREST_ADMIN_PORT", 3001, 1, 65535)
     api_port = _int(env, "FRESHPLAN_API_PORT", 8000, 1, 65535)
+    metrics_port = _metrics_port(env, api_port, production)
     log_level = env.get("FRESHPLAN_LOG_LEVEL", "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(
@@ -539,6 +561,8 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
             port=api_port,
             public_base_url=env.get("FRESHPLAN_PUBLIC_BASE_URL", f"http://127.0.0.1:{api_port}"),
             trusted_proxies=trusted_proxies,
+            metrics_port=metrics_port,
+            metrics_host=env.get("FRESHPLAN_METRICS_HOST", "127.0.0.1"),
         ),
         database=DatabaseSettings(
             url=database_url,

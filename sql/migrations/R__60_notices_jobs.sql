@@ -665,6 +665,7 @@ begin
             when 'kas_quota' then app_private.enqueue_mailbox_job('kas.quota', 'kas')
             when 'kpi_snapshot' then app_private.snapshot_kpis()
             when 'analyst_watchdog' then app_private.cancel_long_analyst_queries()
+            when 'alerts' then app_private.evaluate_alerts()
         end;
     exception when others then
         -- The job's changes are undone; the failure is recorded and pg_cron logs the warning.

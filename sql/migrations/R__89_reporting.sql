@@ -9,6 +9,8 @@
 -- any role may set it to 0 (and a DO block may even catch a cancel), the watchdog (pg_cron, every minute)
 -- ends the sessions of longer queries, of transactions left open longer, and of any session holding an
 -- advisory lock (the application's locks are no analyst's business), and puts the role settings back.
+-- pg_cron does not run on a standby: there `freshplan analyst watchdog` ends such sessions (the settings
+-- arrive from the primary).
 
 -- ------------------------------------------------------------ the tenant of the session
 create or replace function app_private.analyst_tenant() returns uuid
@@ -327,6 +329,63 @@ $$;
 comment on function app_private.apply_analyst_settings(text) is
 'Sets an analyst login''s session defaults: read-only, statement_timeout = its limit, idle transactions ended.';
 
+-- The half of the watchdog that ends sessions, apart from the half that sets the logins' defaults
+-- again, because a hot standby can run only this half: it reads pg_stat_activity and signals backends,
+-- both allowed during recovery, while ALTER ROLE is a write a standby refuses (and the primary's job
+-- replicates the defaults to it anyway). The primary's pg_cron job calls it; on a replica `freshplan
+-- analyst watchdog` does, as the owner, who is a member of every analyst login (create_analyst) and so
+-- may end its sessions without pg_signal_backend.
+create or replace function app_private.end_overrunning_analyst_sessions()
+returns table (pid integer, analyst text, reason text, since timestamptz)
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    with sessions as (
+        select
+            s.pid,
+            a.role_name,
+            s.query_start,
+            s.state_change,
+            s.state = 'active' and s.query_start < l.started_before as over_query,
+            s.state in ('idle in transaction', 'idle in transaction (aborted)')
+            and s.state_change < l.started_before as over_transaction,
+            exists (
+                select from pg_catalog.pg_locks as k where k.pid = s.pid and k.locktype = 'advisory'
+            ) as holds_lock
+        from pg_catalog.pg_stat_activity as s
+        inner join app.analysts as a on s.usename = a.role_name
+        cross join lateral (
+            select
+                pg_catalog.clock_timestamp()
+                - make_interval(secs => app_private.analyst_limit_seconds(a.role_name)) as started_before
+        ) as l
+        where s.datname = pg_catalog.current_database()
+    ),
+
+    -- materialized: the sessions to end are chosen first, then each is signalled once
+    overrunning as materialized (
+        select
+            x.pid,
+            x.role_name,
+            case when x.over_query then 'query' when x.over_transaction then 'transaction' else 'advisory lock' end
+            as reason,
+            case when x.over_query then x.query_start when x.over_transaction then x.state_change end as since
+        from sessions as x
+        where x.over_query or x.over_transaction or x.holds_lock
+    )
+
+    -- ended, not cancelled: a DO block can catch a cancel and go on
+    select o.pid, o.role_name, o.reason, o.since
+    from overrunning as o
+    where pg_catalog.pg_terminate_backend(o.pid)
+$$;
+comment on function app_private.end_overrunning_analyst_sessions() is
+'Ends analyst sessions over reporting.maxQuerySeconds (a query or an open transaction) or holding an advisory '
+'lock, and returns them (since: when the query or the idle transaction began; null for a lock). Writes '
+'nothing, so it runs on a hot standby too.';
+
 create or replace function app_private.cancel_long_analyst_queries() returns jsonb
 language plpgsql
 volatile
@@ -337,28 +396,7 @@ declare
     v_login text;
     v_ended integer;
 begin
-    -- ended, not cancelled: a DO block can catch a cancel and go on
-    select count(*) filter (where e.ended) into v_ended
-    from (
-        select pg_catalog.pg_terminate_backend(s.pid) as ended
-        from pg_catalog.pg_stat_activity as s
-        inner join app.analysts as a on s.usename = a.role_name
-        where
-            s.datname = pg_catalog.current_database()
-            and (
-                (
-                    s.state = 'active'
-                    and s.query_start < pg_catalog.clock_timestamp()
-                    - make_interval(secs => app_private.analyst_limit_seconds(a.role_name))
-                )
-                or (
-                    s.state in ('idle in transaction', 'idle in transaction (aborted)')
-                    and s.state_change < pg_catalog.clock_timestamp()
-                    - make_interval(secs => app_private.analyst_limit_seconds(a.role_name))
-                )
-                or exists (select from pg_catalog.pg_locks as l where l.pid = s.pid and l.locktype = 'advisory')
-            )
-    ) as e;
+    select count(*) into v_ended from app_private.end_overrunning_analyst_sessions();
     for v_login in select a.role_name from app.analysts as a order by a.role_name loop
         perform app_private.apply_analyst_settings(v_login);
     end loop;
@@ -366,5 +404,5 @@ begin
 end
 $$;
 comment on function app_private.cancel_long_analyst_queries() is
-'Ends analyst sessions over reporting.maxQuerySeconds (a query or an open transaction) or holding an advisory '
-'lock, and sets the logins'' session defaults again.';
+'The watchdog job (pg_cron, on the primary): ends analyst sessions over reporting.maxQuerySeconds or holding an '
+'advisory lock (end_overrunning_analyst_sessions), and sets the logins'' session defaults again.';

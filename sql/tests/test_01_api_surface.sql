@@ -10,7 +10,7 @@ select views_are(
         'holds', 'collaborators', 'extension_requests', 'audit_log', 'notifications', 'products',
         'settings_effective', 'jobs', 'sample_boxes', 'test_phases', 'test_results', 'product_feedback',
         'ai_calls', 'ai_budget', 'integration_status', 'sales_orders',
-        'credit_checks', 'inbound_mails', 'kpi_daily'
+        'credit_checks', 'inbound_mails', 'kpi_daily', 'alerts'
     ],
     'api exposes exactly the contracted views'
 );

@@ -108,6 +108,11 @@ from app.test_phases;
 -- Today's and yesterday's KPI rows of each tenant.
 select app_private.snapshot_kpis();
 
+-- One alert firing in each tenant (the matrix checks who reads them, test_93 how they fire).
+insert into app.alert_states (tenant_id, alert, subject, severity, value, threshold, fired_at, evaluated_at)
+select t.id, 'JobBacklogHigh', 'mail.send', 'warning', 150, 100, '2026-01-12 09:00+00', '2026-01-12 09:00+00'
+from app.tenants as t where t.slug in ('alpha', 'beta');
+
 -- The unmatched mail of the target lead's tenant (reps never see an unmatched one).
 create function pg_temp.mail_of(p_lead uuid) returns uuid
 language sql security definer as $$
@@ -204,6 +209,7 @@ insert into probes values
 ('api.assign_inbound_mail', 'select count(*) from api.assign_inbound_mail(pg_temp.mail_of(%L::uuid), %1$L::uuid) where matched_by = ''manager'''),
 ('api.credit_checks', 'select count(*) from api.credit_checks where lead_id = %L and limit_amount_eur = 5000'),
 ('api.kpi_daily', 'select count(*) from api.kpi_daily where leads_active is not null or %L is null'),
+('api.alerts', 'select count(*) from api.alerts where subject = ''mail.send'' or %L is null'),
 ('api.create_sales_order', 'select count(*) from api.create_sales_order(%L, ''[{"sku": "ALPHA-1", "qty": 2}]'') where state = ''PENDING'''),
 ('api.cancel_sales_order', 'select count(*) from api.cancel_sales_order((select o.id from app.sales_orders as o where o.lead_id = %L::uuid limit 1)) where state = ''CANCELLED'''),
 ('api.link_xentral_customer', 'select count(*) from api.link_xentral_customer(%L, ''4711'') where xentral_customer_id = ''4711'''),
@@ -296,7 +302,7 @@ insert into matrix values
 ('api.notifications', 'tenant_user', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
 ('api.products', 'tenant_product', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
 ('api.products', 'other_tenant_product', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
-('api.settings_effective', 'self', 'sqlstate 42501', 'rows 28', 'rows 28', 'rows 28', 'rows 28'),
+('api.settings_effective', 'self', 'sqlstate 42501', 'rows 35', 'rows 35', 'rows 35', 'rows 35'),
 -- registration and claims
 ('api.register_lead', 'new', 'sqlstate 42501', 'rows 1', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.find_similar_leads', 'new', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1', 'rows 1'),
@@ -417,6 +423,8 @@ insert into matrix values
 ('api.credit_checks', 'other_tenant', 'sqlstate 42501', 'rows 0', 'rows 0', 'rows 0', 'rows 0'),
 -- today's row has lead counts, yesterday's (never snapshotted) none: one row, only the own tenant's
 ('api.kpi_daily', 'self', 'sqlstate 42501', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1'),
+-- the own tenant's alert only
+('api.alerts', 'self', 'sqlstate 42501', 'sqlstate 42501', 'rows 1', 'rows 1', 'rows 1'),
 ('api.create_sales_order', 'collab', 'sqlstate 42501', 'FP102 403', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.create_sales_order', 'other', 'sqlstate 42501', 'FP305 404', 'rows 1', 'FP102 403', 'FP102 403'),
 ('api.create_sales_order', 'pool', 'sqlstate 42501', 'FP102 403', 'FP310 409', 'FP102 403', 'FP102 403'),
