@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT, Cluster
+from tests.conftest import ROOT, Cluster, wait_until
+from tests.test_scheduled_jobs import migrate_and_seed
 from tests.test_xentral_products import sql
 
 RULES = ROOT / "deploy/prometheus/alerts.yml"
@@ -203,3 +204,58 @@ def series_name(metric: str, labels: dict[str, str]) -> str:
 def test_the_runbook_has_a_section_for_each_alert(alert: str) -> None:
     runbook = (ROOT / "docs/operations.md").read_text(encoding="utf-8")
     assert re.search(rf"^#+ {alert}\s*$", runbook, re.MULTILINE), alert
+
+
+@pytest.mark.slow
+def test_pg_cron_tells_the_admins_of_an_alert_and_of_its_end_within_minutes(
+    cluster: Cluster,
+) -> None:
+    # pg_cron runs the job alerts every minute in cron.database_name, the cluster's `freshplan`
+    # database (tests/test_scheduled_jobs.py); an AI budget at 85 % is a warning that touches
+    # nothing that test looks at
+    dbname = "freshplan"
+    migrate_and_seed(cluster, dbname)
+    org = sql(
+        cluster, dbname,
+        "select o.id from app.orgs as o join app.tenants as t on t.id = o.tenant_id"
+        " where t.slug = 'freshfoodz' order by o.id limit 1",
+    )[0][0]  # fmt: skip
+    count = (
+        "select count(*) from app.notifications as n join app.users as u on u.id = n.user_id"
+        " where n.kind = %s and n.subject like %s and u.role in ('tenant_admin', 'sales_manager')"
+    )
+    subject = f"%AiBudgetExceeded ({org})"
+    kinds = ("ALERT", "ALERT_RESOLVED")
+    before = {kind: sql(cluster, dbname, count, kind, subject)[0][0] for kind in kinds}
+    admins = sql(
+        cluster, dbname,
+        "select count(*) from app.users where active and role in ('tenant_admin', 'sales_manager')"
+        " and tenant_id = '10000000-0000-4000-8000-000000000001'",
+    )[0][0]  # fmt: skip
+    try:
+        sql(
+            cluster, dbname,
+            "insert into app.ai_budget_months (org_id, tenant_id, month, spent_eur)"
+            " select o.id, o.tenant_id, app.ai_month(o.tenant_id, app.now()),"
+            "  0.85 * (app.effective_setting("
+            "  'ai.budget.monthly.cap', o.tenant_id, o.id, null) #>> '{}')::numeric"
+            " from app.orgs as o where o.id = %s"
+            " on conflict (org_id, month) do update set spent_eur = excluded.spent_eur",
+            org,
+        )  # fmt: skip
+        wait_until(
+            lambda: sql(cluster, dbname, count, "ALERT", subject)[0][0] == before["ALERT"] + admins,
+            150, "pg_cron's alert notices",
+        )  # fmt: skip
+    finally:
+        sql(
+            cluster, dbname,
+            "update app.ai_budget_months set spent_eur = 0"
+            " where org_id = %s and month = app.ai_month(tenant_id, app.now())",
+            org,
+        )  # fmt: skip
+    wait_until(
+        lambda: sql(cluster, dbname, count, "ALERT_RESOLVED", subject)[0][0]
+        == before["ALERT_RESOLVED"] + admins,
+        150, "pg_cron's resolve notices",
+    )  # fmt: skip
