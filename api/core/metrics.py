@@ -155,7 +155,7 @@ def render(samples: Sequence[Sample] | None) -> bytes:
     return generate_latest(REGISTRY) + generate_latest(registry)
 
 
-@get("/metrics", include_in_schema=False, sync_to_thread=False)
+@get("/metrics", include_in_schema=False)
 async def metrics(state: State) -> Response[bytes]:
     """Prometheus text: request histograms, AI counters and the database's figures per tenant."""
     samples = await database_samples(state.pool)
