@@ -44,7 +44,7 @@ from api.core.logs import configure_logging
 from api.core.metrics import MetricsListener, metrics
 from api.core.problems import problem_details_plugin
 from api.core.ratelimit import SlidingWindowLimiter
-from api.core.settings import Settings, SettingsError, load_settings
+from api.core.settings import Settings, SettingsError, load_settings, require_service_settings
 from api.feedback.routes import feedback_routes, limiters
 
 log = logging.getLogger("freshplan.api")
@@ -145,10 +145,12 @@ def _settings_or_exit() -> Settings:
     """The settings, or one clear line on stderr and exit status 2 (no traceback): the service
     refuses to start on a bad configuration, e.g. the dev secret in production."""
     try:
-        return load_settings()
+        settings = load_settings()
+        require_service_settings(settings)
     except SettingsError as exc:
         print(f"freshplan-api: configuration error: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
+    return settings
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

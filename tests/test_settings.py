@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from api.core.settings import DEV_JWT_SECRET, SettingsError, _ai_settings, load_settings
+from api.core.settings import (
+    DEV_JWT_SECRET,
+    SettingsError,
+    _ai_settings,
+    load_settings,
+    require_service_settings,
+)
 
 NO_DOTENV = Path("/nonexistent/.env")
 
@@ -58,10 +64,12 @@ def test_metrics_get_their_own_listener_only_when_asked_and_always_in_production
         "FRESHPLAN_JOBS_DATABASE_URL": "host=db",
         "FRESHPLAN_SMTP_URL": "smtp://mail",
     }
-    with pytest.raises(SettingsError, match="FRESHPLAN_METRICS_PORT is required in production"):
-        load_settings(production, NO_DOTENV)
-    with pytest.raises(SettingsError, match="FRESHPLAN_METRICS_PORT is required in production"):
-        load_settings(production | {"FRESHPLAN_METRICS_PORT": "8000"}, NO_DOTENV)
+    # the workers and the CLI start without one; the service refuses to
+    for missing in (production, production | {"FRESHPLAN_METRICS_PORT": "8000"}):
+        settings = load_settings(missing, NO_DOTENV)
+        with pytest.raises(SettingsError, match="FRESHPLAN_METRICS_PORT is required in production"):
+            require_service_settings(settings)
+    require_service_settings(load_settings(production | {"FRESHPLAN_METRICS_PORT": "1"}, NO_DOTENV))
     assert load_settings(production | {"FRESHPLAN_METRICS_PORT": "9464"}, NO_DOTENV)
 
 

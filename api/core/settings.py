@@ -453,21 +453,24 @@ def _networks(env: Mapping[str, str], key: str) -> tuple[str, ...]:
     return tuple(networks)
 
 
-def _metrics_port(env: Mapping[str, str], api_port: int, production: bool) -> int | None:
-    """FRESHPLAN_METRICS_PORT, or None for the service's own port (refused in production)."""
+def _metrics_port(env: Mapping[str, str], api_port: int) -> int | None:
+    """FRESHPLAN_METRICS_PORT, or None for the service's own port."""
     port = (
         _int(env, "FRESHPLAN_METRICS_PORT", api_port, 1, 65535)
         if env.get("FRESHPLAN_METRICS_PORT")
         else None
     )
-    if port == api_port:
-        port = None  # the same port: the service's own listener serves it
-    if production and port is None:
+    return None if port == api_port else port  # the same port: the service's own listener
+
+
+def require_service_settings(settings: Settings) -> None:
+    """What only the service needs (the workers and the CLI do not bind /metrics): in production,
+    /metrics on an internal listener apart from the public port."""
+    if settings.env == "production" and settings.http.metrics_port is None:
         raise SettingsError(
             "FRESHPLAN_METRICS_PORT is required in production: /metrics belongs on an internal"
             " listener, apart from FRESHPLAN_API_PORT"
         )
-    return port
 
 
 def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
@@ -507,7 +510,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
     postgrest_port = _int(env, "FRESHPLAN_POSTGREST_PORT", 3000, 1, 65535)
     postgrest_admin_port = _int(env, "FRESHPLAN_POSTGREST_ADMIN_PORT", 3001, 1, 65535)
     api_port = _int(env, "FRESHPLAN_API_PORT", 8000, 1, 65535)
-    metrics_port = _metrics_port(env, api_port, production)
+    metrics_port = _metrics_port(env, api_port)
     log_level = env.get("FRESHPLAN_LOG_LEVEL", "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(
